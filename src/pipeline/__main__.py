@@ -1,0 +1,5 @@
+"""`python -m pipeline`: the same as the `pipeline` command."""
+
+from .cli import main
+
+main()

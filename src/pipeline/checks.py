@@ -1,0 +1,129 @@
+"""Checks of one article against the site: its tags, links, images, raw HTML and URLs."""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from .articles import Article
+from .config import SiteConfig
+from .diagnostics import Diagnostic
+from .markdown import Body, Ref
+
+UNSAFE_SCHEMES = frozenset({"javascript", "vbscript", "data", "file"})
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f]")
+_UNSAFE_HTML = re.compile(r"^<(script|iframe|object|embed|frame|base|form|meta|link)\b|\son[a-z]+\s*=", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteIndex:
+    """The files a link may point at, relative to the root: content files and static files."""
+
+    content: frozenset[str]
+    articles: frozenset[str]  # "<lang>/<id>" of every article file
+    static: frozenset[str]  # relative to static/
+    locales: tuple[str, ...]
+    source_locale: str
+
+
+def check_body(path: str, lang: str, body: Body, index: SiteIndex, config: SiteConfig) -> list[Diagnostic]:
+    """Every problem with the links, images and raw HTML of one body."""
+    found: list[Diagnostic] = []
+    for ref in body.refs:
+        if ref.kind == "html":
+            found += _check_html(path, ref, config.allow_raw_html)
+        else:
+            found += _check_target(path, lang, ref, index)
+    return found
+
+
+def check_front_matter(article: Article, index: SiteIndex, config: SiteConfig) -> list[Diagnostic]:
+    """Tags that site.yaml does not declare; a cover image that is missing or unsafe."""
+    found = []
+    for position, tag in enumerate(article.tags):
+        if tag not in config.tags:
+            line, col = article.where("tags", position)
+            known = ", ".join(sorted(config.tags)) or "none yet"
+            found.append(Diagnostic.make("tag-unknown", article.path, line, col, f"tag '{tag}' is not declared under `tags:` in site.yaml (declared: {known})"))
+    if article.image:
+        line, col = article.where("image", "src")
+        ref = Ref("image", article.image.src, article.image.alt, line, col)
+        found += _check_target(article.path, article.lang, ref, index)
+    return found
+
+
+def _check_html(path: str, ref: Ref, allowed: bool) -> list[Diagnostic]:
+    if ref.target.startswith("</"):
+        return []
+    if _UNSAFE_HTML.search(ref.target):
+        return [Diagnostic.make("html-unsafe", path, ref.line, ref.column, f"raw HTML {ref.target} can run code; remove it")]
+    if allowed:
+        return []
+    return [
+        Diagnostic.make(
+            "html-raw", path, ref.line, ref.column, f"raw HTML {ref.target} will be shown as text; use Markdown, or set markdown.allow_raw_html in site.yaml"
+        )
+    ]
+
+
+def _check_target(path: str, lang: str, ref: Ref, index: SiteIndex) -> list[Diagnostic]:
+    what = "image" if ref.kind == "image" else "link"
+    target = _INVISIBLE.sub("", html.unescape(ref.target))
+    scheme = _SCHEME.match(target)
+    found = []
+    if scheme and scheme.group(1).lower() in UNSAFE_SCHEMES:
+        found.append(Diagnostic.make("url-unsafe", path, ref.line, ref.column, f"{what} to a {scheme.group(1).lower()}: URL is not allowed"))
+    elif not scheme and not target.startswith(("//", "#", "?")) and target:
+        problem = _resolve(path, lang, target, index)
+        if problem:
+            code = "image-missing" if ref.kind == "image" else "link-broken"
+            found.append(Diagnostic.make(code, path, ref.line, ref.column, f"{what} target '{ref.target}' {problem}"))
+    if ref.kind == "image" and not ref.alt.strip():
+        found.append(Diagnostic.make("image-alt-missing", path, ref.line, ref.column, "image has no alt text; describe what it shows"))
+    return found
+
+
+def _resolve(path: str, lang: str, target: str, index: SiteIndex) -> str | None:
+    """Why an internal target does not resolve, or None when it does."""
+    target_path = unquote(re.split(r"[#?]", target, maxsplit=1)[0])
+    if not target_path:
+        return None
+    if target_path.startswith("/"):
+        return _resolve_site_path(target_path, index)
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), target_path))
+    if joined.startswith("../") or joined == "..":
+        return "points outside the site"
+    if joined.endswith(".md"):
+        return _resolve_article(joined, lang, index)
+    if joined in index.content or joined.startswith("static/") and joined[len("static/") :] in index.static:
+        return None
+    return "does not exist"
+
+
+def _resolve_article(joined: str, lang: str, index: SiteIndex) -> str | None:
+    if joined in index.content:
+        return None
+    parts = joined.split("/")
+    if len(parts) >= 3 and parts[0] == "content" and parts[1] == lang and lang != index.source_locale:
+        source = "/".join(["content", index.source_locale, *parts[2:]])
+        if source in index.content:
+            return None  # not translated yet: readers get the policy's fallback for it
+    return f"is not an article ({joined} does not exist)"
+
+
+def _resolve_site_path(target_path: str, index: SiteIndex) -> str | None:
+    """A site-absolute path: a static file, or a page the site builds (/<lang>/, /<lang>/<id>/)."""
+    rel = posixpath.normpath(target_path).lstrip("/")
+    if rel in index.static or rel == ".":
+        return None
+    parts = rel.split("/")
+    if parts[0] in index.locales:
+        if len(parts) == 1 or parts[1] == "tags":
+            return None
+        if len(parts) == 2 and f"{parts[0]}/{parts[1]}" in index.articles:
+            return None
+    return "is neither a file under static/ nor a page of the site"

@@ -1,0 +1,60 @@
+"""The `pipeline` command line; the only place errors become exit codes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__, report
+from .errors import ConfigError, PipelineError
+from .validate import validate
+
+_root_option = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The site folder (the one holding site.yaml).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pipeline")
+def cli() -> None:
+    """Validate, translate, build and publish a bilingual (English / Hebrew) site."""
+
+
+@cli.command("validate")
+@_root_option
+@click.option("--format", "fmt", type=click.Choice(report.FORMATS), default="text", show_default=True, help="How to print the diagnostics.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+def validate_command(root: Path, fmt: str, strict: bool) -> None:
+    """Check every article and site.yaml; print every problem with its file and line.
+
+    Exit 0 when clean (warnings allowed unless --strict), 1 when the content has errors,
+    2 when the command or site.yaml cannot be used.
+    """
+    try:
+        result = validate(root)
+    except ConfigError as exc:
+        click.echo(report.render(exc.diagnostics, fmt), nl=False)
+        _fail(exc)
+    except PipelineError as exc:
+        _fail(exc)
+    click.echo(report.render(result.diagnostics, fmt), nl=False)
+    if fmt == "text":
+        click.echo(report.summary(result.diagnostics, len(result.files)), err=True)
+    if result.errors or (strict and result.diagnostics):
+        sys.exit(1)
+
+
+def _fail(exc: PipelineError) -> None:
+    click.echo(f"pipeline: {exc.message}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def main() -> None:
+    """The console script's entry point."""
+    cli(prog_name="pipeline")

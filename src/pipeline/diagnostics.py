@@ -1,0 +1,100 @@
+"""The one diagnostic type: a located, coded finding, and the catalogue of codes."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A stable diagnostic code, its default severity and what it means."""
+
+    code: str
+    severity: Severity
+    summary: str
+
+
+_E, _W = Severity.ERROR, Severity.WARNING
+
+RULES: dict[str, Rule] = {
+    rule.code: rule
+    for rule in (
+        # site.yaml and the schema
+        Rule("config-syntax", _E, "site.yaml is not valid YAML."),
+        Rule("config-invalid", _E, "site.yaml has a key or value the site schema does not allow."),
+        Rule("schema-invalid", _E, "The article schema file is missing, not JSON, or not a valid JSON Schema."),
+        # bytes and text
+        Rule("encoding-invalid", _E, "The file is not valid UTF-8 (the message gives the byte offset)."),
+        Rule("file-unreadable", _E, "The file could not be read, or is larger than the site's size limit."),
+        Rule("unicode-not-nfc", _E, "A line is not in Unicode NFC; editors and search treat it as different text."),
+        Rule("bidi-override", _E, "A bidi override control (U+202D LRO, U+202E RLO) can make text display differently from how it reads (Trojan Source)."),
+        Rule("bidi-unbalanced", _E, "A bidi embedding or isolate control (U+202A-202C, U+2066-2069) is not closed or not opened on its line."),
+        # front matter
+        Rule("frontmatter-missing", _E, "The file does not start with a `---` front matter block."),
+        Rule("frontmatter-unclosed", _E, "The front matter block is never closed by a `---` line."),
+        Rule("yaml-syntax", _E, "The front matter is not valid YAML."),
+        Rule("yaml-duplicate-key", _E, "A front matter key appears twice; YAML would silently keep the last one."),
+        Rule("yaml-alias", _E, "YAML anchors and aliases are not allowed in front matter."),
+        Rule("field-required", _E, "A field the schema requires (for this language) is missing."),
+        Rule("field-unknown", _E, "A front matter key the schema does not know (often a typo)."),
+        Rule("field-invalid", _E, "A front matter value has the wrong type or format."),
+        Rule("tag-unknown", _E, "A tag id that site.yaml does not declare under `tags:`."),
+        Rule("tag-untranslated", _W, "A tag declared in site.yaml has no display name for one of the site's languages."),
+        # ids and translations
+        Rule("id-invalid", _E, "The file name is not a valid article id (lowercase letters, digits, hyphens; not reserved)."),
+        Rule("id-duplicate", _E, "Two files of one language have the same id (also when they differ only in case or Unicode form)."),
+        Rule("locale-unknown", _W, "A Markdown file outside the content folders of the site's languages."),
+        Rule("translation-missing", _W, "A source-language article has no translation in a language (severity set per language in site.yaml)."),
+        Rule("translation-orphaned", _E, "A translation whose source-language article does not exist (renamed or deleted source?)."),
+        Rule("translation-mismatch", _E, "A shared field (date, tags, image src) differs between a translation and its source."),
+        # Markdown hygiene
+        Rule("link-broken", _E, "An internal link points to an article or file that does not exist."),
+        Rule("image-missing", _E, "An image points to a file that does not exist."),
+        Rule("image-alt-missing", _W, "An image has no alt text, so screen readers cannot describe it."),
+        Rule("html-raw", _W, "Raw HTML in Markdown; it is escaped on output unless site.yaml allows raw HTML."),
+        Rule("html-unsafe", _E, "Raw HTML that can run code (<script>, <iframe>, <object>, <embed>, on*= event attributes), even where raw HTML is allowed."),
+        Rule("url-unsafe", _E, "A link or image uses a scheme that can run code or read local files (javascript:, vbscript:, data:, file:)."),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Diagnostic:
+    """One finding at one place: path relative to the site root, 1-based line and column."""
+
+    path: str
+    line: int
+    column: int
+    code: str
+    message: str
+    severity: Severity
+
+    @classmethod
+    def make(
+        cls,
+        code: str,
+        path: str,
+        line: int,
+        column: int,
+        message: str,
+        severity: Severity | None = None,
+    ) -> Diagnostic:
+        """Build a diagnostic with the code's default severity unless one is given."""
+        rule = RULES[code]
+        return cls(path, max(line, 1), max(column, 1), code, message, severity or rule.severity)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+
+def count(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> dict[str, int]:
+    """The number of errors and warnings, as the JSON report shows them."""
+    errors = sum(1 for d in diagnostics if d.is_error)
+    return {"error": errors, "warning": len(diagnostics) - errors}

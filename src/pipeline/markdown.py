@@ -1,0 +1,152 @@
+"""CommonMark (cmark-gfm, in C) to HTML, and the links, images, raw HTML and headings with their lines."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+import cmarkgfm
+from cmarkgfm.cmark import Options
+
+_SAFE = Options.CMARK_OPT_SOURCEPOS
+_BLOCK = r'<(?:p|h[1-6]|li|blockquote|pre|ul|ol|hr)\b[^>]* data-sourcepos="(\d+):\d+-(\d+):\d+"'
+_OUTPUT = re.compile(
+    _BLOCK
+    + r'|<a href="([^"]*)"'
+    + r'|<img src="([^"]*)" alt="([^"]*)"'
+    + r"|(<!-- raw HTML omitted -->)"
+)
+_HEADING = re.compile(r'<h([1-6]) data-sourcepos="(\d+):[^"]*">(.*?)</h\1>')
+# Where link destinations, images and raw HTML start in the Markdown source.
+_SOURCE_LINK = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]*)|^ {0,3}\[[^\]\n]+\]:\s*(<[^>\n]*>|\S+)|<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>", re.M)
+_SOURCE_IMAGE = re.compile(r"!\[")
+_SOURCE_HTML = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*)(?=[\s/>])|<!--|<\?|<![A-Z]")
+_TAGS = re.compile(r"<[^>]+>")
+_PRE = re.compile(r'<pre data-sourcepos="(\d+):\d+-(\d+):')
+_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A link, image or raw HTML in the body, at a 1-based line and column of the file."""
+
+    kind: str  # "link", "image" or "html"
+    target: str  # the destination as written (links, images) or the tag (html)
+    alt: str  # images only
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int
+    text: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """What validation and rendering need to know of a Markdown body."""
+
+    refs: tuple[Ref, ...]
+    headings: tuple[Heading, ...]
+
+
+def scan(markdown: str, first_line: int = 1) -> Body:
+    """Parse `markdown` (which starts at line `first_line` of its file) and locate what it links to."""
+    output = cmarkgfm.markdown_to_html(markdown, options=_SAFE)
+    locator = _Locator(_mask_code(markdown.split("\n"), output), first_line)
+    refs: list[Ref] = []
+    block = (1, 1)
+    for match in _OUTPUT.finditer(output):
+        if match.group(1):
+            block = (int(match.group(1)), max(int(match.group(2)), int(match.group(1))))
+        elif match.group(3) is not None:
+            refs.append(locator.link(html.unescape(match.group(3)), block))
+        elif match.group(4) is not None:
+            refs.append(locator.image(html.unescape(match.group(4)), html.unescape(match.group(5)), block))
+        elif match.group(6):
+            refs.append(locator.raw_html(block))
+    headings = tuple(
+        Heading(int(level), html.unescape(_TAGS.sub("", inner)), int(line) + first_line - 1)
+        for level, line, inner in _HEADING.findall(output)
+    )
+    return Body(tuple(refs), headings)
+
+
+def _mask_code(lines: list[str], output: str) -> list[str]:
+    """The source with code blocks and code spans blanked, keeping every column where it was."""
+    masked = list(lines)
+    for start, end in _PRE.findall(output):
+        for index in range(int(start) - 1, min(int(end), len(masked))):
+            masked[index] = " " * len(masked[index])
+    return [_CODE_SPAN.sub(lambda m: " " * len(m.group()), line) if "`" in line else line for line in masked]
+
+
+class _Locator:
+    """Finds, in the source, where each thing cmark reported starts (cmark gives only block lines)."""
+
+    def __init__(self, lines: list[str], first_line: int) -> None:
+        self.lines = lines
+        self.offset = first_line - 1
+        self.links = self._find(_SOURCE_LINK)
+        self.images = self._find(_SOURCE_IMAGE)
+        self.html = self._find(_SOURCE_HTML)
+        self.cursor = {"html": (0, 0), "image": (0, 0)}
+
+    def _find(self, pattern: re.Pattern[str]) -> list[tuple[int, int, str]]:
+        found = []
+        for number, line in enumerate(self.lines, 1):
+            for match in pattern.finditer(line):
+                group = next((i for i, g in enumerate(match.groups(), 1) if g is not None), 0)
+                found.append((number, match.start(group), match.group(group).strip("<>")))
+        return found
+
+    def link(self, href: str, block: tuple[int, int]) -> Ref:
+        """A link: the unused source destination in its block that matches, else the first unused one."""
+        wanted = unquote(href)
+        in_block = [c for c in self.links if block[0] <= c[0] <= block[1]]
+        candidates = (
+            [c for c in in_block if unquote(c[2]) == wanted]
+            or [c for c in self.links if unquote(c[2]) == wanted]
+            or (in_block if not href else [])
+        )
+        if candidates:
+            number, column, text = candidates[0]
+            self.links.remove(candidates[0])
+            return self._ref("link", text, "", number, column)
+        return self._ref("link", wanted, "", block[0], 0)
+
+    def image(self, src: str, alt: str, block: tuple[int, int]) -> Ref:
+        number, column = self._next("image", self.images, block)
+        wanted = unquote(src)
+        # The image's destination also matched the link pattern; it is not a link.
+        own = [c for c in self.links if c[0] == number and c[1] > column and unquote(c[2]) == wanted]
+        if own:
+            self.links.remove(own[0])
+        return self._ref("image", unquote(src) or self._dest_after(number, column), alt, number, column)
+
+    def raw_html(self, block: tuple[int, int]) -> Ref:
+        number, column = self._next("html", self.html, block)
+        tag = self.lines[number - 1][column:].split(">", 1)[0] + ">" if number <= len(self.lines) else "<"
+        return self._ref("html", tag[:40], "", number, column)
+
+    def _next(self, kind: str, found: list[tuple[int, int, str]], block: tuple[int, int]) -> tuple[int, int]:
+        """The first source occurrence at or after both the kind's cursor and the block start."""
+        start = max(self.cursor[kind], (block[0], 0))
+        for number, column, _ in found:
+            if (number, column) >= start:
+                self.cursor[kind] = (number, column + 1)
+                return number, column
+        return block[0], 0
+
+    def _dest_after(self, number: int, column: int) -> str:
+        """The destination written after an image at `number:column` (cmark blanks unsafe ones)."""
+        line = self.lines[number - 1] if number <= len(self.lines) else ""
+        match = re.compile(r"\]\(\s*<?([^\s)>]*)").search(line, column)
+        return match.group(1) if match else ""
+
+    def _ref(self, kind: str, target: str, alt: str, number: int, column: int) -> Ref:
+        return Ref(kind, target, alt, number + self.offset, column + 1)

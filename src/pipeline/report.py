@@ -1,0 +1,109 @@
+"""Diagnostics as text (like a compiler), JSON, GitHub workflow annotations or SARIF 2.1.0."""
+
+from __future__ import annotations
+
+import json
+from typing import Callable, Sequence
+
+from . import __version__
+from .diagnostics import RULES, Diagnostic, count
+
+FORMATS = ("text", "json", "github", "sarif")
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+
+def render(diagnostics: Sequence[Diagnostic], fmt: str) -> str:
+    """The report in format `fmt`, one of FORMATS, ending in a newline when not empty."""
+    renderer: dict[str, Callable[[Sequence[Diagnostic]], str]] = {
+        "text": _text,
+        "json": _json,
+        "github": _github,
+        "sarif": _sarif,
+    }
+    return renderer[fmt](diagnostics)
+
+
+def _text(diagnostics: Sequence[Diagnostic]) -> str:
+    return "".join(f"{d.path}:{d.line}:{d.column}: {d.severity.value} {d.code}: {d.message}\n" for d in diagnostics)
+
+
+def summary(diagnostics: Sequence[Diagnostic], files: int) -> str:
+    """One closing line for people: what was checked and how it went."""
+    counts = count(diagnostics)
+    errors = f"{counts['error']} error" + ("" if counts["error"] == 1 else "s")
+    warnings = f"{counts['warning']} warning" + ("" if counts["warning"] == 1 else "s")
+    return f"checked {files} article file{'' if files == 1 else 's'}: {errors}, {warnings}"
+
+
+def as_dict(d: Diagnostic) -> dict[str, object]:
+    return {
+        "path": d.path,
+        "line": d.line,
+        "column": d.column,
+        "severity": d.severity.value,
+        "code": d.code,
+        "message": d.message,
+    }
+
+
+def _json(diagnostics: Sequence[Diagnostic]) -> str:
+    report = {"diagnostics": [as_dict(d) for d in diagnostics], "counts": count(diagnostics)}
+    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _github(diagnostics: Sequence[Diagnostic]) -> str:
+    """GitHub Actions workflow commands: one annotation per diagnostic, on its file and line."""
+    lines = []
+    for d in diagnostics:
+        props = f"file={_escape_property(d.path)},line={d.line},col={d.column},title={_escape_property(d.code)}"
+        lines.append(f"::{d.severity.value} {props}::{_escape_data(d.message)}")
+    return "".join(line + "\n" for line in lines)
+
+
+def _sarif(diagnostics: Sequence[Diagnostic]) -> str:
+    used = sorted({d.code for d in diagnostics})
+    rules = [
+        {
+            "id": code,
+            "shortDescription": {"text": RULES[code].summary},
+            "defaultConfiguration": {"level": RULES[code].severity.value},
+        }
+        for code in used
+    ]
+    results = [
+        {
+            "ruleId": d.code,
+            "ruleIndex": used.index(d.code),
+            "level": d.severity.value,
+            "message": {"text": d.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": d.path, "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": d.line, "startColumn": d.column},
+                    }
+                }
+            ],
+        }
+        for d in diagnostics
+    ]
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "pipeline", "version": __version__, "rules": rules}},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
