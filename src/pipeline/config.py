@@ -149,9 +149,14 @@ def _locale(code: str, options: dict[str, Any]) -> LocaleConfig:
         code=code,
         name=options.get("name") or cldr.display_name or code,
         direction="rtl" if cldr.character_order == "right-to-left" else "ltr",
-        missing=options.get("missing", "warning"),
-        orphaned=options.get("orphaned", "error"),
+        missing=_policy(options.get("missing", "warning")),
+        orphaned=_policy(options.get("orphaned", "error")),
     )
+
+
+def _policy(value: str | bool) -> str:
+    """A severity policy; YAML reads a bare `off` as false."""
+    return "off" if value is False else str(value)
 
 
 def _tag_warnings(config: SiteConfig, doc: YamlDoc) -> list[Diagnostic]:

@@ -24,6 +24,7 @@ _SOURCE_LINK = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]*)|^ {0,3}\[[^\]\n]+\]:\s*(<
 _SOURCE_IMAGE = re.compile(r"!\[")
 _SOURCE_HTML = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*)(?=[\s/>])|<!--|<\?|<![A-Z]")
 _TAGS = re.compile(r"<[^>]+>")
+_HTML_BLOCK_ENDS = (("<script", "</script>"), ("<pre", "</pre>"), ("<style", "</style>"), ("<textarea", "</textarea>"), ("<!--", "-->"), ("<?", "?>"))
 _PRE = re.compile(r'<pre data-sourcepos="(\d+):\d+-(\d+):')
 _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
 
@@ -68,7 +69,8 @@ def scan(markdown: str, first_line: int = 1) -> Body:
         elif match.group(4) is not None:
             refs.append(locator.image(html.unescape(match.group(4)), html.unescape(match.group(5)), block))
         elif match.group(6):
-            refs.append(locator.raw_html(block))
+            own_line = output[match.start() - 1 : match.start()] in ("", "\n") and output[match.end() : match.end() + 1] == "\n"
+            refs.append(locator.html_block() if own_line else locator.raw_html(block))
     headings = tuple(
         Heading(int(level), html.unescape(_TAGS.sub("", inner)), int(line) + first_line - 1)
         for level, line, inner in _HEADING.findall(output)
@@ -123,14 +125,38 @@ class _Locator:
         number, column = self._next("image", self.images, block)
         wanted = unquote(src)
         # The image's destination also matched the link pattern; it is not a link.
-        own = [c for c in self.links if c[0] == number and c[1] > column and unquote(c[2]) == wanted]
+        own = [c for c in self.links if c[0] == number and c[1] > column and unquote(c[2]) in (wanted, wanted or c[2])]
         if own:
             self.links.remove(own[0])
         return self._ref("image", unquote(src) or self._dest_after(number, column), alt, number, column)
 
     def raw_html(self, block: tuple[int, int]) -> Ref:
         number, column = self._next("html", self.html, block)
-        tag = self.lines[number - 1][column:].split(">", 1)[0] + ">" if number <= len(self.lines) else "<"
+        return self._tag_at(number, column)
+
+    def html_block(self) -> Ref:
+        """An HTML block: it starts a line (indented 3 at most) and runs to a blank line."""
+        start = self.cursor["html"]
+        for number, column, _ in self.html:
+            if (number, column) >= start and column <= 3:
+                self.cursor["html"] = (self._block_end(number), 0)
+                return self._tag_at(number, column)
+        return self._ref("html", "<", "", start[0] or 1, 0)
+
+    def _block_end(self, number: int) -> int:
+        """The line after the HTML block that starts on line `number` (1-based)."""
+        text = self.lines[number - 1].lstrip().lower()
+        closer = next((end for opener, end in _HTML_BLOCK_ENDS if text.startswith(opener)), None)
+        index = number - 1
+        if closer:
+            while index < len(self.lines) and closer not in self.lines[index].lower():
+                index += 1
+        while index < len(self.lines) and self.lines[index].strip():
+            index += 1
+        return index + 1
+
+    def _tag_at(self, number: int, column: int) -> Ref:
+        tag = self.lines[number - 1][column:].split(">", 1)[0] + ">"
         return self._ref("html", tag[:40], "", number, column)
 
     def _next(self, kind: str, found: list[tuple[int, int, str]], block: tuple[int, int]) -> tuple[int, int]:

@@ -101,6 +101,8 @@ class Checker:
 def _findings(error: jsonschema.ValidationError, doc: YamlDoc, top: tuple[int, int]) -> list[Finding]:
     path = tuple(error.absolute_path)
     line, column = doc.where(path) if path else top
+    if error.validator not in ("required", "additionalProperties", "unevaluatedProperties") and path:
+        line, column = doc.where_value(path)
     if error.validator == "required" and isinstance(error.instance, dict):
         missing = [name for name in error.validator_value if name not in error.instance]
         where = f" in '{_dotted(path)}'" if path else ""

@@ -42,8 +42,9 @@ class YamlDoc:
     """The loaded value, where each key and item stands, and what was wrong."""
 
     data: Any
-    lines: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    lines: dict[Path, tuple[int, int]] = field(default_factory=dict)  # where each key or item starts
     problems: tuple[YamlProblem, ...] = ()
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)  # where each value starts
 
     def where(self, path: Path) -> tuple[int, int]:
         """The line and column of the nearest key on `path` that has one."""
@@ -51,6 +52,10 @@ class YamlDoc:
             if path[:end] in self.lines:
                 return self.lines[path[:end]]
         return self.lines.get((), (1, 1))
+
+    def where_value(self, path: Path) -> tuple[int, int]:
+        """The line and column of the value at `path`, else of its nearest key."""
+        return self.values.get(path) or self.where(path)
 
 
 def load(text: str, first_line: int = 1) -> YamlDoc:
@@ -63,9 +68,10 @@ def load(text: str, first_line: int = 1) -> YamlDoc:
             node = loader.get_single_node()
             problems: list[YamlProblem] = []
             lines: dict[Path, tuple[int, int]] = {}
+            values: dict[Path, tuple[int, int]] = {}
             if node is not None:
                 lines[()] = _pos(node, offset)
-                _walk(node, (), offset, lines, problems)
+                _walk(node, (), offset, (lines, values), problems)
             data = loader.construct_document(node) if node is not None else None
             if any(problem.code != "yaml-duplicate-key" for problem in problems):
                 data = None  # a non-text key: the value cannot be checked as intended
@@ -77,7 +83,7 @@ def load(text: str, first_line: int = 1) -> YamlDoc:
         return YamlDoc(None, {}, (_from_marked(exc, text, offset),))
     except yaml.YAMLError as exc:  # unmarked: reader errors on odd characters
         return YamlDoc(None, {}, (YamlProblem("yaml-syntax", first_line, 1, str(exc)),))
-    return YamlDoc(data, lines, tuple(problems))
+    return YamlDoc(data, lines, tuple(problems), values)
 
 
 class _Rejected(Exception):
@@ -109,8 +115,10 @@ def _pos(node: yaml.Node, offset: int) -> tuple[int, int]:
     return node.start_mark.line + 1 + offset, node.start_mark.column + 1
 
 
-def _walk(node: yaml.Node, path: Path, offset: int, lines: dict, problems: list[YamlProblem]) -> None:
-    """Record where every key and item stands; report duplicate and non-text keys."""
+def _walk(node: yaml.Node, path: Path, offset: int, maps: tuple[dict, dict], problems: list[YamlProblem]) -> None:
+    """Record where every key, item and value stands; report duplicate and non-text keys."""
+    lines, values = maps
+    values[path] = _pos(node, offset)
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -123,11 +131,11 @@ def _walk(node: yaml.Node, path: Path, offset: int, lines: dict, problems: list[
                 problems.append(YamlProblem("yaml-duplicate-key", line, col, f"key '{key}' is already set on line {seen[key]}"))
             seen[key] = line
             lines[path + (key,)] = (line, col)
-            _walk(value_node, path + (key,), offset, lines, problems)
+            _walk(value_node, path + (key,), offset, maps, problems)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[path + (index,)] = _pos(item, offset)
-            _walk(item, path + (index,), offset, lines, problems)
+            _walk(item, path + (index,), offset, maps, problems)
 
 
 def _from_marked(exc: yaml.MarkedYAMLError, text: str, offset: int) -> YamlProblem:

@@ -1,0 +1,87 @@
+"""Shared helpers: build sites from a dict of files in tmp_path and run the real CLI on them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+
+SITE_YAML = """\
+base_url: https://example.org/
+source_locale: en
+locales:
+  en:
+    name: English
+  he:
+    name: עברית
+tags:
+  kindness:
+    en: Kindness
+    he: טוב לב
+  gratitude:
+    en: Gratitude
+    he: הכרת תודה
+"""
+
+
+def article(title: str = "A title", summary: str = "A summary.", body: str = "Some text.\n", **fields: str) -> str:
+    """An article file: the given front matter lines, then the body."""
+    lines = ["---", f"title: {title}", "date: 2024-03-12", f"summary: {summary}"]
+    lines += [f"{key}: {value}" for key, value in fields.items()]
+    return "\n".join(lines) + "\n---\n\n" + body
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see a real token or a locale setting from the machine."""
+    for name in ("NETLIFY_AUTH_TOKEN", "NETLIFY_SITE_ID", "LANG", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> Callable[..., Path]:
+    """Write `files` (path -> text or bytes) under a fresh site root; site.yaml defaults to SITE_YAML."""
+
+    def make(files: dict[str, str | bytes], site_yaml: str | None = SITE_YAML) -> Path:
+        root = tmp_path / "site"
+        root.mkdir(exist_ok=True)
+        if site_yaml is not None:
+            (root / "site.yaml").write_text(site_yaml, encoding="utf-8")
+        for rel, content in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8", newline="")
+        return root
+
+    return make
+
+
+class Run:
+    def __init__(self, exit_code: int, stdout: str, stderr: str) -> None:
+        self.exit_code, self.stdout, self.stderr = exit_code, stdout, stderr
+
+    @property
+    def diagnostics(self) -> list[tuple[str, int, int, str]]:
+        """(path, line, column, code) of each diagnostic, from the JSON report."""
+        return [(d["path"], d["line"], d["column"], d["code"]) for d in json.loads(self.stdout)["diagnostics"]]
+
+    @property
+    def messages(self) -> dict[str, str]:
+        return {d["code"]: d["message"] for d in json.loads(self.stdout)["diagnostics"]}
+
+
+def run(*args: str) -> Run:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def validate_json(root: Path, *args: str) -> Run:
+    return run("validate", "--root", str(root), "--format", "json", *args)

@@ -1,0 +1,54 @@
+"""Bytes and text: UTF-8 with a byte offset, BOM and CRLF accepted, NFC, and Trojan Source bidi controls."""
+
+from __future__ import annotations
+
+from conftest import article, validate_json
+
+HE = article("כותרת", "תקציר.")
+
+
+def test_invalid_utf8_gives_line_column_and_byte_offset(make_site):
+    data = article(body="Line one.\nBad \xff byte.\n").encode("utf-8").replace(b"\xc3\xbf", b"\xff")
+    root = make_site({"content/en/a.md": data, "content/he/a.md": HE})
+    result = validate_json(root)
+    assert result.diagnostics == [("content/en/a.md", 8, 5, "encoding-invalid")]
+    offset = data.index(b"\xff")
+    assert f"byte offset {offset}" in result.messages["encoding-invalid"]
+
+
+def test_utf16_is_named(make_site):
+    root = make_site({"content/en/a.md": article().encode("utf-16"), "content/he/a.md": HE})
+    result = validate_json(root)
+    assert result.diagnostics == [("content/en/a.md", 1, 1, "encoding-invalid")]
+    assert "UTF-16" in result.messages["encoding-invalid"]
+
+
+def test_bom_and_crlf_are_accepted(make_site):
+    data = b"\xef\xbb\xbf" + article(body="[link](b.md)\n").replace("\n", "\r\n").encode()
+    root = make_site({"content/en/a.md": data, "content/en/b.md": article(), "content/he/a.md": HE, "content/he/b.md": HE})
+    assert validate_json(root).diagnostics == []
+
+
+def test_text_not_in_nfc_is_located(make_site):
+    root = make_site({"content/en/a.md": article(body="Fine.\nCafe\u0301 au lait.\n"), "content/he/a.md": HE})
+    assert validate_json(root).diagnostics == [("content/en/a.md", 8, 5, "unicode-not-nfc")]
+
+
+def test_trojan_source_overrides_and_unbalanced_controls(make_site):
+    body = (
+        "Access \u202eresu\u202c granted.\n"  # an override, even closed, reorders what is shown
+        "An isolate \u2067עברית never closed.\n"
+        "A stray \u2069 closer.\n"
+        "Balanced \u2067עברית\u2069 and marks \u200f\u200e are fine.\n"
+    )
+    root = make_site({"content/en/a.md": article(body=body), "content/he/a.md": HE})
+    assert validate_json(root).diagnostics == [
+        ("content/en/a.md", 7, 8, "bidi-override"),
+        ("content/en/a.md", 8, 12, "bidi-unbalanced"),
+        ("content/en/a.md", 9, 9, "bidi-unbalanced"),
+    ]
+
+
+def test_bidi_controls_in_front_matter_titles(make_site):
+    root = make_site({"content/en/a.md": article(title="Pay \u202dnow"), "content/he/a.md": HE})
+    assert validate_json(root).diagnostics == [("content/en/a.md", 2, 12, "bidi-override"), ("content/en/a.md", 2, 12, "bidi-unbalanced")]
