@@ -68,7 +68,7 @@ def test_cover_image_is_checked_too(make_site):
             "content/he/a.md": article("כותרת", "תקציר.", image="\n  src: /images/missing.png\n  alt: כריכה"),
         }
     )
-    assert validate_json(root).diagnostics == [("content/en/a.md", 6, 3, "image-missing"), ("content/he/a.md", 6, 3, "image-missing")]
+    assert validate_json(root).diagnostics == [("content/en/a.md", 6, 8, "image-missing"), ("content/he/a.md", 6, 8, "image-missing")]
 
 
 def test_unsafe_urls_are_errors_however_they_are_spelled(make_site):

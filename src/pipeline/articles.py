@@ -56,6 +56,7 @@ class Parsed:
 
     source: SourceFile
     article: Article | None
+    front: YamlDoc | None  # the front matter as loaded, also when it broke the schema
     body: str | None
     body_line: int
     diagnostics: tuple[Diagnostic, ...]
@@ -106,11 +107,11 @@ def parse(source: SourceFile, rules: FrontMatterRules) -> Parsed:
         diagnostics += [Diagnostic.make(_KIND_CODES[f.kind], source.path, f.line, f.column, f.message) for f in findings]
         if not diagnostics:
             article = _article(source, doc, body, body_line)
-    return Parsed(source, article, body, body_line, tuple(diagnostics))
+    return Parsed(source, article, doc if doc.data is not None else None, body, body_line, tuple(diagnostics))
 
 
 def _failed(source: SourceFile, code: str, line: int, column: int, message: str) -> Parsed:
-    return Parsed(source, None, None, 1, (Diagnostic.make(code, source.path, line, column, message),))
+    return Parsed(source, None, None, None, 1, (Diagnostic.make(code, source.path, line, column, message),))
 
 
 def _article(source: SourceFile, doc: YamlDoc, body: str, body_line: int) -> Article:

@@ -8,10 +8,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from .articles import Article
 from .config import SiteConfig
 from .diagnostics import Diagnostic
 from .markdown import Body, Ref
+from .yamldoc import YamlDoc
 
 UNSAFE_SCHEMES = frozenset({"javascript", "vbscript", "data", "file"})
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
@@ -41,18 +41,23 @@ def check_body(path: str, lang: str, body: Body, index: SiteIndex, config: SiteC
     return found
 
 
-def check_front_matter(article: Article, index: SiteIndex, config: SiteConfig) -> list[Diagnostic]:
-    """Tags that site.yaml does not declare; a cover image that is missing or unsafe."""
+def check_front_matter(path: str, lang: str, front: YamlDoc, index: SiteIndex, config: SiteConfig) -> list[Diagnostic]:
+    """Tags that site.yaml does not declare; a cover image that is missing or unsafe.
+
+    Runs on the loaded front matter even when it broke the schema, so these are reported too.
+    """
+    data = front.data if isinstance(front.data, dict) else {}
     found = []
-    for position, tag in enumerate(article.tags):
-        if tag not in config.tags:
-            line, col = article.where("tags", position)
+    tags = data.get("tags")
+    for position, tag in enumerate(tags if isinstance(tags, list) else []):
+        if isinstance(tag, str) and tag not in config.tags:
+            line, col = front.where_value(("tags", position))
             known = ", ".join(sorted(config.tags)) or "none yet"
-            found.append(Diagnostic.make("tag-unknown", article.path, line, col, f"tag '{tag}' is not declared under `tags:` in site.yaml (declared: {known})"))
-    if article.image:
-        line, col = article.where("image", "src")
-        ref = Ref("image", article.image.src, article.image.alt, line, col)
-        found += _check_target(article.path, article.lang, ref, index)
+            found.append(Diagnostic.make("tag-unknown", path, line, col, f"tag '{tag}' is not declared under `tags:` in site.yaml (declared: {known})"))
+    image = data.get("image")
+    if isinstance(image, dict) and isinstance(image.get("src"), str):
+        line, col = front.where_value(("image", "src"))
+        found += _check_target(path, lang, Ref("image", image["src"], "", line, col), index, check_alt=False)
     return found
 
 
@@ -70,7 +75,7 @@ def _check_html(path: str, ref: Ref, allowed: bool) -> list[Diagnostic]:
     ]
 
 
-def _check_target(path: str, lang: str, ref: Ref, index: SiteIndex) -> list[Diagnostic]:
+def _check_target(path: str, lang: str, ref: Ref, index: SiteIndex, check_alt: bool = True) -> list[Diagnostic]:
     what = "image" if ref.kind == "image" else "link"
     target = _INVISIBLE.sub("", html.unescape(ref.target))
     scheme = _SCHEME.match(target)
@@ -82,7 +87,7 @@ def _check_target(path: str, lang: str, ref: Ref, index: SiteIndex) -> list[Diag
         if problem:
             code = "image-missing" if ref.kind == "image" else "link-broken"
             found.append(Diagnostic.make(code, path, ref.line, ref.column, f"{what} target '{ref.target}' {problem}"))
-    if ref.kind == "image" and not ref.alt.strip():
+    if ref.kind == "image" and check_alt and not ref.alt.strip():
         found.append(Diagnostic.make("image-alt-missing", path, ref.line, ref.column, "image has no alt text; describe what it shows"))
     return found
 

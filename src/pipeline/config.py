@@ -26,7 +26,8 @@ class LocaleConfig:
     """One language of the site and its policies."""
 
     code: str
-    name: str
+    name: str  # in the language itself, for readers
+    english_name: str  # for diagnostics
     direction: str  # "ltr" or "rtl", from CLDR
     missing: str  # severity of an untranslated source article: "error", "warning" or "off"
     orphaned: str  # severity of a translation without a source article
@@ -99,7 +100,7 @@ def _check_locales(data: dict[str, Any], doc: YamlDoc) -> list[Diagnostic]:
             line, col = doc.where(("locales", code))
             errors.append(Diagnostic.make("config-invalid", SITE_FILE, line, col, f"'{code}' is not a language CLDR knows"))
     if data["source_locale"] not in data["locales"]:
-        line, col = doc.where(("source_locale",))
+        line, col = doc.where_value(("source_locale",))
         known = ", ".join(data["locales"])
         errors.append(
             Diagnostic.make("config-invalid", SITE_FILE, line, col, f"source_locale '{data['source_locale']}' is not one of the locales ({known})")
@@ -111,7 +112,7 @@ def _article_schema(root: Path, rel: str, named: bool, doc: YamlDoc) -> tuple[di
     """The site's article schema; the built-in one when the site has none and names none."""
     path = (root / rel).resolve()
     if not path.is_relative_to(root.resolve()):
-        line, col = doc.where(("schema",))
+        line, col = doc.where_value(("schema",))
         return {}, [Diagnostic.make("config-invalid", SITE_FILE, line, col, f"schema '{rel}' is outside the site")]
     if not path.is_file() and not named:
         with resources.as_file(_DEFAULT_ARTICLE_SCHEMA) as default:
@@ -120,7 +121,7 @@ def _article_schema(root: Path, rel: str, named: bool, doc: YamlDoc) -> tuple[di
         return read_schema(path), []
     except SchemaFileError as exc:
         if not path.is_file():
-            line, col = doc.where(("schema",))
+            line, col = doc.where_value(("schema",))
             return {}, [Diagnostic.make("schema-invalid", SITE_FILE, line, col, f"schema file '{rel}' does not exist")]
         return {}, [Diagnostic.make("schema-invalid", rel, exc.line, exc.column, str(exc))]
 
@@ -148,6 +149,7 @@ def _locale(code: str, options: dict[str, Any]) -> LocaleConfig:
     return LocaleConfig(
         code=code,
         name=options.get("name") or cldr.display_name or code,
+        english_name=cldr.english_name or code,
         direction="rtl" if cldr.character_order == "right-to-left" else "ltr",
         missing=_policy(options.get("missing", "warning")),
         orphaned=_policy(options.get("orphaned", "error")),

@@ -60,7 +60,7 @@ def check_pairs(files: list[SourceFile], config: SiteConfig) -> list[Diagnostic]
             for code in config.translations:
                 level = severity(config.locales[code].missing)
                 if level and (code, article_id) not in ids:
-                    name = config.locales[code].name
+                    name = config.locales[code].english_name
                     found.append(
                         Diagnostic.make(
                             "translation-missing", file.path, 1, 1, f"no {name} translation: content/{code}/{article_id}.md does not exist", level

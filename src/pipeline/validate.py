@@ -51,8 +51,8 @@ def validate(root: Path) -> Validation:
         found += result.diagnostics
         if result.body is not None:
             found += checks.check_body(file.path, file.lang, scan(result.body, result.body_line), index, config)
-        if result.article is not None:
-            found += checks.check_front_matter(result.article, index, config)
+        if result.front is not None:
+            found += checks.check_front_matter(file.path, file.lang, result.front, index, config)
     sets = translations.group(p.article for p in parsed if p.article is not None)
     found += translations.check_ids(files)
     found += translations.check_pairs(files, config)

@@ -153,5 +153,7 @@ def _from_marked(exc: yaml.MarkedYAMLError, text: str, offset: int) -> YamlProbl
     elif "mapping values are not allowed" in problem:
         problem = "a ': ' inside a value; put the value in quotes"
     elif exc.context and exc.context not in problem:
-        problem = f"{problem} ({exc.context})"
+        problem = f"{problem} ({exc.context}"
+        start = exc.context_mark
+        problem += f" that starts on line {start.line + 1 + offset})" if start and start.line != row else ")"
     return YamlProblem("yaml-syntax", row + 1 + offset, column + 1, problem)
