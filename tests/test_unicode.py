@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import article, validate_json
+from conftest import SITE_YAML, article, validate_json
 
 HE = article("כותרת", "תקציר.")
 
@@ -52,3 +52,11 @@ def test_trojan_source_overrides_and_unbalanced_controls(make_site):
 def test_bidi_controls_in_front_matter_titles(make_site):
     root = make_site({"content/en/a.md": article(title="Pay \u202dnow"), "content/he/a.md": HE})
     assert validate_json(root).diagnostics == [("content/en/a.md", 2, 12, "bidi-override"), ("content/en/a.md", 2, 12, "bidi-unbalanced")]
+
+
+def test_files_over_the_size_limit_are_refused_before_reading(make_site):
+    big = article(body="x" * 5000)
+    root = make_site({"content/en/a.md": big, "content/he/a.md": HE}, SITE_YAML + "limits:\n  max_file_bytes: 2048\n")
+    result = validate_json(root)
+    assert result.diagnostics == [("content/en/a.md", 1, 1, "file-unreadable")]
+    assert "over the site's limit of 2,048" in result.messages["file-unreadable"]
