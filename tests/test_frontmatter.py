@@ -119,3 +119,4 @@ def test_unknown_tag_at_its_list_item(make_site):
     root = make_site({"content/en/a.md": article(tags="[kindness, kindnes]"), "content/he/a.md": article("כ", "ת", tags="[kindness, kindnes]")})
     result = validate_json(root)
     assert result.diagnostics == [("content/en/a.md", 5, 18, "tag-unknown"), ("content/he/a.md", 5, 18, "tag-unknown")]
+    assert result.messages["tag-unknown"].endswith("did you mean 'kindness'?")

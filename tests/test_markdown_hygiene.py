@@ -27,6 +27,11 @@ def test_broken_internal_links_are_located(make_site):
     ]
 
 
+def test_a_misspelt_article_link_suggests_the_article_meant(make_site):
+    result = validate_json(site_with(make_site, "See [b](bb.md).\n"))
+    assert result.messages["link-broken"] == "link target 'bb.md' is not an article (content/en/bb.md does not exist); did you mean 'b.md'?"
+
+
 def test_reference_style_link_is_reported_at_its_definition(make_site):
     body = "See [the guide][g].\n\n[g]: missing.md\n"
     assert validate_json(site_with(make_site, body)).diagnostics == [("content/en/a.md", 9, 6, "link-broken")]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import html
 import posixpath
 import re
 from dataclasses import dataclass
+from typing import Iterable
 from urllib.parse import unquote
 
 from .config import SiteConfig
@@ -52,8 +54,8 @@ def check_front_matter(path: str, lang: str, front: YamlDoc, index: SiteIndex, c
     for position, tag in enumerate(tags if isinstance(tags, list) else []):
         if isinstance(tag, str) and tag not in config.tags:
             line, col = front.where_value(("tags", position))
-            known = ", ".join(sorted(config.tags)) or "none yet"
-            found.append(Diagnostic.make("tag-unknown", path, line, col, f"tag '{tag}' is not declared under `tags:` in site.yaml (declared: {known})"))
+            hint = _did_you_mean(tag, config.tags) or f"declared: {', '.join(sorted(config.tags)) or 'none yet'}"
+            found.append(Diagnostic.make("tag-unknown", path, line, col, f"tag '{tag}' is not declared under `tags:` in site.yaml; {hint}"))
     image = data.get("image")
     if isinstance(image, dict) and isinstance(image.get("src"), str):
         line, col = front.where_value(("image", "src"))
@@ -117,7 +119,15 @@ def _resolve_article(joined: str, lang: str, index: SiteIndex) -> str | None:
         source = "/".join(["content", index.source_locale, *parts[2:]])
         if source in index.content:
             return None  # not translated yet: readers get the policy's fallback for it
-    return f"is not an article ({joined} does not exist)"
+    folder = posixpath.dirname(joined) + "/"
+    siblings = [posixpath.basename(c) for c in index.content if c.startswith(folder)]
+    hint = _did_you_mean(posixpath.basename(joined), siblings)
+    return f"is not an article ({joined} does not exist)" + (f"; {hint}" if hint else "")
+
+
+def _did_you_mean(word: str, options: Iterable[str]) -> str:
+    guess = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"did you mean '{guess[0]}'?" if guess else ""
 
 
 def _resolve_site_path(target_path: str, index: SiteIndex) -> str | None:
