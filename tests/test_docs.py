@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_every_diagnostic_code_is_documented_with_its_severity():
     readme = (ROOT / "README.md").read_text("utf-8")
-    documented = dict(re.findall(r"^\| `([a-z-]+)` \| (error|warning) \|", readme, re.M))
+    documented = dict(re.findall(r"^\| `([a-z-]+)` \| (error|warning) \|", readme, re.MULTILINE))
     assert documented == {code: rule.severity.value for code, rule in RULES.items()}
 
 
@@ -33,6 +33,6 @@ def test_the_content_workflow_annotates_uploads_sarif_and_fails_on_errors():
 def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text("utf-8")
     quick_start = readme.split("## Quick start", 1)[1].split("##", 1)[0]
-    commands = re.findall(r"^(make \w+)", quick_start, re.M)
+    commands = re.findall(r"^(make \w+)", quick_start, re.MULTILINE)
     assert commands == ["make validate", "make test"]
     assert "make test" in (ROOT / ".ci/run").read_text("utf-8")

@@ -34,13 +34,13 @@ def test_the_seed_article_keeps_its_title_summary_and_sections():
     assert seed.title == "The Healing Power of Kindness: Nurturing Mental Health Through Compassion"
     assert seed.summary.startswith("In a world that often moves at a rapid pace")
     assert seed.date == date(2024, 3, 12)
-    headings = re.findall(r"^## (.+)$", seed.body, re.M)
+    headings = re.findall(r"^## (.+)$", seed.body, re.MULTILINE)
     assert headings == [
         "Kindness as a Catalyst for Mental Wellness",
         "Key Aspects of Kindness for Mental Health",
         "Kindness in Action: How It Benefits Mental Health",
     ]
-    assert re.findall(r"^(\d)\. \*\*", seed.body, re.M) == ["1", "2", "3", "4", "5"] * 2
+    assert re.findall(r"^(\d)\. \*\*", seed.body, re.MULTILINE) == ["1", "2", "3", "4", "5"] * 2
     assert "3 בלוג פוסטים" not in seed.body
 
 

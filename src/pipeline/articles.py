@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from .config import SiteConfig
 from .diagnostics import Diagnostic
@@ -15,7 +16,7 @@ from .sources import SourceFile
 from .yamldoc import Path, YamlDoc, load
 
 _FENCE = re.compile(r"^---[ \t]*$")
-_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _KIND_CODES = {"required": "field-required", "unknown": "field-unknown", "invalid": "field-invalid"}
 
 

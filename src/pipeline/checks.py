@@ -6,8 +6,8 @@ import difflib
 import html
 import posixpath
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 from urllib.parse import unquote
 
 from .config import SiteConfig
@@ -18,7 +18,7 @@ from .yamldoc import YamlDoc
 UNSAFE_SCHEMES = frozenset({"javascript", "vbscript", "data", "file"})
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]")
-_UNSAFE_HTML = re.compile(r"^<(script|iframe|object|embed|frame|base|form|meta|link)\b|\son[a-z]+\s*=", re.I)
+_UNSAFE_HTML = re.compile(r"^<(script|iframe|object|embed|frame|base|form|meta|link)\b|\son[a-z]+\s*=", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -94,7 +95,7 @@ class Diagnostic:
         return self.severity is Severity.ERROR
 
 
-def count(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> dict[str, int]:
+def count(diagnostics: Sequence[Diagnostic]) -> dict[str, int]:
     """The number of errors and warnings, as the JSON report shows them."""
     errors = sum(1 for d in diagnostics if d.is_error)
     return {"error": errors, "warning": len(diagnostics) - errors}

@@ -20,7 +20,7 @@ _OUTPUT = re.compile(
 )
 _HEADING = re.compile(r'<h([1-6]) data-sourcepos="(\d+):[^"]*">(.*?)</h\1>')
 # Where link destinations, images and raw HTML start in the Markdown source.
-_SOURCE_LINK = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]*)|^ {0,3}\[[^\]\n]+\]:\s*(<[^>\n]*>|\S+)|<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>", re.M)
+_SOURCE_LINK = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]*)|^ {0,3}\[[^\]\n]+\]:\s*(<[^>\n]*>|\S+)|<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>", re.MULTILINE)
 _SOURCE_IMAGE = re.compile(r"!\[")
 _SOURCE_HTML = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*)(?=[\s/>])|<!--|<\?|<![A-Z]")
 _TAGS = re.compile(r"<[^>]+>")

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
-try:  # PyYAML's C loader is ~9x faster; the pure one is the fallback on odd platforms.
-    _Base = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - only without libyaml
-    _Base = yaml.SafeLoader  # type: ignore[misc]
+# PyYAML's C loader is ~9x faster; the pure one is the fallback where libyaml is missing.
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_DEPTH = 32
 MAX_NODES = 20_000
@@ -21,7 +19,7 @@ Path = tuple[str | int, ...]
 class _Loader(_Base):  # type: ignore[misc, valid-type]
     """The safe loader, except that dates stay text so the schema checks their format."""
 
-    yaml_implicit_resolvers = {
+    yaml_implicit_resolvers: ClassVar[dict] = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in _Base.yaml_implicit_resolvers.items()
     }
@@ -93,26 +91,28 @@ class _Rejected(Exception):
 
 def _check_events(text: str, offset: int) -> None:
     """Reject aliases, deep nesting and huge documents before anything is built."""
-    depth = nodes = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    depth = 0
+    for nodes, event in enumerate(yaml.parse(text, Loader=_Loader), 1):
         if isinstance(event, yaml.AliasEvent):
-            line, col = event.start_mark.line + 1 + offset, event.start_mark.column + 1
-            raise _Rejected(YamlProblem("yaml-alias", line, col, f"alias *{event.anchor} is not allowed here; write the value out"))
+            raise _Rejected(_at(event, offset, "yaml-alias", f"alias *{event.anchor} is not allowed here; write the value out"))
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                line, col = event.start_mark.line + 1 + offset, event.start_mark.column + 1
-                raise _Rejected(YamlProblem("yaml-syntax", line, col, f"nesting deeper than {MAX_DEPTH} levels"))
+                raise _Rejected(_at(event, offset, "yaml-syntax", f"nesting deeper than {MAX_DEPTH} levels"))
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
-        nodes += 1
         if nodes > MAX_NODES:
-            line, col = event.start_mark.line + 1 + offset, event.start_mark.column + 1
-            raise _Rejected(YamlProblem("yaml-syntax", line, col, f"more than {MAX_NODES} YAML nodes"))
+            raise _Rejected(_at(event, offset, "yaml-syntax", f"more than {MAX_NODES} YAML nodes"))
+
+
+def _at(event: yaml.Event, offset: int, code: str, message: str) -> YamlProblem:
+    mark = event.start_mark
+    return YamlProblem(code, (mark.line if mark else 0) + 1 + offset, (mark.column if mark else 0) + 1, message)
 
 
 def _pos(node: yaml.Node, offset: int) -> tuple[int, int]:
-    return node.start_mark.line + 1 + offset, node.start_mark.column + 1
+    mark = node.start_mark
+    return (mark.line if mark else 0) + 1 + offset, (mark.column if mark else 0) + 1
 
 
 def _walk(node: yaml.Node, path: Path, offset: int, maps: tuple[dict, dict], problems: list[YamlProblem]) -> None:
