@@ -19,6 +19,7 @@ locales:
     name: English
   he:
     name: עברית
+    unverified: off
 tags:
   kindness:
     en: Kindness
@@ -34,6 +35,11 @@ def article(title: str = "A title", summary: str = "A summary.", body: str = "So
     lines = ["---", f"title: {title}", "date: 2024-03-12", f"summary: {summary}"]
     lines += [f"{key}: {value}" for key, value in fields.items()]
     return "\n".join(lines) + "\n---\n\n" + body
+
+
+def hebrew(title: str = "כותרת", summary: str = "תקציר.", body: str = "טקסט כלשהו.\n", **fields: str) -> str:
+    """A Hebrew article whose text differs from `article()`'s English."""
+    return article(title, summary, body, **fields)
 
 
 @pytest.fixture(autouse=True)

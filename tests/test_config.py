@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import SITE_YAML, article, run, validate_json
+from conftest import SITE_YAML, article, hebrew, run, validate_json
 
 from pipeline.config import load_config
 
@@ -21,7 +21,7 @@ def test_unknown_keys_and_wrong_types_in_site_yaml(make_site):
     yaml = SITE_YAML + "markdwn:\n  allow_raw_html: yes\nlimits:\n  max_file_bytes: lots\n"
     result = validate_json(make_site({}, yaml))
     assert result.exit_code == 2
-    assert result.diagnostics == [("site.yaml", 15, 1, "config-invalid"), ("site.yaml", 18, 19, "config-invalid")]
+    assert result.diagnostics == [("site.yaml", 16, 1, "config-invalid"), ("site.yaml", 19, 19, "config-invalid")]
     assert "unknown field 'markdwn'; did you mean 'markdown'?" in result.stdout
 
 
@@ -40,9 +40,9 @@ def test_a_locale_cldr_does_not_know(make_site):
 
 def test_a_tag_without_a_name_in_one_language_is_a_warning(make_site):
     yaml = SITE_YAML + "  volunteering:\n    en: Volunteering\n"
-    result = validate_json(make_site({"content/en/a.md": article(), "content/he/a.md": article()}, yaml))
+    result = validate_json(make_site({"content/en/a.md": article(), "content/he/a.md": hebrew()}, yaml))
     assert result.exit_code == 0
-    assert result.diagnostics == [("site.yaml", 15, 3, "tag-untranslated")]
+    assert result.diagnostics == [("site.yaml", 16, 3, "tag-untranslated")]
 
 
 def test_a_broken_article_schema_is_reported_at_its_line(make_site):
@@ -55,7 +55,7 @@ def test_a_broken_article_schema_is_reported_at_its_line(make_site):
 def test_a_named_schema_that_does_not_exist(make_site):
     result = validate_json(make_site({}, SITE_YAML + "schema: schemas/nope.json\n"))
     assert result.exit_code == 2
-    assert result.diagnostics == [("site.yaml", 15, 9, "schema-invalid")]
+    assert result.diagnostics == [("site.yaml", 16, 9, "schema-invalid")]
 
 
 def test_a_schema_outside_the_site_is_refused(make_site):

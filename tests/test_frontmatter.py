@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from conftest import article, validate_json
+from conftest import article, hebrew, validate_json
 
-HE = article("כותרת", "תקציר.")
+HE = hebrew()
 
 
 def test_yaml_syntax_error_is_reported_at_its_yaml_line(make_site):
@@ -116,7 +116,7 @@ def test_nested_image_fields_are_located(make_site):
 
 
 def test_unknown_tag_at_its_list_item(make_site):
-    root = make_site({"content/en/a.md": article(tags="[kindness, kindnes]"), "content/he/a.md": article("כ", "ת", tags="[kindness, kindnes]")})
+    root = make_site({"content/en/a.md": article(tags="[kindness, kindnes]"), "content/he/a.md": hebrew(tags="[kindness, kindnes]")})
     result = validate_json(root)
     assert result.diagnostics == [("content/en/a.md", 5, 18, "tag-unknown"), ("content/he/a.md", 5, 18, "tag-unknown")]
     assert result.messages["tag-unknown"].endswith("did you mean 'kindness'?")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import SITE_YAML, article, run
+from conftest import SITE_YAML, article, hebrew, run
 
-HE = article("כותרת", "תקציר.")
+HE = hebrew()
 
 BROKEN = {
     "content/en/yaml.md": "---\ntitle: [oops\ndate: 2024-03-12\n---\n",
@@ -127,15 +127,15 @@ def test_the_real_process_prints_no_traceback(broken, command):
 def test_a_broken_site_yaml_in_every_format(make_site):
     root = make_site({}, SITE_YAML + "locales: again\n")
     expected = {
-        "text": "site.yaml:15:1: error config-syntax: key 'locales' is already set on line 3\n",
-        "github": "::error file=site.yaml,line=15,col=1,title=config-syntax::key 'locales' is already set on line 3\n",
+        "text": "site.yaml:16:1: error config-syntax: key 'locales' is already set on line 3\n",
+        "github": "::error file=site.yaml,line=16,col=1,title=config-syntax::key 'locales' is already set on line 3\n",
     }
     for fmt, output in expected.items():
         result = run("validate", "--root", str(root), "--format", fmt)
         assert (result.exit_code, result.stdout) == (2, output)
     result = run("validate", "--root", str(root), "--format", "json")
-    assert (result.exit_code, result.diagnostics) == (2, [("site.yaml", 15, 1, "config-syntax")])
+    assert (result.exit_code, result.diagnostics) == (2, [("site.yaml", 16, 1, "config-syntax")])
     result = run("validate", "--root", str(root), "--format", "sarif")
     assert result.exit_code == 2
     region = json.loads(result.stdout)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
-    assert region == {"startLine": 15, "startColumn": 1}
+    assert region == {"startLine": 16, "startColumn": 1}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import SITE_YAML, article, validate_json
+from conftest import SITE_YAML, article, hebrew, validate_json
 
-HE = article("כותרת", "תקציר.")
+HE = hebrew()
 
 
 def test_missing_translation_is_a_warning_by_default(make_site):
@@ -65,7 +65,7 @@ def test_invalid_and_reserved_ids(make_site):
 def test_shared_fields_must_agree_across_the_pair(make_site):
     en = article(tags="[kindness, gratitude]", image="\n  src: /a.svg\n  alt: A")
     he = (
-        article("כותרת", "תקציר.", tags="[kindness]", image="\n  src: /b.svg\n  alt: א")
+        hebrew(tags="[kindness]", image="\n  src: /b.svg\n  alt: א")
         .replace("2024-03-12", "2024-03-13")
     )
     root = make_site({"content/en/a.md": en, "content/he/a.md": he, "static/a.svg": "<svg/>", "static/b.svg": "<svg/>"})

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, report
+from . import __version__, report, translation
 from .errors import ConfigError, PipelineError
 from .validate import validate
 
@@ -48,6 +48,26 @@ def validate_command(root: Path, fmt: str, strict: bool) -> None:
         click.echo(report.summary(result.diagnostics, len(result.files)), err=True)
     if result.errors or (strict and result.diagnostics):
         sys.exit(1)
+
+
+@cli.command("translate")
+@_root_option
+@click.argument("lang")
+@click.argument("article_id", metavar="ID")
+@click.option("--accept", is_flag=True, help="Record that the translation now matches the current source.")
+def translate_command(root: Path, lang: str, article_id: str, accept: bool) -> None:
+    """Start the LANG translation of article ID from its source, or --accept it as up to date.
+
+    Without --accept, writes content/LANG/ID.md: shared fields copied, text fields marked
+    `# translate`, the body to translate, and the source's fingerprint. With --accept, records
+    the current source fingerprint in an existing translation, so it is no longer stale.
+    """
+    try:
+        click.echo(translation.translate(root, lang, article_id, accept))
+    except PipelineError as exc:
+        if exc.diagnostics:
+            click.echo(report.render(exc.diagnostics, "text"), nl=False)
+        _fail(exc)
 
 
 def _fail(exc: PipelineError) -> None:

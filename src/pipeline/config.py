@@ -32,6 +32,8 @@ class LocaleConfig:
     direction: str  # "ltr" or "rtl", from CLDR
     missing: str  # severity of an untranslated source article: "error", "warning" or "off"
     orphaned: str  # severity of a translation without a source article
+    stale: str  # severity of a translation whose source changed since
+    unverified: str  # severity of a translation with no recorded source fingerprint
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +156,8 @@ def _locale(code: str, options: dict[str, Any]) -> LocaleConfig:
         direction="rtl" if cldr.character_order == "right-to-left" else "ltr",
         missing=_policy(options.get("missing", "warning")),
         orphaned=_policy(options.get("orphaned", "error")),
+        stale=_policy(options.get("stale", "warning")),
+        unverified=_policy(options.get("unverified", "warning")),
     )
 
 

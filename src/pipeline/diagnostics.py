@@ -53,6 +53,10 @@ RULES: dict[str, Rule] = {
         Rule("locale-unknown", _W, "A Markdown file outside the content folders of the site's languages."),
         Rule("translation-missing", _W, "A source-language article has no translation in a language (severity set per language in site.yaml)."),
         Rule("translation-orphaned", _E, "A translation whose source-language article does not exist (renamed or deleted source?)."),
+        Rule("translation-stale", _W, "The source article changed since this translation was made; the message names the sections (severity per language)."),
+        Rule("translation-unverified", _W, "A translation with no recorded source fingerprint, so nobody can tell whether it is current (severity per language)."),
+        Rule("translation-untranslated", _W, "A field or section of a translation is still identical to its source text."),
+        Rule("translation-structure", _W, "A translation's links, images, code blocks or heading count differ from its source's."),
         Rule("translation-mismatch", _E, "A shared field (date, tags, image src) differs between a translation and its source."),
         # Markdown hygiene
         Rule("link-broken", _E, "An internal link points to an article or file that does not exist."),

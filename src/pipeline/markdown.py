@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -24,6 +25,7 @@ _SOURCE_LINK = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]*)|^ {0,3}\[[^\]\n]+\]:\s*(<
 _SOURCE_IMAGE = re.compile(r"!\[")
 _SOURCE_HTML = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*)(?=[\s/>])|<!--|<\?|<![A-Z]")
 _TAGS = re.compile(r"<[^>]+>")
+_SLUG_DROP = re.compile(r"[^\w\- ]")
 _HTML_BLOCK_ENDS = (("<script", "</script>"), ("<pre", "</pre>"), ("<style", "</style>"), ("<textarea", "</textarea>"), ("<!--", "-->"), ("<?", "?>"))
 _PRE = re.compile(r'<pre data-sourcepos="(\d+):\d+-(\d+):')
 _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
@@ -53,6 +55,13 @@ class Body:
 
     refs: tuple[Ref, ...]
     headings: tuple[Heading, ...]
+    code_blocks: tuple[int, ...]  # the file line each code block starts on
+
+
+def slug(text: str) -> str:
+    """A heading's anchor: lowercase, punctuation dropped, spaces as hyphens (Hebrew letters kept)."""
+    cleaned = _SLUG_DROP.sub("", unicodedata.normalize("NFC", text).lower()).strip()
+    return re.sub(r"[\s-]+", "-", cleaned) or "section"
 
 
 def scan(markdown: str, first_line: int = 1) -> Body:
@@ -75,7 +84,8 @@ def scan(markdown: str, first_line: int = 1) -> Body:
         Heading(int(level), html.unescape(_TAGS.sub("", inner)), int(line) + first_line - 1)
         for level, line, inner in _HEADING.findall(output)
     )
-    return Body(tuple(refs), headings)
+    code_blocks = tuple(int(start) + first_line - 1 for start, _ in _PRE.findall(output))
+    return Body(tuple(refs), headings, code_blocks)
 
 
 def _mask_code(lines: list[str], output: str) -> list[str]:

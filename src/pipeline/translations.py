@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from .articles import Article
-from .config import SiteConfig, severity
 from .diagnostics import Diagnostic
 from .sources import SourceFile
 
@@ -48,33 +47,6 @@ def check_ids(files: list[SourceFile]) -> list[Diagnostic]:
             found.append(Diagnostic.make("id-duplicate", file.path, 1, 1, f"id '{file.id}' is already used by {other}; one language has one file per id"))
         else:
             first[key] = file
-    return found
-
-
-def check_pairs(files: list[SourceFile], config: SiteConfig) -> list[Diagnostic]:
-    """Source articles without a translation, translations without a source, per each locale's policy."""
-    found = []
-    ids = {(file.lang, file.id): file for file in files}
-    source = config.source_locale
-    for (lang, article_id), file in sorted(ids.items(), key=lambda item: item[1].path):
-        if lang == source:
-            for code in config.translations:
-                level = severity(config.locales[code].missing)
-                if level and (code, article_id) not in ids:
-                    name = config.locales[code].english_name
-                    found.append(
-                        Diagnostic.make(
-                            "translation-missing", file.path, 1, 1, f"no {name} translation: content/{code}/{article_id}.md does not exist", level
-                        )
-                    )
-        elif (source, article_id) not in ids:
-            level = severity(config.locales[lang].orphaned)
-            if level:
-                found.append(
-                    Diagnostic.make(
-                        "translation-orphaned", file.path, 1, 1, f"no source article content/{source}/{article_id}.md; was it renamed or deleted?", level
-                    )
-                )
     return found
 
 

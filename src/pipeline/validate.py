@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
-from . import checks, textcheck, translations
+from . import checks, states, structure, textcheck, translations
 from .articles import Article, FrontMatterRules, Parsed, parse
 from .config import SiteConfig, load_config
 from .diagnostics import Diagnostic
-from .markdown import scan
+from .fingerprint import Fingerprint, fingerprint
+from .markdown import Body, scan
 from .sources import SourceFile, discover
+from .states import PairState
 from .translations import TranslationSet
 
 STATIC_DIR = "static"
@@ -23,6 +27,8 @@ class Validation:
     config: SiteConfig
     files: tuple[Parsed, ...]
     sets: tuple[TranslationSet, ...]
+    states: tuple[PairState, ...]
+    fingerprints: Mapping[str, Fingerprint]  # article id -> its source article's fingerprint
     diagnostics: tuple[Diagnostic, ...]
 
     @property
@@ -33,6 +39,14 @@ class Validation:
     def articles(self) -> tuple[Article, ...]:
         return tuple(p.article for p in self.files if p.article is not None)
 
+    def article(self, lang: str, article_id: str) -> Article | None:
+        """The valid article `article_id` in `lang`, if there is one."""
+        return next((a for a in self.articles if a.lang == lang and a.id == article_id), None)
+
+    def about(self, path: str) -> tuple[Diagnostic, ...]:
+        """The diagnostics of one file."""
+        return tuple(d for d in self.diagnostics if d.path == path)
+
 
 def validate(root: Path) -> Validation:
     """Check everything under `root`; raises ConfigError/UsageError only when site.yaml is unusable."""
@@ -41,7 +55,7 @@ def validate(root: Path) -> Validation:
     found += problems
     index = _index(config, files)
     rules = FrontMatterRules(config)
-    parsed = []
+    parsed, bodies = [], {}
     for file in files:
         if file.text is None:
             continue
@@ -50,15 +64,41 @@ def validate(root: Path) -> Validation:
         parsed.append(result)
         found += result.diagnostics
         if result.body is not None:
-            found += checks.check_body(file.path, file.lang, scan(result.body, result.body_line), index, config)
+            bodies[file.path] = body = scan(result.body, result.body_line)
+            found += checks.check_body(file.path, file.lang, body, index, config)
         if result.front is not None:
             found += checks.check_front_matter(file.path, file.lang, result.front, index, config)
-    sets = translations.group(p.article for p in parsed if p.article is not None)
+    articles = {(p.article.lang, p.article.id): p.article for p in parsed if p.article is not None}
+    prints = {key: _fingerprint(article, bodies[article.path]) for key, article in articles.items()}
+    sets = translations.group(articles.values())
+    source_prints = MappingProxyType({i: fp for (lang, i), fp in prints.items() if lang == config.source_locale})
+    pair_states = states.pair_states(files, articles, source_prints, config)
     found += translations.check_ids(files)
-    found += translations.check_pairs(files, config)
+    found += states.diagnostics(pair_states, articles, config)
     found += translations.check_shared(sets, rules.shared, config.source_locale)
+    found += _compare_pairs(sets, bodies, prints, config.source_locale)
     ordered = sorted(set(found), key=lambda d: (d.path, d.line, d.column, d.code, d.message))
-    return Validation(config, tuple(parsed), sets, tuple(ordered))
+    return Validation(config, tuple(parsed), sets, pair_states, source_prints, tuple(ordered))
+
+
+def _fingerprint(article: Article, body: Body) -> Fingerprint:
+    return fingerprint(article.title, article.summary, article.body, body.headings, article.body_line)
+
+
+def _compare_pairs(
+    sets: tuple[TranslationSet, ...], bodies: dict[str, Body], prints: dict[tuple[str, str], Fingerprint], source_locale: str
+) -> list[Diagnostic]:
+    """Structure and untranslated text of every translation against its source."""
+    found = []
+    for item in sets:
+        source = item.articles.get(source_locale)
+        if source is None:
+            continue
+        for lang, article in item.articles.items():
+            if lang != source_locale:
+                found += structure.check(source, bodies[source.path], article, bodies[article.path])
+                found += structure.untranslated(source, prints[(source_locale, item.id)], article, prints[(lang, item.id)])
+    return found
 
 
 def _check_text(file: SourceFile) -> list[Diagnostic]:
