@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__, report, translation
-from .errors import ConfigError, PipelineError
+from . import __version__, dashboard, report, status, translation
+from .errors import ConfigError, PipelineError, UsageError
 from .validate import validate
 
 _root_option = click.option(
@@ -68,6 +68,37 @@ def translate_command(root: Path, lang: str, article_id: str, accept: bool) -> N
         if exc.diagnostics:
             click.echo(report.render(exc.diagnostics, "text"), nl=False)
         _fail(exc)
+
+
+@cli.command("status")
+@_root_option
+@click.argument("article_id", metavar="[ID]", required=False)
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "html")), default="text", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to this file instead of printing it.")
+def status_command(root: Path, article_id: str | None, fmt: str, out: Path | None) -> None:
+    """Show each translation's state (ok, stale, unverified, missing, orphaned, invalid) and catalog coverage.
+
+    With ID, only that article, and for stale translations the diff of each changed source
+    section since the translation was made (when git history has that version of the source).
+    """
+    try:
+        result = validate(root)
+    except PipelineError as exc:
+        if exc.diagnostics:
+            click.echo(report.render(exc.diagnostics, "text"), nl=False, err=True)
+        _fail(exc)
+    if article_id and not any(s.id == article_id for s in result.states):
+        _fail(UsageError(f"no article '{article_id}' in this site"))
+    built = status.build(result, article_id)
+    if fmt == "html":
+        text = dashboard.render(built, result.config)
+    else:
+        text = status.as_json(built) if fmt == "json" else status.as_text(built, with_diffs=article_id is not None)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 def _fail(exc: PipelineError) -> None:

@@ -58,7 +58,8 @@ def fingerprint(title: str, summary: str | None, body: str, headings: tuple[Head
     starts = [h.line - body_line for h in headings]
     intro = "\n".join(lines[: starts[0]] if starts else lines)
     if intro.strip():
-        parts.append((INTRO, INTRO, intro, body_line))
+        blank = len(intro) - len(intro.lstrip("\n"))
+        parts.append((INTRO, INTRO, intro, body_line + intro.count("\n", 0, blank)))
     seen: dict[str, int] = {}
     for index, heading in enumerate(headings):
         end = starts[index + 1] if index + 1 < len(starts) else len(lines)

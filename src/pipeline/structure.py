@@ -16,7 +16,8 @@ _LETTERS = re.compile(r"[^\W\d_]{2,}")
 def check(source: Article, source_body: Body, translation: Article, body: Body) -> list[Diagnostic]:
     """Links, images, code blocks and heading count that differ from the source, at the translation's lines."""
     found = []
-    path, start = translation.path, translation.body_line
+    path = translation.path
+    start = translation.body_line + len(translation.body) - len(translation.body.lstrip("\n"))  # first text line
     for kind in ("link", "image"):
         want = Counter(r.target for r in source_body.refs if r.kind == kind)
         have = Counter(r.target for r in body.refs if r.kind == kind)
@@ -28,7 +29,8 @@ def check(source: Article, source_body: Body, translation: Article, body: Body) 
         for target, missing in (want - Counter(r.target for r in body.refs if r.kind == kind)).items():
             line = next(r.line for r in source_body.refs if r.kind == kind and r.target == target)
             times = "" if missing == 1 else f" ({missing} times)"
-            message = f"{source.path} has a {kind} to '{target}' (line {line}){times} that this translation lacks"
+            article = "an" if kind == "image" else "a"
+            message = f"{source.path} has {article} {kind} to '{target}' (line {line}){times} that this translation lacks"
             found.append(Diagnostic.make("translation-structure", path, start, 1, message))
     for what, mine, theirs in (("code blocks", body.code_blocks, source_body.code_blocks), ("headings", body.headings, source_body.headings)):
         if len(mine) != len(theirs):
@@ -47,4 +49,7 @@ def untranslated(source: Article, source_print: Fingerprint, translation: Articl
             name = section.key if section.key in ("title", "summary", "intro") else f"section '{section.label}'"
             message = f"{name} is still the text of {source.path}; translate it"
             found.append(Diagnostic.make("translation-untranslated", translation.path, line, col, message))
+    if source.image and translation.image and source.image.alt == translation.image.alt:
+        line, col = translation.where("image", "alt")
+        found.append(Diagnostic.make("translation-untranslated", translation.path, line, col, f"image.alt is still the text of {source.path}; translate it"))
     return found

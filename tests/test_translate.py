@@ -1,0 +1,173 @@
+"""The translation workflow for articles: scaffold, fingerprints, stale sections, --accept, structure."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from conftest import SITE_YAML, article, hebrew, run, validate_json
+
+from pipeline.validate import validate
+
+SOURCE = article(
+    "Kindness",
+    "Why kindness matters.",
+    body=(
+        "Intro paragraph.\n\n"
+        "## Why it works\n\n"
+        "Dopamine and oxytocin, see [gratitude](b.md).\n\n"
+        "## In practice\n\n"
+        "![A heart](/images/heart.svg)\n\n"
+        "```\nprint('hi')\n```\n"
+    ),
+    tags="[kindness]",
+    image="\n  src: /images/heart.svg\n  alt: A heart",
+)
+FILES = {
+    "content/en/a.md": SOURCE,
+    "content/en/b.md": article(),
+    "content/he/b.md": hebrew(),
+    "static/images/heart.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+}
+POLICY = SITE_YAML.replace("    unverified: off\n", "")
+
+
+def translated(path) -> str:
+    """Replace the scaffold's English text with Hebrew, as a translator would."""
+    text = path.read_text("utf-8")
+    text = text.replace('title: Kindness  # translate', "title: טוב לב")
+    text = text.replace('summary: "Why kindness matters."  # translate', "summary: למה טוב לב חשוב.")
+    text = text.replace('alt: "A heart"  # translate', "alt: לב")
+    text = text.replace("Intro paragraph.", "פסקת פתיחה.").replace("## Why it works", "## למה זה עובד")
+    text = text.replace("Dopamine and oxytocin, see [gratitude](b.md).", "דופמין (dopamine) ואוקסיטוצין, ראו [הכרת תודה](b.md).")
+    text = text.replace("## In practice", "## בפועל").replace("![A heart]", "![לב]")
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def test_translate_writes_a_draft_with_shared_fields_marks_and_fingerprint(make_site):
+    root = make_site(FILES, POLICY)
+    result = run("translate", "--root", str(root), "he", "a")
+    assert result.exit_code == 0, result.stderr
+    assert "wrote content/he/a.md" in result.stdout
+    text = (root / "content/he/a.md").read_text("utf-8")
+    assert "date: 2024-03-12\n" in text and "tags: [kindness]\n" in text and "  src: /images/heart.svg\n" in text
+    assert "title: Kindness  # translate\n" in text and '  alt: "A heart"  # translate\n' in text
+    assert re.search(r"translated_from:\n  fingerprint: \"?[0-9a-f]{8}\"?\n  sections:\n    title: ", text)
+    assert text.endswith(SOURCE.split("---\n", 2)[2])
+    # The draft is current, but every text is still English: the translator is told where.
+    report = validate_json(root)
+    assert report.exit_code == 0
+    untranslated = [d for d in report.diagnostics if d[3] == "translation-untranslated"]
+    assert [line for _, line, _, _ in untranslated] == [2, 4, 8, 19, 21, 25]
+
+
+def test_a_finished_translation_validates_clean(make_site):
+    root = make_site(FILES, POLICY)
+    run("translate", "--root", str(root), "he", "a")
+    translated(root / "content/he/a.md")
+    run("translate", "--root", str(root), "he", "b", "--accept")
+    assert validate_json(root, "--strict").diagnostics == []
+    assert [(s.id, s.state) for s in validate(root).states] == [("a", "ok"), ("b", "ok")]
+
+
+def test_editing_one_source_section_makes_the_translation_stale_naming_it(make_site):
+    root = make_site(FILES, POLICY)
+    run("translate", "--root", str(root), "he", "a")
+    translated(root / "content/he/a.md")
+    source = root / "content/en/a.md"
+    source.write_text(SOURCE.replace("Dopamine and oxytocin", "Serotonin and oxytocin"), encoding="utf-8")
+    result = validate_json(root)
+    assert result.exit_code == 0
+    stale = [d for d in result.diagnostics if d[3] == "translation-stale"]
+    assert stale == [("content/he/a.md", 9, 1, "translation-stale")]
+    assert "section 'Why it works' changed" in result.messages["translation-stale"]
+    assert "In practice" not in result.messages["translation-stale"]
+    accepted = run("translate", "--root", str(root), "he", "a", "--accept")
+    assert accepted.exit_code == 0
+    assert "it was stale: section 'Why it works' changed" in accepted.stdout
+    assert [d for d in validate_json(root).diagnostics if d[3] == "translation-stale"] == []
+
+
+def test_rewrapping_a_paragraph_is_no_change(make_site):
+    root = make_site(FILES, POLICY)
+    run("translate", "--root", str(root), "he", "a")
+    (root / "content/en/a.md").write_text(SOURCE.replace("Dopamine and oxytocin, see", "Dopamine and oxytocin,\nsee"), encoding="utf-8")
+    assert "translation-stale" not in validate_json(root).stdout
+
+
+def test_titles_summaries_added_and_removed_sections_are_named(make_site):
+    root = make_site(FILES, POLICY)
+    run("translate", "--root", str(root), "he", "a")
+    changed = SOURCE.replace("title: Kindness", "title: Kindness matters").replace("## In practice", "## Every day")
+    (root / "content/en/a.md").write_text(changed, encoding="utf-8")
+    message = validate_json(root).messages["translation-stale"]
+    assert "title changed, section 'Every day' added, section 'in-practice' removed" in message
+
+
+def test_stale_policy_per_locale(make_site):
+    strict = POLICY.replace("    name: עברית\n", "    name: עברית\n    stale: error\n")
+    root = make_site(FILES, strict)
+    run("translate", "--root", str(root), "he", "a")
+    (root / "content/en/a.md").write_text(SOURCE.replace("Intro paragraph.", "A new intro."), encoding="utf-8")
+    result = validate_json(root)
+    assert result.exit_code == 1
+    assert "intro changed" in result.messages["translation-stale"]
+
+
+def test_a_translation_without_fingerprint_is_unverified(make_site):
+    root = make_site({"content/en/b.md": article(), "content/he/b.md": hebrew()}, POLICY)
+    result = validate_json(root)
+    assert result.diagnostics == [("content/he/b.md", 1, 1, "translation-unverified")]
+    assert "pipeline translate he b --accept" in result.messages["translation-unverified"]
+    assert run("translate", "--root", str(root), "he", "b", "--accept").exit_code == 0
+    assert validate_json(root, "--strict").diagnostics == []
+
+
+def test_every_state_is_known(make_site):
+    files = {
+        **FILES,
+        "content/en/c.md": article(),  # missing in Hebrew
+        "content/he/gone.md": hebrew(),  # orphaned
+        "content/en/d.md": article(),
+        "content/he/d.md": "---\ntitle: [broken\n---\n",  # invalid
+    }
+    root = make_site(files, POLICY)
+    run("translate", "--root", str(root), "he", "a")
+    states = {(s.id, s.state) for s in validate(root).states}
+    assert states == {("a", "ok"), ("b", "unverified"), ("c", "missing"), ("d", "invalid"), ("gone", "orphaned")}
+
+
+def test_translate_refuses_what_it_cannot_do(make_site):
+    root = make_site({**FILES, "content/en/bad.md": "---\ntitle: [\n---\n"}, POLICY)
+    assert run("translate", "--root", str(root), "fr", "a").exit_code == 2
+    missing = run("translate", "--root", str(root), "he", "nope")
+    assert (missing.exit_code, "no source article content/en/nope.md" in missing.stderr) == (2, True)
+    exists = run("translate", "--root", str(root), "he", "b")
+    assert (exists.exit_code, "already exists" in exists.stderr) == (2, True)
+    broken = run("translate", "--root", str(root), "he", "bad")
+    assert broken.exit_code == 1
+    assert "content/en/bad.md:3:1: error yaml-syntax" in broken.stdout
+    assert not (root / "content/he/bad.md").exists()
+
+
+def test_structure_differences_are_warnings_at_the_translation_lines(make_site):
+    root = make_site(FILES, POLICY)
+    run("translate", "--root", str(root), "he", "a")
+    text = translated(root / "content/he/a.md")
+    text = text.replace("ראו [הכרת תודה](b.md).", "ראו [הכרת תודה](b.md) ו[עוד](https://example.org/).")
+    text = text.replace("![לב](/images/heart.svg)\n", "").replace("```\nprint('hi')\n```\n", "")
+    (root / "content/he/a.md").write_text(text, encoding="utf-8")
+    result = validate_json(root)
+    structure = [d for d in result.diagnostics if d[3] == "translation-structure"]
+    assert structure == [
+        ("content/he/a.md", 19, 1, "translation-structure"),
+        ("content/he/a.md", 19, 1, "translation-structure"),
+        ("content/he/a.md", 23, 61, "translation-structure"),
+    ]
+    messages = sorted(d["message"] for d in json.loads(result.stdout)["diagnostics"] if d["code"] == "translation-structure")
+    assert messages == [
+        "0 code blocks here, 1 in content/en/a.md",
+        "content/en/a.md has an image to '/images/heart.svg' (line 19) that this translation lacks",
+        "link to 'https://example.org/' is not in content/en/a.md; a translation keeps the source's links",
+    ]
