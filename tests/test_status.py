@@ -70,9 +70,10 @@ def test_html_page_is_self_contained_and_right_to_left_where_hebrew(stale_site, 
     result = run("status", "--root", str(stale_site), "--format", "html", "--out", str(out))
     assert result.exit_code == 0
     page = out.read_text("utf-8")
-    assert '<a href="' in page and 'lang="he" dir="rtl">טוב לב</a>' in page
+    assert '<td lang="he" dir="rtl"><a href="file://' in page and '>טוב לב</a></td>' in page
     assert '<span lang="he" dir="rtl">עברית</span>' in page
     assert '<progress max="3" value="0">' in page
+    assert "No interface catalog yet: <code>pipeline i18n init he</code>" in page
     assert '<span class="add">+Serotonin and oxytocin' in page
     assert "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
     for physical in ("margin-left", "margin-right", "padding-left", "padding-right", "text-align: left", "text-align: right"):
