@@ -66,13 +66,14 @@ def check_front_matter(path: str, lang: str, front: YamlDoc, index: SiteIndex, c
 def _check_html(path: str, ref: Ref, allowed: bool) -> list[Diagnostic]:
     if ref.target.startswith("</"):
         return []
+    tag = ref.target if len(ref.target) <= 60 else ref.target[:57] + "...>"
     if _UNSAFE_HTML.search(ref.target):
-        return [Diagnostic.make("html-unsafe", path, ref.line, ref.column, f"raw HTML {ref.target} can run code; remove it")]
+        return [Diagnostic.make("html-unsafe", path, ref.line, ref.column, f"raw HTML {tag} can run code; remove it")]
     if allowed:
         return []
     return [
         Diagnostic.make(
-            "html-raw", path, ref.line, ref.column, f"raw HTML {ref.target} will be shown as text; use Markdown, or set markdown.allow_raw_html in site.yaml"
+            "html-raw", path, ref.line, ref.column, f"raw HTML {tag} will be shown as text; use Markdown, or set markdown.allow_raw_html in site.yaml"
         )
     ]
 

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .markdown import Heading, slug
+from .markdown import Heading
 
 _SPACE = re.compile(r"\s+")
 INTRO = "intro"
@@ -60,14 +60,9 @@ def fingerprint(title: str, summary: str | None, body: str, headings: tuple[Head
     if intro.strip():
         blank = len(intro) - len(intro.lstrip("\n"))
         parts.append((INTRO, INTRO, intro, body_line + intro.count("\n", 0, blank)))
-    seen: dict[str, int] = {}
     for index, heading in enumerate(headings):
         end = starts[index + 1] if index + 1 < len(starts) else len(lines)
-        key = slug(heading.text)
-        seen[key] = seen.get(key, 0) + 1
-        if seen[key] > 1:
-            key = f"{key}-{seen[key]}"
-        parts.append((key, heading.text, "\n".join(lines[starts[index] : end]), heading.line))
+        parts.append((heading.anchor, heading.text, "\n".join(lines[starts[index] : end]), heading.line))
     return Fingerprint(tuple(Section(key, label, text, _digest(text), line) for key, label, text, line in parts))
 
 

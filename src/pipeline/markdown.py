@@ -28,6 +28,8 @@ _TAGS = re.compile(r"<[^>]+>")
 _SLUG_DROP = re.compile(r"[^\w\- ]")
 _HTML_BLOCK_ENDS = (("<script", "</script>"), ("<pre", "</pre>"), ("<style", "</style>"), ("<textarea", "</textarea>"), ("<!--", "-->"), ("<?", "?>"))
 _PRE = re.compile(r'<pre data-sourcepos="(\d+):\d+-(\d+):')
+_HEADING_OPEN = re.compile(r'<h([1-6]) data-sourcepos="[^"]*">')
+_SOURCEPOS = re.compile(r' data-sourcepos="[^"]*"')
 _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
 
 
@@ -40,6 +42,7 @@ class Ref:
     alt: str  # images only
     line: int
     column: int
+    text: str = ""  # html only: the raw source (the tag, or the whole HTML block), shown escaped
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,7 @@ class Heading:
     level: int
     text: str
     line: int
+    anchor: str  # the id of the heading in the page, unique within it
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,7 @@ class Body:
     refs: tuple[Ref, ...]
     headings: tuple[Heading, ...]
     code_blocks: tuple[int, ...]  # the file line each code block starts on
+    html: str  # the body as HTML: raw HTML escaped, headings with ids, unsafe URLs emptied
 
 
 def slug(text: str) -> str:
@@ -65,10 +70,12 @@ def slug(text: str) -> str:
 
 
 def scan(markdown: str, first_line: int = 1) -> Body:
-    """Parse `markdown` (which starts at line `first_line` of its file) and locate what it links to."""
+    """Parse `markdown` (which starts at line `first_line` of its file), locate what it links to, and render it."""
     output = cmarkgfm.markdown_to_html(markdown, options=_SAFE)
-    locator = _Locator(_mask_code(markdown.split("\n"), output), first_line)
+    source = markdown.split("\n")
+    locator = _Locator(_mask_code(source, output), source, first_line)
     refs: list[Ref] = []
+    escaped: list[tuple[int, int, str]] = []  # where raw HTML was omitted, and what to show instead
     block = (1, 1)
     for match in _OUTPUT.finditer(output):
         if match.group(1):
@@ -79,13 +86,44 @@ def scan(markdown: str, first_line: int = 1) -> Body:
             refs.append(locator.image(html.unescape(match.group(4)), html.unescape(match.group(5)), block))
         elif match.group(6):
             own_line = output[match.start() - 1 : match.start()] in ("", "\n") and output[match.end() : match.end() + 1] == "\n"
-            refs.append(locator.html_block() if own_line else locator.raw_html(block))
-    headings = tuple(
-        Heading(int(level), html.unescape(_TAGS.sub("", inner)), int(line) + first_line - 1)
-        for level, line, inner in _HEADING.findall(output)
-    )
+            ref = locator.html_block() if own_line else locator.raw_html(block)
+            refs.append(ref)
+            shown = f"<p>{html.escape(ref.text, quote=False)}</p>" if own_line else html.escape(ref.text, quote=False)
+            escaped.append((match.start(), match.end(), shown))
+    headings = _headings(output, first_line)
     code_blocks = tuple(int(start) + first_line - 1 for start, _ in _PRE.findall(output))
-    return Body(tuple(refs), headings, code_blocks)
+    return Body(tuple(refs), headings, code_blocks, _finish(_splice(output, escaped), headings))
+
+
+def render_trusted(markdown: str) -> str:
+    """The body as HTML with raw HTML passed through, for sites that allow it (validation vetted it)."""
+    output = cmarkgfm.markdown_to_html(markdown, options=_SAFE | Options.CMARK_OPT_UNSAFE)
+    return _finish(output, _headings(output, 1))
+
+
+def _headings(output: str, first_line: int) -> tuple[Heading, ...]:
+    found, seen = [], {}
+    for level, line, inner in _HEADING.findall(output):
+        text = html.unescape(_TAGS.sub("", inner))
+        anchor = slug(text)
+        seen[anchor] = seen.get(anchor, 0) + 1
+        found.append(Heading(int(level), text, int(line) + first_line - 1, anchor if seen[anchor] == 1 else f"{anchor}-{seen[anchor]}"))
+    return tuple(found)
+
+
+def _splice(output: str, replacements: list[tuple[int, int, str]]) -> str:
+    parts, last = [], 0
+    for start, end, text in replacements:
+        parts += [output[last:start], text]
+        last = end
+    return "".join(parts) + output[last:]
+
+
+def _finish(output: str, headings: tuple[Heading, ...]) -> str:
+    """Give headings their ids and drop the source positions."""
+    anchors = iter(headings)
+    with_ids = _HEADING_OPEN.sub(lambda m: f'<h{m.group(1)} id="{html.escape(next(anchors).anchor)}">', output)
+    return _SOURCEPOS.sub("", with_ids)
 
 
 def _mask_code(lines: list[str], output: str) -> list[str]:
@@ -100,8 +138,9 @@ def _mask_code(lines: list[str], output: str) -> list[str]:
 class _Locator:
     """Finds, in the source, where each thing cmark reported starts (cmark gives only block lines)."""
 
-    def __init__(self, lines: list[str], first_line: int) -> None:
-        self.lines = lines
+    def __init__(self, lines: list[str], source: list[str], first_line: int) -> None:
+        self.lines = lines  # code blanked, for finding things
+        self.source = source  # as written, for showing them
         self.offset = first_line - 1
         self.links = self._find(_SOURCE_LINK)
         self.images = self._find(_SOURCE_IMAGE)
@@ -149,8 +188,10 @@ class _Locator:
         start = self.cursor["html"]
         for number, column, _ in self.html:
             if (number, column) >= start and column <= 3:
-                self.cursor["html"] = (self._block_end(number), 0)
-                return self._tag_at(number, column)
+                end = self._block_end(number)
+                self.cursor["html"] = (end, 0)
+                block_text = "\n".join(self.source[number - 1 : end - 1]).strip("\n")
+                return self._tag_at(number, column, block_text)
         return self._ref("html", "<", "", start[0] or 1, 0)
 
     def _block_end(self, number: int) -> int:
@@ -165,9 +206,10 @@ class _Locator:
             index += 1
         return index + 1
 
-    def _tag_at(self, number: int, column: int) -> Ref:
-        tag = self.lines[number - 1][column:].split(">", 1)[0] + ">"
-        return self._ref("html", tag[:40], "", number, column)
+    def _tag_at(self, number: int, column: int, text: str | None = None) -> Ref:
+        rest = self.source[number - 1][column:]
+        tag = rest.split(">", 1)[0] + ">" if ">" in rest else rest
+        return Ref("html", tag, "", number + self.offset, column + 1, tag if text is None else text)
 
     def _next(self, kind: str, found: list[tuple[int, int, str]], block: tuple[int, int]) -> tuple[int, int]:
         """The first source occurrence at or after both the kind's cursor and the block start."""
