@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: validate test clean
+.PHONY: validate build test browser golden clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,25 @@ $(STAMP): pyproject.toml
 validate: $(STAMP)
 	$(BIN)/pipeline validate --root .
 
-test: $(STAMP)
+build: $(STAMP)
+	$(BIN)/pipeline build --root .
+
+# The browser tests use Debian's Chromium (never a downloaded browser) and Noto fonts for Hebrew.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
+	  else \
+	    echo "Chromium is missing: run 'sudo apt-get install chromium fonts-noto-core' (Debian)"; exit 1; \
+	  fi; \
+	fi
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
+# Rewrite the golden output of the sample site after an intended change to rendering.
+golden: $(STAMP)
+	$(BIN)/python tests/golden.py --write
+
 clean:
-	rm -rf $(VENV) build src/*.egg-info
+	rm -rf $(VENV) build src/*.egg-info public test-artifacts

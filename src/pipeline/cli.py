@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
+import tempfile
+import threading
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
-from . import __version__, dashboard, report, status, translation
+from . import __version__, build, catalogs, dashboard, output, report, serve, status, translation
 from .errors import ConfigError, PipelineError, UsageError
 from .validate import validate
 
@@ -48,6 +51,66 @@ def validate_command(root: Path, fmt: str, strict: bool) -> None:
         click.echo(report.summary(result.diagnostics, len(result.files)), err=True)
     if result.errors or (strict and result.diagnostics):
         sys.exit(1)
+
+
+@cli.command("build")
+@_root_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="The output folder.  [default: ROOT/public]")
+@click.option("--drafts", is_flag=True, help="Include articles marked draft: true.")
+@click.option("--now", "now_text", metavar="ISO-8601", help="Build as of this moment (scheduled articles, feed dates).")
+def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | None) -> None:
+    """Render the site: HTML pages, JSON API, Atom feeds and sitemap. Refuses content with errors."""
+    try:
+        files = build.build(root, _moment(now_text), drafts)
+        target = out or root / "public"
+        output.write_tree(files, target, root)
+    except PipelineError as exc:
+        if exc.diagnostics:
+            click.echo(report.render(exc.diagnostics, "text"), nl=False)
+        _fail(exc)
+    pages = sum(1 for path in files if path.endswith(".html"))
+    click.echo(f"built {len(files)} files ({pages} pages) into {target}")
+
+
+@cli.command("serve")
+@_root_option
+@click.option("--port", default=8000, show_default=True, help="The port on 127.0.0.1 (0: any free port).")
+@click.option("--drafts", is_flag=True, help="Include articles marked draft: true.")
+def serve_command(root: Path, port: int, drafts: bool) -> None:
+    """Preview the site on http://127.0.0.1:PORT/, rebuilding when a file changes (Ctrl-C stops)."""
+    with tempfile.TemporaryDirectory(prefix="pipeline-serve-") as folder:
+        out = Path(folder) / "site"
+
+        def rebuild() -> None:
+            try:
+                output.write_tree(build.build(root, None, drafts), out, root)
+                click.echo("rebuilt", err=True)
+            except PipelineError as exc:
+                click.echo(report.render(exc.diagnostics, "text") + f"pipeline: {exc.message}; still serving the last good build", err=True)
+
+        rebuild()
+        out.mkdir(exist_ok=True)
+        httpd = serve.server(out, port)
+        stop = threading.Event()
+        threading.Thread(target=serve.watch, args=(root, rebuild, stop), daemon=True).start()
+        click.echo(f"serving {root.resolve()} on http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C to stop)")
+        try:
+            httpd.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop.set()
+            httpd.server_close()
+
+
+def _moment(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise click.BadParameter(f"'{text}' is not an ISO-8601 date and time", param_hint="--now") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @cli.command("translate")
@@ -99,6 +162,98 @@ def status_command(root: Path, article_id: str | None, fmt: str, out: Path | Non
         click.echo(f"wrote {out}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+@cli.group("i18n")
+def i18n_group() -> None:
+    """Interface strings in gettext catalogs (locales/), through Babel.
+
+    The workflow: extract -> init LANG (once) or update -> translate in Poedit or Weblate -> check -> compile.
+    """
+
+
+@i18n_group.command("extract")
+@_root_option
+def i18n_extract_command(root: Path) -> None:
+    """Extract the strings of the theme, the site's templates/ and the package into locales/messages.pot."""
+    try:
+        messages, written = catalogs.write_template(root)
+    except PipelineError as exc:
+        _i18n_fail(exc)
+    state = "wrote" if written else "unchanged:"
+    click.echo(f"{state} {catalogs.TEMPLATE} ({messages} message{'' if messages == 1 else 's'})")
+
+
+@i18n_group.command("init")
+@_root_option
+@click.argument("lang")
+def i18n_init_command(root: Path, lang: str) -> None:
+    """Start the catalog of LANG from locales/messages.pot, with CLDR's plural forms (Hebrew: one / two / other)."""
+    try:
+        path = catalogs.init(root, lang)
+    except PipelineError as exc:
+        _i18n_fail(exc)
+    click.echo(f"created {path}")
+
+
+@i18n_group.command("update")
+@_root_option
+def i18n_update_command(root: Path) -> None:
+    """Merge locales/messages.pot into every catalog: new strings added, changed ones fuzzy, removed ones obsolete."""
+    try:
+        updated, problems = catalogs.update(root)
+    except PipelineError as exc:
+        _i18n_fail(exc)
+    for path in updated:
+        click.echo(f"updated {path}")
+    if not updated:
+        click.echo("every catalog is up to date with the template")
+    if problems:
+        click.echo(report.render(problems, "text"), nl=False)
+        sys.exit(1)
+
+
+@i18n_group.command("compile")
+@_root_option
+def i18n_compile_command(root: Path) -> None:
+    """Write messages.mo beside each catalog (fuzzy strings left out); a catalog with errors is reported, not compiled."""
+    try:
+        written, errors = catalogs.compile_catalogs(root)
+    except PipelineError as exc:
+        _i18n_fail(exc)
+    for path in written:
+        click.echo(f"wrote {path}")
+    if errors:
+        click.echo(report.render(errors, "text"), nl=False)
+        sys.exit(1)
+
+
+@i18n_group.command("check")
+@_root_option
+@click.option("--format", "fmt", type=click.Choice(report.FORMATS), default="text", show_default=True, help="How to print the diagnostics.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too: fuzzy or untranslated strings.")
+def i18n_check_command(root: Path, fmt: str, strict: bool) -> None:
+    """The CI gate: is messages.pot up to date with the sources, and is every catalog sound?
+
+    Exit 0 when clean (warnings allowed unless --strict), 1 on problems, 2 when the command cannot run.
+    """
+    try:
+        files, diagnostics = catalogs.check(root)
+    except PipelineError as exc:
+        if exc.diagnostics:
+            click.echo(report.render(exc.diagnostics, fmt), nl=False)
+        _fail(exc)
+    click.echo(report.render(diagnostics, fmt), nl=False)
+    if fmt == "text":
+        click.echo(catalogs.summary(diagnostics, files), err=True)
+    if any(d.is_error for d in diagnostics) or (strict and diagnostics):
+        sys.exit(1)
+
+
+def _i18n_fail(exc: PipelineError) -> None:
+    if exc.diagnostics:
+        click.echo(report.render(exc.diagnostics, "text"), nl=False)
+    _fail(exc)
 
 
 def _fail(exc: PipelineError) -> None:

@@ -34,6 +34,8 @@ class LocaleConfig:
     orphaned: str  # severity of a translation without a source article
     stale: str  # severity of a translation whose source changed since
     unverified: str  # severity of a translation with no recorded source fingerprint
+    untranslated: str  # what readers get for an untranslated article: "fallback" or "omit"
+    stale_notice: bool  # show a notice on stale translations
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,7 @@ class SiteConfig:
     schema_path: str  # relative to the root, or "(built-in)"
     allow_raw_html: bool
     max_file_bytes: int
+    per_page: int
     tags: Mapping[str, Mapping[str, str]]  # tag id -> locale -> display name
 
     @property
@@ -143,6 +146,7 @@ def _build(root: Path, data: dict[str, Any], schema: dict[str, Any], schema_rel:
         schema_path=schema_rel,
         allow_raw_html=bool(data.get("markdown", {}).get("allow_raw_html", False)),
         max_file_bytes=int(data.get("limits", {}).get("max_file_bytes", 1_048_576)),
+        per_page=int(data.get("per_page", 10)),
         tags=MappingProxyType({tag: MappingProxyType(dict(names)) for tag, names in data.get("tags", {}).items()}),
     )
 
@@ -158,6 +162,8 @@ def _locale(code: str, options: dict[str, Any]) -> LocaleConfig:
         orphaned=_policy(options.get("orphaned", "error")),
         stale=_policy(options.get("stale", "warning")),
         unverified=_policy(options.get("unverified", "warning")),
+        untranslated=options.get("untranslated", "fallback"),
+        stale_notice=bool(options.get("stale_notice", True)),
     )
 
 

@@ -64,7 +64,20 @@ RULES: dict[str, Rule] = {
         Rule("image-alt-missing", _W, "An image has no alt text, so screen readers cannot describe it."),
         Rule("html-raw", _W, "Raw HTML in Markdown; it is escaped on output unless site.yaml allows raw HTML."),
         Rule("html-unsafe", _E, "Raw HTML that can run code (<script>, <iframe>, <object>, <embed>, on*= event attributes), even where raw HTML is allowed."),
+        Rule("template-error", _E, "A template of the site's templates/ folder (or the theme) is broken or failed while rendering."),
         Rule("url-unsafe", _E, "A link or image uses a scheme that can run code or read local files (javascript:, vbscript:, data:, file:)."),
+        # gettext catalogs
+        Rule("catalog-source", _E, "A template or Python file could not be parsed to extract its interface strings."),
+        Rule("catalog-outdated", _E, "locales/messages.pot is out of date with the templates and code, or a catalog with the template."),
+        Rule("catalog-syntax", _E, "A PO file cannot be read as written (a bad line, a missing msgstr, a duplicate entry)."),
+        Rule("catalog-plural-header", _E, "A catalog's Plural-Forms header disagrees with CLDR's plural rule for its language."),
+        Rule("catalog-plural-forms", _E, "A plural entry has the wrong number of forms for its catalog, or an empty form."),
+        Rule("catalog-placeholder", _E, "A translation lacks a %(name)s or {name} placeholder of its msgid, or has one the msgid does not."),
+        Rule("catalog-percent", _E, "A % that is neither %(name)s nor %%, which breaks newstyle gettext formatting."),
+        Rule("catalog-markup", _E, "A translation's HTML tags differ from its msgid's."),
+        Rule("catalog-unsafe", _E, "A translation has markup that can run code (<script>, <iframe>, on*= attributes, javascript: URLs)."),
+        Rule("catalog-fuzzy", _W, "A translation is marked fuzzy, so it is not used until a translator reviews it."),
+        Rule("catalog-untranslated", _W, "A string has no translation yet, so readers see the English."),
     )
 }
 

@@ -102,7 +102,8 @@ def render_trusted(markdown: str) -> str:
 
 
 def _headings(output: str, first_line: int) -> tuple[Heading, ...]:
-    found, seen = [], {}
+    found: list[Heading] = []
+    seen: dict[str, int] = {}
     for level, line, inner in _HEADING.findall(output):
         text = html.unescape(_TAGS.sub("", inner))
         anchor = slug(text)

@@ -29,6 +29,7 @@ class Validation:
     sets: tuple[TranslationSet, ...]
     states: tuple[PairState, ...]
     fingerprints: Mapping[str, Fingerprint]  # article id -> its source article's fingerprint
+    bodies: Mapping[str, Body]  # path -> the parsed body of every file whose body could be found
     diagnostics: tuple[Diagnostic, ...]
 
     @property
@@ -78,7 +79,7 @@ def validate(root: Path) -> Validation:
     found += translations.check_shared(sets, rules.shared, config.source_locale)
     found += _compare_pairs(sets, bodies, prints, config.source_locale)
     ordered = sorted(set(found), key=lambda d: (d.path, d.line, d.column, d.code, d.message))
-    return Validation(config, tuple(parsed), sets, pair_states, source_prints, tuple(ordered))
+    return Validation(config, tuple(parsed), sets, pair_states, source_prints, MappingProxyType(bodies), tuple(ordered))
 
 
 def _fingerprint(article: Article, body: Body) -> Fingerprint:

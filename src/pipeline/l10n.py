@@ -1,0 +1,29 @@
+"""Dates, times and reading time per locale from Babel/CLDR, never from the machine's locale."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime, time, timezone
+
+from babel.dates import format_date
+
+WORDS_PER_MINUTE = 200
+_WORD = re.compile(r"\w+")
+
+
+def long_date(day: date, lang: str) -> str:
+    """The date as readers of `lang` write it: "12 במרץ 2024", "March 12, 2024"."""
+    return format_date(day, "long", locale=lang)
+
+
+def rfc3339(moment: date | datetime) -> str:
+    """A machine date for feeds and sitemaps: a date is its midnight in UTC."""
+    if not isinstance(moment, datetime):
+        moment = datetime.combine(moment, time(0), tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def reading_minutes(text: str) -> int:
+    """Minutes to read `text` at 200 words a minute, at least one."""
+    return max(1, math.ceil(len(_WORD.findall(text)) / WORDS_PER_MINUTE))

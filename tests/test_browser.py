@@ -1,0 +1,138 @@
+"""What a reader sees, in Debian's Chromium: direction, bidi order, the language switcher, small screens."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import SITE_YAML, article, hebrew, run
+
+from pipeline import serve
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ROOT = Path(__file__).resolve().parent.parent
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+HEBREW_WITH_CODE = hebrew(
+    "איך כותבים print() ב־Python 3",
+    "מדריך קצר.",
+    body="כדי להדפיס, כתבו `print(\"שלום\")` ב־Python 3. גם C++ עושה זאת, אחרת.\n\n```\nprint(1)\n```\n",
+)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run `make browser` (Debian packages chromium and fonts-noto-core)"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def serve_build(root: Path, out: Path) -> Iterator[str]:
+    result = run("build", "--root", str(root), "--out", str(out), "--now", "2026-11-26T12:00:00+00:00")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    httpd = serve.server(out, 0)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def sample_url(tmp_path_factory) -> Iterator[str]:
+    yield from serve_build(ROOT, tmp_path_factory.mktemp("browser") / "public")
+
+
+@pytest.fixture(scope="module")
+def code_url(tmp_path_factory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("code-site")
+    (root / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
+    for rel, text in {"content/en/code.md": article("How to write print() in Python 3", "A short guide.", body="Text.\n\n```\nprint(1)\n```\n"), "content/he/code.md": HEBREW_WITH_CODE}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    yield from serve_build(root, root / "public")
+
+
+def test_hebrew_pages_are_right_to_left_and_english_left_to_right(browser, sample_url):
+    page = browser.new_page()
+    for lang, direction in (("he", "rtl"), ("en", "ltr")):
+        page.goto(f"{sample_url}/{lang}/kindness-mental-health/")
+        assert page.evaluate("getComputedStyle(document.body).direction") == direction
+        assert page.evaluate("getComputedStyle(document.querySelector('.article-body p')).direction") == direction
+    page.close()
+
+
+def test_inline_code_keeps_its_left_to_right_order_in_hebrew(browser, code_url):
+    page = browser.new_page()
+    page.goto(f"{code_url}/he/code/")
+    code = page.locator(".article-body p code").first
+    assert code.evaluate("e => getComputedStyle(e).direction") == "ltr"
+    # Where the first and last characters land: "p" must be left of ")" on screen.
+    first, last = code.evaluate(
+        """e => { const t = e.firstChild, r = document.createRange();
+                  r.setStart(t, 0); r.setEnd(t, 1); const a = r.getBoundingClientRect().left;
+                  r.setStart(t, t.length - 1); r.setEnd(t, t.length); return [a, r.getBoundingClientRect().left]; }"""
+    )
+    assert first < last
+    block = page.locator(".article-body pre").first
+    assert block.evaluate("e => getComputedStyle(e).direction") == "ltr"
+    assert page.locator(".article-body span[dir=ltr]", has_text="C++").count() == 1
+    page.close()
+
+
+def test_the_language_switcher_reaches_the_counterpart(browser, sample_url):
+    page = browser.new_page()
+    page.goto(f"{sample_url}/he/volunteering/")
+    page.locator(".language-switcher summary").click()
+    page.locator('.language-switcher a[hreflang="en"]').click()
+    page.wait_for_url(f"{sample_url}/en/volunteering/")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.close()
+
+
+@pytest.mark.parametrize("path", ["/he/", "/he/kindness-mental-health/", "/en/gratitude-practice/", "/he/tags/kindness/", "/"])
+def test_no_horizontal_overflow_on_a_375px_screen(browser, sample_url, path):
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    page.goto(sample_url + path)
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    page.close()
+
+
+def test_screenshots_of_a_hebrew_and_an_english_article(browser, sample_url):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 900, "height": 1200})
+    for lang in ("he", "en"):
+        page.goto(f"{sample_url}/{lang}/kindness-mental-health/")
+        target = ARTIFACTS / f"{lang}-article.png"
+        page.screenshot(path=str(target), full_page=False)
+        assert target.stat().st_size > 10_000
+    page.close()
+
+
+def test_pagination_arrows_point_the_reading_way(browser, tmp_path_factory):
+    root = tmp_path_factory.mktemp("paged")
+    (root / "site.yaml").write_text(SITE_YAML + "per_page: 1\n", encoding="utf-8")
+    for n in (1, 2, 3):
+        for rel, text in ((f"content/en/p{n}.md", article(f"Post {n}")), (f"content/he/p{n}.md", hebrew(f"רשומה {n}"))):
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text.replace("2024-03-12", f"2024-03-1{n}"), encoding="utf-8")
+    for url in serve_build(root, root / "public"):
+        page = browser.new_page()
+        page.goto(f"{url}/he/page/2/")
+        older = page.locator("a[rel=next]")
+        newer = page.locator("a[rel=prev]")
+        assert "←" in older.inner_text() and "→" in newer.inner_text()
+        # In Hebrew the older articles are to the left: the arrow points where the link sits.
+        assert older.bounding_box()["x"] < newer.bounding_box()["x"]
+        page.close()
+    shutil.rmtree(root / "public")
