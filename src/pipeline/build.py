@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -21,7 +21,7 @@ def build(root: Path, now: datetime | None = None, drafts: bool = False) -> dict
     result = validate(root)
     if result.errors:
         raise ContentError(f"the content has {len(result.errors)} error(s); nothing was built", result.errors)
-    site = plan(result, now or datetime.now(timezone.utc), drafts)
+    site = plan(result, now or datetime.now(UTC), drafts)
     theme = Theme(site)
     files: dict[str, bytes] = {}
     for lang in site.config.locales:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -110,7 +110,7 @@ def _moment(text: str | None) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
         raise click.BadParameter(f"'{text}' is not an ISO-8601 date and time", param_hint="--now") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @cli.command("translate")

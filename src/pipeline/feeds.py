@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 from .bidi import isolate_text
 from .l10n import rfc3339
@@ -60,7 +60,7 @@ def _entry(plan: SitePlan, entry: Entry, direction: str) -> ET.Element:
 
 def _updated(entry: Entry) -> datetime:
     article = entry.article
-    return article.publish_at or datetime.combine(article.date, time(0), tzinfo=timezone.utc)
+    return article.publish_at or datetime.combine(article.date, time(0), tzinfo=UTC)
 
 
 def sitemap(plan: SitePlan) -> bytes:

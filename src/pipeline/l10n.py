@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from babel.dates import format_date
 
@@ -20,8 +20,8 @@ def long_date(day: date, lang: str) -> str:
 def rfc3339(moment: date | datetime) -> str:
     """A machine date for feeds and sitemaps: a date is its midnight in UTC."""
     if not isinstance(moment, datetime):
-        moment = datetime.combine(moment, time(0), tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = datetime.combine(moment, time(0), tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def reading_minutes(text: str) -> int:

@@ -10,8 +10,8 @@ from markupsafe import Markup, escape
 
 from . import catalogs
 from .bidi import isolate_html, isolate_text
-from .errors import ContentError
 from .diagnostics import Diagnostic
+from .errors import ContentError
 from .l10n import long_date
 from .pages import Entry, SitePlan
 

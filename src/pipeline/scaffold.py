@@ -15,7 +15,7 @@ TRANSLATE_MARK = "  # translate"
 _PLAIN = re.compile(r"^[A-Za-z0-9/][\w./+-]*$")
 _FENCE = re.compile(r"^---[ \t]*$")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
-_MODELINE = re.compile(r"^# yaml-language-server:.*$", re.M)
+_MODELINE = re.compile(r"^# yaml-language-server:.*$", re.MULTILINE)
 
 
 def draft(source: Article, source_text: str, current: Fingerprint, shared: tuple[str, ...]) -> str:

@@ -7,9 +7,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
-from babel.messages.pofile import read_po
-
-from . import history
+from . import history, pofiles
 from .articles import FrontMatterRules, parse
 from .config import SiteConfig
 from .fingerprint import Fingerprint, fingerprint
@@ -58,17 +56,14 @@ def catalog_status(config: SiteConfig) -> tuple[CatalogStatus, ...]:
     found = []
     for lang in config.translations:
         rel = f"locales/{lang}/LC_MESSAGES/messages.po"
-        path = config.root / rel
-        if not path.is_file():
+        if not (config.root / rel).is_file():
             found.append(CatalogStatus(lang, rel, "missing"))
             continue
-        try:
-            with path.open("rb") as handle:
-                catalog = read_po(handle, locale=lang)
-        except Exception:  # a broken catalog is `i18n check`'s to explain; here it has no coverage
+        po = pofiles.read(config.root, rel)
+        if po.problems:  # `i18n check` explains them; here the catalog has no coverage
             found.append(CatalogStatus(lang, rel, "unreadable"))
             continue
-        messages = [m for m in catalog if m.id]
+        messages = [m for m in po.catalog if m.id]
         translated = sum(1 for m in messages if _is_translated(m.string) and not m.fuzzy)
         found.append(CatalogStatus(lang, rel, "ok", len(messages), translated, sum(1 for m in messages if m.fuzzy)))
     return tuple(found)
