@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import tempfile
 import threading
@@ -94,6 +95,7 @@ def serve_command(root: Path, port: int, drafts: bool) -> None:
         stop = threading.Event()
         threading.Thread(target=serve.watch, args=(root, rebuild, stop), daemon=True).start()
         click.echo(f"serving {root.resolve()} on http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C to stop)")
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # clean up the preview folder on `kill` too
         try:
             httpd.serve_forever()
         except KeyboardInterrupt:
