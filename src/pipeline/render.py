@@ -101,7 +101,7 @@ def article_context(plan: SitePlan, entry: Entry) -> dict[str, Any]:
         "summary": Markup(isolate_html(str(escape(article.summary or "")), direction)),
         "date": article.date.isoformat(),
         "date_display": long_date(article.date, entry.lang),
-        "author": article.author,
+        "author": Markup(isolate_html(str(escape(article.author)), config.locales[entry.lang].direction)) if article.author else None,
         "tags": [
             {"id": tag, "name": config.tags.get(tag, {}).get(entry.lang, tag), "url": plan.link(f"/{entry.lang}/tags/{tag}/")} for tag in article.tags
         ],
