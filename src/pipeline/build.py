@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import MappingProxyType
 from importlib import resources
 from pathlib import Path
 
@@ -16,7 +19,15 @@ from .validate import Validation, validate
 STATIC_DIR = "static"
 
 
-def build(root: Path, now: datetime | None = None, drafts: bool = False) -> dict[str, bytes]:
+@dataclass(frozen=True, slots=True)
+class Built:
+    """A build: every output file by path, and the translations a gate kept back."""
+
+    files: Mapping[str, bytes]
+    held: tuple[tuple[str, str, str], ...]
+
+
+def build(root: Path, now: datetime | None = None, drafts: bool = False) -> Built:
     """Every output file of the site at `root`, by path; `now` fixes the clock (and dates the feeds)."""
     result = validate(root)
     if result.errors:
@@ -32,7 +43,7 @@ def build(root: Path, now: datetime | None = None, drafts: bool = False) -> dict
     files["api/schema.json"] = resources.files("pipeline").joinpath("data/api.schema.json").read_bytes()
     files |= _theme_assets()
     files |= _static(root)
-    return files
+    return Built(MappingProxyType(files), site.held)
 
 
 def _locale(site: SitePlan, theme: Theme, lang: str, result: Validation, now: datetime | None) -> dict[str, bytes]:
@@ -49,7 +60,7 @@ def _locale(site: SitePlan, theme: Theme, lang: str, result: Validation, now: da
         files[f"{lang}/{entry.id}/index.html"] = _html(theme.render(lang, "article.html", context))
         fingerprint = result.fingerprints.get(entry.id)
         files[f"api/{lang}/articles/{entry.id}.json"] = api.encode(api.article_document(site, entry, fingerprint.digest if fingerprint else None))
-    files |= _index_pages(site, theme, lang, entries, site_title)
+    files |= _index_pages(site, theme, lang, entries, theme.gettext(lang, "All articles"))
     files |= _tag_pages(site, theme, lang)
     not_found = {"site": site_context(site, lang, {}), "page": page_context(site, lang, theme.gettext(lang, "Page not found"), f"/{lang}/404.html", ())}
     files[f"{lang}/404.html"] = _html(theme.render(lang, "404.html", not_found))

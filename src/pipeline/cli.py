@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import tempfile
 import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from . import __version__, build, catalogs, dashboard, output, report, serve, status, translation
+from . import __version__, build, catalogs, dashboard, output, publish, publishview, report, serve, status, translation
+from .config import load_config
 from .errors import ConfigError, PipelineError, UsageError
 from .validate import validate
 
@@ -62,7 +65,7 @@ def validate_command(root: Path, fmt: str, strict: bool) -> None:
 def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | None) -> None:
     """Render the site: HTML pages, JSON API, Atom feeds and sitemap. Refuses content with errors."""
     try:
-        files = build.build(root, _moment(now_text), drafts)
+        files = build.build(root, _moment(now_text), drafts).files
         target = out or root / "public"
         output.write_tree(files, target, root)
     except PipelineError as exc:
@@ -77,32 +80,48 @@ def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | No
 @_root_option
 @click.option("--port", default=8000, show_default=True, help="The port on 127.0.0.1 (0: any free port).")
 @click.option("--drafts", is_flag=True, help="Include articles marked draft: true.")
-def serve_command(root: Path, port: int, drafts: bool) -> None:
+@click.option("--live", is_flag=True, help="Serve what a local target has live (its `current` deploy) instead of a fresh build.")
+@click.option("--target", "target_name", metavar="NAME", help="With --live: the local target.  [default: default]")
+def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: str | None) -> None:
     """Preview the site on http://127.0.0.1:PORT/, rebuilding when a file changes (Ctrl-C stops)."""
+    if live:
+        try:
+            chosen, kind = publish.target(load_config(root)[0], target_name)
+        except PipelineError as exc:
+            _fail(exc)
+        if kind != "local":
+            _fail(UsageError(f"--live serves a local target; '{chosen.name}' is {kind}"))
+        _serve_forever(serve.server(chosen.current, port), f"the live deploy of target '{chosen.name}'")  # type: ignore[attr-defined]
+        return
     with tempfile.TemporaryDirectory(prefix="pipeline-serve-") as folder:
         out = Path(folder) / "site"
 
         def rebuild() -> None:
             try:
-                output.write_tree(build.build(root, None, drafts), out, root)
+                output.write_tree(build.build(root, None, drafts).files, out, root)
                 click.echo("rebuilt", err=True)
             except PipelineError as exc:
                 click.echo(report.render(exc.diagnostics, "text") + f"pipeline: {exc.message}; still serving the last good build", err=True)
 
         rebuild()
         out.mkdir(exist_ok=True)
-        httpd = serve.server(out, port)
         stop = threading.Event()
         threading.Thread(target=serve.watch, args=(root, rebuild, stop), daemon=True).start()
-        click.echo(f"serving {root.resolve()} on http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C to stop)")
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # clean up the preview folder on `kill` too
         try:
-            httpd.serve_forever()
-        except KeyboardInterrupt:
-            pass
+            _serve_forever(serve.server(out, port), str(root.resolve()))
         finally:
             stop.set()
-            httpd.server_close()
+
+
+def _serve_forever(httpd: serve.http.server.ThreadingHTTPServer, what: str) -> None:
+    click.echo(f"serving {what} on http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C to stop)")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # clean up (the preview folder) on `kill` too
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()
 
 
 def _moment(text: str | None) -> datetime | None:
@@ -113,6 +132,86 @@ def _moment(text: str | None) -> datetime | None:
     except ValueError as exc:
         raise click.BadParameter(f"'{text}' is not an ISO-8601 date and time", param_hint="--now") from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@cli.command("publish")
+@_root_option
+@click.option("--target", "target_name", metavar="NAME", help="A target from site.yaml.  [default: default]")
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@click.option("--draft", is_flag=True, help="Upload a preview the target can show, without making it live.")
+@click.option("--yes", is_flag=True, help="Confirm a plan that deletes more than publish.max_delete_share of the live site.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+def publish_command(root: Path, target_name: str | None, dry_run: bool, draft: bool, yes: bool, fmt: str) -> None:
+    """Validate, build, plan against the live site, upload only what changed, and switch it live at once."""
+    try:
+        prepared = publish.prepare(root, target_name)
+        config = load_config(root)[0]
+        locales = tuple(config.locales)
+        name = target_name or publish.DEFAULT_TARGET
+        if fmt == "text":
+            click.echo(publishview.plan_text(prepared.plan, name, prepared.target_type, locales), nl=False)
+        if dry_run:
+            if fmt == "json":
+                click.echo(publishview.as_json(prepared.plan, None, name, locales), nl=False)
+            return
+        with _progress(prepared.plan.bytes_to_send) as progress:
+            receipt = publish.run(prepared, draft, progress, yes, config.max_delete_share)
+    except PipelineError as exc:
+        if exc.diagnostics:
+            click.echo(report.render(exc.diagnostics, "text"), nl=False)
+        _fail(exc)
+    if fmt == "json":
+        click.echo(publishview.as_json(prepared.plan, receipt, name, locales), nl=False)
+    else:
+        click.echo(publishview.receipt_text(receipt), nl=False)
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[str, int], None]]:
+    """A progress bar on a terminal; a plain line per file otherwise (logs, CI)."""
+    guard = threading.Lock()
+    if sys.stderr.isatty() and total:
+        with click.progressbar(length=total, label="uploading", file=sys.stderr) as bar:
+
+            def advance(path: str, size: int) -> None:
+                with guard:
+                    bar.update(size)
+
+            yield advance
+        return
+
+    def line(path: str, size: int) -> None:
+        with guard:
+            click.echo(f"sent {path} ({publishview.size(size)})", err=True)
+
+    yield line
+
+
+@cli.command("deploys")
+@_root_option
+@click.option("--target", "target_name", metavar="NAME", help="A target from site.yaml.  [default: default]")
+def deploys_command(root: Path, target_name: str | None) -> None:
+    """List a target's deploys, newest first, and which one is live."""
+    try:
+        chosen, _ = publish.target(load_config(root)[0], target_name)
+        click.echo(publishview.deploys_text(chosen.deploys()), nl=False)
+    except PipelineError as exc:
+        _fail(exc)
+
+
+@cli.command("rollback")
+@_root_option
+@click.option("--target", "target_name", metavar="NAME", help="A target from site.yaml.  [default: default]")
+@click.argument("deploy_id", metavar="[DEPLOY_ID]", required=False)
+def rollback_command(root: Path, target_name: str | None, deploy_id: str | None) -> None:
+    """Make an earlier deploy live again: DEPLOY_ID, or the one before the live one."""
+    try:
+        chosen, _ = publish.target(load_config(root)[0], target_name)
+        with chosen.lock(holder="pipeline rollback"):
+            receipt = chosen.rollback(deploy_id)
+    except PipelineError as exc:
+        _fail(exc)
+    click.echo(f"deploy {receipt.deploy_id} is live again at {receipt.url}")
 
 
 @cli.command("translate")

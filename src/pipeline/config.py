@@ -36,6 +36,7 @@ class LocaleConfig:
     unverified: str  # severity of a translation with no recorded source fingerprint
     untranslated: str  # what readers get for an untranslated article: "fallback" or "omit"
     stale_notice: bool  # show a notice on stale translations
+    stale_publish: str  # a stale translation is published with its notice ("banner") or kept back ("hold")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,8 @@ class SiteConfig:
     max_file_bytes: int
     per_page: int
     tags: Mapping[str, Mapping[str, str]]  # tag id -> locale -> display name
+    targets: Mapping[str, Mapping[str, Any]]  # publish target name -> its options (type, ...)
+    max_delete_share: float  # a publish deleting more of the live site needs --yes
 
     @property
     def translations(self) -> tuple[str, ...]:
@@ -147,6 +150,8 @@ def _build(root: Path, data: dict[str, Any], schema: dict[str, Any], schema_rel:
         allow_raw_html=bool(data.get("markdown", {}).get("allow_raw_html", False)),
         max_file_bytes=int(data.get("limits", {}).get("max_file_bytes", 1_048_576)),
         per_page=int(data.get("per_page", 10)),
+        targets=MappingProxyType({name: MappingProxyType(dict(options)) for name, options in data.get("targets", {}).items()}),
+        max_delete_share=float(data.get("publish", {}).get("max_delete_share", 0.5)),
         tags=MappingProxyType({tag: MappingProxyType(dict(names)) for tag, names in data.get("tags", {}).items()}),
     )
 
@@ -164,6 +169,7 @@ def _locale(code: str, options: dict[str, Any]) -> LocaleConfig:
         unverified=_policy(options.get("unverified", "warning")),
         untranslated=options.get("untranslated", "fallback"),
         stale_notice=bool(options.get("stale_notice", True)),
+        stale_publish=options.get("stale_publish", "banner"),
     )
 
 

@@ -16,7 +16,7 @@ from .bidi import isolate_html
 from .config import SiteConfig
 from .l10n import reading_minutes
 from .markdown import render_trusted
-from .states import STALE, PairState
+from .states import STALE, PairState, describe
 from .validate import Validation
 
 _ATTR = re.compile(r'(href|src)="([^"]*)"')
@@ -51,6 +51,7 @@ class SitePlan:
     config: SiteConfig
     base_path: str  # "/" or "/blog/": where the site lives under its host
     entries: Mapping[str, tuple[Entry, ...]]
+    held: tuple[tuple[str, str, str], ...] = ()  # (lang, id, why) of translations a gate kept back
 
     def link(self, path: str) -> str:
         """A site path ("/he/x/") as a link from any page: under the base path."""
@@ -76,14 +77,19 @@ def plan(result: Validation, now: datetime, drafts: bool = False) -> SitePlan:
     live = {a.id: a for a in result.articles if a.lang == source and _is_live(a, now, drafts)}
     states = {(s.lang, s.id): s for s in result.states}
     chosen: dict[str, list[tuple[Article, PairState | None]]] = {source: [(a, None) for a in live.values()]}
+    held = []
     for lang in config.translations:
         chosen[lang] = []
         for article_id, original in live.items():
             translation = result.article(lang, article_id)
+            state = states.get((lang, article_id))
+            if translation is not None and state is not None and state.state == STALE and config.locales[lang].stale_publish == "hold":
+                held.append((lang, article_id, f"its translation is stale: {describe(state.changes)}"))
+                translation = None
             if translation is not None:
-                chosen[lang].append((translation, states.get((lang, article_id))))
+                chosen[lang].append((translation, state))
             elif config.locales[lang].untranslated == "fallback":
-                chosen[lang].append((original, states.get((lang, article_id))))
+                chosen[lang].append((original, state))
     published = {lang: {a.id for a, _ in items} for lang, items in chosen.items()}
     real = {lang: {a.id for a, _ in items if a.lang == lang} for lang, items in chosen.items()}
     base_path = urlsplit(config.base_url).path or "/"
@@ -97,7 +103,7 @@ def plan(result: Validation, now: datetime, drafts: bool = False) -> SitePlan:
         )
         for lang, items in chosen.items()
     }
-    return SitePlan(config, base_path, MappingProxyType(entries))
+    return SitePlan(config, base_path, MappingProxyType(entries), tuple(held))
 
 
 def _is_live(article: Article, now: datetime, drafts: bool) -> bool:
