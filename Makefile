@@ -1,10 +1,10 @@
-# Everything a fresh machine needs: `make validate` (the main job so far) and `make test`.
+# Everything a fresh machine needs: `make publish` (the main job) and `make test`.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: validate build test browser golden clean
+.PHONY: validate build publish test browser golden clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ validate: $(STAMP)
 
 build: $(STAMP)
 	$(BIN)/pipeline build --root .
+
+publish: $(STAMP)
+	$(BIN)/pipeline publish --root .
 
 # The browser tests use Debian's Chromium (never a downloaded browser) and Noto fonts for Hebrew.
 browser:
@@ -36,4 +39,4 @@ golden: $(STAMP)
 	$(BIN)/python tests/golden.py --write
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info public test-artifacts
+	rm -rf $(VENV) build src/*.egg-info public published test-artifacts

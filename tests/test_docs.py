@@ -34,5 +34,5 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text("utf-8")
     quick_start = readme.split("## Quick start", 1)[1].split("##", 1)[0]
     commands = re.findall(r"^(make \w+)", quick_start, re.MULTILINE)
-    assert commands == ["make build", "make test"]
+    assert commands == ["make publish", "make test"]
     assert "make test" in (ROOT / ".ci/run").read_text("utf-8")
