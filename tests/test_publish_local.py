@@ -171,3 +171,17 @@ def test_serve_live_serves_the_current_deploy(make_site):
     finally:
         process.terminate()
         process.communicate(timeout=10)
+
+
+def test_a_stale_translation_can_be_held_back_and_the_plan_says_why(make_site):
+    hold = NOW_SITE.replace("    unverified: off\n", "    unverified: off\n    stale_publish: hold\n")
+    root = site(make_site, hold)
+    assert run("translate", "--root", str(root), "he", "a0", "--accept").exit_code == 0
+    (root / "content/en/a0.md").write_text(article("Article 0", body="Body 0, revised.\n"), encoding="utf-8")
+    result = publish(root)
+    assert result.exit_code == 0
+    assert "held back: he/a0: its translation is stale: intro changed" in result.stdout
+    page = live_files(root)["he/a0/index.html"].decode("utf-8")
+    assert "notice-untranslated" in page and "Body 0, revised." in page  # the English, under the Hebrew notice
+    data = json.loads(run("publish", "--root", str(root), "--dry-run", "--format", "json").stdout)
+    assert data["plan"]["held"] == [{"lang": "he", "id": "a0", "reason": "its translation is stale: intro changed"}]
