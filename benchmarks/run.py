@@ -1,0 +1,84 @@
+"""Time builds and validation on synthetic corpora: `python benchmarks/run.py [--pairs 1000 5000] [--repeat 3]`.
+
+Prints, per corpus size, the median cold build, no-op rebuild, one-edit rebuild and validate time,
+the peak memory of a cold build, and pages a second, as a table and as JSON. Each measurement runs
+the real `pipeline` command in a fresh process, start-up included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import write  # noqa: E402 - the benchmark's sibling module
+
+_MEASURE = "import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)"
+
+
+def timed(*args: str) -> tuple[float, int]:
+    """Seconds and peak resident kilobytes of one `pipeline` run in a fresh process."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _MEASURE, sys.executable, "-m", "pipeline", *args], capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"pipeline {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    return elapsed, int(done.stdout.strip().splitlines()[-1])
+
+
+def measure(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
+    site, out = folder / f"site-{pairs}", folder / f"out-{pairs}"
+    write(pairs, site)
+    build = ("build", "--root", str(site), "--out", str(out), "--now", "2026-11-26T12:00:00+00:00")
+    cold, rss = zip(*(timed(*build) for _ in range(repeat)))
+    noop = [timed(*build)[0] for _ in range(repeat)]
+    edits = []
+    target = site / "content/en/a0.md"
+    for n in range(repeat):
+        target.write_text(target.read_text("utf-8").replace("Section 1", f"Section 1 (edit {n})", 1), encoding="utf-8")
+        edits.append(timed(*build)[0])
+    validate = [timed("validate", "--root", str(site))[0] for _ in range(repeat)]
+    pages = sum(1 for _ in out.rglob("*.html"))
+    median_cold = statistics.median(cold)
+    return {
+        "pairs": pairs,
+        "pages": pages,
+        "cold_s": round(median_cold, 3),
+        "noop_s": round(statistics.median(noop), 3),
+        "one_edit_s": round(statistics.median(edits), 3),
+        "validate_s": round(statistics.median(validate), 3),
+        "peak_rss_mb": round(max(rss) / 1024, 1),
+        "pages_per_s": round(pages / median_cold),
+    }
+
+
+def table(rows: list[dict[str, float]]) -> str:
+    head = "| pairs | pages | cold build | no-op rebuild | one-edit rebuild | validate | peak RSS | pages/s |"
+    lines = [head, "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        lines.append(
+            f"| {r['pairs']:,} | {r['pages']:,} | {r['cold_s']:.2f} s | {r['noop_s']:.2f} s | {r['one_edit_s']:.2f} s | "
+            f"{r['validate_s']:.2f} s | {r['peak_rss_mb']:.0f} MB | {r['pages_per_s']:,} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pairs", type=int, nargs="+", default=[1000, 5000])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="pipeline-bench-") as folder:
+        rows = [measure(pairs, args.repeat, Path(folder)) for pairs in args.pairs]
+    print(table(rows))
+    print(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()
