@@ -50,8 +50,9 @@ def _locale(site: SitePlan, theme: Theme, lang: str, result: Validation, now: da
     files: dict[str, bytes] = {}
     entries = site.entries[lang]
     site_title = site.config.title.get(lang) or site.config.base_url
+    published = {code: {e.id for e in site.entries[code]} for code in site.config.locales}
     for entry in entries:
-        counterparts = {code: entry.url.replace(f"/{lang}/", f"/{code}/", 1) for code in site.config.locales if _publishes(site, code, entry.id)}
+        counterparts = {code: entry.url.replace(f"/{lang}/", f"/{code}/", 1) for code in site.config.locales if entry.id in published[code]}
         context = {
             "site": site_context(site, lang, counterparts),
             "page": page_context(site, lang, entry.article.title, entry.url, entry.alternates, entry.canonical),
@@ -67,10 +68,6 @@ def _locale(site: SitePlan, theme: Theme, lang: str, result: Validation, now: da
     files[f"{lang}/feed.xml"] = feeds.atom(site, lang, site_title, now)
     files[f"api/{lang}/articles.json"] = api.encode(api.index_document(site, lang))
     return files
-
-
-def _publishes(site: SitePlan, lang: str, article_id: str) -> bool:
-    return any(e.id == article_id for e in site.entries[lang])
 
 
 def _index_pages(site: SitePlan, theme: Theme, lang: str, entries: tuple[Entry, ...], title: str) -> dict[str, bytes]:

@@ -30,6 +30,7 @@ class Validation:
     states: tuple[PairState, ...]
     fingerprints: Mapping[str, Fingerprint]  # article id -> its source article's fingerprint
     bodies: Mapping[str, Body]  # path -> the parsed body of every file whose body could be found
+    by_key: Mapping[tuple[str, str], Article]  # (lang, id) -> the valid article
     diagnostics: tuple[Diagnostic, ...]
 
     @property
@@ -42,7 +43,7 @@ class Validation:
 
     def article(self, lang: str, article_id: str) -> Article | None:
         """The valid article `article_id` in `lang`, if there is one."""
-        return next((a for a in self.articles if a.lang == lang and a.id == article_id), None)
+        return self.by_key.get((lang, article_id))
 
     def about(self, path: str) -> tuple[Diagnostic, ...]:
         """The diagnostics of one file."""
@@ -79,7 +80,7 @@ def validate(root: Path) -> Validation:
     found += translations.check_shared(sets, rules.shared, config.source_locale)
     found += _compare_pairs(sets, bodies, prints, config.source_locale)
     ordered = sorted(set(found), key=lambda d: (d.path, d.line, d.column, d.code, d.message))
-    return Validation(config, tuple(parsed), sets, pair_states, source_prints, MappingProxyType(bodies), tuple(ordered))
+    return Validation(config, tuple(parsed), sets, pair_states, source_prints, MappingProxyType(bodies), MappingProxyType(articles), tuple(ordered))
 
 
 def _fingerprint(article: Article, body: Body) -> Fingerprint:
