@@ -91,6 +91,7 @@ def load_config(root: Path) -> tuple[SiteConfig, list[Diagnostic]]:
         raise ConfigError(f"{SITE_FILE} has errors", tuple(errors))
     data: dict[str, Any] = doc.data
     errors += _check_locales(data, doc)
+    errors += _check_targets(root, data, doc)
     schema_rel = data.get("schema", "schemas/article.schema.json")
     schema, schema_errors = _article_schema(root, schema_rel, "schema" in data, doc)
     errors += schema_errors
@@ -114,6 +115,21 @@ def _check_locales(data: dict[str, Any], doc: YamlDoc) -> list[Diagnostic]:
         errors.append(
             Diagnostic.make("config-invalid", SITE_FILE, line, col, f"source_locale '{data['source_locale']}' is not one of the locales ({known})")
         )
+    return errors
+
+
+def _check_targets(root: Path, data: dict[str, Any], doc: YamlDoc) -> list[Diagnostic]:
+    """A local target's folder must be inside the site, and not the site itself or its content."""
+    errors = []
+    site = root.resolve()
+    for name, options in data.get("targets", {}).items():
+        if options.get("type") != "local" or not isinstance(options.get("path"), str):
+            continue
+        path = (root / options["path"]).resolve()
+        if not path.is_relative_to(site) or path == site or path.is_relative_to(site / "content"):
+            line, col = doc.where_value(("targets", name, "path"))
+            message = f"target '{name}': path '{options['path']}' must be a folder inside the site (not the site itself or content/)"
+            errors.append(Diagnostic.make("config-invalid", SITE_FILE, line, col, message))
     return errors
 
 

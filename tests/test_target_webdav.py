@@ -1,0 +1,365 @@
+"""The webdav target against a real wsgidav server on loopback."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import requests
+from cheroot import wsgi
+from wsgidav.wsgidav_app import WsgiDAVApp
+
+from pipeline import locks
+from pipeline.target_webdav import WebDavTarget, from_config
+from pipeline.targets import PublishError, TargetConfigError, manifest
+
+Rule = Callable[[str, str, dict[str, Any]], int | None]  # (method, path, environ) -> a status to answer instead, or None
+
+FIRST = {
+    "index.html": b"<h1>home</h1>",
+    "he/index.html": "<h1>בית</h1>".encode(),
+    "feed.xml": b"<feed/>",
+    "posts/a/index.html": b"a",
+    "posts/b/index.html": b"b",
+}
+
+
+@dataclass
+class DavServer:
+    url: str  # http://127.0.0.1:<port>/
+    folder: Path  # what it serves
+    log: list[tuple[str, str, int]] = field(default_factory=list)  # (method, path, status) of each request
+    rules: list[Rule] = field(default_factory=list)
+
+    def sent(self, since: int, method: str = "PUT") -> list[str]:
+        """Site paths `method` succeeded on (in staging or live) since log entry `since`; our own records left out."""
+        paths = []
+        for logged, path, status in self.log[since:]:
+            for prefix in ("/sites/.dav.staging/", "/sites/blog/"):
+                if logged == method and status < 300 and path.startswith(prefix) and not path.startswith(prefix + ".pipeline-"):
+                    paths.append(path.removeprefix(prefix))
+        return paths
+
+    def served(self) -> dict[str, bytes]:
+        """The live site's files on disk, without the manifest."""
+        live = self.folder / "sites" / "blog"
+        files = {path.relative_to(live).as_posix(): path.read_bytes() for path in live.rglob("*") if path.is_file()}
+        files.pop(".pipeline-manifest.json")
+        return files
+
+
+@pytest.fixture
+def dav(tmp_path: Path) -> Iterator[DavServer]:
+    folder = tmp_path / "dav"
+    (folder / "sites").mkdir(parents=True)
+    logging.getLogger("wsgidav").setLevel(logging.CRITICAL)
+    app = WsgiDAVApp(
+        {
+            "provider_mapping": {"/": str(folder)},
+            "http_authenticator": {"domain_controller": None, "accept_basic": True, "accept_digest": False, "default_to_digest": False},
+            "simple_dc": {"user_mapping": {"*": {"tester": {"password": "s3cret"}}}},
+            "lock_storage": True,
+            "verbose": 0,
+            "logging": {"enable": False},
+        }
+    )
+    server = DavServer("", folder)
+
+    def recording(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        method, path = environ["REQUEST_METHOD"], environ["PATH_INFO"].encode("latin-1").decode("utf-8")
+        for rule in server.rules:
+            if (status := rule(method, path, environ)) is not None:
+                server.log.append((method, path, status))
+                start_response(f"{status} Refused by the test", [("Content-Length", "0")])
+                return [b""]
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            server.log.append((method, path, int(status[:3])))
+            return start_response(status, headers, exc_info)
+
+        return app(environ, start)
+
+    httpd = wsgi.Server(("127.0.0.1", 0), recording)
+    httpd.expiration_interval = 0.05  # so that stop() returns at once
+    httpd.prepare()
+    thread = threading.Thread(target=httpd.serve, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{httpd.bind_addr[1]}/"
+    try:
+        yield server
+    finally:
+        httpd.stop()
+        thread.join(5)
+
+
+@pytest.fixture
+def target(dav: DavServer, monkeypatch: pytest.MonkeyPatch) -> WebDavTarget:
+    monkeypatch.setenv("WEBDAV_USERNAME", "tester")
+    monkeypatch.setenv("WEBDAV_PASSWORD", "s3cret")
+    return make_target(dav)
+
+
+def make_target(dav: DavServer, **options: Any) -> WebDavTarget:
+    return from_config("dav", {"type": "webdav", "url": dav.url + "sites/blog/", "retry_base": 0, **options}, Path("."))
+
+
+def fetch(url: str) -> requests.Response:
+    with requests.Session() as session:
+        return session.get(url, auth=("tester", "s3cret"), timeout=5)
+
+
+def noop(path: str, size: int) -> None:
+    pass
+
+
+def test_first_publish_sends_every_file_and_serves_the_build(dav: DavServer, target: WebDavTarget) -> None:
+    progress: list[tuple[str, int]] = []
+    receipt = target.publish(FIRST, False, lambda path, size: progress.append((path, size)))
+    assert (receipt.url, receipt.uploaded, receipt.total, receipt.draft) == (dav.url + "sites/blog/", 5, 5, False)
+    assert receipt.uploaded_bytes == sum(map(len, FIRST.values()))
+    assert sorted(progress) == sorted((path, len(data)) for path, data in FIRST.items())
+    assert dav.served() == FIRST
+    assert {path: fetch(receipt.url + path).content for path in FIRST} == FIRST
+    assert target.live() == manifest(FIRST)
+    assert not (dav.folder / "sites" / ".dav.staging").exists()
+
+
+def test_unchanged_publish_sends_nothing(dav: DavServer, target: WebDavTarget) -> None:
+    first = target.publish(FIRST, False, noop)
+    mark = len(dav.log)
+    again = target.publish(dict(FIRST), False, noop)
+    assert [method for method, _, _ in dav.log[mark:] if method not in ("GET", "PROPFIND")] == []
+    assert (again.deploy_id, again.uploaded) == (first.deploy_id, 0)
+
+
+def test_one_change_sends_that_file_and_deletes_removed_ones(dav: DavServer, target: WebDavTarget) -> None:
+    target.publish(FIRST, False, noop)
+    second = {**FIRST, "index.html": b"<h1>new home</h1>"}
+    del second["posts/b/index.html"], second["feed.xml"]
+    mark = len(dav.log)
+    receipt = target.publish(second, False, noop)
+    assert dav.sent(mark) == ["index.html"]
+    assert sorted(dav.sent(mark, "DELETE")) == ["feed.xml", "posts/b/"]
+    assert (receipt.uploaded, receipt.total) == (1, 3)
+    assert dav.served() == second
+    assert not (dav.folder / "sites" / "blog" / "posts" / "b").exists()
+
+
+def test_hebrew_and_space_paths_round_trip(dav: DavServer, target: WebDavTarget) -> None:
+    files = {"he/מאמר ראשון/index.html": "<p>שלום</p>".encode(), "a b.html": b"space", "he/תגיות/טוב לב.json": b"{}"}
+    target.publish(files, False, noop)
+    assert dav.served() == files
+    assert {path: fetch(dav.url + "sites/blog/" + quote(path)).content for path in files} == files
+    assert target.live() == manifest(files)
+    mark = len(dav.log)
+    target.publish(files, False, noop)
+    assert dav.sent(mark) == []
+
+
+def test_interrupted_publish_keeps_the_live_site_and_the_rerun_sends_only_the_rest(dav: DavServer, target: WebDavTarget) -> None:
+    first = {f"posts/{n}.html": f"old {n}".encode() for n in range(12)}
+    target.publish(first, False, noop)
+    second = {path: data + b" new" for path, data in first.items()} | {"posts/new.html": b"new"}
+
+    class Stop(Exception):
+        pass
+
+    seen: list[str] = []
+
+    def stop_after_four(path: str, size: int) -> None:
+        seen.append(path)
+        if len(seen) == 4:
+            raise Stop
+
+    mark = len(dav.log)
+    with pytest.raises(Stop):
+        target.publish(second, False, stop_after_four)
+    assert dav.served() == first
+    assert target.live() == manifest(first)
+    staged = set(dav.sent(mark))
+    assert 4 <= len(staged) < len(second)
+
+    mark = len(dav.log)
+    receipt = target.publish(second, False, noop)
+    assert set(dav.sent(mark)) == set(second) - staged
+    assert receipt.uploaded == len(second) - len(staged)
+    assert any("resumed" in note for note in receipt.notes)
+    assert dav.served() == second
+
+
+def test_a_failed_switch_moves_the_old_site_back_and_the_rerun_sends_nothing(dav: DavServer, target: WebDavTarget) -> None:
+    target.publish(FIRST, False, noop)
+    second = {**FIRST, "index.html": b"<h1>changed</h1>"}
+
+    def refuse_moving_staging_in(method: str, path: str, environ: dict[str, Any]) -> int | None:
+        return 500 if method == "MOVE" and path == "/sites/.dav.staging/" and environ["HTTP_DESTINATION"].endswith("/sites/blog/") else None
+
+    dav.rules.append(refuse_moving_staging_in)
+    with pytest.raises(PublishError, match="live again"):
+        target.publish(second, False, noop)
+    assert dav.served() == FIRST
+    dav.rules.clear()
+    mark = len(dav.log)
+    target.publish(second, False, noop)
+    assert dav.sent(mark) == []
+    assert dav.served() == second
+
+
+def test_server_errors_are_retried(dav: DavServer, target: WebDavTarget) -> None:
+    refused: set[str] = set()
+
+    def fail_each_put_once(method: str, path: str, environ: dict[str, Any]) -> int | None:
+        if method == "PUT" and path not in refused:
+            refused.add(path)
+            return 503
+        return None
+
+    dav.rules.append(fail_each_put_once)
+    receipt = target.publish(FIRST, False, noop)
+    assert receipt.uploaded == 5
+    assert dav.served() == FIRST
+
+
+def test_a_draft_leaves_the_live_site_alone(dav: DavServer, target: WebDavTarget) -> None:
+    live = target.publish(FIRST, False, noop)
+    draft_files = {**FIRST, "index.html": b"<h1>draft</h1>"}
+    mark = len(dav.log)
+    draft = target.publish(draft_files, True, noop)
+    assert dav.sent(mark) == ["index.html"]
+    assert draft.draft and draft.url == f"{dav.url}sites/.dav.drafts/{quote(draft.deploy_id)}/"
+    assert fetch(draft.url + "index.html").content == b"<h1>draft</h1>"
+    assert dav.served() == FIRST
+    assert target.live() == manifest(FIRST)
+    assert [(deploy.id, deploy.state) for deploy in target.deploys()] == [(draft.deploy_id, "draft"), (live.deploy_id, "live")]
+    promoted = target.rollback(draft.deploy_id)  # a draft can be made live as it is
+    assert (promoted.deploy_id, promoted.uploaded) == (draft.deploy_id, 0)
+    assert dav.served() == draft_files
+
+
+def test_deploys_and_rollback(dav: DavServer, target: WebDavTarget) -> None:
+    builds = [{"index.html": f"version {n}".encode(), f"only-{n}.html": b"x"} for n in range(3)]
+    ids = [target.publish(build, False, noop).deploy_id for build in builds]
+    history = target.deploys()
+    assert [(deploy.id, deploy.state, deploy.files) for deploy in history] == [
+        (ids[2], "live", 2),
+        (ids[1], "previous", 2),
+        (ids[0], "previous", 2),
+    ]
+    back = target.rollback(None)
+    assert (back.deploy_id, back.total) == (ids[1], 2)
+    assert dav.served() == builds[1]
+    assert {deploy.id: deploy.state for deploy in target.deploys()} == {ids[1]: "live", ids[2]: "previous", ids[0]: "previous"}
+    target.rollback(ids[0])
+    assert dav.served() == builds[0]
+    assert target.live() == manifest(builds[0])
+    with pytest.raises(PublishError, match="already live"):
+        target.rollback(ids[0])
+    with pytest.raises(PublishError, match="no deploy 'nope'"):
+        target.rollback("nope")
+
+
+def test_only_the_newest_deploys_are_kept(dav: DavServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBDAV_USERNAME", "tester")
+    monkeypatch.setenv("WEBDAV_PASSWORD", "s3cret")
+    target = make_target(dav, keep=2)
+    receipts = [target.publish({"index.html": f"v{n}".encode()}, False, noop) for n in range(4)]
+    ids = [receipt.deploy_id for receipt in receipts]
+    assert [deploy.id for deploy in target.deploys()] == ids[::-1][:3]
+    assert sorted(path.name for path in (dav.folder / "sites" / ".dav.deploys").iterdir()) == ids[1:3]
+    assert "removed 1 old deploy(s) from /sites/.dav.deploys/, keeping the newest 2" in receipts[-1].notes
+
+    def refuse_deleting_deploys(method: str, path: str, environ: dict[str, Any]) -> int | None:
+        return 403 if method == "DELETE" and path.startswith("/sites/.dav.deploys/") else None
+
+    dav.rules.append(refuse_deleting_deploys)
+    last = target.publish({"index.html": b"v4"}, False, noop)  # the deploy is live: failing to prune only leaves a note
+    assert any(note.startswith("could not remove old deploys") for note in last.notes)
+    assert dav.served() == {"index.html": b"v4"}
+
+
+def test_a_second_lock_names_the_holder(dav: DavServer, target: WebDavTarget) -> None:
+    other = make_target(dav)
+    me = locks.holder_description()
+    with target.lock("pipeline publish"):
+        with pytest.raises(PublishError) as info, other.lock("pipeline publish"):
+            pass
+        target.publish(FIRST, False, noop)  # the lock is on .dav.lock, so writes elsewhere need no If header
+    assert f"{me['user']} on {me['host']} (process {me['pid']}" in str(info.value)
+    with other.lock("pipeline publish"):
+        assert ("UNLOCK", "/sites/.dav.lock", 204) in dav.log
+    assert dav.served() == FIRST
+
+
+def test_a_wrong_password_stops_without_showing_it(dav: DavServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBDAV_USERNAME", "tester")
+    monkeypatch.setenv("WEBDAV_PASSWORD", "not-the-s3cret")
+    target = make_target(dav)
+    with pytest.raises(TargetConfigError) as info:
+        target.publish(FIRST, False, noop)
+    shown = "".join(traceback.format_exception(info.value)) + repr(info.value) + repr(target)
+    assert "refused the credentials from $WEBDAV_USERNAME and $WEBDAV_PASSWORD" in str(info.value)
+    assert "not-the-s3cret" not in shown
+    assert [status for method, _, status in dav.log if method == "PUT"] == []
+
+
+def test_no_credentials_asks_for_them(dav: DavServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WEBDAV_USERNAME", raising=False)
+    monkeypatch.delenv("WEBDAV_PASSWORD", raising=False)
+    with pytest.raises(TargetConfigError, match="asks for credentials"):
+        make_target(dav).live()
+
+
+def test_an_unreachable_server_is_a_publish_error() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    target = from_config("dav", {"url": f"http://127.0.0.1:{port}/sites/blog/", "retries": 2, "retry_base": 0}, Path("."))
+    with pytest.raises(PublishError, match=f"cannot reach the WebDAV server at 127.0.0.1:{port} .*tried 3 times"):
+        target.live()
+
+
+def test_a_missing_parent_collection_is_a_config_error(dav: DavServer, target: WebDavTarget) -> None:
+    missing = from_config("dav", {"url": dav.url + "nowhere/blog/"}, Path("."))
+    with pytest.raises(TargetConfigError, match="/nowhere/ does not exist"):
+        missing.live()
+    with pytest.raises(TargetConfigError, match="/nowhere/ does not exist"):
+        missing.publish(FIRST, False, noop)
+    assert target.live() == {}
+
+
+@pytest.mark.parametrize(
+    ("options", "complaint"),
+    [
+        ({}, "`url` is required"),
+        ({"url": "https://dav.example.org/sites/blog"}, "ending in /"),
+        ({"url": "https://dav.example.org/"}, "below the server's root"),
+        ({"url": "ftp://dav.example.org/blog/"}, "http:// or https://"),
+        ({"url": "https://me:pw@dav.example.org/blog/"}, "must not carry credentials"),
+        ({"url": "https://dav.example.org/blog/", "retries": -1}, "`retries` must be a whole number at least 0"),
+        ({"url": "https://dav.example.org/blog/", "concurrency": "4"}, "`concurrency` must be a whole number"),
+        ({"url": "https://dav.example.org/blog/", "timeout": 0}, "`timeout` must be a number more than 0"),
+        ({"url": "https://dav.example.org/blog/", "token": "x"}, "unknown option"),
+    ],
+)
+def test_bad_options_are_config_errors(options: dict[str, Any], complaint: str) -> None:
+    with pytest.raises(TargetConfigError, match=complaint) as info:
+        from_config("dav", options, Path("."))
+    assert "pw@" not in str(info.value)
+
+
+def test_urls_and_unsafe_paths(dav: DavServer, target: WebDavTarget) -> None:
+    hebrew = from_config("dav", {"url": "https://dav.example.org/אתרים/בלוג/"}, Path("."))
+    assert hebrew.settings.url == "https://dav.example.org/" + quote("אתרים") + "/" + quote("בלוג") + "/"
+    assert repr(hebrew) == f"WebDavTarget(name='dav', url={hebrew.settings.url!r})"
+    for bad in ("../escape.html", "a//b.html", "/abs.html", ".pipeline-manifest.json"):
+        with pytest.raises(PublishError, match="not a plain relative path"):
+            target.publish({bad: b"x"}, False, noop)
+    assert not (dav.folder / "escape.html").exists()
