@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import MappingProxyType
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 
 from . import api, feeds
 from .diagnostics import Diagnostic
