@@ -48,7 +48,8 @@ from openapi_core.security.providers import BaseProvider
 from openapi_core.validation.request.exceptions import MissingRequiredRequestBody, SecurityValidationError
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-DEFINITION = Path(__file__).resolve().parents[2] / "shared" / "netlify" / "openapi3-2.60.0.json"
+DEFINITION = Path(__file__).resolve().parent / "contracts" / "netlify" / "openapi3-2.60.0.json"
+SHARED_DEFINITION = Path(__file__).resolve().parents[2] / "shared" / "netlify" / "openapi3-2.60.0.json"  # the team's copy
 ROUTES = [  # (method, path below the base path as the definition writes it, model method)
     ("GET", "/sites/{site_id}", "get_site"),
     ("GET", "/sites/{site_id}/files", "list_site_files"),

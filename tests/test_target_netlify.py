@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from netlify_server import DEFINITION, Fault, NetlifyServer, load_definition
+from netlify_server import DEFINITION, SHARED_DEFINITION, Fault, NetlifyServer, load_definition
 
 from pipeline import __version__
 from pipeline.target_netlify import NetlifyTarget, from_config
@@ -43,7 +43,7 @@ V2 = {**V1, "he/index.html": "<h1>טוב לב!</h1>".encode()}
 def server() -> Iterator[NetlifyServer]:
     """The server on 127.0.0.1 (port 0); a test fails when the client broke the definition anywhere."""
     if not DEFINITION.is_file():
-        pytest.fail(f"Netlify's API definition is missing: {DEFINITION} (shared/ must sit beside the clone; see shared/netlify/README.md)")
+        pytest.fail(f"Netlify's API definition is missing: {DEFINITION} (see tests/contracts/netlify/README.md)")
     server = NetlifyServer(load_definition(), TOKEN)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
@@ -330,3 +330,8 @@ def test_live_netlify_draft_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert receipt.draft and receipt.url.startswith("https://") and receipt.total == 2 and receipt.uploaded == 2
     assert target.live() == live_before
     assert receipt.deploy_id in [d.id for d in target.deploys()]
+
+
+@pytest.mark.skipif(not SHARED_DEFINITION.is_file(), reason="the team's shared/ folder is not beside this checkout")
+def test_the_contract_is_the_teams_copy_of_netlifys_definition() -> None:
+    assert DEFINITION.read_bytes() == SHARED_DEFINITION.read_bytes(), "refresh tests/contracts/netlify/ from shared/netlify/"
