@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import gettext
 import io
+import re
 import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -91,8 +92,8 @@ def write_template(root: Path) -> tuple[int, bool]:
         previous = read(root, TEMPLATE)
         if not previous.problems:
             catalog.creation_date = previous.catalog.creation_date
-            if _po_bytes(catalog, sort_output=True) == path.read_bytes():
-                return len(catalog), False
+            if _without_generator(_po_bytes(catalog, sort_output=True)) == _without_generator(path.read_bytes()):
+                return len(catalog), False  # the same messages; only, perhaps, another Babel version
     catalog.creation_date = _now()
     _write(path, _po_bytes(catalog, sort_output=True))
     return len(catalog), True
@@ -137,7 +138,7 @@ def update(root: Path) -> tuple[list[str], list[Diagnostic]]:
                 po.catalog.locale = locale
             _set_plurals(po.catalog, plural_forms(locale))
         data = _po_bytes(po.catalog, include_previous=True)
-        if data != (root / rel).read_bytes():
+        if _without_generator(data) != _without_generator((root / rel).read_bytes()):
             _write(root / rel, data)
             updated.append(rel)
     return updated, problems
@@ -266,6 +267,11 @@ def _language(lang: str) -> Locale:
 def _require_site(root: Path) -> None:
     if not (root / SITE_FILE).is_file():
         raise UsageError(f"no {SITE_FILE} in {root}: point --root at a site folder")
+
+
+def _without_generator(data: bytes) -> bytes:
+    """PO bytes less the `Generated-By` header, which names the Babel version that wrote them."""
+    return re.sub(rb'^"Generated-By: [^"]*"\n', b"", data, flags=re.MULTILINE)
 
 
 def _po_bytes(catalog: Catalog, **options: Any) -> bytes:
