@@ -58,6 +58,11 @@ CASES: dict[str, tuple[dict[str, str | bytes], str | None, tuple[str, int, str]]
     "javascript link": ({"content/en/a.md": article(body="[x](javascript:alert(1))\n")}, None, ("content/en/a.md", 7, "url-unsafe")),
     "data url link": ({"content/en/a.md": article(body="[x](data:text/html,<script>alert(1)</script>)\n")}, None, ("content/en/a.md", 7, "url-unsafe")),
     "javascript in a cover image": ({"content/en/a.md": article(image="\n  src: javascript:alert(1)\n  alt: x")}, None, ("content/en/a.md", 6, "url-unsafe")),
+    "javascript url in allowed raw html": (
+        {"content/en/a.md": article(body='<a href=" javascript:alert(1)">x</a>\n')},
+        SITE_YAML + "markdown:\n  allow_raw_html: true\n",
+        ("content/en/a.md", 7, "html-unsafe"),
+    ),
     "site.yaml unknown key": ({}, SITE_YAML + "colour: blue\n", ("site.yaml", 16, "config-invalid")),
     "site.yaml wrong type": ({}, SITE_YAML + "per_page: many\n", ("site.yaml", 16, "config-invalid")),
     "site.yaml not yaml": ({}, "base_url: [\n", ("site.yaml", 2, "config-syntax")),
@@ -108,3 +113,15 @@ def test_markup_in_front_matter_is_escaped_in_pages(make_site, tmp_path):
     page = (out / "en/a/index.html").read_text("utf-8")
     assert "<script>alert(1)</script>" not in page and "onerror=alert" not in page.replace("onerror=alert(1)&gt;", "")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_link_in_static_that_leads_outside_the_site_is_refused(make_site, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("private", encoding="utf-8")
+    root = make_site({"content/en/a.md": article(), "content/he/a.md": GOOD_HE, "static/ok.txt": "fine"})
+    (root / "static/leak.txt").symlink_to(secret)
+    out = tmp_path / "out"
+    result = run("build", "--root", str(root), "--out", str(out))
+    assert result.exit_code == 1
+    assert "static/leak.txt:1:1: error file-unreadable: a link that leads outside static/" in result.stdout
+    assert not out.exists()

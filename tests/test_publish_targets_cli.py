@@ -74,3 +74,16 @@ def test_target_settings_are_checked_with_the_rest_of_site_yaml(make_site, yaml_
     result = run("validate", "--root", str(make_site(FILES, SITE_YAML + "targets:\n" + yaml_target)), "--format", "json")
     assert result.exit_code == 2
     assert all(code == "config-invalid" for *_, code in result.diagnostics)
+
+
+def test_the_token_is_in_nothing_the_runs_wrote_or_printed(make_site, server, monkeypatch, tmp_path):  # noqa: F811
+    monkeypatch.setenv("NETLIFY_AUTH_TOKEN", TOKEN)
+    root = netlify_site(make_site, server)
+    printed = [run("publish", "--root", str(root), "--target", "prod"), run("deploys", "--root", str(root), "--target", "prod")]
+    printed.append(run("build", "--root", str(root), "--out", str(tmp_path / "out")))
+    monkeypatch.setenv("NETLIFY_AUTH_TOKEN", TOKEN + "-refused")
+    printed.append(run("publish", "--root", str(root), "--target", "prod"))
+    for result in printed:
+        assert TOKEN not in result.stdout + result.stderr
+    written = [p for folder in (root, tmp_path / "out") for p in folder.rglob("*") if p.is_file()]
+    assert written and all(TOKEN.encode() not in p.read_bytes() for p in written)

@@ -16,9 +16,13 @@ from .markdown import Body, Ref
 from .yamldoc import YamlDoc
 
 UNSAFE_SCHEMES = frozenset({"javascript", "vbscript", "data", "file"})
+_TAG_IN_BLOCK = re.compile(r"<[A-Za-z][^>]*>?")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]")
-_UNSAFE_HTML = re.compile(r"^<(script|iframe|object|embed|frame|base|form|meta|link)\b|\son[a-z]+\s*=", re.IGNORECASE)
+_UNSAFE_HTML = re.compile(
+    r"^<(script|iframe|object|embed|frame|base|form|meta|link)\b|\son[a-z]+\s*=|\s(href|src|action|formaction|xlink:href)\s*=\s*[\"']?\s*(javascript|vbscript|data):",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +71,7 @@ def _check_html(path: str, ref: Ref, allowed: bool) -> list[Diagnostic]:
     if ref.target.startswith("</"):
         return []
     tag = ref.target if len(ref.target) <= 60 else ref.target[:57] + "...>"
-    if _UNSAFE_HTML.search(ref.target):
+    if _UNSAFE_HTML.search(ref.target) or any(_UNSAFE_HTML.search(tag) for tag in _TAG_IN_BLOCK.findall(ref.text)):
         return [Diagnostic.make("html-unsafe", path, ref.line, ref.column, f"raw HTML {tag} can run code; remove it")]
     if allowed:
         return []
