@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from conftest import SITE_YAML
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import SITE_YAML
 
 from pipeline import bidi, catalogchecks, checks, pofiles, textcheck
 from pipeline.articles import FrontMatterRules, parse
