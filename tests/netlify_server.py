@@ -18,7 +18,9 @@ fixture fails a test that leaves any violation. What the definition cannot expre
     cancelSiteDeploy before ready ──► error ("Canceled build"); restore / rollback switch the published deploy
 
 Faults are queued by the test (`inject`) and used once each, first match first: an error status (429 with
-X-RateLimit-Reset, 5xx, 422…), a slow answer, or a connection reset (closed without an answer).
+X-RateLimit-Reset, 5xx, 422…), a slow answer, a connection reset (closed without an answer), a lost answer
+(the model handles the request, then the connection is reset), or a corrupted body (a byte flipped on the way, so
+an upload fails the model's SHA-1 check with its own 422).
 """
 
 from __future__ import annotations
@@ -98,6 +100,9 @@ class Fault:
     headers: tuple[tuple[str, str], ...] = ()
     delay: float = 0.0  # sleep this long first (with status 0, then answer normally)
     reset: bool = False  # close the connection without answering
+    # Added for tests/test_faulted_publish.py:
+    lost: bool = False  # handle the request (the model changes), then close the connection without answering
+    corrupt: bool = False  # flip the body's first byte before the model sees it (an upload then fails its SHA-1 check)
 
 
 @dataclass(frozen=True)
@@ -369,6 +374,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
             return self._record(below, raw, 0)
+        if fault and fault.corrupt and body:
+            body = bytes([body[0] ^ 0xFF]) + body[1:]  # damaged in transit: the contract check and the model see this body
         call, arguments = self._call(raw, query, body)
         status, payload = self._answer(call, arguments, fault)
         headers = fault.headers if fault and status == fault.status else ()
@@ -376,6 +383,10 @@ class _Handler(BaseHTTPRequestHandler):
         answer = _Answer(status, data, "" if payload is None else "application/json", Headers(list(headers)))
         if call is not None:
             self._record_violations(self._response_errors(call, answer), f"answer {status} to {self.command} {raw}")
+        if fault and fault.lost:  # the model has handled it (answer checked); it never arrives
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return self._record(below, raw, 0)
         self._record(below, raw, status)  # before answering, so the test sees it once the client has the answer
         self.send_response(status)
         for name, value in [*headers, ("Content-Type", answer.content_type), ("Content-Length", str(len(data)))]:

@@ -140,6 +140,6 @@ def test_raw_html_that_validation_lets_through_runs_nothing(make_site, text):
     root = make_site({}, SITE_YAML + "markdown:\n  allow_raw_html: true\n")
     config, _ = load_config(root)
     index = checks.SiteIndex(frozenset(), frozenset(), frozenset(), ("en", "he"), "en")
-    found = checks.check_body("content/en/a.md", "en", scan(text), index, config)
+    found = checks.check_body("content/en/a.md", "en", scan(text), index, config) + checks.check_trusted("content/en/a.md", text, 1)
     if not any(d.code in ("html-unsafe", "url-unsafe") for d in found):
         assert runs_something(render_trusted(text)) == [], text

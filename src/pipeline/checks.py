@@ -8,11 +8,12 @@ import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from urllib.parse import unquote
 
 from .config import SiteConfig
 from .diagnostics import Diagnostic
-from .markdown import Body, Ref
+from .markdown import Body, Ref, render_trusted
 from .yamldoc import YamlDoc
 
 UNSAFE_SCHEMES = frozenset({"javascript", "vbscript", "data", "file"})
@@ -20,7 +21,7 @@ _TAG_IN_BLOCK = re.compile(r"<[A-Za-z][^>]*>?")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]")
 _UNSAFE_HTML = re.compile(
-    r"^<(script|iframe|object|embed|frame|base|form|meta|link)\b|\son[a-z]+\s*=|\s(href|src|action|formaction|xlink:href)\s*=\s*[\"']?\s*(javascript|vbscript|data):",
+    r"<(script|iframe|object|embed|frame|base|form|meta|link)\b|\son[a-z]+\s*=|\s(href|src|action|formaction|xlink:href)\s*=\s*[\"']?\s*(javascript|vbscript|data):",
     re.IGNORECASE,
 )
 
@@ -45,6 +46,38 @@ def check_body(path: str, lang: str, body: Body, index: SiteIndex, config: SiteC
         else:
             found += _check_target(path, lang, ref, index)
     return found
+
+
+def check_trusted(path: str, markdown: str, first_line: int) -> list[Diagnostic]:
+    """Where raw HTML is allowed: what the page would really contain, parsed as a browser would, must run nothing."""
+    found = []
+    lines = markdown.split("\n")
+    for part in executable_parts(render_trusted(markdown)):
+        number, column = next(((n, line.lower().find(part)) for n, line in enumerate(lines) if part in line.lower()), (0, 0))
+        found.append(Diagnostic.make("html-unsafe", path, first_line + number, column + 1, f"raw HTML with {part} can run code; remove it"))
+    return found
+
+
+class _Executable(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if _UNSAFE_HTML.match(f"<{tag}>"):
+            self.parts.append(f"<{tag}")
+        for name, value in attrs:
+            url = _INVISIBLE.sub("", value or "").lower()
+            if name.startswith("on") or (name in ("href", "src", "action", "formaction", "xlink:href") and _SCHEME.match(url) and url.split(":")[0] in UNSAFE_SCHEMES):
+                self.parts.append(f"{name}=" if name.startswith("on") else f"{name.split(':')[-1]}")
+
+
+def executable_parts(markup: str) -> list[str]:
+    """Script-like elements, event handlers and script URLs in `markup`, as an HTML parser sees them."""
+    parser = _Executable()
+    parser.feed(markup)
+    parser.close()
+    return parser.parts
 
 
 def check_front_matter(path: str, lang: str, front: YamlDoc, index: SiteIndex, config: SiteConfig) -> list[Diagnostic]:

@@ -19,7 +19,7 @@ _OUTPUT = re.compile(
     + r'|<img src="([^"]*)" alt="([^"]*)"'
     + r"|(<!-- raw HTML omitted -->)"
 )
-_HEADING = re.compile(r'<h([1-6]) data-sourcepos="(\d+):[^"]*">(.*?)</h\1>')
+_HEADING = re.compile(r'<h([1-6]) data-sourcepos="(\d+):[^"]*">(.*?)</h\1>', re.DOTALL)  # setext headings span lines
 # Where link destinations, images and raw HTML start in the Markdown source.
 _SOURCE_LINK = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]*)|^ {0,3}\[[^\]\n]+\]:\s*(<[^>\n]*>|\S+)|<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>", re.MULTILINE)
 _SOURCE_IMAGE = re.compile(r"!\[")
@@ -105,7 +105,7 @@ def _headings(output: str, first_line: int) -> tuple[Heading, ...]:
     found: list[Heading] = []
     seen: dict[str, int] = {}
     for level, line, inner in _HEADING.findall(output):
-        text = html.unescape(_TAGS.sub("", inner))
+        text = " ".join(html.unescape(_TAGS.sub("", inner)).split())
         anchor = slug(text)
         seen[anchor] = seen.get(anchor, 0) + 1
         found.append(Heading(int(level), text, int(line) + first_line - 1, anchor if seen[anchor] == 1 else f"{anchor}-{seen[anchor]}"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,17 +50,17 @@ def check_ids(files: list[SourceFile]) -> list[Diagnostic]:
     return found
 
 
-def check_shared(sets: tuple[TranslationSet, ...], pointers: tuple[str, ...], source_locale: str) -> list[Diagnostic]:
-    """Each shared field (a JSON pointer) of a translation must equal its source's."""
-    found = []
+def pairs(sets: tuple[TranslationSet, ...], source_locale: str) -> Iterator[tuple[Article, Article]]:
+    """(source, translation) for every valid translation whose source is valid too."""
     for item in sets:
         source = item.articles.get(source_locale)
-        if source is None:
-            continue
-        for lang, article in item.articles.items():
-            if lang != source_locale:
-                found += [d for pointer in pointers if (d := _compare(pointer, source, article))]
-    return found
+        if source is not None:
+            yield from ((source, article) for lang, article in item.articles.items() if lang != source_locale)
+
+
+def check_shared(sets: tuple[TranslationSet, ...], pointers: tuple[str, ...], source_locale: str) -> list[Diagnostic]:
+    """Each shared field (a JSON pointer) of a translation must equal its source's."""
+    return [d for source, article in pairs(sets, source_locale) for pointer in pointers if (d := _compare(pointer, source, article))]
 
 
 _ABSENT = object()

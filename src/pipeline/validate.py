@@ -67,7 +67,10 @@ def validate(root: Path) -> Validation:
         found += result.diagnostics
         if result.body is not None:
             bodies[file.path] = body = scan(result.body, result.body_line)
-            found += checks.check_body(file.path, file.lang, body, index, config)
+            body_found = checks.check_body(file.path, file.lang, body, index, config)
+            if config.allow_raw_html and not any(d.code == "html-unsafe" for d in body_found):
+                body_found += checks.check_trusted(file.path, result.body, result.body_line)
+            found += body_found
         if result.front is not None:
             found += checks.check_front_matter(file.path, file.lang, result.front, index, config)
     articles = {(p.article.lang, p.article.id): p.article for p in parsed if p.article is not None}
@@ -92,14 +95,9 @@ def _compare_pairs(
 ) -> list[Diagnostic]:
     """Structure and untranslated text of every translation against its source."""
     found = []
-    for item in sets:
-        source = item.articles.get(source_locale)
-        if source is None:
-            continue
-        for lang, article in item.articles.items():
-            if lang != source_locale:
-                found += structure.check(source, bodies[source.path], article, bodies[article.path])
-                found += structure.untranslated(source, prints[(source_locale, item.id)], article, prints[(lang, item.id)])
+    for source, article in translations.pairs(sets, source_locale):
+        found += structure.check(source, bodies[source.path], article, bodies[article.path])
+        found += structure.untranslated(source, prints[(source_locale, source.id)], article, prints[(article.lang, article.id)])
     return found
 
 
