@@ -30,7 +30,7 @@ def hold(path: Path, what: str) -> Iterator[list[str]]:
             break
         except FileExistsError:
             other = _read(path)
-            if not _is_stale(other):
+            if not is_stale(other):
                 who = f"{other.get('user', '?')} on {other.get('host', '?')} (process {other.get('pid', '?')}, since {other.get('since', '?')})"
                 raise PublishError(f"{what} is locked by another publish: {who}; wait for it to finish") from None
             notes.append(f"took over a stale lock left by process {other.get('pid', '?')} on {other.get('host', '?')} (it is no longer running)")
@@ -51,7 +51,7 @@ def _read(path: Path) -> dict[str, object]:
         return {}
 
 
-def _is_stale(other: dict[str, object]) -> bool:
+def is_stale(other: dict[str, object]) -> bool:
     """A lock is stale when its process, on this host, is gone (or the file is unreadable)."""
     if not other:
         return True

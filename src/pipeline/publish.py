@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -65,9 +65,15 @@ def run(prepared: Prepared, draft: bool, progress: Progress, confirmed: bool, ma
             f"({plan.delete_share:.0%}, over the limit of {max_delete_share:.0%} in publish.max_delete_share); "
             "check the plan with --dry-run, then confirm with --yes"
         )
-    with prepared.target.lock(holder="pipeline publish"):
-        if not plan.changes and not draft:
-            live = next((d for d in prepared.target.deploys() if d.state == "live"), None)
-            if live is not None:
-                return Receipt(live.id, live.url, 0, 0, len(prepared.files), notes=("nothing changed: the live deploy already is this build",))
-        return prepared.target.publish(prepared.files, draft, progress)
+    with prepared.target.lock(holder="pipeline publish") as notes:
+        receipt = _unchanged(prepared) if not plan.changes and not draft else None
+        receipt = receipt or prepared.target.publish(prepared.files, draft, progress)
+    return replace(receipt, notes=(*(notes or ()), *receipt.notes))
+
+
+def _unchanged(prepared: Prepared) -> Receipt | None:
+    """The live deploy's receipt when the build is exactly what is live."""
+    live = next((d for d in prepared.target.deploys() if d.state == "live"), None)
+    if live is None:
+        return None
+    return Receipt(live.id, live.url, 0, 0, len(prepared.files), notes=("nothing changed: the live deploy already is this build",))

@@ -18,8 +18,8 @@ def size(n: int) -> str:
 
 
 def plan_text(plan: Plan, target: str, kind: str, locales: tuple[str, ...]) -> str:
-    counts = f"{plan.count(ADDED)} added, {plan.count(CHANGED)} changed, {plan.count(DELETED)} deleted, {plan.unchanged} unchanged"
-    lines = [f"plan for target '{target}' ({kind}): {counts}; {size(plan.bytes_to_send)} to send"]
+    totals = f"{plan.count(ADDED)} added, {plan.count(CHANGED)} changed, {plan.count(DELETED)} deleted, {plan.unchanged} unchanged"
+    lines = [f"plan for target '{target}' ({kind}): {totals}; {size(plan.bytes_to_send)} to send"]
     for group, counts in plan.by_group(locales).items():
         lines.append(f"  {group:<7} +{counts[ADDED]} ~{counts[CHANGED]} -{counts[DELETED]}")
     for held in plan.held:

@@ -81,9 +81,9 @@ class LocalTarget:
         return Receipt(deploy_id, self.current.as_uri() + "/", 0, 0, len(self._manifest(deploy_id)))
 
     @contextmanager
-    def lock(self, holder: str) -> Iterator[None]:
-        with locks.hold(self.path / ".lock", f"target '{self.name}'"):
-            yield
+    def lock(self, holder: str) -> Iterator[list[str]]:
+        with locks.hold(self.path / ".lock", f"target '{self.name}'") as notes:
+            yield notes
 
     def _store(self, entry: FileEntry, data: bytes) -> bool:
         """Keep `data` under its digest; False when it was already there (nothing to send)."""
@@ -106,10 +106,12 @@ class LocalTarget:
             target = partial / path
             target.parent.mkdir(parents=True, exist_ok=True)
             os.link(self.objects / entry.sha1[:2] / entry.sha1, target)
+        os.replace(partial, self.history / deploy_id)  # first the folder, then its record: no record without a deploy
         created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         record: dict[str, Any] = {"created": created, "draft": draft, "files": {p: [e.sha1, e.size] for p, e in entries.items()}}
-        (self.history / f"{deploy_id}.json").write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(partial, self.history / deploy_id)
+        pending = self.history / f".{deploy_id}.json.{os.getpid()}"
+        pending.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(pending, self.history / f"{deploy_id}.json")
 
     def _switch(self, deploy_id: str) -> None:
         """Point `current` at the deploy with one rename: readers see the old deploy or the new one."""

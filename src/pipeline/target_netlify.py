@@ -108,9 +108,9 @@ class NetlifyTarget:
         return Receipt(deploy_id, url, 0, 0, len(self.live()))
 
     @contextmanager
-    def lock(self, holder: str) -> Iterator[None]:
-        with locks.hold(self.lock_path, f"target '{self.name}'"):
-            yield
+    def lock(self, holder: str) -> Iterator[list[str]]:
+        with locks.hold(self.lock_path, f"target '{self.name}'") as notes:
+            yield notes
 
     def _site(self, method: str, suffix: str, **kwargs: Any) -> Any:
         """A call on the site itself, where 404 means the site_id is wrong."""
@@ -182,7 +182,11 @@ class NetlifyTarget:
         return (site.get("published_deploy") or {}).get("id")
 
     def _not_live_note(self, deploy_id: str) -> tuple[str, ...]:
-        live_id = self._published_id()
+        """A note when Netlify did not make the ready deploy live; the publish itself has succeeded either way."""
+        try:
+            live_id = self._published_id()
+        except PublishError as exc:
+            return (f"deploy {deploy_id} is ready, but Netlify could not be asked whether it is live ({exc.message}); see `pipeline deploys`",)
         if live_id == deploy_id:
             return ()
         return (

@@ -207,7 +207,7 @@ class WebDavTarget:
             return Receipt(chosen.deploy_id, self.layout.live, 0, 0, len(chosen.files), notes=notes)
 
     @contextmanager
-    def lock(self, holder: str) -> Iterator[None]:
+    def lock(self, holder: str) -> Iterator[list[str]]:
         with self._connect() as dav:
             self._check_parent(dav)
             owner = json.dumps({**locks.holder_description(), "what": holder}, ensure_ascii=False)
@@ -216,9 +216,15 @@ class WebDavTarget:
                 f"<D:locktype><D:write/></D:locktype><D:owner>{escape(owner)}</D:owner></D:lockinfo>"
             ).encode()
             headers = {**_XML, "Depth": "0", "Timeout": f"Second-{LOCK_SECONDS}"}
+            notes: list[str] = []
             response = dav.send("LOCK", self.layout.lock, headers=headers, data=body, ok=(200, 201, 423), retry=False)
             if response.status_code == 423:
-                raise PublishError(f"target {self.name} is locked by another publish: {self._lock_holder(dav)}; wait for it to finish")
+                who, stale_token = self._lock_holder(dav)
+                if stale_token is None:
+                    raise PublishError(f"target {self.name} is locked by another publish: {who}; wait for it to finish")
+                dav.send("UNLOCK", self.layout.lock, headers={"Lock-Token": f"<{stale_token}>"}, ok=(200, 204))
+                notes.append(f"took over a stale lock left by {who}: that process is no longer running")
+                response = dav.send("LOCK", self.layout.lock, headers=headers, data=body, ok=(200, 201), retry=False)
             token = response.headers.get("Lock-Token", "").strip().strip("<>")
             if not token:
                 raise PublishError(f"LOCK {_shown(self.layout.lock)}: the WebDAV server granted no lock token")
@@ -226,7 +232,7 @@ class WebDavTarget:
             refresher = threading.Thread(target=self._keep_locked, args=(dav, token, stop), daemon=True)
             refresher.start()
             try:
-                yield
+                yield notes
             finally:
                 stop.set()
                 refresher.join()
@@ -317,7 +323,12 @@ class WebDavTarget:
         old_id = live.deploy_id if live is not None else _new_id()  # a live site from before this target: kept too
         _mkcol(dav, self.layout.deploys)
         kept = _url(self.layout.deploys, old_id + "/")
-        dav.send("MOVE", self.layout.live, headers={"Destination": kept, "Overwrite": "F"}, ok=(201, 204), retry=False)
+        try:
+            dav.send("MOVE", self.layout.live, headers={"Destination": kept, "Overwrite": "F"}, ok=(201, 204), retry=False)
+        except PipelineError:
+            if _exists(dav, self.layout.live) or not _exists(dav, kept):
+                raise  # nothing moved: the old deploy is still live
+            # the server moved it but its answer was lost: carry on with the second MOVE
         try:
             dav.send("MOVE", source, headers=into_place, ok=(201, 204), retry=False)
         except PipelineError as exc:
@@ -356,17 +367,23 @@ class WebDavTarget:
 
     # --- locking and checks --------------------------------------------------------------------------
 
-    def _lock_holder(self, dav: _Dav) -> str:
+    def _lock_holder(self, dav: _Dav) -> tuple[str, str | None]:
+        """Who holds the lock, and its token when the holder ran on this machine and is gone (a stale lock)."""
         response = dav.send("PROPFIND", self.layout.lock, headers={**_XML, "Depth": "0"}, data=_PROPFIND_LOCKS, ok=(207,))
-        owner = _xml(response).find(".//{DAV:}activelock/{DAV:}owner")
+        active = _xml(response).find(".//{DAV:}activelock")
+        owner = active.find("{DAV:}owner") if active is not None else None
+        token = active.find("{DAV:}locktoken/{DAV:}href") if active is not None else None
         text = "".join(owner.itertext()).strip() if owner is not None else ""
         try:
             who = json.loads(text)
         except ValueError:
-            return text[:200] or "an unknown holder"
+            return text[:200] or "an unknown holder", None
         if not isinstance(who, dict):
-            return text[:200]
-        return f"{who.get('user', '?')} on {who.get('host', '?')} (process {who.get('pid', '?')}, since {who.get('since', '?')})"
+            return text[:200], None
+        described = f"{who.get('user', '?')} on {who.get('host', '?')} (process {who.get('pid', '?')}, since {who.get('since', '?')})"
+        token_text = (token.text or "").strip() if token is not None else ""
+        stale = bool(token_text and who.get("host")) and locks.is_stale(who)
+        return described, token_text if stale else None
 
     def _keep_locked(self, dav: _Dav, token: str, stop: threading.Event) -> None:
         """Refresh the lock halfway through each timeout, so a long publish keeps it."""

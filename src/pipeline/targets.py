@@ -82,8 +82,11 @@ class Target(Protocol):
     def rollback(self, deploy_id: str | None) -> Receipt:
         """Make an earlier deploy live again: `deploy_id`, or the one before the live one."""
 
-    def lock(self, holder: str) -> AbstractContextManager[None]:
-        """Hold the target for one publish; raise PublishError naming the holder when another publish has it."""
+    def lock(self, holder: str) -> AbstractContextManager[list[str]]:
+        """Hold the target for one publish; raise PublishError naming the holder when another publish has it.
+
+        Yields notes for the editor (e.g. that a stale lock left by a process that is gone was taken over).
+        """
 
 
 TargetFactory = Callable[[str, Mapping[str, Any], Any], Target]  # (name, options from site.yaml, site root) -> Target
