@@ -20,7 +20,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -79,16 +79,20 @@ class NetlifyTarget:
         body = {"files": {path: u.sha1 for path, u in uploads.items()}, "draft": draft, "async": len(uploads) > self.settings.async_threshold}
         deploy = self._site("POST", "/deploys", json=body)
         deploy_id = _deploy_id(deploy)
+        sent = sent_bytes = 0
+        lost: tuple[str, ...] = ()
         try:
             if deploy.get("state") in _PENDING:
                 deploy = self._wait(deploy_id, lambda state: state not in _PENDING, "prepared")
             sent, sent_bytes = self._upload(deploy_id, uploads, deploy.get("required") or [], progress)
             deploy = self._wait(deploy_id, lambda state: state == "ready", "ready")
-        except BaseException:
-            self._cancel(deploy_id)
-            raise
+        except BaseException as exc:
+            if not self._cancel(deploy_id) and isinstance(exc, PipelineError):
+                lost = (f"Netlify's answers were lost ({exc.message}), but deploy {deploy_id} is ready: it could not be cancelled",)
+            else:
+                raise
         url = _url(deploy, "deploy_ssl_url", "deploy_url") if draft else _url(deploy, "ssl_url", "url")
-        notes = () if draft else self._not_live_note(deploy_id)
+        notes = lost + (() if draft else self._not_live_note(deploy_id))
         return Receipt(deploy_id, url, sent, sent_bytes, len(uploads), draft, notes)
 
     def deploys(self) -> list[Deploy]:
@@ -172,10 +176,15 @@ class NetlifyTarget:
     def _put(self, deploy_id: str, path: str, data: bytes) -> None:
         self.client.call("PUT", f"/deploys/{deploy_id}/files{quote(path, safe='/')}", data=data)
 
-    def _cancel(self, deploy_id: str) -> None:
-        """Cancel a deploy that will not be finished; a failure to cancel changes nothing (it never goes live)."""
-        with suppress(PipelineError):  # the error that made us cancel is the one to report
+    def _cancel(self, deploy_id: str) -> bool:
+        """Cancel a deploy that will not be finished; False when Netlify refuses because it is already ready (so live)."""
+        try:
             self.client.call("POST", f"/deploys/{deploy_id}/cancel")
+        except NetlifyError as exc:
+            return not (exc.status == 422 and "ready" in exc.message.lower())
+        except PipelineError:  # a failure to cancel changes nothing: an unfinished deploy never goes live
+            pass
+        return True
 
     def _published_id(self) -> str | None:
         site = self._site("GET", "") or {}

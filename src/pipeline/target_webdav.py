@@ -332,6 +332,8 @@ class WebDavTarget:
         try:
             dav.send("MOVE", source, headers=into_place, ok=(201, 204), retry=False)
         except PipelineError as exc:
+            if not _exists(dav, source) and _exists(dav, self.layout.live):
+                return old_id  # the server moved it but its answer was lost: the new deploy is live
             try:
                 dav.send("MOVE", kept, headers=into_place, ok=(201, 204))
             except PipelineError:
