@@ -185,3 +185,18 @@ def test_a_stale_translation_can_be_held_back_and_the_plan_says_why(make_site):
     assert "notice-untranslated" in page and "Body 0, revised." in page  # the English, under the Hebrew notice
     data = json.loads(run("publish", "--root", str(root), "--dry-run", "--format", "json").stdout)
     assert data["plan"]["held"] == [{"lang": "he", "id": "a0", "reason": "its translation is stale: intro changed"}]
+
+
+def test_a_rerun_clears_what_an_interrupted_publish_left_half_made(make_site):
+    root = site(make_site)
+    publish(root)
+    published = root / "published"
+    leftovers = [published / "objects/ab/abc.123.partial", published / ".current.123", published / "deploys/.x.json.123"]
+    for path in leftovers:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("half", encoding="utf-8")
+    (published / "deploys/20990101T000000Z-deadbeef.partial").mkdir()
+    (root / "content/en/a0.md").write_text(article("Changed"), encoding="utf-8")
+    assert publish(root).exit_code == 0
+    assert not any(path.exists() for path in leftovers)
+    assert not (published / "deploys/20990101T000000Z-deadbeef.partial").exists()

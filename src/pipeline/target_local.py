@@ -45,6 +45,7 @@ class LocalTarget:
 
     def publish(self, files: Mapping[str, bytes], draft: bool, progress: Progress) -> Receipt:
         entries = manifest(files)
+        self._tidy()
         deploy_id = self._new_id(entries)
         uploaded = sent = 0
         for path, entry in entries.items():
@@ -99,8 +100,6 @@ class LocalTarget:
     def _assemble(self, deploy_id: str, entries: dict[str, FileEntry], draft: bool) -> None:
         """Make the deploy folder from hard links, then its record, then rename it into place."""
         self.history.mkdir(parents=True, exist_ok=True)
-        for leftover in self.history.glob("*.partial"):
-            shutil.rmtree(leftover, ignore_errors=True)  # from an interrupted publish
         partial = self.history / f"{deploy_id}.partial"
         for path, entry in entries.items():
             target = partial / path
@@ -112,6 +111,16 @@ class LocalTarget:
         pending = self.history / f".{deploy_id}.json.{os.getpid()}"
         pending.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
         os.replace(pending, self.history / f"{deploy_id}.json")
+
+    def _tidy(self) -> None:
+        """Remove what an interrupted publish left half-made (the lock is held, so nobody else is writing)."""
+        leftovers = [*self.path.glob(".current.*"), *self.history.glob("*.partial"), *self.history.glob(".*.json.*")]
+        leftovers += list(self.objects.glob("*/*.partial")) if self.objects.is_dir() else []
+        for leftover in leftovers:
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
 
     def _switch(self, deploy_id: str) -> None:
         """Point `current` at the deploy with one rename: readers see the old deploy or the new one."""
