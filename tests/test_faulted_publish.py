@@ -51,7 +51,7 @@ import requests
 from cheroot import wsgi
 from conftest import SITE_YAML, article, hebrew, run
 from netlify_server import DEFINITION, Fault, NetlifyServer, load_definition
-from wsgidav.wsgidav_app import WsgiDAVApp
+from test_target_webdav import dav_app
 
 from pipeline.build import build
 from pipeline.target_netlify import NetlifyTarget
@@ -359,16 +359,7 @@ def _drop(environ: dict[str, Any]) -> None:
 def chaos_dav(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChaosDav]:
     """wsgidav on loopback behind a middleware that refuses requests or drops connections as `chaos` says."""
     folder = tmp_path_factory.mktemp("dav")
-    app = WsgiDAVApp(
-        {
-            "provider_mapping": {"/": str(folder)},
-            "http_authenticator": {"domain_controller": None, "accept_basic": True, "accept_digest": False, "default_to_digest": False},
-            "simple_dc": {"user_mapping": {"*": {"tester": {"password": "s3cret"}}}},
-            "lock_storage": True,
-            "verbose": 0,
-            "logging": {"enable": False},
-        }
-    )
+    app = dav_app(folder)
     server = ChaosDav("", folder)
 
     def faulty(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:

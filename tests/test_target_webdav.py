@@ -56,12 +56,9 @@ class DavServer:
         return files
 
 
-@pytest.fixture
-def dav(tmp_path: Path) -> Iterator[DavServer]:
-    folder = tmp_path / "dav"
-    (folder / "sites").mkdir(parents=True)
-    logging.getLogger("wsgidav").setLevel(logging.CRITICAL)
-    app = WsgiDAVApp(
+def dav_app(folder: Path) -> WsgiDAVApp:
+    """A real wsgidav serving `folder`, with basic auth for tester/s3cret and WebDAV locks."""
+    return WsgiDAVApp(
         {
             "provider_mapping": {"/": str(folder)},
             "http_authenticator": {"domain_controller": None, "accept_basic": True, "accept_digest": False, "default_to_digest": False},
@@ -71,6 +68,14 @@ def dav(tmp_path: Path) -> Iterator[DavServer]:
             "logging": {"enable": False},
         }
     )
+
+
+@pytest.fixture
+def dav(tmp_path: Path) -> Iterator[DavServer]:
+    folder = tmp_path / "dav"
+    (folder / "sites").mkdir(parents=True)
+    logging.getLogger("wsgidav").setLevel(logging.CRITICAL)
+    app = dav_app(folder)
     server = DavServer("", folder)
 
     def recording(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
