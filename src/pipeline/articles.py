@@ -107,7 +107,7 @@ def parse(source: SourceFile, rules: FrontMatterRules) -> Parsed:
         findings = rules.checker(source.lang).check(doc, top=(1, 1))
         diagnostics += [Diagnostic.make(_KIND_CODES[f.kind], source.path, f.line, f.column, f.message) for f in findings]
         if not diagnostics:
-            article = _article(source, doc, body, body_line)
+            article = article_from(source, doc, body, body_line)
     return Parsed(source, article, doc if doc.data is not None else None, body, body_line, tuple(diagnostics))
 
 
@@ -115,7 +115,8 @@ def _failed(source: SourceFile, code: str, line: int, column: int, message: str)
     return Parsed(source, None, None, None, 1, (Diagnostic.make(code, source.path, line, column, message),))
 
 
-def _article(source: SourceFile, doc: YamlDoc, body: str, body_line: int) -> Article:
+def article_from(source: SourceFile, doc: YamlDoc, body: str, body_line: int) -> Article:
+    """The Article of front matter that passed the schema."""
     data: dict[str, Any] = doc.data
     image = data.get("image")
     publish_at = data.get("publish_at")

@@ -1,22 +1,48 @@
-"""The build: validate (refuse on errors), plan, render every output to {path: bytes}, nothing written yet."""
+"""The build: validate (refuse on errors), plan, and describe every output with a key of what it is made from."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
-from . import api, feeds
+from . import __version__, api, feeds, workers
 from .diagnostics import Diagnostic
 from .errors import ContentError
-from .pages import Entry, SitePlan, plan
+from .pages import Entry, SitePlan, plan, prepare_body
 from .render import Theme, article_context, page_context, pages_of, site_context
+from .study import FileRecords
 from .validate import Validation, validate
 
 STATIC_DIR = "static"
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One output file: where it goes, a digest of everything it is made from, and how to make it."""
+
+    path: str
+    key: str
+    make: Callable[[], bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class Made:
+    """A planned build: every output, the translations a gate kept back, and what the cache keeps for next time."""
+
+    outputs: tuple[Output, ...]
+    held: tuple[tuple[str, str, str], ...]
+    records: FileRecords
+    prepared: Mapping[str, tuple[str, str]]  # article path -> (text digest, its body HTML isolated, before links are rewritten)
+    valid_until: datetime | None  # when a scheduled article goes live and this build is out of date
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,58 +53,129 @@ class Built:
     held: tuple[tuple[str, str, str], ...]
 
 
-def build(root: Path, now: datetime | None = None, drafts: bool = False) -> Built:
+def build(root: Path, now: datetime | None = None, drafts: bool = False, jobs: int = 1) -> Built:
     """Every output file of the site at `root`, by path; `now` fixes the clock (and dates the feeds)."""
-    result = validate(root)
+    made = describe(root, now, drafts, jobs=jobs)
+    return Built(MappingProxyType({o.path: o.make() for o in made.outputs}), made.held)
+
+
+def describe(
+    root: Path,
+    now: datetime | None = None,
+    drafts: bool = False,
+    known: FileRecords | None = None,
+    prepared: Mapping[str, tuple[str, str]] | None = None,
+    jobs: int = 1,
+) -> Made:
+    """Validate and plan the site, and describe its outputs; `known` and `prepared` are the last build's, reused where unchanged."""
+    result = validate(root, known, jobs)
     if result.errors:
         raise ContentError(f"the content has {len(result.errors)} error(s); nothing was built", result.errors)
-    site = plan(result, now or datetime.now(UTC), drafts)
+    moment = now or datetime.now(UTC)
+    bodies = _prepare(result, prepared or {}, jobs)
+    site = plan(result, moment, drafts, {path: html for path, (_, html) in bodies.items()})
     theme = Theme(site)
-    files: dict[str, bytes] = {}
+    common = _common_key(root, now, drafts)
+    outputs: list[Output] = []
     for lang in site.config.locales:
-        files |= _locale(site, theme, lang, result, now)
-    files["index.html"] = _html(theme.render(site.config.source_locale, "language-choice.html", _choice_context(site)))
-    files["404.html"] = files[f"{site.config.source_locale}/404.html"]
-    files["sitemap.xml"] = feeds.sitemap(site)
-    files["api/schema.json"] = resources.files("pipeline").joinpath("data/api.schema.json").read_bytes()
-    files |= _theme_assets()
-    files |= _static(root)
-    return Built(MappingProxyType(files), site.held)
+        outputs += _locale(site, theme, lang, result, now, common)
+    source = site.config.source_locale
+    choice = _choice_context(site)
+    outputs.append(_page(theme, source, "language-choice.html", choice, "index.html", common))
+    outputs.append(_page(theme, source, "404.html", _not_found(site, theme, source), "404.html", common))
+    outputs.append(Output("sitemap.xml", _key(common, "sitemap", _sitemap_data(site)), partial(feeds.sitemap, site)))
+    schema = resources.files("pipeline").joinpath("data/api.schema.json")
+    outputs.append(Output("api/schema.json", common, schema.read_bytes))
+    outputs += _theme_assets(common)
+    outputs += _static(root)
+    scheduled = [a.publish_at for a in result.articles if a.publish_at is not None and a.publish_at > moment]
+    return Made(tuple(outputs), site.held, result.records, MappingProxyType(bodies), min(scheduled, default=None))
 
 
-def _locale(site: SitePlan, theme: Theme, lang: str, result: Validation, now: datetime | None) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
+def _prepare(result: Validation, prepared: Mapping[str, tuple[str, str]], jobs: int) -> dict[str, tuple[str, str]]:
+    """Every valid article's body isolated for its direction: the last build's where the text is unchanged."""
+    digests = {path: digest for path, (digest, _) in result.records.files.items()}
+    bodies: dict[str, tuple[str, str]] = {}
+    missing = []
+    for article in result.articles:
+        digest = digests.get(article.path, "")
+        hit = prepared.get(article.path)
+        if digest and hit is not None and hit[0] == digest:
+            bodies[article.path] = hit
+        else:
+            missing.append(article)
+    made = workers.run(lambda article: prepare_body(result, article), missing, jobs)
+    for article, html in zip(missing, made):
+        bodies[article.path] = (digests.get(article.path, ""), html)
+    return bodies
+
+
+def _common_key(root: Path, now: datetime | None, drafts: bool) -> str:
+    """A digest of what every output depends on: the tool, site.yaml, templates, catalogs, and the build's options."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{__version__}\0{now.isoformat() if now else ''}\0{drafts}\0".encode())
+    for folder in (root / "templates", root / "locales", _PACKAGE):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    site_file = root / "site.yaml"
+    digest.update(site_file.read_bytes() if site_file.is_file() else b"")
+    return digest.hexdigest()
+
+
+def _key(*parts: Any) -> str:
+    """A digest of plain data (contexts, lists of entries)."""
+    text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+
+def _page(theme: Theme, lang: str, template: str, context: dict[str, Any], path: str, common: str) -> Output:
+    return Output(path, _key(common, template, lang, context), partial(_render, theme, lang, template, context))
+
+
+def _render(theme: Theme, lang: str, template: str, context: dict[str, Any]) -> bytes:
+    return theme.render(lang, template, context).encode("utf-8")
+
+
+def _locale(site: SitePlan, theme: Theme, lang: str, result: Validation, now: datetime | None, common: str) -> list[Output]:
+    outputs: list[Output] = []
     entries = site.entries[lang]
-    site_title = site.config.title.get(lang) or site.config.base_url
     published = {code: {e.id for e in site.entries[code]} for code in site.config.locales}
+    contexts = {entry.id: article_context(site, entry) for entry in entries}
     for entry in entries:
         counterparts = {code: entry.url.replace(f"/{lang}/", f"/{code}/", 1) for code in site.config.locales if entry.id in published[code]}
         context = {
             "site": site_context(site, lang, counterparts),
             "page": page_context(site, lang, entry.article.title, entry.url, entry.alternates, entry.canonical),
-            "article": article_context(site, entry),
+            "article": contexts[entry.id],
         }
-        files[f"{lang}/{entry.id}/index.html"] = _html(theme.render(lang, "article.html", context))
+        outputs.append(_page(theme, lang, "article.html", context, f"{lang}/{entry.id}/index.html", common))
         fingerprint = result.fingerprints.get(entry.id)
-        files[f"api/{lang}/articles/{entry.id}.json"] = api.encode(api.article_document(site, entry, fingerprint.digest if fingerprint else None))
-    files |= _index_pages(site, theme, lang, entries, theme.gettext(lang, "All articles"))
-    files |= _tag_pages(site, theme, lang)
-    not_found = {"site": site_context(site, lang, {}), "page": page_context(site, lang, theme.gettext(lang, "Page not found"), f"/{lang}/404.html", ())}
-    files[f"{lang}/404.html"] = _html(theme.render(lang, "404.html", not_found))
-    files[f"{lang}/feed.xml"] = feeds.atom(site, lang, site_title, now)
-    files[f"api/{lang}/articles.json"] = api.encode(api.index_document(site, lang))
-    return files
+        document = api.article_document(site, entry, fingerprint.digest if fingerprint else None)
+        outputs.append(Output(f"api/{lang}/articles/{entry.id}.json", _key(common, document), partial(api.encode, document)))
+    outputs += _index_pages(site, theme, lang, entries, contexts, common)
+    outputs += _tag_pages(site, theme, lang, contexts, common)
+    outputs.append(_page(theme, lang, "404.html", _not_found(site, theme, lang), f"{lang}/404.html", common))
+    title = site.config.title.get(lang) or site.config.base_url
+    outputs.append(Output(f"{lang}/feed.xml", _key(common, "feed", title, _feed_data(site, lang)), partial(feeds.atom, site, lang, title, now)))
+    index = api.index_document(site, lang)
+    outputs.append(Output(f"api/{lang}/articles.json", _key(common, index), partial(api.encode, index)))
+    return outputs
 
 
-def _index_pages(site: SitePlan, theme: Theme, lang: str, entries: tuple[Entry, ...], title: str) -> dict[str, bytes]:
-    files = {}
+def _not_found(site: SitePlan, theme: Theme, lang: str) -> dict[str, Any]:
+    return {"site": site_context(site, lang, {}), "page": page_context(site, lang, theme.gettext(lang, "Page not found"), f"/{lang}/404.html", ())}
+
+
+def _index_pages(site: SitePlan, theme: Theme, lang: str, entries: tuple[Entry, ...], contexts: dict[str, Any], common: str) -> list[Output]:
+    outputs = []
+    title = theme.gettext(lang, "All articles")
     homes = tuple((code, f"/{code}/") for code in site.config.locales) + (("x-default", "/"),)
     for number, count, chunk in pages_of(entries, site.config.per_page):
         path = _page_path(lang, number)
         context = {
             "site": site_context(site, lang, {code: f"/{code}/" for code in site.config.locales}),
             "page": page_context(site, lang, title, path, homes if number == 1 else ((lang, path),)),
-            "articles": [article_context(site, e) for e in chunk],
+            "articles": [contexts[e.id] for e in chunk],
             "pagination": {
                 "page": number,
                 "pages": count,
@@ -86,16 +183,16 @@ def _index_pages(site: SitePlan, theme: Theme, lang: str, entries: tuple[Entry, 
                 "next_url": site.link(_page_path(lang, number + 1)) if number < count else None,
             },
         }
-        files[f"{path.strip('/')}/index.html"] = _html(theme.render(lang, "index.html", context))
-    return files
+        outputs.append(_page(theme, lang, "index.html", context, f"{path.strip('/')}/index.html", common))
+    return outputs
 
 
 def _page_path(lang: str, number: int) -> str:
     return f"/{lang}/" if number == 1 else f"/{lang}/page/{number}/"
 
 
-def _tag_pages(site: SitePlan, theme: Theme, lang: str) -> dict[str, bytes]:
-    files = {}
+def _tag_pages(site: SitePlan, theme: Theme, lang: str, contexts: dict[str, Any], common: str) -> list[Output]:
+    outputs = []
     for tag, tagged in site.tags(lang).items():
         name = site.config.tags.get(tag, {}).get(lang, tag)
         path = f"/{lang}/tags/{tag}/"
@@ -106,15 +203,30 @@ def _tag_pages(site: SitePlan, theme: Theme, lang: str) -> dict[str, bytes]:
         context = {
             "site": site_context(site, lang, dict(alternates)),
             "page": page_context(site, lang, theme.gettext(lang, "Articles tagged %(tag)s", tag=name), path, alternates),
-            "articles": [article_context(site, e) for e in tagged],
+            "articles": [contexts[e.id] for e in tagged],
             "pagination": None,
             "tag": {"id": tag, "name": name},
         }
-        files[f"{lang}/tags/{tag}/index.html"] = _html(theme.render(lang, "tag.html", context))
-    return files
+        outputs.append(_page(theme, lang, "tag.html", context, f"{lang}/tags/{tag}/index.html", common))
+    return outputs
 
 
-def _choice_context(site: SitePlan) -> dict[str, object]:
+def _feed_data(site: SitePlan, lang: str) -> list[Any]:
+    """What a feed is made from: its newest entries as they are planned."""
+    entries = [e for e in site.entries[lang] if e.fallback_from is None][: feeds.FEED_SIZE]
+    return [_entry_data(e) for e in entries]
+
+
+def _sitemap_data(site: SitePlan) -> list[Any]:
+    return [(code, e.url, e.alternates, e.fallback_from, str(e.article.date), str(e.article.publish_at)) for code in site.config.locales for e in site.entries[code]]
+
+
+def _entry_data(entry: Entry) -> tuple[Any, ...]:
+    article = entry.article
+    return (entry.id, entry.lang, entry.url, entry.alternates, entry.html, article.title, article.summary, article.author, article.tags, str(article.date), str(article.publish_at))
+
+
+def _choice_context(site: SitePlan) -> dict[str, Any]:
     source = site.config.source_locale
     homes = tuple((code, f"/{code}/") for code in site.config.locales) + (("x-default", "/"),)
     return {
@@ -124,28 +236,25 @@ def _choice_context(site: SitePlan) -> dict[str, object]:
     }
 
 
-def _theme_assets() -> dict[str, bytes]:
+def _theme_assets(common: str) -> list[Output]:
     assets = resources.files("pipeline").joinpath("theme/static")
-    return {f"assets/{item.name}": item.read_bytes() for item in assets.iterdir() if item.is_file()}
+    return [Output(f"assets/{item.name}", common, item.read_bytes) for item in assets.iterdir() if item.is_file()]
 
 
-def _static(root: Path) -> dict[str, bytes]:
+def _static(root: Path) -> list[Output]:
     """The site's static/ files as they are (they may override the theme's assets); links leading outside are refused."""
     static = root / STATIC_DIR
     if not static.is_dir():
-        return {}
+        return []
     base = static.resolve()
-    files, outside = {}, []
+    outputs, outside = [], []
     for path in sorted(static.rglob("*")):
         rel = path.relative_to(static).as_posix()
         if not path.resolve().is_relative_to(base):
             outside.append(Diagnostic.make("file-unreadable", f"{STATIC_DIR}/{rel}", 1, 1, "a link that leads outside static/; copy the file in instead"))
         elif path.is_file():
-            files[rel] = path.read_bytes()
+            st = path.stat()
+            outputs.append(Output(rel, _key("static", rel, st.st_size, st.st_mtime_ns, st.st_ino), path.read_bytes))
     if outside:
         raise ContentError("static/ has links that lead outside it; nothing was built", tuple(outside))
-    return files
-
-
-def _html(text: str) -> bytes:
-    return text.encode("utf-8")
+    return outputs

@@ -21,6 +21,10 @@ class PipelineError(Exception):
         self.message = message
         self.diagnostics = diagnostics
 
+    def __reduce__(self) -> tuple[type, tuple[str, tuple[Diagnostic, ...]]]:
+        """Whole across processes (a worker's error reaches the command with its diagnostics)."""
+        return (type(self), (self.message, self.diagnostics))
+
 
 class UsageError(PipelineError):
     """The command was called wrongly, or --root is not a site."""

@@ -70,8 +70,12 @@ class SitePlan:
         return {tag: tuple(found[tag]) for tag in sorted(found)}
 
 
-def plan(result: Validation, now: datetime, drafts: bool = False) -> SitePlan:
-    """Choose what each locale publishes at `now`, and prepare each page's body."""
+def plan(result: Validation, now: datetime, drafts: bool = False, bodies: Mapping[str, str] | None = None) -> SitePlan:
+    """Choose what each locale publishes at `now`, and finish each page's body.
+
+    `bodies` has articles' bodies already prepared (`prepare_body`), by path; the rest are prepared here.
+    """
+    bodies = bodies or {}
     config = result.config
     source = config.source_locale
     live = {a.id: a for a in result.articles if a.lang == source and _is_live(a, now, drafts)}
@@ -96,7 +100,7 @@ def plan(result: Validation, now: datetime, drafts: bool = False) -> SitePlan:
     entries = {
         lang: tuple(
             sorted(
-                (_entry(result, lang, article, state, published, real, base_path) for article, state in items),
+                (_entry(result, lang, article, state, published, real, base_path, bodies) for article, state in items),
                 key=lambda e: (e.article.date, e.id),
                 reverse=True,
             )
@@ -120,13 +124,14 @@ def _entry(
     published: dict[str, set[str]],
     real: dict[str, set[str]],
     base_path: str,
+    bodies: Mapping[str, str],
 ) -> Entry:
     config = result.config
     fallback = article.lang if article.lang != lang else None
-    body = result.bodies[article.path]
-    raw = render_trusted(article.body) if config.allow_raw_html else body.html
-    linked = _rewrite_links(raw, article.path, lang, config.source_locale, published, base_path)
-    isolated = isolate_html(linked, config.locales[article.lang].direction)
+    prepared = bodies.get(article.path)
+    if prepared is None:
+        prepared = prepare_body(result, article)
+    isolated = _rewrite_links(prepared, article.path, lang, config.source_locale, published, base_path)
     alternates = [(code, f"/{code}/{article.id}/") for code in config.locales if article.id in real.get(code, ())]
     if article.id in real.get(config.source_locale, ()):
         alternates.append(("x-default", f"/{config.source_locale}/{article.id}/"))
@@ -144,6 +149,13 @@ def _entry(
         alternates=tuple(alternates),
         reading_minutes=reading_minutes(article.body),
     )
+
+
+def prepare_body(result: Validation, article: Article) -> str:
+    """An article's body HTML, bidi-isolated for its direction; its links are rewritten per page later (isolation leaves tags as they are)."""
+    config = result.config
+    raw = render_trusted(article.body) if config.allow_raw_html else result.bodies[article.path].html
+    return isolate_html(raw, config.locales[article.lang].direction)
 
 
 def _rewrite_links(markup: str, path: str, lang: str, source: str, published: dict[str, set[str]], base_path: str) -> str:

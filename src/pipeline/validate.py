@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
-from . import checks, states, structure, textcheck, translations
-from .articles import Article, FrontMatterRules, Parsed, parse
+from . import __version__, checks, states, structure, translations, workers
+from . import records as records_
+from .articles import Article, FrontMatterRules, Parsed
 from .config import SiteConfig, load_config
 from .diagnostics import Diagnostic
-from .fingerprint import Fingerprint, fingerprint
-from .markdown import Body, scan
+from .fingerprint import Fingerprint
+from .markdown import Body
 from .sources import SourceFile, discover
 from .states import PairState
+from .study import FileRecords, Studied, study
 from .translations import TranslationSet
+
+Known = tuple[str, Any]  # a file's text digest, and the plain record of what it gave on its own
 
 STATIC_DIR = "static"
 
@@ -32,6 +39,7 @@ class Validation:
     bodies: Mapping[str, Body]  # path -> the parsed body of every file whose body could be found
     by_key: Mapping[tuple[str, str], Article]  # (lang, id) -> the valid article
     diagnostics: tuple[Diagnostic, ...]
+    records: FileRecords = field(default_factory=lambda: FileRecords("", MappingProxyType({})))  # what each valid file gave, for the build cache
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -50,44 +58,85 @@ class Validation:
         return tuple(d for d in self.diagnostics if d.path == path)
 
 
-def validate(root: Path) -> Validation:
-    """Check everything under `root`; raises ConfigError/UsageError only when site.yaml is unusable."""
+def validate(root: Path, known: FileRecords | None = None, jobs: int = 1) -> Validation:
+    """Check everything under `root`; raises ConfigError/UsageError only when site.yaml is unusable.
+
+    `known` holds the last run's results of files on their own; a file whose text (and the rules)
+    are unchanged is not parsed again. `jobs` processes share the files that are.
+    """
     config, found = load_config(root)
     files, problems = discover(config)
     found += problems
     index = _index(config, files)
-    rules = FrontMatterRules(config)
-    parsed, bodies = [], {}
-    for file in files:
-        if file.text is None:
-            continue
-        found += _check_text(file)
-        result = parse(file, rules)
-        parsed.append(result)
+    readable = [file for file in files if file.text is not None]
+    rules = rules_key(config)
+    reuse = known.files if known is not None and known.rules == rules else {}
+    studied, records = _study_all(readable, FrontMatterRules(config), reuse, jobs)
+    parsed, bodies, prints = [], {}, {}
+    for file, result in zip(readable, studied):
+        parsed.append(result.parsed)
         found += result.diagnostics
         if result.body is not None:
-            bodies[file.path] = body = scan(result.body, result.body_line)
-            body_found = checks.check_body(file.path, file.lang, body, index, config)
-            if config.allow_raw_html and not any(d.code == "html-unsafe" for d in body_found):
-                body_found += checks.check_trusted(file.path, result.body, result.body_line)
+            bodies[file.path] = result.body
+            body_found = checks.check_body(file.path, file.lang, result.body, index, config)
+            if config.allow_raw_html and result.parsed.body is not None and not any(d.code == "html-unsafe" for d in body_found):
+                body_found += checks.check_trusted(file.path, result.parsed.body, result.parsed.body_line)
             found += body_found
-        if result.front is not None:
-            found += checks.check_front_matter(file.path, file.lang, result.front, index, config)
+        if result.parsed.front is not None:
+            found += checks.check_front_matter(file.path, file.lang, result.parsed.front, index, config)
+        if result.parsed.article is not None and result.fingerprint is not None:
+            prints[(file.lang, file.id)] = result.fingerprint
     articles = {(p.article.lang, p.article.id): p.article for p in parsed if p.article is not None}
-    prints = {key: _fingerprint(article, bodies[article.path]) for key, article in articles.items()}
     sets = translations.group(articles.values())
     source_prints = MappingProxyType({i: fp for (lang, i), fp in prints.items() if lang == config.source_locale})
     pair_states = states.pair_states(files, articles, source_prints, config)
     found += translations.check_ids(files)
     found += states.diagnostics(pair_states, articles, config)
-    found += translations.check_shared(sets, rules.shared, config.source_locale)
+    found += translations.check_shared(sets, FrontMatterRules(config).shared, config.source_locale)
     found += _compare_pairs(sets, bodies, prints, config.source_locale)
     ordered = sorted(set(found), key=lambda d: (d.path, d.line, d.column, d.code, d.message))
-    return Validation(config, tuple(parsed), sets, pair_states, source_prints, MappingProxyType(bodies), MappingProxyType(articles), tuple(ordered))
+    return Validation(
+        config, tuple(parsed), sets, pair_states, source_prints, MappingProxyType(bodies), MappingProxyType(articles), tuple(ordered), FileRecords(rules, MappingProxyType(records))
+    )
 
 
-def _fingerprint(article: Article, body: Body) -> Fingerprint:
-    return fingerprint(article.title, article.summary, article.body, body.headings, article.body_line)
+def rules_key(config: SiteConfig) -> str:
+    """What a file's own results depend on besides its text: the article schema and this tool's version."""
+    schema = json.dumps(config.article_schema, sort_keys=True, ensure_ascii=False, default=dict)
+    return hashlib.blake2b(f"{__version__}\0{schema}".encode(), digest_size=20).hexdigest()
+
+
+def digest(file: SourceFile) -> str:
+    """What a file's results are known by: a digest of its text."""
+    return hashlib.blake2b((file.text or "").encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+
+def _study_all(files: list[SourceFile], rules: FrontMatterRules, known: Mapping[str, Known], jobs: int) -> tuple[list[Studied], dict[str, Known]]:
+    """Every file studied, from `known` where its text is unchanged; and the records of the valid ones."""
+    digests = [digest(file) for file in files]
+    results: list[Studied | None] = [None] * len(files)
+    records: dict[str, Known] = {}
+    missing = []
+    for n, (file, text_digest) in enumerate(zip(files, digests)):
+        hit = known.get(file.path)
+        if hit is not None and hit[0] == text_digest:
+            results[n] = records_.load(file, hit[1])
+            records[file.path] = hit
+        else:
+            missing.append(n)
+    done = workers.run(lambda n: _study_plain(files[n], rules), missing, jobs)
+    for n, (record, studied) in zip(missing, done):
+        results[n] = studied if studied is not None else records_.load(files[n], record)
+        if record is not None:
+            records[files[n].path] = (digests[n], record)
+    return [r for r in results if r is not None], records
+
+
+def _study_plain(file: SourceFile, rules: FrontMatterRules) -> tuple[Any, Studied | None]:
+    """A file's record when it has one (plain data travels fast between processes), else what was found."""
+    studied = study(file, rules)
+    record = records_.dump(studied)
+    return (record, None) if record is not None else (None, studied)
 
 
 def _compare_pairs(
@@ -99,10 +148,6 @@ def _compare_pairs(
         found += structure.check(source, bodies[source.path], article, bodies[article.path])
         found += structure.untranslated(source, prints[(source_locale, source.id)], article, prints[(article.lang, article.id)])
     return found
-
-
-def _check_text(file: SourceFile) -> list[Diagnostic]:
-    return [Diagnostic.make(p.code, file.path, p.line, p.column, p.message) for p in textcheck.check(file.text or "")]
 
 
 def _index(config: SiteConfig, files: list[SourceFile]) -> checks.SiteIndex:

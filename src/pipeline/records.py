@@ -1,0 +1,59 @@
+"""One file's validation results to plain tuples (for the build cache and worker processes) and back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .articles import Parsed, article_from
+from .diagnostics import Diagnostic, Severity
+from .fingerprint import Fingerprint, Section
+from .markdown import Body, Heading, Ref
+from .sources import SourceFile
+from .study import Studied
+from .yamldoc import YamlDoc
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def dump(studied: Studied) -> tuple[Any, ...] | None:
+    """A valid article's results as builtins only; None for a file with problems (those are always re-checked)."""
+    parsed, body, prints = studied.parsed, studied.body, studied.fingerprint
+    if parsed.article is None or parsed.front is None or body is None or prints is None or parsed.body is None:
+        return None
+    if not _is_plain(parsed.front.data):
+        return None
+    text = parsed.source.text or ""
+    return (
+        parsed.front.data,
+        tuple(parsed.front.lines.items()),
+        tuple(parsed.front.values.items()),
+        len(text) - len(parsed.body),
+        parsed.body_line,
+        tuple((r.kind, r.target, r.alt, r.line, r.column, r.text) for r in body.refs),
+        tuple((h.level, h.text, h.line, h.anchor) for h in body.headings),
+        body.code_blocks,
+        body.html,
+        tuple((s.key, s.label, s.text, s.digest, s.line) for s in prints.sections),
+        tuple((d.path, d.line, d.column, d.code, d.message, d.severity.value) for d in studied.diagnostics),
+    )
+
+
+def load(source: SourceFile, record: tuple[Any, ...]) -> Studied:
+    """The Studied a `dump` came from, for the same file text."""
+    data, lines, values, offset, body_line, refs, headings, code_blocks, html, sections, found = record
+    body_text = (source.text or "")[offset:]
+    front = YamlDoc(data, dict(lines), (), dict(values))
+    article = article_from(source, front, body_text, body_line)
+    parsed = Parsed(source, article, front, body_text, body_line, ())
+    body = Body(tuple(Ref(*r) for r in refs), tuple(Heading(*h) for h in headings), tuple(code_blocks), html)
+    prints = Fingerprint(tuple(Section(*s) for s in sections))
+    diagnostics = tuple(Diagnostic(p, line, column, code, message, Severity(severity)) for p, line, column, code, message, severity in found)
+    return Studied(parsed, body, prints, diagnostics)
+
+
+def _is_plain(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_is_plain(v) for v in value)
+    return isinstance(value, _PLAIN)
