@@ -43,6 +43,7 @@ class Made:
     records: FileRecords
     prepared: Mapping[str, tuple[str, str]]  # article path -> (text digest, its body HTML isolated, before links are rewritten)
     valid_until: datetime | None  # when a scheduled article goes live and this build is out of date
+    schema_path: str  # the article schema read, relative to the root, or "(built-in)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,8 @@ def describe(
     outputs += _theme_assets(common)
     outputs += _static(root)
     scheduled = [a.publish_at for a in result.articles if a.publish_at is not None and a.publish_at > moment]
-    return Made(tuple(outputs), site.held, result.records, MappingProxyType(bodies), min(scheduled, default=None))
+    unique = tuple({o.path: o for o in outputs}.values())  # a static/ file replaces a theme asset of the same name
+    return Made(unique, site.held, result.records, MappingProxyType(bodies), min(scheduled, default=None), site.config.schema_path)
 
 
 def _prepare(result: Validation, prepared: Mapping[str, tuple[str, str]], jobs: int) -> dict[str, tuple[str, str]]:

@@ -8,6 +8,7 @@ machine or damaged on disk is never read, only reported and replaced.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import marshal
@@ -30,9 +31,15 @@ class Discarded(Exception):
     """The cache could not be trusted; the message says why (it is then rebuilt from nothing)."""
 
 
+@functools.cache
 def _header() -> bytes:
+    """The cache's first line: its format, this tool's version and a digest of its own files, and the Python it runs on."""
     python = f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}"
-    return f"pipeline-cache {FORMAT} {__version__} {python}\n".encode()
+    code = hashlib.blake2b(digest_size=8)
+    for path, name in _walk(_PACKAGE, ""):
+        if not name.endswith(".pyc"):
+            code.update(name.encode() + b"\0" + Path(path).read_bytes())
+    return f"pipeline-cache {FORMAT} {__version__}+{code.hexdigest()} {python}\n".encode()
 
 
 def _key_path() -> Path:

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import click
 
-from . import __version__, build, catalogs, dashboard, output, publish, publishview, report, serve, status, translation
-from .config import load_config
+from . import __version__, report
 from .errors import ConfigError, PipelineError, UsageError
-from .validate import validate
+
+# The stages are imported by the commands that use them: `build` answers "nothing changed" before
+# Jinja, YAML, Babel or jsonschema are loaded.
 
 _root_option = click.option(
     "--root",
@@ -43,6 +44,7 @@ def validate_command(root: Path, fmt: str, strict: bool) -> None:
     Exit 0 when clean (warnings allowed unless --strict), 1 when the content has errors,
     2 when the command or site.yaml cannot be used.
     """
+    from .validate import validate
     try:
         result = validate(root)
     except ConfigError as exc:
@@ -62,18 +64,33 @@ def validate_command(root: Path, fmt: str, strict: bool) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="The output folder.  [default: ROOT/public]")
 @click.option("--drafts", is_flag=True, help="Include articles marked draft: true.")
 @click.option("--now", "now_text", metavar="ISO-8601", help="Build as of this moment (scheduled articles, feed dates).")
-def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | None) -> None:
-    """Render the site: HTML pages, JSON API, Atom feeds and sitemap. Refuses content with errors."""
+@click.option("--jobs", type=click.IntRange(min=1), metavar="N", help="Processes to render with.  [default: all cores]")
+def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | None, jobs: int | None) -> None:
+    """Render the site: HTML pages, JSON API, Atom feeds and sitemap. Refuses content with errors.
+
+    Only what changed since the last build is made again (the cache is in ROOT/.pipeline-cache/);
+    when nothing did, the build stops at once.
+    """
+    from . import freshness
+
+    target = out or root / "public"
+    moment = _moment(now_text)
+    options = (now_text or "", "drafts" if drafts else "")
+    if freshness.up_to_date(root, target, options, moment or datetime.now(UTC)):
+        click.echo(f"nothing changed since the last build; {target} is up to date")
+        return
+    from . import incremental, workers
+
     try:
-        files = build.build(root, _moment(now_text), drafts).files
-        target = out or root / "public"
-        output.write_tree(files, target, root)
+        outcome = incremental.build_into(root, target, moment, drafts, jobs or workers.default_jobs(), options)
     except PipelineError as exc:
         if exc.diagnostics:
             click.echo(report.render(exc.diagnostics, "text"), nl=False)
         _fail(exc)
-    pages = sum(1 for path in files if path.endswith(".html"))
-    click.echo(f"built {len(files)} files ({pages} pages) into {target}")
+    for note in outcome.notes:
+        click.echo(f"pipeline: {note}", err=True)
+    removed = f", {outcome.removed} removed" if outcome.removed else ""
+    click.echo(f"built {outcome.files} files ({outcome.pages} pages) into {target}: {outcome.written} written{removed}")
 
 
 @cli.command("serve")
@@ -84,6 +101,11 @@ def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | No
 @click.option("--target", "target_name", metavar="NAME", help="With --live: the local target.  [default: default]")
 def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: str | None) -> None:
     """Preview the site on http://127.0.0.1:PORT/, rebuilding when a file changes (Ctrl-C stops)."""
+    from . import build
+    from .config import load_config
+    from . import output
+    from . import publish
+    from . import serve
     if live:
         try:
             chosen, kind = publish.target(load_config(root)[0], target_name)
@@ -143,6 +165,9 @@ def _moment(text: str | None) -> datetime | None:
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
 def publish_command(root: Path, target_name: str | None, dry_run: bool, draft: bool, yes: bool, fmt: str) -> None:
     """Validate, build, plan against the live site, upload only what changed, and switch it live at once."""
+    from .config import load_config
+    from . import publish
+    from . import publishview
     try:
         prepared = publish.prepare(root, target_name)
         config = load_config(root)[0]
@@ -169,6 +194,7 @@ def publish_command(root: Path, target_name: str | None, dry_run: bool, draft: b
 @contextlib.contextmanager
 def _progress(total: int) -> Iterator[Callable[[str, int], None]]:
     """A progress bar on a terminal; a plain line per file otherwise (logs, CI)."""
+    from . import publishview
     guard = threading.Lock()
     if sys.stderr.isatty() and total:
         with click.progressbar(length=total, label="uploading", file=sys.stderr) as bar:
@@ -192,6 +218,9 @@ def _progress(total: int) -> Iterator[Callable[[str, int], None]]:
 @click.option("--target", "target_name", metavar="NAME", help="A target from site.yaml.  [default: default]")
 def deploys_command(root: Path, target_name: str | None) -> None:
     """List a target's deploys, newest first, and which one is live."""
+    from .config import load_config
+    from . import publish
+    from . import publishview
     try:
         chosen, _ = publish.target(load_config(root)[0], target_name)
         click.echo(publishview.deploys_text(chosen.deploys()), nl=False)
@@ -205,6 +234,8 @@ def deploys_command(root: Path, target_name: str | None) -> None:
 @click.argument("deploy_id", metavar="[DEPLOY_ID]", required=False)
 def rollback_command(root: Path, target_name: str | None, deploy_id: str | None) -> None:
     """Make an earlier deploy live again: DEPLOY_ID, or the one before the live one."""
+    from .config import load_config
+    from . import publish
     try:
         chosen, _ = publish.target(load_config(root)[0], target_name)
         with chosen.lock(holder="pipeline rollback"):
@@ -226,6 +257,7 @@ def translate_command(root: Path, lang: str, article_id: str, accept: bool) -> N
     `# translate`, the body to translate, and the source's fingerprint. With --accept, records
     the current source fingerprint in an existing translation, so it is no longer stale.
     """
+    from . import translation
     try:
         click.echo(translation.translate(root, lang, article_id, accept))
     except PipelineError as exc:
@@ -245,6 +277,9 @@ def status_command(root: Path, article_id: str | None, fmt: str, out: Path | Non
     With ID, only that article, and for stale translations the diff of each changed source
     section since the translation was made (when git history has that version of the source).
     """
+    from . import dashboard
+    from . import status
+    from .validate import validate
     try:
         result = validate(root)
     except PipelineError as exc:
@@ -277,6 +312,7 @@ def i18n_group() -> None:
 @_root_option
 def i18n_extract_command(root: Path) -> None:
     """Extract the strings of the theme, the site's templates/ and the package into locales/messages.pot."""
+    from . import catalogs
     try:
         messages, written = catalogs.write_template(root)
     except PipelineError as exc:
@@ -290,6 +326,7 @@ def i18n_extract_command(root: Path) -> None:
 @click.argument("lang")
 def i18n_init_command(root: Path, lang: str) -> None:
     """Start the catalog of LANG from locales/messages.pot, with CLDR's plural forms (Hebrew: one / two / other)."""
+    from . import catalogs
     try:
         path = catalogs.init(root, lang)
     except PipelineError as exc:
@@ -301,6 +338,7 @@ def i18n_init_command(root: Path, lang: str) -> None:
 @_root_option
 def i18n_update_command(root: Path) -> None:
     """Merge locales/messages.pot into every catalog: new strings added, changed ones fuzzy, removed ones obsolete."""
+    from . import catalogs
     try:
         updated, problems = catalogs.update(root)
     except PipelineError as exc:
@@ -318,6 +356,7 @@ def i18n_update_command(root: Path) -> None:
 @_root_option
 def i18n_compile_command(root: Path) -> None:
     """Write messages.mo beside each catalog (fuzzy strings left out); a catalog with errors is reported, not compiled."""
+    from . import catalogs
     try:
         written, errors = catalogs.compile_catalogs(root)
     except PipelineError as exc:
@@ -338,6 +377,7 @@ def i18n_check_command(root: Path, fmt: str, strict: bool) -> None:
 
     Exit 0 when clean (warnings allowed unless --strict), 1 on problems, 2 when the command cannot run.
     """
+    from . import catalogs
     try:
         files, diagnostics = catalogs.check(root)
     except PipelineError as exc:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-_task: Callable[[Any], Any] | None = None  # what a forked worker runs: set before the pool forks
+_work: tuple[Callable[[Any], Any], Sequence[Any]] | None = None  # what forked workers run, set before the pool forks
 MIN_ITEMS = 64  # below this, starting processes costs more than it saves
 
 
@@ -23,21 +23,22 @@ def default_jobs() -> int:
 def run(task: Callable[[Any], Any], items: Sequence[Any], jobs: int) -> list[Any]:
     """`[task(item) for item in items]`, spread over `jobs` processes when there are enough items.
 
-    Workers are forked, so `task` may be a closure over the caller's state (nothing of it is
-    pickled); items and results are, so keep both small and plain. The order of the results is
+    Workers are forked, so they already hold `task` and `items` (nothing of them is pickled): only
+    item numbers go out and results come back, so keep results small and plain. The results are in
     the order of `items` whatever the number of jobs, so the output never depends on it.
     """
     if jobs <= 1 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
         return [task(item) for item in items]
-    global _task
-    _task = task
+    global _work
+    _work = (task, items)
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_call, items, chunksize=max(1, len(items) // (jobs * 4))))
+            return list(pool.map(_call, range(len(items)), chunksize=max(1, len(items) // (jobs * 8))))
     finally:
-        _task = None
+        _work = None
 
 
-def _call(item: Any) -> Any:
-    assert _task is not None
-    return _task(item)
+def _call(number: int) -> Any:
+    assert _work is not None
+    task, items = _work
+    return task(items[number])

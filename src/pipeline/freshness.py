@@ -1,0 +1,44 @@
+"""Whether the last build into a folder is still current, from file stats alone, before anything heavy is imported."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from . import cache, output
+
+FRESH = "fresh"
+WATCHED = ("content", "locales", "templates", "static", "schemas")  # folders of the site a build reads
+
+
+def stamp(root: Path, files: tuple[str, ...]) -> bytes:
+    """A digest of the stats of everything a build of `root` reads: the watched folders, `files`, and the tool itself."""
+    return cache.stats(root, WATCHED, ("site.yaml", *files))
+
+
+def up_to_date(root: Path, out: Path, options: tuple[str, ...], now: datetime) -> bool:
+    """True when nothing a build reads changed since the last one into `out` with the same options, and `out` still holds it."""
+    try:
+        last = cache.read(root, FRESH)
+    except cache.Discarded:
+        return False  # the full build that follows reports it
+    if not isinstance(last, dict) or last.get("options") != (str(out.resolve()), *options):
+        return False
+    valid_until = last.get("valid_until")
+    if valid_until is not None and now.timestamp() >= valid_until:
+        return False  # a scheduled article has gone live since
+    if not last.get("build_id") or output.marker(out) != last["build_id"]:
+        return False
+    return last.get("stamp") == stamp(root, tuple(last.get("files", ())))
+
+
+def remember(root: Path, out: Path, options: tuple[str, ...], build_id: str, valid_until: datetime | None, files: tuple[str, ...], seen: bytes) -> None:
+    """Record the build just made into `out`: `seen` is the stamp taken before it read anything."""
+    record = {
+        "options": (str(out.resolve()), *options),
+        "build_id": build_id,
+        "valid_until": valid_until.timestamp() if valid_until else None,
+        "files": files,
+        "stamp": seen,
+    }
+    cache.write(root, FRESH, record)

@@ -1,0 +1,82 @@
+"""Build into a folder with the build cache: files whose text is unchanged are not parsed again, unchanged outputs not made again."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from . import cache, freshness, output
+from .build import describe
+from .study import FileRecords
+
+STATE = "build"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a build into a folder did."""
+
+    files: int  # outputs in the folder
+    pages: int  # HTML pages among them
+    written: int
+    removed: int
+    held: tuple[tuple[str, str, str], ...]
+    notes: tuple[str, ...]  # about the cache, for the editor
+
+
+def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: int, options: tuple[str, ...]) -> Outcome:
+    """Build the site at `root` into `out`, reusing the last build's results where their inputs are unchanged."""
+    schema_files = ("schemas/article.schema.json",)
+    seen = freshness.stamp(root, schema_files)  # taken first: an edit made during the build is seen by the next one
+    notes: list[str] = []
+    state = _load(root, notes)
+    known = FileRecords(state["rules"], state["files"]) if state else None
+    made = describe(root, now, drafts, known, state["prepared"] if state else None, jobs)
+    out_key = str(out.resolve())
+    previous = state["outputs"] if state and state["out"] == out_key and output.marker(out) == state["build_id"] else None
+    build_id = secrets.token_hex(8)
+    written = output.update_tree(made.outputs, out, root, previous, build_id, jobs)
+    kept = {
+        "rules": made.records.rules,
+        "files": dict(made.records.files),
+        "prepared": dict(made.prepared),
+        "out": out_key,
+        "build_id": build_id,
+        "outputs": written.manifest,
+    }
+    if not cache.write(root, STATE, kept):
+        notes.append("no build cache: there is no writable ~/.cache/pipeline to keep its key in")
+    else:
+        watched = tuple(sorted({*schema_files, made.schema_path})) if made.schema_path != "(built-in)" else schema_files
+        freshness.remember(root, out, options, build_id, made.valid_until, watched, seen)
+    pages = sum(1 for o in made.outputs if o.path.endswith(".html"))
+    return Outcome(len(made.outputs), pages, written.written, written.removed, made.held, tuple(notes))
+
+
+def _load(root: Path, notes: list[str]) -> dict | None:
+    """The last build's state, or None; a cache that cannot be trusted is discarded with a note."""
+    try:
+        state = cache.read(root, STATE)
+    except cache.Discarded as exc:
+        notes.append(f"discarded the build cache: {exc}; building everything")
+        _forget(root)
+        return None
+    if state is None:
+        return None
+    if not _well_formed(state):
+        notes.append(f"discarded the build cache: {root / cache.CACHE_DIR / STATE} does not hold what this version expects; building everything")
+        _forget(root)
+        return None
+    return state
+
+
+def _forget(root: Path) -> None:
+    cache.remove(root, STATE)
+    cache.remove(root, freshness.FRESH)
+
+
+def _well_formed(state: object) -> bool:
+    kinds = {"rules": str, "files": dict, "prepared": dict, "out": str, "build_id": str, "outputs": dict}
+    return isinstance(state, dict) and all(isinstance(state.get(name), kind) for name, kind in kinds.items())
