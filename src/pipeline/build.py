@@ -95,20 +95,25 @@ def describe(
 
 
 def _prepare(result: Validation, prepared: Mapping[str, tuple[str, str]], jobs: int) -> dict[str, tuple[str, str]]:
-    """Every valid article's body isolated for its direction: the last build's where the text is unchanged."""
-    digests = {path: digest for path, (digest, _) in result.records.files.items()}
+    """Every valid article's body isolated for its direction: the last build's where the text and the way it is made are unchanged."""
+    config = result.config
+    keys = {
+        path: f"{digest}:{config.locales[path.split('/')[1]].direction}:{config.allow_raw_html}"
+        for path, (digest, _) in result.records.files.items()
+        if path.split("/")[1] in config.locales
+    }
     bodies: dict[str, tuple[str, str]] = {}
     missing = []
     for article in result.articles:
-        digest = digests.get(article.path, "")
+        key = keys.get(article.path, "")
         hit = prepared.get(article.path)
-        if digest and hit is not None and hit[0] == digest:
+        if key and hit is not None and hit[0] == key:
             bodies[article.path] = hit
         else:
             missing.append(article)
     made = workers.run(lambda article: prepare_body(result, article), missing, jobs)
     for article, html in zip(missing, made):
-        bodies[article.path] = (digests.get(article.path, ""), html)
+        bodies[article.path] = (keys.get(article.path, ""), html)
     return bodies
 
 
