@@ -43,10 +43,11 @@ def hebrew(title: str = "כותרת", summary: str = "תקציר.", body: str = 
 
 
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never see a real token or a locale setting from the machine."""
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never see a real token or a locale setting from the machine, nor the user's build-cache key."""
     for name in ("NETLIFY_AUTH_TOKEN", "NETLIFY_SITE_ID", "LANG", "LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "user-cache"))
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ class Made:
     outputs: tuple[Output, ...]
     held: tuple[tuple[str, str, str], ...]
     records: FileRecords
-    prepared: Mapping[str, tuple[str, str]]  # article path -> (text digest, its body HTML isolated, before links are rewritten)
+    prepared: Mapping[str, tuple[str, str, int]]  # article path -> (key, prepared body: see pages.Prepared)
     valid_until: datetime | None  # when a scheduled article goes live and this build is out of date
     schema_path: str  # the article schema read, relative to the root, or "(built-in)"
 
@@ -65,7 +65,7 @@ def describe(
     now: datetime | None = None,
     drafts: bool = False,
     known: FileRecords | None = None,
-    prepared: Mapping[str, tuple[str, str]] | None = None,
+    prepared: Mapping[str, tuple[str, str, int]] | None = None,
     jobs: int = 1,
 ) -> Made:
     """Validate and plan the site, and describe its outputs; `known` and `prepared` are the last build's, reused where unchanged."""
@@ -74,7 +74,7 @@ def describe(
         raise ContentError(f"the content has {len(result.errors)} error(s); nothing was built", result.errors)
     moment = now or datetime.now(UTC)
     bodies = _prepare(result, prepared or {}, jobs)
-    site = plan(result, moment, drafts, {path: html for path, (_, html) in bodies.items()})
+    site = plan(result, moment, drafts, {path: (html, minutes) for path, (_, html, minutes) in bodies.items()})
     theme = Theme(site)
     common = _common_key(root, now, drafts)
     outputs: list[Output] = []
@@ -94,7 +94,7 @@ def describe(
     return Made(unique, site.held, result.records, MappingProxyType(bodies), min(scheduled, default=None), site.config.schema_path)
 
 
-def _prepare(result: Validation, prepared: Mapping[str, tuple[str, str]], jobs: int) -> dict[str, tuple[str, str]]:
+def _prepare(result: Validation, prepared: Mapping[str, tuple[str, str, int]], jobs: int) -> dict[str, tuple[str, str, int]]:
     """Every valid article's body isolated for its direction: the last build's where the text and the way it is made are unchanged."""
     config = result.config
     keys = {
@@ -102,7 +102,7 @@ def _prepare(result: Validation, prepared: Mapping[str, tuple[str, str]], jobs: 
         for path, (digest, _) in result.records.files.items()
         if path.split("/")[1] in config.locales
     }
-    bodies: dict[str, tuple[str, str]] = {}
+    bodies: dict[str, tuple[str, str, int]] = {}
     missing = []
     for article in result.articles:
         key = keys.get(article.path, "")
@@ -112,8 +112,8 @@ def _prepare(result: Validation, prepared: Mapping[str, tuple[str, str]], jobs: 
         else:
             missing.append(article)
     made = workers.run(lambda article: prepare_body(result, article), missing, jobs)
-    for article, html in zip(missing, made):
-        bodies[article.path] = (keys.get(article.path, ""), html)
+    for article, (html, minutes) in zip(missing, made):
+        bodies[article.path] = (keys.get(article.path, ""), html, minutes)
     return bodies
 
 
@@ -135,8 +135,10 @@ def _key(*parts: Any) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
-def _page(theme: Theme, lang: str, template: str, context: dict[str, Any], path: str, common: str) -> Output:
-    return Output(path, _key(common, template, lang, context), partial(_render, theme, lang, template, context))
+def _page(theme: Theme, lang: str, template: str, context: dict[str, Any], path: str, common: str, known: Any = None) -> Output:
+    """A page; its key is made from `known` (the context with articles as their digests) when given, else from the context."""
+    key = _key(common, template, lang, context if known is None else known)
+    return Output(path, key, partial(_render, theme, lang, template, context))
 
 
 def _render(theme: Theme, lang: str, template: str, context: dict[str, Any]) -> bytes:
@@ -148,6 +150,7 @@ def _locale(site: SitePlan, theme: Theme, lang: str, result: Validation, now: da
     entries = site.entries[lang]
     published = {code: {e.id for e in site.entries[code]} for code in site.config.locales}
     contexts = {entry.id: article_context(site, entry) for entry in entries}
+    digests = {article_id: _key(context) for article_id, context in contexts.items()}
     for entry in entries:
         counterparts = {code: entry.url.replace(f"/{lang}/", f"/{code}/", 1) for code in site.config.locales if entry.id in published[code]}
         context = {
@@ -155,12 +158,13 @@ def _locale(site: SitePlan, theme: Theme, lang: str, result: Validation, now: da
             "page": page_context(site, lang, entry.article.title, entry.url, entry.alternates, entry.canonical),
             "article": contexts[entry.id],
         }
-        outputs.append(_page(theme, lang, "article.html", context, f"{lang}/{entry.id}/index.html", common))
+        known = context | {"article": digests[entry.id]}
+        outputs.append(_page(theme, lang, "article.html", context, f"{lang}/{entry.id}/index.html", common, known))
         fingerprint = result.fingerprints.get(entry.id)
         document = api.article_document(site, entry, fingerprint.digest if fingerprint else None)
         outputs.append(Output(f"api/{lang}/articles/{entry.id}.json", _key(common, document), partial(api.encode, document)))
-    outputs += _index_pages(site, theme, lang, entries, contexts, common)
-    outputs += _tag_pages(site, theme, lang, contexts, common)
+    outputs += _index_pages(site, theme, lang, entries, contexts, digests, common)
+    outputs += _tag_pages(site, theme, lang, contexts, digests, common)
     outputs.append(_page(theme, lang, "404.html", _not_found(site, theme, lang), f"{lang}/404.html", common))
     title = site.config.title.get(lang) or site.config.base_url
     outputs.append(Output(f"{lang}/feed.xml", _key(common, "feed", title, _feed_data(site, lang)), partial(feeds.atom, site, lang, title, now)))
@@ -173,7 +177,9 @@ def _not_found(site: SitePlan, theme: Theme, lang: str) -> dict[str, Any]:
     return {"site": site_context(site, lang, {}), "page": page_context(site, lang, theme.gettext(lang, "Page not found"), f"/{lang}/404.html", ())}
 
 
-def _index_pages(site: SitePlan, theme: Theme, lang: str, entries: tuple[Entry, ...], contexts: dict[str, Any], common: str) -> list[Output]:
+def _index_pages(
+    site: SitePlan, theme: Theme, lang: str, entries: tuple[Entry, ...], contexts: dict[str, Any], digests: dict[str, str], common: str
+) -> list[Output]:
     outputs = []
     title = theme.gettext(lang, "All articles")
     homes = tuple((code, f"/{code}/") for code in site.config.locales) + (("x-default", "/"),)
@@ -190,7 +196,8 @@ def _index_pages(site: SitePlan, theme: Theme, lang: str, entries: tuple[Entry, 
                 "next_url": site.link(_page_path(lang, number + 1)) if number < count else None,
             },
         }
-        outputs.append(_page(theme, lang, "index.html", context, f"{path.strip('/')}/index.html", common))
+        known = context | {"articles": [digests[e.id] for e in chunk]}
+        outputs.append(_page(theme, lang, "index.html", context, f"{path.strip('/')}/index.html", common, known))
     return outputs
 
 
@@ -198,7 +205,7 @@ def _page_path(lang: str, number: int) -> str:
     return f"/{lang}/" if number == 1 else f"/{lang}/page/{number}/"
 
 
-def _tag_pages(site: SitePlan, theme: Theme, lang: str, contexts: dict[str, Any], common: str) -> list[Output]:
+def _tag_pages(site: SitePlan, theme: Theme, lang: str, contexts: dict[str, Any], digests: dict[str, str], common: str) -> list[Output]:
     outputs = []
     for tag, tagged in site.tags(lang).items():
         name = site.config.tags.get(tag, {}).get(lang, tag)
@@ -214,7 +221,8 @@ def _tag_pages(site: SitePlan, theme: Theme, lang: str, contexts: dict[str, Any]
             "pagination": None,
             "tag": {"id": tag, "name": name},
         }
-        outputs.append(_page(theme, lang, "tag.html", context, f"{lang}/tags/{tag}/index.html", common))
+        known = context | {"articles": [digests[e.id] for e in tagged]}
+        outputs.append(_page(theme, lang, "tag.html", context, f"{lang}/tags/{tag}/index.html", common, known))
     return outputs
 
 
@@ -230,7 +238,8 @@ def _sitemap_data(site: SitePlan) -> list[Any]:
 
 def _entry_data(entry: Entry) -> tuple[Any, ...]:
     article = entry.article
-    return (entry.id, entry.lang, entry.url, entry.alternates, entry.html, article.title, article.summary, article.author, article.tags, str(article.date), str(article.publish_at))
+    fields = (article.title, article.summary, article.author, article.tags, str(article.date), str(article.publish_at))
+    return (entry.id, entry.lang, entry.url, entry.alternates, _key(entry.html), *fields)
 
 
 def _choice_context(site: SitePlan) -> dict[str, Any]:

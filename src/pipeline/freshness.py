@@ -29,7 +29,7 @@ def up_to_date(root: Path, out: Path, options: tuple[str, ...], now: datetime) -
         return False  # a scheduled article has gone live since
     if not last.get("build_id") or output.marker(out) != last["build_id"]:
         return False
-    return last.get("stamp") == stamp(root, tuple(last.get("files", ())))
+    return last.get("stamp") == stamp(root, tuple(last.get("files", ()))) and last.get("out_stamp") == cache.stats(out, (".",), ())
 
 
 def remember(root: Path, out: Path, options: tuple[str, ...], build_id: str, valid_until: datetime | None, files: tuple[str, ...], seen: bytes) -> None:
@@ -40,5 +40,6 @@ def remember(root: Path, out: Path, options: tuple[str, ...], build_id: str, val
         "valid_until": valid_until.timestamp() if valid_until else None,
         "files": files,
         "stamp": seen,
+        "out_stamp": cache.stats(out, (".",), ()),  # a file changed or removed there by hand is made again
     }
     cache.write(root, FRESH, record)

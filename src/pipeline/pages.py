@@ -19,6 +19,7 @@ from .markdown import render_trusted
 from .states import STALE, PairState, describe
 from .validate import Validation
 
+Prepared = tuple[str, int]  # an article's body HTML, isolated, before its links are rewritten; its reading minutes
 _ATTR = re.compile(r'(href|src)="([^"]*)"')
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//|^#")
 
@@ -70,7 +71,7 @@ class SitePlan:
         return {tag: tuple(found[tag]) for tag in sorted(found)}
 
 
-def plan(result: Validation, now: datetime, drafts: bool = False, bodies: Mapping[str, str] | None = None) -> SitePlan:
+def plan(result: Validation, now: datetime, drafts: bool = False, bodies: Mapping[str, Prepared] | None = None) -> SitePlan:
     """Choose what each locale publishes at `now`, and finish each page's body.
 
     `bodies` has articles' bodies already prepared (`prepare_body`), by path; the rest are prepared here.
@@ -124,14 +125,14 @@ def _entry(
     published: dict[str, set[str]],
     real: dict[str, set[str]],
     base_path: str,
-    bodies: Mapping[str, str],
+    bodies: Mapping[str, Prepared],
 ) -> Entry:
     config = result.config
     fallback = article.lang if article.lang != lang else None
     prepared = bodies.get(article.path)
     if prepared is None:
         prepared = prepare_body(result, article)
-    isolated = _rewrite_links(prepared, article.path, lang, config.source_locale, published, base_path)
+    isolated = _rewrite_links(prepared[0], article.path, lang, config.source_locale, published, base_path)
     alternates = [(code, f"/{code}/{article.id}/") for code in config.locales if article.id in real.get(code, ())]
     if article.id in real.get(config.source_locale, ()):
         alternates.append(("x-default", f"/{config.source_locale}/{article.id}/"))
@@ -147,15 +148,16 @@ def _entry(
         html=isolated,
         url=f"/{lang}/{article.id}/",
         alternates=tuple(alternates),
-        reading_minutes=reading_minutes(article.body),
+        reading_minutes=prepared[1],
     )
 
 
-def prepare_body(result: Validation, article: Article) -> str:
-    """An article's body HTML, bidi-isolated for its direction; its links are rewritten per page later (isolation leaves tags as they are)."""
+def prepare_body(result: Validation, article: Article) -> Prepared:
+    """An article's body HTML bidi-isolated for its direction (links are rewritten per page later: isolation
+    leaves tags as they are), and its reading time."""
     config = result.config
     raw = render_trusted(article.body) if config.allow_raw_html else result.bodies[article.path].html
-    return isolate_html(raw, config.locales[article.lang].direction)
+    return isolate_html(raw, config.locales[article.lang].direction), reading_minutes(article.body)
 
 
 def _rewrite_links(markup: str, path: str, lang: str, source: str, published: dict[str, set[str]], base_path: str) -> str:

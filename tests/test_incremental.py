@@ -1,0 +1,202 @@
+"""Incremental builds give the same output as a cold build, after any edit; a bad cache is discarded, never trusted."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import article, hebrew, run
+
+NOW = "2026-11-26T12:00:00+00:00"
+PO = """msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Language: he\\n"
+
+msgid "All articles"
+msgstr "{text}"
+"""
+TAGGED = "tags: [kindness]"
+
+
+def files(count: int = 3) -> dict[str, str]:
+    site = {}
+    for n in range(count):
+        link = f"See [the next one](a{(n + 1) % count}.md).\n\n## Part\n\nMore text {n}.\n"
+        site[f"content/en/a{n}.md"] = article(f"Title {n}", f"Summary {n}.", f"Text {n}. {link}", tags="[kindness]")
+        site[f"content/he/a{n}.md"] = hebrew(f"כותרת {n}", f"תקציר {n}.", f"טקסט {n}. ראו [הבא](a{(n + 1) % count}.md).\n\n## חלק\n\nעוד {n}.\n", tags="[kindness]")
+    site["locales/he/LC_MESSAGES/messages.po"] = PO.format(text="כל המאמרים")
+    return site
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file a build wrote (its marker holds the build's id, which differs by design)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".pipeline-build"}
+
+
+def build(root: Path, out: Path, *args: str) -> str:
+    result = run("build", "--root", str(root), "--out", str(out), "--now", NOW, *args)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return result.stderr
+
+
+def cold(root: Path, tmp_path: Path) -> dict[str, bytes]:
+    """A build from nothing: no cache, a fresh output folder, one job."""
+    copy = tmp_path / "cold-site"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".pipeline-cache", "public"))
+    out = tmp_path / "cold-out"
+    shutil.rmtree(out, ignore_errors=True)
+    build(copy, out, "--jobs", "1")
+    return tree(out)
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+CHANGES = {
+    "article edit": lambda root: edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited."),
+    "translation edit": lambda root: edit(root, "content/he/a0.md", "טקסט 0.", "טקסט 0, ערוך."),
+    "title edit (lists, feeds, tags)": lambda root: edit(root, "content/en/a0.md", "Title 0", "A new title"),
+    "deletion": lambda root: [
+        edit(root, f"content/{lang}/a1.md", "(a2.md)", "(a0.md)") or (root / f"content/{lang}/a2.md").unlink() for lang in ("en", "he")
+    ],
+    "addition": lambda root: [
+        (root / "content/en/a9.md").write_text(article("Nine", "Nine.", "Nine [zero](a0.md).\n", tags="[gratitude]"), encoding="utf-8"),
+        (root / "content/he/a9.md").write_text(hebrew("תשע", "תשע.", "תשע [אפס](a0.md).\n", tags="[gratitude]"), encoding="utf-8"),
+    ],
+    "template override": lambda root: (root / "templates").mkdir() or (root / "templates/404.html").write_text(
+        '{% extends "base.html" %}{% block content %}<p>gone</p>{% endblock %}\n', encoding="utf-8"
+    ),
+    "catalog change": lambda root: edit(root, "locales/he/LC_MESSAGES/messages.po", "כל המאמרים", "כל הרשומות"),
+    "site.yaml change": lambda root: edit(root, "site.yaml", "he: טוב לב", "he: חסד"),
+    "static file": lambda root: (root / "static").mkdir() or (root / "static/robots.txt").write_text("User-agent: *\n", encoding="utf-8"),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_an_incremental_build_equals_a_cold_build(make_site, tmp_path, change):
+    root = make_site(files())
+    out = tmp_path / "out"
+    build(root, out)
+    CHANGES[change](root)
+    build(root, out)
+    assert tree(out) == cold(root, tmp_path)
+
+
+def test_a_sequence_of_changes_and_a_no_op_keep_the_output_equal_to_a_cold_build(make_site, tmp_path):
+    root = make_site(files(4))
+    out = tmp_path / "out"
+    build(root, out)
+    for change in sorted(CHANGES):
+        CHANGES[change](root)
+        build(root, out, "--jobs", "2")
+        assert tree(out) == cold(root, tmp_path), change
+    assert "nothing changed since the last build" in run("build", "--root", str(root), "--out", str(out), "--now", NOW).stdout
+    assert tree(out) == cold(root, tmp_path)
+
+
+def test_an_output_file_changed_by_hand_is_written_again(make_site, tmp_path):
+    root = make_site(files())
+    out = tmp_path / "out"
+    build(root, out)
+    (out / "en/a1/index.html").write_text("tampered", encoding="utf-8")
+    (out / "he/index.html").unlink()
+    build(root, out)
+    assert tree(out) == cold(root, tmp_path)
+
+
+@pytest.mark.parametrize("damage", [b"garbage", b"pipeline-build-cache 1 0.0.0 x\n0\n", None])
+def test_a_corrupt_or_foreign_cache_is_discarded_with_a_message(make_site, tmp_path, damage):
+    root = make_site(files())
+    out = tmp_path / "out"
+    build(root, out)
+    state = root / ".pipeline-cache/build"
+    data = state.read_bytes()
+    state.write_bytes(damage if damage is not None else data[:-100] + bytes(100))  # None: a flipped payload
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+    stderr = build(root, out)
+    assert "discarded the build cache:" in stderr
+    assert tree(out) == cold(root, tmp_path)
+
+
+def test_one_job_and_two_jobs_give_the_same_output(make_site, tmp_path):
+    root = make_site(files(40))  # 80 files: enough for the work to be spread over processes
+    build(root, tmp_path / "one", "--jobs", "1")
+    shutil.rmtree(root / ".pipeline-cache")
+    build(root, tmp_path / "two", "--jobs", "2")
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+
+
+def test_a_cache_sealed_by_another_user_is_discarded(make_site, tmp_path, monkeypatch):
+    root = make_site(files())
+    out = tmp_path / "out"
+    build(root, out)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))  # another key: as if the cache came with the repository
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+    assert "was not made by this user's pipeline" in build(root, out)
+    assert tree(out) == cold(root, tmp_path)
+
+
+def test_the_cache_folder_tells_git_to_ignore_it(make_site, tmp_path):
+    root = make_site(files())
+    build(root, tmp_path / "out")
+    assert (root / ".pipeline-cache/.gitignore").read_text("utf-8").splitlines()[-1] == "*"
+
+
+def test_an_edit_writes_only_the_outputs_it_changes(make_site, tmp_path):
+    root = make_site(files(4))
+    out = tmp_path / "out"
+    build(root, out)
+    before = {path: (out / path).stat().st_mtime_ns for path in tree(out)}
+    edit(root, "content/en/a1.md", "More text 1.", "More text 1, edited.")
+    result = run("build", "--root", str(root), "--out", str(out), "--now", NOW)
+    changed = {path for path in tree(out) if (out / path).stat().st_mtime_ns != before.get(path)}
+    assert "en/a1/index.html" in changed and "api/en/articles/a1.json" in changed
+    assert not any(path.startswith("he/") for path in changed - {"he/a1/index.html"})
+    assert "en/a0/index.html" not in changed
+    assert f": {len(changed)} written" in result.stdout
+
+
+def test_a_scheduled_article_appears_when_its_time_comes_without_any_edit(make_site, tmp_path):
+    site = files()
+    site["content/en/later.md"] = article("Later", "Later.", "Soon.\n", publish_at="2026-12-01T09:00:00+00:00")
+    root = make_site(site)
+    out = tmp_path / "out"
+    build(root, out)
+    assert not (out / "en/later/index.html").exists()
+    run("build", "--root", str(root), "--out", str(out), "--now", "2026-12-02T00:00:00+00:00")
+    assert (out / "en/later/index.html").exists()
+
+
+def test_allowing_raw_html_in_site_yaml_renders_bodies_again(make_site, tmp_path):
+    site = files()
+    site["content/en/a0.md"] = article("Title 0", "Summary 0.", "Some <mark>marked</mark> text.\n", tags="[kindness]")
+    root = make_site(site)
+    out = tmp_path / "out"
+    build(root, out)
+    assert "&lt;mark&gt;" in (out / "en/a0/index.html").read_text("utf-8")
+    (root / "site.yaml").write_text((root / "site.yaml").read_text("utf-8") + "markdown:\n  allow_raw_html: true\n", encoding="utf-8")
+    build(root, out)
+    assert "<mark>marked</mark>" in (out / "en/a0/index.html").read_text("utf-8")
+    assert tree(out) == cold(root, tmp_path)
+
+
+def test_a_failed_build_leaves_the_last_output_as_it_was(make_site, tmp_path):
+    root = make_site(files())
+    out = tmp_path / "out"
+    build(root, out)
+    before = tree(out)
+    (root / "templates").mkdir()
+    (root / "templates/article.html").write_text("{% extends 'base.html' %}{% block content %}{{ nothing.here }}{% endblock %}\n", encoding="utf-8")
+    result = run("build", "--root", str(root), "--out", str(out), "--now", NOW)
+    assert result.exit_code == 1 and "template" in result.stdout + result.stderr
+    assert tree(out) == before
+    (root / "templates/article.html").unlink()
+    build(root, out)
+    assert tree(out) == cold(root, tmp_path)
