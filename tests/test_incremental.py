@@ -185,6 +185,10 @@ def test_allowing_raw_html_in_site_yaml_renders_bodies_again(make_site, tmp_path
     build(root, out)
     assert "<mark>marked</mark>" in (out / "en/a0/index.html").read_text("utf-8")
     assert tree(out) == cold(root, tmp_path)
+    edit(root, "site.yaml", "allow_raw_html: true", "allow_raw_html: false")  # bodies from the cache are rendered again
+    build(root, out)
+    assert "&lt;mark&gt;" in (out / "en/a0/index.html").read_text("utf-8")
+    assert tree(out) == cold(root, tmp_path)
 
 
 def test_a_failed_build_leaves_the_last_output_as_it_was(make_site, tmp_path):

@@ -89,8 +89,9 @@ def read(root: Path, name: str) -> Any:
         made = data.split(b"\n", 1)[0].decode("ascii", "replace")
         raise Discarded(f"{path} was made by another version ({made!r}, this is {header.decode().strip()!r})")
     key = _key()
-    mac, payload = data[len(header) : len(header) + _MAC_BYTES], data[len(header) + _MAC_BYTES :]
-    if key is None or not hmac.compare_digest(mac, _seal(key, payload)):
+    view = memoryview(data)
+    mac, payload = view[len(header) : len(header) + _MAC_BYTES], view[len(header) + _MAC_BYTES :]
+    if key is None or not hmac.compare_digest(bytes(mac), _seal(key, payload)):
         raise Discarded(f"{path} was not made by this user's pipeline, or was changed since (its seal does not match)")
     try:
         return marshal.loads(payload)

@@ -15,7 +15,7 @@ from .articles import Article
 from .bidi import isolate_html
 from .config import SiteConfig
 from .l10n import reading_minutes
-from .markdown import render_trusted
+from .markdown import render_trusted, scan
 from .states import STALE, PairState, describe
 from .validate import Validation
 
@@ -156,7 +156,12 @@ def prepare_body(result: Validation, article: Article) -> Prepared:
     """An article's body HTML bidi-isolated for its direction (links are rewritten per page later: isolation
     leaves tags as they are), and its reading time."""
     config = result.config
-    raw = render_trusted(article.body) if config.allow_raw_html else result.bodies[article.path].html
+    if config.allow_raw_html:
+        raw = render_trusted(article.body)
+    else:
+        raw = result.bodies[article.path].html
+        if raw is None:  # a body from the build cache, whose HTML was not kept
+            raw = scan(article.body, article.body_line).html or ""
     return isolate_html(raw, config.locales[article.lang].direction), reading_minutes(article.body)
 
 

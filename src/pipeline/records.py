@@ -1,4 +1,8 @@
-"""One file's validation results to plain tuples (for the build cache and worker processes) and back."""
+"""One file's validation results to plain tuples (for the build cache and worker processes) and back.
+
+The body's HTML is left out (it is most of the size, and the build keeps the prepared HTML it makes
+from it): a Body loaded from a record has `html` None, and is scanned again if it is needed.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +36,6 @@ def dump(studied: Studied) -> tuple[Any, ...] | None:
         tuple((r.kind, r.target, r.alt, r.line, r.column, r.text) for r in body.refs),
         tuple((h.level, h.text, h.line, h.anchor) for h in body.headings),
         body.code_blocks,
-        body.html,
         tuple((s.key, s.label, s.text, s.digest, s.line) for s in prints.sections),
         tuple((d.path, d.line, d.column, d.code, d.message, d.severity.value) for d in studied.diagnostics),
     )
@@ -40,12 +43,12 @@ def dump(studied: Studied) -> tuple[Any, ...] | None:
 
 def load(source: SourceFile, record: tuple[Any, ...]) -> Studied:
     """The Studied a `dump` came from, for the same file text."""
-    data, lines, values, offset, body_line, refs, headings, code_blocks, html, sections, found = record
+    data, lines, values, offset, body_line, refs, headings, code_blocks, sections, found = record
     body_text = (source.text or "")[offset:]
     front = YamlDoc(data, dict(lines), (), dict(values))
     article = article_from(source, front, body_text, body_line)
     parsed = Parsed(source, article, front, body_text, body_line, ())
-    body = Body(tuple(Ref(*r) for r in refs), tuple(Heading(*h) for h in headings), tuple(code_blocks), html)
+    body = Body(tuple(Ref(*r) for r in refs), tuple(Heading(*h) for h in headings), tuple(code_blocks), None)
     prints = Fingerprint(tuple(Section(*s) for s in sections))
     diagnostics = tuple(Diagnostic(p, line, column, code, message, Severity(severity)) for p, line, column, code, message, severity in found)
     return Studied(parsed, body, prints, diagnostics)
