@@ -38,15 +38,17 @@ def cli() -> None:
 @_root_option
 @click.option("--format", "fmt", type=click.Choice(report.FORMATS), default="text", show_default=True, help="How to print the diagnostics.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
-def validate_command(root: Path, fmt: str, strict: bool) -> None:
+@click.option("--jobs", type=click.IntRange(min=1), metavar="N", help="Processes to check files with.  [default: all cores]")
+def validate_command(root: Path, fmt: str, strict: bool, jobs: int | None) -> None:
     """Check every article and site.yaml; print every problem with its file and line.
 
     Exit 0 when clean (warnings allowed unless --strict), 1 when the content has errors,
     2 when the command or site.yaml cannot be used.
     """
+    from . import workers
     from .validate import validate
     try:
-        result = validate(root)
+        result = validate(root, jobs=jobs or workers.default_jobs())
     except ConfigError as exc:
         click.echo(report.render(exc.diagnostics, fmt), nl=False)
         _fail(exc)
