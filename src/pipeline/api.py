@@ -39,7 +39,7 @@ def article_document(plan: SitePlan, entry: Entry, fingerprint: str | None) -> d
         "translation": {"status": entry.state, "source_fingerprint": fingerprint, "stale": entry.stale},
         "fallback_from": entry.fallback_from,
         "alternates": [{"hreflang": code, "url": plan.absolute(url)} for code, url in entry.alternates],
-        "html": entry.html,
+        "html": entry.body,  # made when the document is encoded
     }
 
 
@@ -73,4 +73,4 @@ def index_document(plan: SitePlan, lang: str) -> dict[str, Any]:
 
 def encode(document: dict[str, Any]) -> bytes:
     """Stable, readable JSON: keys in a fixed order, non-ASCII as is."""
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return (json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")

@@ -13,15 +13,17 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from . import __version__, api, feeds, workers
+from . import __version__, api, bodystore, feeds, workers
 from .diagnostics import Diagnostic
 from .errors import ContentError
-from .pages import Entry, SitePlan, plan, prepare_body
+from .articles import Article
+from .pages import Entry, PageBody, Prepared, SitePlan, plan, prepare_body
 from .render import Theme, article_context, page_context, pages_of, site_context
 from .study import FileRecords
 from .validate import Validation, validate
 
 STATIC_DIR = "static"
+Kept = tuple[str, str, int, tuple[str, ...]]  # a prepared body in the cache: (what it was made from, digest, minutes, links)
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -41,7 +43,7 @@ class Made:
     outputs: tuple[Output, ...]
     held: tuple[tuple[str, str, str], ...]
     records: FileRecords
-    prepared: Mapping[str, tuple[str, str, int]]  # article path -> (key, prepared body: see pages.Prepared)
+    prepared: Mapping[str, Kept]  # article path -> its prepared body as the cache keeps it
     valid_until: datetime | None  # when a scheduled article goes live and this build is out of date
     schema_path: str  # the article schema read, relative to the root, or "(built-in)"
 
@@ -65,16 +67,20 @@ def describe(
     now: datetime | None = None,
     drafts: bool = False,
     known: FileRecords | None = None,
-    prepared: Mapping[str, tuple[str, str, int]] | None = None,
+    prepared: Mapping[str, Kept] | None = None,
     jobs: int = 1,
+    store: Path | None = None,
 ) -> Made:
-    """Validate and plan the site, and describe its outputs; `known` and `prepared` are the last build's, reused where unchanged."""
+    """Validate and plan the site, and describe its outputs; `known` and `prepared` are the last build's, reused where unchanged.
+
+    `store` is where prepared bodies are kept (the site root, for its build cache); None keeps them in memory.
+    """
     result = validate(root, known, jobs)
     if result.errors:
         raise ContentError(f"the content has {len(result.errors)} error(s); nothing was built", result.errors)
     moment = now or datetime.now(UTC)
-    bodies = _prepare(result, prepared or {}, jobs)
-    site = plan(result, moment, drafts, {path: (html, minutes) for path, (_, html, minutes) in bodies.items()})
+    bodies, kept = _prepare(result, prepared or {}, store, jobs)
+    site = plan(result, moment, drafts, bodies)
     theme = Theme(site)
     common = _common_key(root, now, drafts)
     outputs: list[Output] = []
@@ -91,30 +97,53 @@ def describe(
     outputs += _static(root)
     scheduled = [a.publish_at for a in result.articles if a.publish_at is not None and a.publish_at > moment]
     unique = tuple({o.path: o for o in outputs}.values())  # a static/ file replaces a theme asset of the same name
-    return Made(unique, site.held, result.records, MappingProxyType(bodies), min(scheduled, default=None), site.config.schema_path)
+    return Made(unique, site.held, result.records, MappingProxyType(kept), min(scheduled, default=None), site.config.schema_path)
 
 
-def _prepare(result: Validation, prepared: Mapping[str, tuple[str, str, int]], jobs: int) -> dict[str, tuple[str, str, int]]:
-    """Every valid article's body isolated for its direction: the last build's where the text and the way it is made are unchanged."""
+def _prepare(result: Validation, cached: Mapping[str, Kept], store: Path | None, jobs: int) -> tuple[dict[str, Prepared], dict[str, Kept]]:
+    """Every valid article's prepared body (see pages.Prepared): the last build's where its text and settings are unchanged.
+
+    With a `store` (the build cache's root), bodies are kept in it and read back when a page needs
+    them; without one they stay in memory.
+    """
     config = result.config
     keys = {
         path: f"{digest}:{config.locales[path.split('/')[1]].direction}:{config.allow_raw_html}"
         for path, (digest, _) in result.records.files.items()
         if path.split("/")[1] in config.locales
     }
-    bodies: dict[str, tuple[str, str, int]] = {}
+    prepared: dict[str, Prepared] = {}
+    kept: dict[str, Kept] = {}
     missing = []
     for article in result.articles:
         key = keys.get(article.path, "")
-        hit = prepared.get(article.path)
-        if key and hit is not None and hit[0] == key:
-            bodies[article.path] = hit
+        hit = cached.get(article.path)
+        if store is not None and key and hit is not None and hit[0] == key:
+            kept[article.path] = hit
+            prepared[article.path] = Prepared(hit[1], hit[2], hit[3], partial(_stored, store, hit[1], result, article))
         else:
             missing.append(article)
-    made = workers.run(lambda article: prepare_body(result, article), missing, jobs)
-    for article, (html, minutes) in zip(missing, made):
-        bodies[article.path] = (keys.get(article.path, ""), html, minutes)
-    return bodies
+    made = workers.run(partial(_prepare_one, result, store), missing, jobs)
+    for article, (name, minutes, links, text) in zip(missing, made):
+        load = partial(_stored, store, name, result, article) if store is not None else partial(str, text)
+        prepared[article.path] = Prepared(name, minutes, links, load)
+        if store is not None and keys.get(article.path):
+            kept[article.path] = (keys[article.path], name, minutes, links)
+    return prepared, kept
+
+
+def _prepare_one(result: Validation, store: Path | None, article: Article) -> tuple[str, int, tuple[str, ...], str | None]:
+    """Prepare one body; with a store, keep it there and send back only its digest."""
+    text, minutes, links = prepare_body(result, article)
+    if store is None:
+        return bodystore.digest(text), minutes, links, text
+    return bodystore.save(store, text), minutes, links, None
+
+
+def _stored(store: Path, name: str, result: Validation, article: Article) -> str:
+    """A prepared body from the store; made again if it went missing or was damaged."""
+    text = bodystore.load(store, name)
+    return text if text is not None else prepare_body(result, article)[0]
 
 
 def _common_key(root: Path, now: datetime | None, drafts: bool) -> str:
@@ -131,8 +160,13 @@ def _common_key(root: Path, now: datetime | None, drafts: bool) -> str:
 
 def _key(*parts: Any) -> str:
     """A digest of plain data (contexts, lists of entries)."""
-    text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=str)
+    text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=_plain)
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """A body as its key (what it is made from), so keys are made without making bodies; anything else as text."""
+    return value.key if isinstance(value, PageBody) else str(value)
 
 
 def _page(theme: Theme, lang: str, template: str, context: dict[str, Any], path: str, common: str, known: Any = None) -> Output:
@@ -239,7 +273,7 @@ def _sitemap_data(site: SitePlan) -> list[Any]:
 def _entry_data(entry: Entry) -> tuple[Any, ...]:
     article = entry.article
     fields = (article.title, article.summary, article.author, article.tags, str(article.date), str(article.publish_at))
-    return (entry.id, entry.lang, entry.url, entry.alternates, _key(entry.html), *fields)
+    return (entry.id, entry.lang, entry.url, entry.alternates, entry.body.key, *fields)
 
 
 def _choice_context(site: SitePlan) -> dict[str, Any]:

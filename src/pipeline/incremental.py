@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import cache, freshness, output
+from . import bodystore, cache, freshness, output
 from .build import describe
 from .study import FileRecords
 
@@ -33,7 +33,7 @@ def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: 
     notes: list[str] = []
     state = _load(root, notes)
     known = FileRecords(state["rules"], state["files"]) if state else None
-    made = describe(root, now, drafts, known, state["prepared"] if state else None, jobs)
+    made = describe(root, now, drafts, known, state["prepared"] if state else None, jobs, store=root)
     out_key = str(out.resolve())
     previous = state["outputs"] if state and state["out"] == out_key and output.marker(out) == state["build_id"] else None
     build_id = secrets.token_hex(8)
@@ -46,6 +46,7 @@ def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: 
         "build_id": build_id,
         "outputs": written.manifest,
     }
+    bodystore.keep_only(root, (name for _, name, _, _ in made.prepared.values()))
     if not cache.write(root, STATE, kept):
         notes.append("no build cache: there is no writable ~/.cache/pipeline to keep its key in")
     else:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from types import MappingProxyType
 from urllib.parse import unquote, urlsplit
 
@@ -19,7 +21,39 @@ from .markdown import render_trusted, scan
 from .states import STALE, PairState, describe
 from .validate import Validation
 
-Prepared = tuple[str, int]  # an article's body HTML, isolated, before its links are rewritten; its reading minutes
+class PageBody:
+    """An entry's finished body HTML, made on first use (only pages that are written need it); `key` says what it is made from."""
+
+    __slots__ = ("_make", "_text", "key")
+
+    def __init__(self, key: str, make: Callable[[], str]) -> None:
+        self.key = key
+        self._make = make
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self._make()
+        return self._text
+
+    def __html__(self) -> str:  # markupsafe and Jinja: already markup
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An article's body HTML, bidi-isolated, before its links are rewritten: by digest and how to get it back."""
+
+    digest: str  # of the HTML
+    minutes: int  # reading time
+    links: tuple[str, ...]  # ids of the articles its links lead to, in order
+    load: Callable[[], str]
+
+
 _ATTR = re.compile(r'(href|src)="([^"]*)"')
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//|^#")
 
@@ -34,10 +68,15 @@ class Entry:
     fallback_from: str | None  # the language shown instead of `lang`, for a fallback
     state: str  # "source", or the translation's state (ok, stale, unverified, missing for a fallback)
     stale: bool  # show the stale notice
-    html: str  # the body: links to site URLs, bidi-isolated for its direction
+    body: PageBody  # the body: links to site URLs, bidi-isolated for its direction; made when first needed
     url: str  # site path, e.g. /he/volunteering/
     alternates: tuple[tuple[str, str], ...]  # (hreflang, site path) of every real version, and x-default
     reading_minutes: int
+
+    @property
+    def html(self) -> str:
+        """The finished body HTML."""
+        return self.body.text
 
     @property
     def canonical(self) -> str:
@@ -131,8 +170,11 @@ def _entry(
     fallback = article.lang if article.lang != lang else None
     prepared = bodies.get(article.path)
     if prepared is None:
-        prepared = prepare_body(result, article)
-    isolated = _rewrite_links(prepared[0], article.path, lang, config.source_locale, published, base_path)
+        html_text, minutes, links = prepare_body(result, article)
+        prepared = Prepared(_digest(html_text), minutes, links, lambda: html_text)
+    leads = tuple(target in published.get(lang, ()) for target in prepared.links)  # where its article links lead
+    key = _digest(f"{prepared.digest}\0{lang}\0{base_path}\0{leads}")
+    finish = partial(_finish, prepared.load, article.path, lang, config.source_locale, published, base_path)
     alternates = [(code, f"/{code}/{article.id}/") for code in config.locales if article.id in real.get(code, ())]
     if article.id in real.get(config.source_locale, ()):
         alternates.append(("x-default", f"/{config.source_locale}/{article.id}/"))
@@ -145,16 +187,16 @@ def _entry(
         fallback_from=fallback,
         state=label,
         stale=stale,
-        html=isolated,
+        body=PageBody(key, finish),
         url=f"/{lang}/{article.id}/",
         alternates=tuple(alternates),
-        reading_minutes=prepared[1],
+        reading_minutes=prepared.minutes,
     )
 
 
-def prepare_body(result: Validation, article: Article) -> Prepared:
+def prepare_body(result: Validation, article: Article) -> tuple[str, int, tuple[str, ...]]:
     """An article's body HTML bidi-isolated for its direction (links are rewritten per page later: isolation
-    leaves tags as they are), and its reading time."""
+    leaves tags as they are), its reading time, and the ids of the articles it links to."""
     config = result.config
     if config.allow_raw_html:
         raw = render_trusted(article.body)
@@ -162,7 +204,32 @@ def prepare_body(result: Validation, article: Article) -> Prepared:
         raw = result.bodies[article.path].html
         if raw is None:  # a body from the build cache, whose HTML was not kept
             raw = scan(article.body, article.body_line).html or ""
-    return isolate_html(raw, config.locales[article.lang].direction), reading_minutes(article.body)
+    isolated = isolate_html(raw, config.locales[article.lang].direction)
+    return isolated, reading_minutes(article.body), linked_articles(isolated, article.path)
+
+
+def linked_articles(markup: str, path: str) -> tuple[str, ...]:
+    """The ids of the articles the links of `markup` (in the file at `path`) lead to: what rewriting them depends on."""
+    found = []
+    for match in _ATTR.finditer(markup):
+        value = html.unescape(match.group(2))
+        if value and not _SCHEME.match(value) and not value.startswith("/"):
+            joined = _joined(path, value.partition("#")[0])
+            if joined.startswith("content/") and joined.endswith(".md"):
+                found.append(posixpath.basename(joined)[:-3])
+    return tuple(found)
+
+
+def _finish(load: Callable[[], str], path: str, lang: str, source: str, published: dict[str, set[str]], base_path: str) -> str:
+    return _rewrite_links(load(), path, lang, source, published, base_path)
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+
+def _joined(path: str, target: str) -> str:
+    return posixpath.normpath(posixpath.join(posixpath.dirname(path), unquote(target)))
 
 
 def _rewrite_links(markup: str, path: str, lang: str, source: str, published: dict[str, set[str]], base_path: str) -> str:
@@ -176,7 +243,7 @@ def _rewrite_links(markup: str, path: str, lang: str, source: str, published: di
         if target.startswith("/"):
             url = base_path + target.lstrip("/")
         else:
-            joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), unquote(target)))
+            joined = _joined(path, target)
             url = _article_url(joined, lang, source, published, base_path) or base_path + joined.removeprefix("static/")
         return f'{attribute}="{html.escape(url + ("#" + fragment if fragment else ""))}"'
 

@@ -108,7 +108,7 @@ def article_context(plan: SitePlan, entry: Entry) -> dict[str, Any]:
         "image": {"src": plan.link(article.image.src) if article.image.src.startswith("/") else article.image.src, "alt": isolate_text(article.image.alt, direction)}
         if article.image
         else None,
-        "html": Markup(entry.html),
+        "html": entry.body,  # markup, made when a template shows it
         "reading_minutes": entry.reading_minutes,
         "fallback_from": entry.fallback_from,
         "stale": entry.stale,
