@@ -204,3 +204,21 @@ def test_a_failed_build_leaves_the_last_output_as_it_was(make_site, tmp_path):
     (root / "templates/article.html").unlink()
     build(root, out)
     assert tree(out) == cold(root, tmp_path)
+
+
+def test_a_file_read_back_from_the_cache_is_what_checking_it_again_gives(make_site):
+    """Records keep what validation needs; sections that repeat text, and a body's edges, survive the round trip."""
+    repeated = "Intro.\n\n## One\n\nSame words.\n\n## Two\n\nSame words.\n\n## One\n\nSame words.\n"
+    root = make_site({**files(), "content/en/r.md": article("R", "R.", repeated, tags="[kindness]"), "content/en/e.md": article("E", "E.", "")})
+    from pipeline.validate import validate
+
+    first = validate(root)
+    again = validate(root, first.records)
+    assert again.diagnostics == first.diagnostics
+    assert again.by_key == first.by_key
+    assert again.fingerprints == first.fingerprints
+    assert {path: (b.refs, b.headings, b.code_blocks) for path, b in again.bodies.items()} == {
+        path: (b.refs, b.headings, b.code_blocks) for path, b in first.bodies.items()
+    }
+    assert again.states == first.states
+    assert set(again.records.files) == set(first.records.files) >= {"content/en/r.md", "content/en/e.md"}

@@ -135,6 +135,28 @@ def stats(root: Path, folders: Iterable[str], files: Iterable[str]) -> bytes:
     return digest.digest()
 
 
+def tree_stamp(files: Iterable[tuple[str, int, int]]) -> bytes:
+    """A digest of (path, size, modification time) of files, in path order."""
+    digest = hashlib.blake2b(digest_size=20)
+    for rel, size, mtime in sorted(files):
+        digest.update(f"{rel}\0{size}\0{mtime}\n".encode())
+    return digest.digest()
+
+
+def folder_files(folder: Path, skip: str) -> list[tuple[str, int, int]]:
+    """(path, size, modification time) of every file under `folder` but `skip` (a name at its top)."""
+    found = []
+    for path, name in _walk(folder, ""):
+        rel = name[1:]
+        if rel != skip:
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            found.append((rel, st.st_size, st.st_mtime_ns))
+    return found
+
+
 def _stat_line(path: str | Path, name: str) -> bytes:
     try:
         st = os.stat(path)

@@ -29,17 +29,21 @@ def up_to_date(root: Path, out: Path, options: tuple[str, ...], now: datetime) -
         return False  # a scheduled article has gone live since
     if not last.get("build_id") or output.marker(out) != last["build_id"]:
         return False
-    return last.get("stamp") == stamp(root, tuple(last.get("files", ()))) and last.get("out_stamp") == cache.stats(out, (".",), ())
+    if last.get("stamp") != stamp(root, tuple(last.get("files", ()))):
+        return False
+    return last.get("out_stamp") == cache.tree_stamp(cache.folder_files(out, output.MARKER))
 
 
-def remember(root: Path, out: Path, options: tuple[str, ...], build_id: str, valid_until: datetime | None, files: tuple[str, ...], seen: bytes) -> None:
-    """Record the build just made into `out`: `seen` is the stamp taken before it read anything."""
+def remember(
+    root: Path, out: Path, options: tuple[str, ...], build_id: str, valid_until: datetime | None, files: tuple[str, ...], seen: bytes, written: output.Manifest
+) -> None:
+    """Record the build just made into `out`: `seen` is the stamp taken before it read anything, `written` what is in `out` now."""
     record = {
         "options": (str(out.resolve()), *options),
         "build_id": build_id,
         "valid_until": valid_until.timestamp() if valid_until else None,
         "files": files,
         "stamp": seen,
-        "out_stamp": cache.stats(out, (".",), ()),  # a file changed or removed there by hand is made again
+        "out_stamp": cache.tree_stamp((path, size, mtime) for path, (_, size, mtime) in written.items()),  # a file changed there by hand is made again
     }
     cache.write(root, FRESH, record)

@@ -51,7 +51,7 @@ def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: 
         notes.append("no build cache: there is no writable ~/.cache/pipeline to keep its key in")
     else:
         watched = tuple(sorted({*schema_files, made.schema_path})) if made.schema_path != "(built-in)" else schema_files
-        freshness.remember(root, out, options, build_id, made.valid_until, watched, seen)
+        freshness.remember(root, out, options, build_id, made.valid_until, watched, seen, written.manifest)
     pages = sum(1 for o in made.outputs if o.path.endswith(".html"))
     return Outcome(len(made.outputs), pages, written.written, written.removed, made.held, tuple(notes))
 

@@ -36,7 +36,7 @@ def dump(studied: Studied) -> tuple[Any, ...] | None:
         tuple((r.kind, r.target, r.alt, r.line, r.column, r.text) for r in body.refs),
         tuple((h.level, h.text, h.line, h.anchor) for h in body.headings),
         body.code_blocks,
-        tuple((s.key, s.label, s.text, s.digest, s.line) for s in prints.sections),
+        _sections(prints, parsed.body),
         tuple((d.path, d.line, d.column, d.code, d.message, d.severity.value) for d in studied.diagnostics),
     )
 
@@ -49,9 +49,20 @@ def load(source: SourceFile, record: tuple[Any, ...]) -> Studied:
     article = article_from(source, front, body_text, body_line)
     parsed = Parsed(source, article, front, body_text, body_line, ())
     body = Body(tuple(Ref(*r) for r in refs), tuple(Heading(*h) for h in headings), tuple(code_blocks), None)
-    prints = Fingerprint(tuple(Section(*s) for s in sections))
+    prints = Fingerprint(tuple(Section(key, label, body_text[text[0] : text[1]] if isinstance(text, tuple) else text, digest, line) for key, label, text, digest, line in sections))
     diagnostics = tuple(Diagnostic(p, line, column, code, message, Severity(severity)) for p, line, column, code, message, severity in found)
     return Studied(parsed, body, prints, diagnostics)
+
+
+def _sections(prints: Fingerprint, body: str) -> tuple[tuple[Any, ...], ...]:
+    """The sections, each body section's text as its (start, end) in the body: it is a slice of it, and need not be kept twice."""
+    found, position = [], 0
+    for s in prints.sections:
+        start = body.find(s.text, position) if s.line else -1
+        text: Any = (start, start + len(s.text)) if start >= 0 else s.text
+        position = max(position, start)
+        found.append((s.key, s.label, text, s.digest, s.line))
+    return tuple(found)
 
 
 def _is_plain(value: Any) -> bool:
