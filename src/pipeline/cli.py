@@ -103,11 +103,9 @@ def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | No
 @click.option("--target", "target_name", metavar="NAME", help="With --live: the local target.  [default: default]")
 def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: str | None) -> None:
     """Preview the site on http://127.0.0.1:PORT/, rebuilding when a file changes (Ctrl-C stops)."""
-    from . import build
+    from . import incremental, publish, serve, workers
     from .config import load_config
-    from . import output
-    from . import publish
-    from . import serve
+
     if live:
         try:
             chosen, kind = publish.target(load_config(root)[0], target_name)
@@ -120,14 +118,16 @@ def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: 
     with tempfile.TemporaryDirectory(prefix="pipeline-serve-") as folder:
         out = Path(folder) / "site"
 
-        def rebuild() -> None:
+        def rebuild(jobs: int = 1) -> None:  # one process once the server's threads run (forking them is unsafe)
             try:
-                output.write_tree(build.build(root, None, drafts).files, out, root)
-                click.echo("rebuilt", err=True)
+                done = incremental.build_into(root, out, None, drafts, jobs, ("", "drafts" if drafts else ""))
+                for note in done.notes:
+                    click.echo(f"pipeline: {note}", err=True)
+                click.echo(f"rebuilt: {done.written} written", err=True)
             except PipelineError as exc:
                 click.echo(report.render(exc.diagnostics, "text") + f"pipeline: {exc.message}; still serving the last good build", err=True)
 
-        rebuild()
+        rebuild(workers.default_jobs())
         out.mkdir(exist_ok=True)
         stop = threading.Event()
         threading.Thread(target=serve.watch, args=(root, rebuild, stop), daemon=True).start()

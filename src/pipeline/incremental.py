@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,9 +32,10 @@ def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: 
     schema_files = ("schemas/article.schema.json",)
     seen = freshness.stamp(root, schema_files)  # taken first: an edit made during the build is seen by the next one
     notes: list[str] = []
-    state = _load(root, notes)
+    usable = _writable(root, notes)
+    state = _load(root, notes) if usable else None
     known = FileRecords(state["rules"], state["files"]) if state else None
-    made = describe(root, now, drafts, known, state["prepared"] if state else None, jobs, store=root)
+    made = describe(root, now, drafts, known, state["prepared"] if state else None, jobs, store=root if usable else None)
     out_key = str(out.resolve())
     previous = state["outputs"] if state and state["out"] == out_key and output.marker(out) == state["build_id"] else None
     build_id = secrets.token_hex(8)
@@ -46,14 +48,28 @@ def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: 
         "build_id": build_id,
         "outputs": written.manifest,
     }
-    bodystore.keep_only(root, (name for _, name, _, _ in made.prepared.values()))
-    if not cache.write(root, STATE, kept):
+    if usable and not cache.write(root, STATE, kept):
         notes.append("no build cache: there is no writable ~/.cache/pipeline to keep its key in")
-    else:
+    elif usable:
+        bodystore.keep_only(root, (name for _, name, _, _ in made.prepared.values()))
         watched = tuple(sorted({*schema_files, made.schema_path})) if made.schema_path != "(built-in)" else schema_files
         freshness.remember(root, out, options, build_id, made.valid_until, watched, seen, written.manifest)
     pages = sum(1 for o in made.outputs if o.path.endswith(".html"))
     return Outcome(len(made.outputs), pages, written.written, written.removed, made.held, tuple(notes))
+
+
+def _writable(root: Path, notes: list[str]) -> bool:
+    """Whether the cache folder can be written; if not, the build runs without it and says so."""
+    folder = root / cache.CACHE_DIR
+    try:
+        folder.mkdir(exist_ok=True)
+        probe = folder / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        notes.append(f"no build cache: cannot write {folder} ({exc.strerror}); building everything")
+        return False
+    return True
 
 
 def _load(root: Path, notes: list[str]) -> dict | None:
