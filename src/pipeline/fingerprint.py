@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .markdown import Heading
 
-_SPACE = re.compile(r"\s+")
 INTRO = "intro"
 
 
@@ -81,5 +79,5 @@ def compare(recorded: Mapping[str, str], current: Fingerprint) -> tuple[Change, 
 
 def _digest(text: str) -> str:
     """Eight hex digits of SHA-256 over the text with white space folded, so re-wrapping is no change."""
-    normal = _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    normal = " ".join(unicodedata.normalize("NFC", text).split())  # runs of white space (str.isspace) as one space
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:8]
