@@ -41,14 +41,14 @@ def dump(studied: Studied) -> tuple[Any, ...] | None:
     )
 
 
-def load(source: SourceFile, record: tuple[Any, ...]) -> Studied:
-    """The Studied a `dump` came from, for the same file text."""
+def load(source: SourceFile, record: tuple[Any, ...], html: str | None = None) -> Studied:
+    """The Studied a `dump` came from, for the same file text; `html` is the body's, when it is at hand."""
     data, lines, values, offset, body_line, refs, headings, code_blocks, sections, found = record
     body_text = (source.text or "")[offset:]
     front = YamlDoc(data, dict(lines), (), dict(values))
     article = article_from(source, front, body_text, body_line)
     parsed = Parsed(source, article, front, body_text, body_line, ())
-    body = Body(tuple(Ref(*r) for r in refs), tuple(Heading(*h) for h in headings), tuple(code_blocks), None)
+    body = Body(tuple(Ref(*r) for r in refs), tuple(Heading(*h) for h in headings), tuple(code_blocks), html)
     prints = Fingerprint(tuple(Section(key, label, body_text[text[0] : text[1]] if isinstance(text, tuple) else text, digest, line) for key, label, text, digest, line in sections))
     diagnostics = tuple(Diagnostic(p, line, column, code, message, Severity(severity)) for p, line, column, code, message, severity in found)
     return Studied(parsed, body, prints, diagnostics)

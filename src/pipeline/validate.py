@@ -125,18 +125,20 @@ def _study_all(files: list[SourceFile], rules: FrontMatterRules, known: Mapping[
         else:
             missing.append(n)
     done = workers.run(lambda n: _study_plain(files[n], rules), missing, jobs)
-    for n, (record, studied) in zip(missing, done):
-        results[n] = studied if studied is not None else records_.load(files[n], record)
+    for n, (record, html, studied) in zip(missing, done):
+        results[n] = studied if studied is not None else records_.load(files[n], record, html)
         if record is not None:
             records[files[n].path] = (digests[n], record)
     return [r for r in results if r is not None], records
 
 
-def _study_plain(file: SourceFile, rules: FrontMatterRules) -> tuple[Any, Studied | None]:
-    """A file's record when it has one (plain data travels fast between processes), else what was found."""
+def _study_plain(file: SourceFile, rules: FrontMatterRules) -> tuple[Any, str | None, Studied | None]:
+    """A file's record and body HTML when it has them (plain data travels fast between processes), else what was found."""
     studied = study(file, rules)
     record = records_.dump(studied)
-    return (record, None) if record is not None else (None, studied)
+    if record is None:
+        return None, None, studied
+    return record, studied.body.html if studied.body else None, None
 
 
 def _compare_pairs(
