@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import sys
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import bidi, markdown
+from pipeline import bidi, l10n, markdown
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SOURCE_LINE = st.lists(st.sampled_from(list("ab <>[]()!:`-/?") + ["](", "![", "]:", "<!--", "<a ", "http:", "   ", "שלום"]), max_size=40).map("".join)
@@ -25,6 +28,20 @@ def test_source_lines_without_a_needle_have_no_match(line):
     for pattern, needles in markdown._NEEDLES.items():
         if pattern.search(line):
             assert any(needle in line for needle in needles)
+
+
+def test_whitespace_is_never_a_word_character_and_isalnum_is_one_except_underscore():
+    word = re.compile(r"\w")
+    for char in map(chr, range(sys.maxunicode + 1)):
+        is_word = word.match(char) is not None
+        assert not (char.isspace() and is_word), hex(ord(char))
+        assert char.isalnum() == is_word or char == "_", hex(ord(char))
+
+
+@SETTINGS
+@given(st.text(alphabet=st.characters(), max_size=80) | st.lists(st.sampled_from(["a", "_", "é", "שלום", "5", "٣", " ", "\u00a0", "\u2028", "-", ".", "\u05b0"]), max_size=30).map("".join))
+def test_word_count_is_the_number_of_word_runs(text):
+    assert l10n.word_count(text) == len(re.findall(r"\w+", text))
 
 
 @SETTINGS

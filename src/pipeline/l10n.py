@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, date, datetime, time
+from itertools import filterfalse
 
 from babel.dates import format_date
 
@@ -26,4 +27,11 @@ def rfc3339(moment: date | datetime) -> str:
 
 def reading_minutes(text: str) -> int:
     """Minutes to read `text` at 200 words a minute, at least one."""
-    return max(1, math.ceil(len(_WORD.findall(text)) / WORDS_PER_MINUTE))
+    return max(1, math.ceil(word_count(text) / WORDS_PER_MINUTE))
+
+
+def word_count(text: str) -> int:
+    """How many runs of word characters (\\w+) `text` has: a whitespace-separated token of letters and digits only is one."""
+    tokens = text.split()  # whitespace is never a word character, so no run spans two tokens
+    rest = list(filterfalse(str.isalnum, tokens))  # isalnum is exactly \w without "_"
+    return len(tokens) - len(rest) + len(_WORD.findall(" ".join(rest)))
