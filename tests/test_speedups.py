@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 
+import jinja2
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import bidi, l10n, markdown
+from pipeline import bidi, catalogs, l10n, markdown
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SOURCE_LINE = st.lists(st.sampled_from(list("ab <>[]()!:`-/?") + ["](", "![", "]:", "<!--", "<a ", "http:", "   ", "שלום"]), max_size=40).map("".join)
@@ -86,3 +91,34 @@ def _plain_open_or_close(tag: str, current: str, stack: list[tuple[str, str]]) -
         inner = "ltr"
     stack.append((name, inner))
     return tag
+
+
+TEMPLATES = [
+    '{{ _("Feed") }}|{{ _("Feed") }}|{{ gettext("Tags") }}|{{ _("100%% sure") }}',
+    '{{ _("Published %(date)s", date=d) }}|{{ _("By %(author)s", author=m) }}',
+    '{% for n in nums %}{{ ngettext("%(num)d minute read", "%(num)d minutes read", n) }};{% endfor %}',
+    '{{ ngettext("%(num)d minute read", "%(num)d minutes read", 2) }}|{{ ngettext("%(num)s x", "%(num)s xs", True) }}',
+    '{{ pgettext("navigation", "Home") }}|{{ pgettext("pagination", "Older articles") }}|{{ pgettext("c", "%(context)s!") }}',
+    '{% autoescape false %}{{ _("Feed") }}{{ _("<%(x)s>", x=d) }}{{ pgettext("navigation", "Home") }}{% endautoescape %}{{ _("<%(x)s>", x=d) }}',
+    '{{ _("Feed") }}|{% set gettext = upper %}{{ _("Feed") }}|{% for x in [1] %}{% set gettext = lower %}{{ _("Feed") }}{% endfor %}',
+    '{% set language %}<bdi>{{ d }}</bdi>{% endset %}{{ _("Read in %(language)s", language=language) }}',
+    '{% trans %}Feed{% endtrans %}|{% trans n=3 %}{{ n }} item{% pluralize %}{{ n }} items{% endtrans %}',
+    '{{ _(m) }}|{{ _("Page %(page)d of %(pages)d", page=1, pages=2) }}',
+]
+
+
+@pytest.mark.parametrize("lang", ["en", "he"])
+@pytest.mark.parametrize("source", TEMPLATES)
+def test_remembered_gettext_renders_what_jinjas_own_renders(lang, source):
+    translations = catalogs.translations(ROOT, lang)
+    values = {"d": "<1 במרץ>", "m": jinja2.utils.markupsafe.Markup("<b>Noa</b>"), "nums": [1, 2, 3, 1, 11, 2], "upper": str.upper, "lower": str.lower}
+    rendered = []
+    for remembered in (False, True):
+        env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
+        if remembered:
+            catalogs.install(env, translations)
+        else:
+            env.install_gettext_translations(translations, newstyle=True)
+        template = env.from_string(source)
+        rendered.append([template.render(values), template.render(values)])
+    assert rendered[0] == rendered[1]

@@ -17,8 +17,10 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import write_po
-from jinja2 import Environment, TemplateSyntaxError
+from jinja2 import Environment, TemplateSyntaxError, pass_context
 from jinja2.ext import babel_extract
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from . import __version__
 from .catalogchecks import check_catalog, outdated_catalog, outdated_template
@@ -211,6 +213,64 @@ def install(env: Environment, translations: gettext.NullTranslations) -> None:
     if "jinja2.ext.InternationalizationExtension" not in env.extensions:
         env.add_extension("jinja2.ext.i18n")
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(_Remembered(translations).callables())
+
+
+class _Remembered:
+    """Jinja's newstyle `_`, gettext, ngettext and pgettext, the same strings out, each string without values made once per catalog."""
+
+    def __init__(self, translations: gettext.NullTranslations) -> None:
+        self.translations = translations
+        self.made: dict[tuple[Any, ...], str] = {}
+        self.own_gettext = self.gettext  # one bound method, to know it again
+
+    def callables(self) -> dict[str, Callable[..., Any]]:
+        """The template globals: `_` looks up `gettext` where it is called, as Jinja's does."""
+        return {"_": self.underscore, "gettext": self.own_gettext, "ngettext": self.ngettext, "pgettext": self.pgettext}
+
+    @pass_context
+    def underscore(self, context: Context, *args: Any, **kwargs: Any) -> Any:
+        found = context.resolve("gettext")
+        if found is not self.own_gettext or len(args) != 1:
+            return context.call(found, *args, **kwargs)
+        try:
+            return self.own_gettext(context, *args, **kwargs)
+        except StopIteration:  # as Context.call answers
+            return context.environment.undefined("value was undefined because a callable raised a StopIteration exception")
+
+    @pass_context
+    def gettext(self, context: Context, message: str, **variables: Any) -> str:
+        key = ("", message, context.eval_ctx.autoescape)
+        if variables or type(message) is not str:
+            return _format(self.translations.gettext(message), key[2], variables)
+        if key not in self.made:
+            self.made[key] = _format(self.translations.gettext(message), key[2], {})
+        return self.made[key]
+
+    @pass_context
+    def ngettext(self, context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
+        key = ("n", singular, plural, num, context.eval_ctx.autoescape)
+        if variables or type(singular) is not str or type(plural) is not str or type(num) is not int:
+            variables.setdefault("num", num)
+            return _format(self.translations.ngettext(singular, plural, num), key[4], variables)
+        if key not in self.made:
+            self.made[key] = _format(self.translations.ngettext(singular, plural, num), key[4], {"num": num})
+        return self.made[key]
+
+    @pass_context
+    def pgettext(self, context: Context, string_ctx: str, message: str, **variables: Any) -> str:
+        key = ("p", string_ctx, message, context.eval_ctx.autoescape)
+        if variables or type(string_ctx) is not str or type(message) is not str:
+            variables.setdefault("context", string_ctx)
+            return _format(self.translations.pgettext(string_ctx, message), key[3], variables)
+        if key not in self.made:
+            self.made[key] = _format(self.translations.pgettext(string_ctx, message), key[3], {"context": string_ctx})
+        return self.made[key]
+
+
+def _format(translated: str, autoescape: bool, variables: dict[str, Any]) -> str:
+    """A newstyle translation: always a format string, over Markup when autoescaping (so the values are escaped)."""
+    return (Markup(translated) if autoescape else translated) % variables
 
 
 def catalogs(root: Path) -> list[str]:
