@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import bidi, catalogs, l10n, markdown
+from pipeline import api, bidi, catalogs, l10n, markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,6 +26,32 @@ MARKUP = st.lists(
     ),
     max_size=40,
 ).map("".join)
+
+
+SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | MARKUP
+KEYS = st.text(max_size=8) | st.integers() | st.floats() | st.booleans() | st.none()
+JSON_VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.lists(inner, max_size=3).map(tuple) | st.dictionaries(KEYS, inner, max_size=4), max_leaves=30)
+
+
+@SETTINGS
+@given(st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=6))
+def test_api_encoding_is_what_json_dumps_writes(document):
+    try:
+        expected = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: neither can write it
+        with pytest.raises(UnicodeEncodeError):
+            api.encode(document)
+        return
+    assert api.encode(document) == expected
+
+
+def test_api_encoding_refuses_what_json_dumps_refuses():
+    for document in ({"a": {1, 2}}, {"a": {(1, 2): 3}}, {"a": object()}):
+        with pytest.raises(TypeError) as ours:
+            api.encode(document)
+        with pytest.raises(TypeError) as theirs:
+            json.dumps(document, ensure_ascii=False, indent=2)
+        assert str(ours.value) == str(theirs.value)
 
 
 @SETTINGS
