@@ -30,7 +30,12 @@ class Theme:
         self._translations: dict[str, Any] = {}
         for lang in plan.config.locales:
             env = jinja2.Environment(
-                loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"], keep_trailing_newline=True
+                loader=loader,
+                autoescape=True,
+                undefined=jinja2.StrictUndefined,
+                extensions=["jinja2.ext.i18n"],
+                keep_trailing_newline=True,
+                auto_reload=False,  # one build: the templates do not change under it
             )
             self._translations[lang] = catalogs.translations(root, lang)
             catalogs.install(env, self._translations[lang])
