@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import api, bidi, catalogs, l10n, markdown
+from pipeline import api, bidi, catalogs, l10n, markdown, render
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -149,3 +149,23 @@ def test_remembered_gettext_renders_what_jinjas_own_renders(lang, source):
         template = env.from_string(source)
         rendered.append([template.render(values), template.render(values)])
     assert rendered[0] == rendered[1]
+
+
+class _Dict(dict):
+    lang = "attribute"
+
+
+ATTRIBUTES = st.sampled_from(sorted(dir(dict)) + ["lang", "dir", "title", "missing", "__name__", "__mro__", "__dict__", "__slots__"]) | st.text(max_size=6)
+
+
+@SETTINGS
+@given(ATTRIBUTES)
+def test_attribute_lookup_on_contexts_is_jinjas(attribute):
+    ours = render._Environment(undefined=jinja2.StrictUndefined)
+    theirs = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    for obj in ({"lang": "he", "dir": "rtl", "items": 1, attribute: 2}, {}, _Dict(lang="key"), "text", None, [1]):
+        mine, jinjas = ours.getattr(obj, attribute), theirs.getattr(obj, attribute)
+        if isinstance(jinjas, jinja2.Undefined):
+            assert isinstance(mine, jinja2.StrictUndefined) and mine._undefined_name == jinjas._undefined_name and mine._undefined_obj is jinjas._undefined_obj
+        else:
+            assert mine == jinjas and type(mine) is type(jinjas)
