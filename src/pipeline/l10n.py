@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from itertools import filterfalse
 
 from babel.dates import format_date
@@ -13,8 +14,9 @@ WORDS_PER_MINUTE = 200
 _WORD = re.compile(r"\w+")
 
 
+@lru_cache(maxsize=4096)
 def long_date(day: date, lang: str) -> str:
-    """The date as readers of `lang` write it: "12 במרץ 2024", "March 12, 2024"."""
+    """The date as readers of `lang` write it: "12 במרץ 2024", "March 12, 2024" (many articles share a date)."""
     return format_date(day, "long", locale=lang)
 
 
