@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
+from itertools import filterfalse
 
 from babel.dates import format_date
 
@@ -12,8 +14,9 @@ WORDS_PER_MINUTE = 200
 _WORD = re.compile(r"\w+")
 
 
+@lru_cache(maxsize=4096)
 def long_date(day: date, lang: str) -> str:
-    """The date as readers of `lang` write it: "12 במרץ 2024", "March 12, 2024"."""
+    """The date as readers of `lang` write it: "12 במרץ 2024", "March 12, 2024" (many articles share a date)."""
     return format_date(day, "long", locale=lang)
 
 
@@ -26,4 +29,11 @@ def rfc3339(moment: date | datetime) -> str:
 
 def reading_minutes(text: str) -> int:
     """Minutes to read `text` at 200 words a minute, at least one."""
-    return max(1, math.ceil(len(_WORD.findall(text)) / WORDS_PER_MINUTE))
+    return max(1, math.ceil(word_count(text) / WORDS_PER_MINUTE))
+
+
+def word_count(text: str) -> int:
+    """How many runs of word characters (\\w+) `text` has: a whitespace-separated token of letters and digits only is one."""
+    tokens = text.split()  # whitespace is never a word character, so no run spans two tokens
+    rest = list(filterfalse(str.isalnum, tokens))  # isalnum is exactly \w without "_"
+    return len(tokens) - len(rest) + len(_WORD.findall(" ".join(rest)))

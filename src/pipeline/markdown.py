@@ -12,18 +12,22 @@ import cmarkgfm
 from cmarkgfm.cmark import Options
 
 _SAFE = Options.CMARK_OPT_SOURCEPOS
-_BLOCK = r'<(?:p|h[1-6]|li|blockquote|pre|ul|ol|hr)\b[^>]* data-sourcepos="(\d+):\d+-(\d+):\d+"'
+_BLOCK = r'(?:p|h[1-6]|li|blockquote|pre|ul|ol|hr)\b[^>]* data-sourcepos="(\d+):\d+-(\d+):\d+"'
+# One leading "<" for every alternative, so the regex engine skips ahead to each tag instead of trying them all everywhere.
 _OUTPUT = re.compile(
-    _BLOCK
-    + r'|<a href="([^"]*)"'
-    + r'|<img src="([^"]*)" alt="([^"]*)"'
-    + r"|(<!-- raw HTML omitted -->)"
+    "<(?:"
+    + _BLOCK
+    + r'|a href="([^"]*)"'
+    + r'|img src="([^"]*)" alt="([^"]*)"'
+    + r"|(!-- raw HTML omitted -->))"
 )
 _HEADING = re.compile(r'<h([1-6]) data-sourcepos="(\d+):[^"]*">(.*?)</h\1>', re.DOTALL)  # setext headings span lines
 # Where link destinations, images and raw HTML start in the Markdown source.
 _SOURCE_LINK = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]*)|^ {0,3}\[[^\]\n]+\]:\s*(<[^>\n]*>|\S+)|<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>", re.MULTILINE)
 _SOURCE_IMAGE = re.compile(r"!\[")
 _SOURCE_HTML = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*)(?=[\s/>])|<!--|<\?|<![A-Z]")
+# Every match of each source pattern contains one of these, so lines without any are not searched.
+_NEEDLES = {_SOURCE_LINK: ("]", "<"), _SOURCE_IMAGE: ("![",), _SOURCE_HTML: ("<",)}
 _TAGS = re.compile(r"<[^>]+>")
 _SLUG_DROP = re.compile(r"[^\w\- ]")
 _HTML_BLOCK_ENDS = (("<script", "</script>"), ("<pre", "</pre>"), ("<style", "</style>"), ("<textarea", "</textarea>"), ("<!--", "-->"), ("<?", "?>"))
@@ -76,23 +80,30 @@ def scan(markdown: str, first_line: int = 1) -> Body:
     locator = _Locator(_mask_code(source, output), source, first_line)
     refs: list[Ref] = []
     escaped: list[tuple[int, int, str]] = []  # where raw HTML was omitted, and what to show instead
-    block = (1, 1)
+    opened: re.Match[str] | None = None  # the last block cmark opened
     for match in _OUTPUT.finditer(output):
         if match.group(1):
-            block = (int(match.group(1)), max(int(match.group(2)), int(match.group(1))))
+            opened = match
         elif match.group(3) is not None:
-            refs.append(locator.link(html.unescape(match.group(3)), block))
+            refs.append(locator.link(html.unescape(match.group(3)), _block(opened)))
         elif match.group(4) is not None:
-            refs.append(locator.image(html.unescape(match.group(4)), html.unescape(match.group(5)), block))
+            refs.append(locator.image(html.unescape(match.group(4)), html.unescape(match.group(5)), _block(opened)))
         elif match.group(6):
             own_line = output[match.start() - 1 : match.start()] in ("", "\n") and output[match.end() : match.end() + 1] == "\n"
-            ref = locator.html_block() if own_line else locator.raw_html(block)
+            ref = locator.html_block() if own_line else locator.raw_html(_block(opened))
             refs.append(ref)
             shown = f"<p>{html.escape(ref.text, quote=False)}</p>" if own_line else html.escape(ref.text, quote=False)
             escaped.append((match.start(), match.end(), shown))
     headings = _headings(output, first_line)
     code_blocks = tuple(int(start) + first_line - 1 for start, _ in _PRE.findall(output))
     return Body(tuple(refs), headings, code_blocks, _finish(_splice(output, escaped), headings))
+
+
+def _block(opened: re.Match[str] | None) -> tuple[int, int]:
+    """The first and last source line of the block an output match opened; (1, 1) before any."""
+    if opened is None:
+        return (1, 1)
+    return (int(opened.group(1)), max(int(opened.group(2)), int(opened.group(1))))
 
 
 def render_trusted(markdown: str) -> str:
@@ -143,6 +154,7 @@ class _Locator:
         self.lines = lines  # code blanked, for finding things
         self.source = source  # as written, for showing them
         self.offset = first_line - 1
+        self.text = "\n".join(lines)
         self.links = self._find(_SOURCE_LINK)
         self.images = self._find(_SOURCE_IMAGE)
         self.html = self._find(_SOURCE_HTML)
@@ -150,7 +162,12 @@ class _Locator:
 
     def _find(self, pattern: re.Pattern[str]) -> list[tuple[int, int, str]]:
         found = []
+        needles = _NEEDLES[pattern]
+        if not any(needle in self.text for needle in needles):  # no needle has a newline, so none spans lines
+            return found
         for number, line in enumerate(self.lines, 1):
+            if not any(map(line.__contains__, needles)):
+                continue
             for match in pattern.finditer(line):
                 group = next((i for i, g in enumerate(match.groups(), 1) if g is not None), 0)
                 found.append((number, match.start(group), match.group(group).strip("<>")))

@@ -29,8 +29,13 @@ class Theme:
         self._envs: dict[str, jinja2.Environment] = {}
         self._translations: dict[str, Any] = {}
         for lang in plan.config.locales:
-            env = jinja2.Environment(
-                loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"], keep_trailing_newline=True
+            env = _Environment(
+                loader=loader,
+                autoescape=True,
+                undefined=jinja2.StrictUndefined,
+                extensions=["jinja2.ext.i18n"],
+                keep_trailing_newline=True,
+                auto_reload=False,  # one build: the templates do not change under it
             )
             self._translations[lang] = catalogs.translations(root, lang)
             catalogs.install(env, self._translations[lang])
@@ -49,6 +54,21 @@ class Theme:
             raise ContentError(f"template {exc.name or template} is broken", (_diag(exc.filename or template, exc.lineno, exc.message or ""),)) from exc
         except jinja2.TemplateError as exc:
             raise ContentError(f"template {template} failed", (_diag(template, 1, f"{type(exc).__name__}: {exc}"),)) from exc
+
+
+class _Environment(jinja2.Environment):
+    """Jinja's environment, with `page.lang` on a plain dict read as the key it ends up as, without raising AttributeError first."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except (TypeError, LookupError, AttributeError):
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))  # all a dict has as attributes (it has no instance dict)
 
 
 def _diag(path: str, line: int, message: str) -> Diagnostic:
