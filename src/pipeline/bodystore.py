@@ -1,54 +1,91 @@
-"""Prepared body HTML kept between builds in .pipeline-cache/bodies/, each file named by the digest of its content."""
+"""Prepared body HTML kept between builds in .pipeline-cache/bodies/: appended to pack files, found by (digest, pack, offset, length).
+
+Each process appends to a pack of its own (one file for many bodies: creating a file costs far
+more than writing one), and a body is checked against its digest when it is read back.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+import secrets
+from collections.abc import Mapping
 from pathlib import Path
 
 from .cache import CACHE_DIR
 
 FOLDER = "bodies"
+Stored = tuple[str, str, int, int]  # digest, pack file name, offset, length in bytes
+
+_pack: tuple[int, str, int] | None = None  # this process's pack: (pid, name, file descriptor)
 
 
 def digest(text: str) -> str:
-    """What a body is stored under."""
+    """What a body is known by."""
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
-def save(root: Path, text: str) -> str:
-    """Store `text` (unless it is there already) and return its digest."""
-    name = digest(text)
-    path = root / CACHE_DIR / FOLDER / name
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
-        tmp.write_bytes(text.encode("utf-8", "surrogatepass"))
-        os.replace(tmp, path)
-    return name
+def save(root: Path, text: str) -> Stored:
+    """Append `text` to this process's pack; where it is."""
+    global _pack
+    if _pack is None or _pack[0] != os.getpid():
+        folder = root / CACHE_DIR / FOLDER
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{secrets.token_hex(8)}.pack"
+        _pack = (os.getpid(), name, os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644))
+    _, name, fd = _pack
+    data = text.encode("utf-8", "surrogatepass")
+    offset = os.lseek(fd, 0, os.SEEK_END)
+    os.write(fd, data)  # unbuffered: a worker may end without flushing anything
+    return digest(text), name, offset, len(data)
 
 
-def load(root: Path, name: str) -> str | None:
-    """The body stored under `name`; None when it is missing or is not what its name says (then it is made again)."""
+def close() -> None:
+    """Close this process's pack (the next save starts a new one)."""
+    global _pack
+    if _pack is not None and _pack[0] == os.getpid():
+        os.close(_pack[2])
+    _pack = None
+
+
+def load(root: Path, stored: Stored) -> str | None:
+    """The body stored at `stored`; None when it is missing or is not what its digest says (then it is made again)."""
+    name, pack, offset, length = stored
     try:
-        text = (root / CACHE_DIR / FOLDER / name).read_bytes().decode("utf-8", "surrogatepass")
+        with open(root / CACHE_DIR / FOLDER / pack, "rb") as handle:
+            handle.seek(offset)
+            text = handle.read(length).decode("utf-8", "surrogatepass")
     except (OSError, UnicodeDecodeError):
         return None
     return text if digest(text) == name else None
 
 
-def keep_only(root: Path, names: Iterable[str]) -> None:
-    """Remove the stored bodies no longer used."""
+def keep_only(root: Path, live: Mapping[str, Stored]) -> dict[str, Stored]:
+    """Remove packs no body in `live` is in; when most of what is stored is dead, copy the live bodies into one new pack.
+
+    Returns where the live bodies are now (by the same keys).
+    """
     folder = root / CACHE_DIR / FOLDER
-    keep = set(names)
     try:
-        entries = list(os.scandir(folder))
+        sizes = {entry.name: entry.stat().st_size for entry in os.scandir(folder)}
     except OSError:
-        return
-    for entry in entries:
-        if entry.name not in keep:
-            try:
-                os.unlink(entry.path)
-            except OSError:
-                pass
+        return dict(live)
+    used = sum(length for _, _, _, length in live.values())
+    if sum(sizes.values()) > 2 * used + (1 << 20):
+        live = _repack(root, live)
+    packs = {pack for _, pack, _, _ in live.values()}
+    for name in sizes:
+        if name not in packs:
+            (folder / name).unlink(missing_ok=True)
+    return dict(live)
+
+
+def _repack(root: Path, live: Mapping[str, Stored]) -> dict[str, Stored]:
+    close()
+    moved: dict[str, Stored] = {}
+    for key, stored in live.items():
+        text = load(root, stored)
+        if text is not None:
+            moved[key] = save(root, text)
+    close()
+    return moved

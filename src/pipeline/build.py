@@ -23,7 +23,7 @@ from .study import FileRecords
 from .validate import Validation, validate
 
 STATIC_DIR = "static"
-Kept = tuple[str, str, int, tuple[str, ...]]  # a prepared body in the cache: (what it was made from, digest, minutes, links)
+Kept = tuple[str, bodystore.Stored, int, tuple[str, ...]]  # a prepared body in the cache: (what it was made from, where, minutes, links)
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -80,6 +80,7 @@ def describe(
         raise ContentError(f"the content has {len(result.errors)} error(s); nothing was built", result.errors)
     moment = now or datetime.now(UTC)
     bodies, kept = _prepare(result, prepared or {}, store, jobs)
+    bodystore.close()
     site = plan(result, moment, drafts, bodies)
     theme = Theme(site)
     common = _common_key(root, now, drafts)
@@ -120,29 +121,29 @@ def _prepare(result: Validation, cached: Mapping[str, Kept], store: Path | None,
         hit = cached.get(article.path)
         if store is not None and key and hit is not None and hit[0] == key:
             kept[article.path] = hit
-            prepared[article.path] = Prepared(hit[1], hit[2], hit[3], partial(_stored, store, hit[1], result, article))
+            prepared[article.path] = Prepared(hit[1][0], hit[2], hit[3], partial(_stored, store, hit[1], result, article))
         else:
             missing.append(article)
     made = workers.run(partial(_prepare_one, result, store), missing, jobs)
-    for article, (name, minutes, links, text) in zip(missing, made):
-        load = partial(_stored, store, name, result, article) if store is not None else partial(str, text)
-        prepared[article.path] = Prepared(name, minutes, links, load)
+    for article, (where, minutes, links, text) in zip(missing, made):
+        load = partial(_stored, store, where, result, article) if store is not None else partial(str, text)
+        prepared[article.path] = Prepared(where[0], minutes, links, load)
         if store is not None and keys.get(article.path):
-            kept[article.path] = (keys[article.path], name, minutes, links)
+            kept[article.path] = (keys[article.path], where, minutes, links)
     return prepared, kept
 
 
-def _prepare_one(result: Validation, store: Path | None, article: Article) -> tuple[str, int, tuple[str, ...], str | None]:
-    """Prepare one body; with a store, keep it there and send back only its digest."""
+def _prepare_one(result: Validation, store: Path | None, article: Article) -> tuple[bodystore.Stored, int, tuple[str, ...], str | None]:
+    """Prepare one body; with a store, keep it there and send back only where it is."""
     text, minutes, links = prepare_body(result, article)
     if store is None:
-        return bodystore.digest(text), minutes, links, text
+        return (bodystore.digest(text), "", 0, 0), minutes, links, text
     return bodystore.save(store, text), minutes, links, None
 
 
-def _stored(store: Path, name: str, result: Validation, article: Article) -> str:
+def _stored(store: Path, where: bodystore.Stored, result: Validation, article: Article) -> str:
     """A prepared body from the store; made again if it went missing or was damaged."""
-    text = bodystore.load(store, name)
+    text = bodystore.load(store, where)
     return text if text is not None else prepare_body(result, article)[0]
 
 

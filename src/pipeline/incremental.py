@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from . import bodystore, cache, freshness, output
-from .build import describe
+from .build import Kept, describe
 from .study import FileRecords
 
 STATE = "build"
@@ -40,10 +41,11 @@ def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: 
     previous = state["outputs"] if state and state["out"] == out_key and output.marker(out) == state["build_id"] else None
     build_id = secrets.token_hex(8)
     written = output.update_tree(made.outputs, out, root, previous, build_id, jobs)
+    prepared = _compact(root, made.prepared) if usable else {}
     kept = {
         "rules": made.records.rules,
         "files": dict(made.records.files),
-        "prepared": dict(made.prepared),
+        "prepared": prepared,
         "out": out_key,
         "build_id": build_id,
         "outputs": written.manifest,
@@ -51,11 +53,16 @@ def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: 
     if usable and not cache.write(root, STATE, kept):
         notes.append("no build cache: there is no writable ~/.cache/pipeline to keep its key in")
     elif usable:
-        bodystore.keep_only(root, (name for _, name, _, _ in made.prepared.values()))
         watched = tuple(sorted({*schema_files, made.schema_path})) if made.schema_path != "(built-in)" else schema_files
         freshness.remember(root, out, options, build_id, made.valid_until, watched, seen, written.manifest)
     pages = sum(1 for o in made.outputs if o.path.endswith(".html"))
     return Outcome(len(made.outputs), pages, written.written, written.removed, made.held, tuple(notes))
+
+
+def _compact(root: Path, prepared: Mapping[str, Kept]) -> dict[str, Kept]:
+    """The prepared bodies as kept, after the store dropped what no article uses any more."""
+    where = bodystore.keep_only(root, {path: kept[1] for path, kept in prepared.items()})
+    return {path: (kept[0], where[path], kept[2], kept[3]) for path, kept in prepared.items() if path in where}
 
 
 def _writable(root: Path, notes: list[str]) -> bool:

@@ -116,6 +116,8 @@ def _replace(outputs: Sequence[Planned], out: Path, build_id: str, jobs: int) ->
 
 def _make_all(outputs: Sequence[Planned], folder: Path, suffix: str, jobs: int) -> Manifest:
     """Make and write every output (in `jobs` processes); on failure, remove what was written."""
+    for parent in sorted({posixpath.dirname(o.path) for o in outputs}):  # made here, once: workers making them would wait on each other
+        (folder / parent).mkdir(parents=True, exist_ok=True)
     try:
         stats = workers.run(lambda output: _make(output, folder, suffix), outputs, jobs)
     except BaseException:
@@ -129,7 +131,6 @@ def _make_all(outputs: Sequence[Planned], folder: Path, suffix: str, jobs: int) 
 
 def _make(output: Planned, folder: Path, suffix: str) -> tuple[int, int]:
     target = folder / (output.path + suffix)
-    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(output.make())
     st = target.stat()
     return st.st_size, st.st_mtime_ns
