@@ -89,8 +89,9 @@ def describe(
         outputs += _locale(site, theme, lang, result, now, common)
     source = site.config.source_locale
     choice = _choice_context(site)
-    outputs.append(_page(theme, source, "language-choice.html", choice, "index.html", common))
-    outputs.append(_page(theme, source, "404.html", _not_found(site, theme, source), "404.html", common))
+    outputs.append(_page(theme, source, "language-choice.html", "index.html", common, choice, lambda: choice))
+    not_found = _not_found(site, theme, source)
+    outputs.append(_page(theme, source, "404.html", "404.html", common, not_found, lambda: not_found))
     outputs.append(Output("sitemap.xml", _key(common, "sitemap", _sitemap_data(site)), partial(feeds.sitemap, site)))
     schema = resources.files("pipeline").joinpath("data/api.schema.json")
     outputs.append(Output("api/schema.json", common, schema.read_bytes))
@@ -170,37 +171,54 @@ def _plain(value: Any) -> Any:
     return value.key if isinstance(value, PageBody) else str(value)
 
 
-def _page(theme: Theme, lang: str, template: str, context: dict[str, Any], path: str, common: str, known: Any = None) -> Output:
-    """A page; its key is made from `known` (the context with articles as their digests) when given, else from the context."""
-    key = _key(common, template, lang, context if known is None else known)
-    return Output(path, key, partial(_render, theme, lang, template, context))
+def _page(theme: Theme, lang: str, template: str, path: str, common: str, known: Any, context: Callable[[], dict[str, Any]]) -> Output:
+    """A page whose key is made from `known` (what its context is made from) and whose context is made only if it is rendered."""
+    return Output(path, _key(common, template, lang, known), partial(_render, theme, lang, template, context))
 
 
-def _render(theme: Theme, lang: str, template: str, context: dict[str, Any]) -> bytes:
-    return theme.render(lang, template, context).encode("utf-8")
+def _render(theme: Theme, lang: str, template: str, context: Callable[[], dict[str, Any]]) -> bytes:
+    return theme.render(lang, template, context()).encode("utf-8")
+
+
+class _Articles:
+    """The article contexts of one locale's entries (render.article_context), each made on first use."""
+
+    def __init__(self, site: SitePlan, entries: tuple[Entry, ...]) -> None:
+        self._site = site
+        self._entries = {entry.id: entry for entry in entries}
+        self._made: dict[str, dict[str, Any]] = {}
+
+    def __getitem__(self, article_id: str) -> dict[str, Any]:
+        if article_id not in self._made:
+            self._made[article_id] = article_context(self._site, self._entries[article_id])
+        return self._made[article_id]
+
+
+def _signature(entry: Entry, texts: Mapping[str, str]) -> tuple[Any, ...]:
+    """What an entry's article context is made from besides the site's settings: its article's text and how it is published."""
+    article = entry.article
+    text = texts.get(article.path) or _key(dict(article.fields), article.body)
+    return (entry.id, entry.lang, article.path, text, entry.fallback_from, entry.state, entry.stale, entry.url, entry.alternates, entry.reading_minutes, entry.body.key)
 
 
 def _locale(site: SitePlan, theme: Theme, lang: str, result: Validation, now: datetime | None, common: str) -> list[Output]:
     outputs: list[Output] = []
     entries = site.entries[lang]
     published = {code: {e.id for e in site.entries[code]} for code in site.config.locales}
-    contexts = {entry.id: article_context(site, entry) for entry in entries}
-    digests = {article_id: _key(context) for article_id, context in contexts.items()}
+    texts = {path: digest for path, (digest, _) in result.records.files.items()}
+    articles = _Articles(site, entries)
+    signatures = {entry.id: _signature(entry, texts) for entry in entries}
     for entry in entries:
         counterparts = {code: entry.url.replace(f"/{lang}/", f"/{code}/", 1) for code in site.config.locales if entry.id in published[code]}
-        context = {
-            "site": site_context(site, lang, counterparts),
-            "page": page_context(site, lang, entry.article.title, entry.url, entry.alternates, entry.canonical),
-            "article": contexts[entry.id],
-        }
-        known = context | {"article": digests[entry.id]}
-        outputs.append(_page(theme, lang, "article.html", context, f"{lang}/{entry.id}/index.html", common, known))
+        context = partial(_article_page, site, lang, entry, counterparts, articles)
+        outputs.append(_page(theme, lang, "article.html", f"{lang}/{entry.id}/index.html", common, (counterparts, signatures[entry.id]), context))
         fingerprint = result.fingerprints.get(entry.id)
         document = api.article_document(site, entry, fingerprint.digest if fingerprint else None)
         outputs.append(Output(f"api/{lang}/articles/{entry.id}.json", _key(common, document), partial(api.encode, document)))
-    outputs += _index_pages(site, theme, lang, entries, contexts, digests, common)
-    outputs += _tag_pages(site, theme, lang, contexts, digests, common)
-    outputs.append(_page(theme, lang, "404.html", _not_found(site, theme, lang), f"{lang}/404.html", common))
+    outputs += _index_pages(site, theme, lang, entries, articles, signatures, common)
+    outputs += _tag_pages(site, theme, lang, articles, signatures, common)
+    not_found = _not_found(site, theme, lang)
+    outputs.append(_page(theme, lang, "404.html", f"{lang}/404.html", common, not_found, lambda: not_found))
     title = site.config.title.get(lang) or site.config.base_url
     outputs.append(Output(f"{lang}/feed.xml", _key(common, "feed", title, _feed_data(site, lang)), partial(feeds.atom, site, lang, title, now)))
     index = api.index_document(site, lang)
@@ -208,57 +226,75 @@ def _locale(site: SitePlan, theme: Theme, lang: str, result: Validation, now: da
     return outputs
 
 
+def _article_page(site: SitePlan, lang: str, entry: Entry, counterparts: dict[str, str], articles: _Articles) -> dict[str, Any]:
+    return {
+        "site": site_context(site, lang, counterparts),
+        "page": page_context(site, lang, entry.article.title, entry.url, entry.alternates, entry.canonical),
+        "article": articles[entry.id],
+    }
+
+
 def _not_found(site: SitePlan, theme: Theme, lang: str) -> dict[str, Any]:
     return {"site": site_context(site, lang, {}), "page": page_context(site, lang, theme.gettext(lang, "Page not found"), f"/{lang}/404.html", ())}
 
 
 def _index_pages(
-    site: SitePlan, theme: Theme, lang: str, entries: tuple[Entry, ...], contexts: dict[str, Any], digests: dict[str, str], common: str
+    site: SitePlan, theme: Theme, lang: str, entries: tuple[Entry, ...], articles: _Articles, signatures: dict[str, Any], common: str
 ) -> list[Output]:
     outputs = []
     title = theme.gettext(lang, "All articles")
-    homes = tuple((code, f"/{code}/") for code in site.config.locales) + (("x-default", "/"),)
     for number, count, chunk in pages_of(entries, site.config.per_page):
-        path = _page_path(lang, number)
-        context = {
-            "site": site_context(site, lang, {code: f"/{code}/" for code in site.config.locales}),
-            "page": page_context(site, lang, title, path, homes if number == 1 else ((lang, path),)),
-            "articles": [contexts[e.id] for e in chunk],
-            "pagination": {
-                "page": number,
-                "pages": count,
-                "prev_url": site.link(_page_path(lang, number - 1)) if number > 1 else None,
-                "next_url": site.link(_page_path(lang, number + 1)) if number < count else None,
-            },
-        }
-        known = context | {"articles": [digests[e.id] for e in chunk]}
-        outputs.append(_page(theme, lang, "index.html", context, f"{path.strip('/')}/index.html", common, known))
+        path = f"{_page_path(lang, number).strip('/')}/index.html"
+        known = (title, number, count, [signatures[e.id] for e in chunk])
+        outputs.append(_page(theme, lang, "index.html", path, common, known, partial(_index_page, site, lang, title, number, count, chunk, articles)))
     return outputs
+
+
+def _index_page(site: SitePlan, lang: str, title: str, number: int, count: int, chunk: tuple[Entry, ...], articles: _Articles) -> dict[str, Any]:
+    path = _page_path(lang, number)
+    homes = tuple((code, f"/{code}/") for code in site.config.locales) + (("x-default", "/"),)
+    return {
+        "site": site_context(site, lang, {code: f"/{code}/" for code in site.config.locales}),
+        "page": page_context(site, lang, title, path, homes if number == 1 else ((lang, path),)),
+        "articles": [articles[e.id] for e in chunk],
+        "pagination": {
+            "page": number,
+            "pages": count,
+            "prev_url": site.link(_page_path(lang, number - 1)) if number > 1 else None,
+            "next_url": site.link(_page_path(lang, number + 1)) if number < count else None,
+        },
+    }
 
 
 def _page_path(lang: str, number: int) -> str:
     return f"/{lang}/" if number == 1 else f"/{lang}/page/{number}/"
 
 
-def _tag_pages(site: SitePlan, theme: Theme, lang: str, contexts: dict[str, Any], digests: dict[str, str], common: str) -> list[Output]:
+def _tag_pages(site: SitePlan, theme: Theme, lang: str, articles: _Articles, signatures: dict[str, Any], common: str) -> list[Output]:
     outputs = []
     for tag, tagged in site.tags(lang).items():
         name = site.config.tags.get(tag, {}).get(lang, tag)
-        path = f"/{lang}/tags/{tag}/"
         alternates = tuple((code, f"/{code}/tags/{tag}/") for code in site.config.locales if tag in site.tags(code))
         source = site.config.source_locale
         if tag in site.tags(source):
             alternates += (("x-default", f"/{source}/tags/{tag}/"),)
-        context = {
-            "site": site_context(site, lang, dict(alternates)),
-            "page": page_context(site, lang, theme.gettext(lang, "Articles tagged %(tag)s", tag=name), path, alternates),
-            "articles": [contexts[e.id] for e in tagged],
-            "pagination": None,
-            "tag": {"id": tag, "name": name},
-        }
-        known = context | {"articles": [digests[e.id] for e in tagged]}
-        outputs.append(_page(theme, lang, "tag.html", context, f"{lang}/tags/{tag}/index.html", common, known))
+        title = theme.gettext(lang, "Articles tagged %(tag)s", tag=name)
+        known = (tag, name, title, alternates, [signatures[e.id] for e in tagged])
+        context = partial(_tag_page, site, lang, tag, name, title, alternates, tagged, articles)
+        outputs.append(_page(theme, lang, "tag.html", f"{lang}/tags/{tag}/index.html", common, known, context))
     return outputs
+
+
+def _tag_page(
+    site: SitePlan, lang: str, tag: str, name: str, title: str, alternates: tuple[tuple[str, str], ...], tagged: tuple[Entry, ...], articles: _Articles
+) -> dict[str, Any]:
+    return {
+        "site": site_context(site, lang, dict(alternates)),
+        "page": page_context(site, lang, title, f"/{lang}/tags/{tag}/", alternates),
+        "articles": [articles[e.id] for e in tagged],
+        "pagination": None,
+        "tag": {"id": tag, "name": name},
+    }
 
 
 def _feed_data(site: SitePlan, lang: str) -> list[Any]:
