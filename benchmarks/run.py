@@ -4,13 +4,16 @@ Prints, per corpus size, the median cold build, no-op rebuild, one-edit rebuild 
 the peak memory of a cold build, and pages a second, as a table and as JSON. Each measurement runs
 the real `pipeline` command in a fresh process, start-up included. A cold build has no cache and no
 earlier output; memory is the peak of the whole process tree (the command and its workers), as the
-sum of their proportional set sizes (shared pages counted once), sampled every 10 ms.
+sum of their proportional set sizes (shared pages counted once), sampled every 10 ms. The disk
+floor is what creating the cold build's folders and files takes with plain system calls: the part
+of a cold build no program can save on this machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -80,6 +83,7 @@ def measure(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
         edits.append(timed(*build)[0])
     validate = [timed("validate", "--root", str(site))[0] for _ in range(repeat)]
     pages = sum(1 for _ in out.rglob("*.html"))
+    floor = statistics.median(write_floor(out, folder / f"floor-{pairs}") for _ in range(repeat))
     median_cold = statistics.median(cold)
     return {
         "pairs": pairs,
@@ -90,16 +94,32 @@ def measure(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
         "validate_s": round(statistics.median(validate), 3),
         "peak_mb": round(max(rss) / 1024, 1),
         "pages_per_s": round(pages / median_cold),
+        "write_floor_s": round(floor, 3),
+        "cores": os.cpu_count(),
     }
 
 
+def write_floor(built: Path, scratch: Path) -> float:
+    """Seconds this machine's disk takes to create the same folders and files with plain system calls, one process."""
+    files = [(p.relative_to(built).as_posix(), p.read_bytes()) for p in built.rglob("*") if p.is_file()]
+    shutil.rmtree(scratch, ignore_errors=True)
+    start = time.perf_counter()
+    for rel, data in files:
+        target = scratch / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    elapsed = time.perf_counter() - start
+    shutil.rmtree(scratch)
+    return elapsed
+
+
 def table(rows: list[dict[str, float]]) -> str:
-    head = "| pairs | pages | cold build | no-op rebuild | one-edit rebuild | validate | peak memory | pages/s |"
-    lines = [head, "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    head = "| pairs | pages | cold build | no-op rebuild | one-edit rebuild | validate | peak memory | pages/s | disk floor |"
+    lines = [head, "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         lines.append(
             f"| {r['pairs']:,} | {r['pages']:,} | {r['cold_s']:.2f} s | {r['noop_s']:.2f} s | {r['one_edit_s']:.2f} s | "
-            f"{r['validate_s']:.2f} s | {r['peak_mb']:.0f} MB | {r['pages_per_s']:,} |"
+            f"{r['validate_s']:.2f} s | {r['peak_mb']:.0f} MB | {r['pages_per_s']:,} | {r['write_floor_s']:.2f} s |"
         )
     return "\n".join(lines)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -31,10 +32,12 @@ def run(task: Callable[[Any], Any], items: Sequence[Any], jobs: int) -> list[Any
         return [task(item) for item in items]
     global _work
     _work = (task, items)
+    gc.freeze()  # what the workers inherit is left out of their garbage collections: touching it would copy its pages
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             return list(pool.map(_call, range(len(items)), chunksize=max(1, len(items) // (jobs * 8))))
     finally:
+        gc.unfreeze()
         _work = None
 
 
