@@ -222,3 +222,31 @@ def test_a_file_read_back_from_the_cache_is_what_checking_it_again_gives(make_si
     }
     assert again.states == first.states
     assert set(again.records.files) == set(first.records.files) >= {"content/en/r.md", "content/en/e.md"}
+
+
+def test_validate_after_a_build_reports_exactly_what_it_reports_without_the_cache(make_site, tmp_path):
+    site = files()
+    site["content/en/a1.md"] = article("Title 1", "Summary 1.", "A [broken](nowhere.md) link.\n", tags="[kindness]")
+    site["content/en/a0.md"] = article("Title 0", "Summary 0.", "Fine [link](a1.md).\n", tags="[kindness]")
+    root = make_site(site)
+    (root / "content/en/a1.md").write_text(article("Title 1", "Summary 1.", "Fine.\n", tags="[kindness]"), encoding="utf-8")
+    build(root, tmp_path / "out")  # the cache now knows every file
+    (root / "content/en/a1.md").write_text(site["content/en/a1.md"], encoding="utf-8")
+    (root / "content/en/a0.md").unlink()  # its link target is gone: a check across files, not of the file alone
+    cached = run("validate", "--root", str(root), "--format", "json")
+    shutil.rmtree(root / ".pipeline-cache")
+    fresh = run("validate", "--root", str(root), "--format", "json")
+    assert cached.exit_code == fresh.exit_code == 1
+    assert cached.stdout == fresh.stdout
+    codes = {(path, code) for path, _, _, code in fresh.diagnostics}
+    assert {("content/en/a1.md", "link-broken"), ("content/en/a2.md", "link-broken"), ("content/he/a0.md", "translation-orphaned")} <= codes
+
+
+def test_validate_ignores_a_cache_it_cannot_trust_and_says_so(make_site, tmp_path):
+    root = make_site(files())
+    build(root, tmp_path / "out")
+    state = root / ".pipeline-cache/build"
+    state.write_bytes(state.read_bytes()[:-10] + bytes(10))
+    result = run("validate", "--root", str(root))
+    assert result.exit_code == 0
+    assert "ignored the build cache" in result.stderr

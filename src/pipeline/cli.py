@@ -45,10 +45,14 @@ def validate_command(root: Path, fmt: str, strict: bool, jobs: int | None) -> No
     Exit 0 when clean (warnings allowed unless --strict), 1 when the content has errors,
     2 when the command or site.yaml cannot be used.
     """
-    from . import workers
+    from . import incremental, workers
     from .validate import validate
+
+    known, notes = incremental.known_records(root)  # files unchanged since the last build are not checked on their own again
+    for note in notes:
+        click.echo(f"pipeline: {note}", err=True)
     try:
-        result = validate(root, jobs=jobs or workers.default_jobs())
+        result = validate(root, known, jobs or workers.default_jobs())
     except ConfigError as exc:
         click.echo(report.render(exc.diagnostics, fmt), nl=False)
         _fail(exc)

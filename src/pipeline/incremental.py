@@ -59,6 +59,17 @@ def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: 
     return Outcome(len(made.outputs), pages, written.written, written.removed, made.held, tuple(notes))
 
 
+def known_records(root: Path) -> tuple[FileRecords | None, tuple[str, ...]]:
+    """The last build's per-file results, for `validate` (read only); and a note when the cache was not trusted."""
+    try:
+        state = cache.read(root, STATE)
+    except cache.Discarded as exc:
+        return None, (f"ignored the build cache: {exc}",)
+    if state is None or not _well_formed(state):
+        return None, ()
+    return FileRecords(state["rules"], state["files"]), ()
+
+
 def _compact(root: Path, prepared: Mapping[str, Kept]) -> dict[str, Kept]:
     """The prepared bodies as kept, after the store dropped what no article uses any more."""
     where = bodystore.keep_only(root, {path: kept[1] for path, kept in prepared.items()})
