@@ -250,3 +250,14 @@ def test_validate_ignores_a_cache_it_cannot_trust_and_says_so(make_site, tmp_pat
     result = run("validate", "--root", str(root))
     assert result.exit_code == 0
     assert "ignored the build cache" in result.stderr
+
+
+def test_a_publish_after_a_build_sends_what_a_build_from_nothing_makes(make_site, tmp_path):
+    root = make_site(files())
+    build(root, tmp_path / "out")  # fills the cache publish reads
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+    assert run("publish", "--root", str(root)).exit_code == 0
+    copy = tmp_path / "fresh-site"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".pipeline-cache", "published"))
+    assert run("build", "--root", str(copy), "--out", str(tmp_path / "fresh-out"), "--jobs", "1").exit_code == 0
+    assert tree(root / "published/current") == tree(tmp_path / "fresh-out")

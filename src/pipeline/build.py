@@ -14,9 +14,9 @@ from types import MappingProxyType
 from typing import Any
 
 from . import __version__, api, bodystore, feeds, workers
+from .articles import Article
 from .diagnostics import Diagnostic
 from .errors import ContentError
-from .articles import Article
 from .pages import Entry, PageBody, Prepared, SitePlan, plan, prepare_body
 from .render import Theme, article_context, page_context, pages_of, site_context
 from .study import FileRecords
@@ -56,10 +56,25 @@ class Built:
     held: tuple[tuple[str, str, str], ...]
 
 
-def build(root: Path, now: datetime | None = None, drafts: bool = False, jobs: int = 1) -> Built:
-    """Every output file of the site at `root`, by path; `now` fixes the clock (and dates the feeds)."""
-    made = describe(root, now, drafts, jobs=jobs)
-    return Built(MappingProxyType({o.path: o.make() for o in made.outputs}), made.held)
+def build(
+    root: Path,
+    now: datetime | None = None,
+    drafts: bool = False,
+    jobs: int = 1,
+    known: FileRecords | None = None,
+    prepared: Mapping[str, Kept] | None = None,
+) -> Built:
+    """Every output file of the site at `root`, by path; `now` fixes the clock (and dates the feeds).
+
+    `known` and `prepared` are a last build's (incremental.last_build), reused where unchanged.
+    """
+    made = describe(root, now, drafts, known, prepared, jobs, store=root if prepared is not None else None)
+    contents = workers.run(_made, made.outputs, jobs)
+    return Built(MappingProxyType({o.path: data for o, data in zip(made.outputs, contents)}), made.held)
+
+
+def _made(output: Output) -> bytes:
+    return output.make()
 
 
 def describe(

@@ -187,10 +187,10 @@ def publish_command(root: Path, target_name: str | None, dry_run: bool, draft: b
     """Validate, build, plan against the live site, upload only what changed, and switch it live at once."""
     from .config import load_config
     from . import publish
-    from . import publishview
+    from . import publishview, workers
     try:
         with _batch():
-            prepared = publish.prepare(root, target_name)
+            prepared = publish.prepare(root, target_name, jobs=workers.default_jobs())
         config = load_config(root)[0]
         locales = tuple(config.locales)
         name = target_name or publish.DEFAULT_TARGET

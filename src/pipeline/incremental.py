@@ -61,13 +61,19 @@ def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: 
 
 def known_records(root: Path) -> tuple[FileRecords | None, tuple[str, ...]]:
     """The last build's per-file results, for `validate` (read only); and a note when the cache was not trusted."""
+    known, _, notes = last_build(root)
+    return known, notes
+
+
+def last_build(root: Path) -> tuple[FileRecords | None, Mapping[str, Kept] | None, tuple[str, ...]]:
+    """The last build's per-file results and prepared bodies, read only (for `validate` and `publish`); a note when not trusted."""
     try:
         state = cache.read(root, STATE)
     except cache.Discarded as exc:
-        return None, (f"ignored the build cache: {exc}",)
+        return None, None, (f"ignored the build cache: {exc}",)
     if state is None or not _well_formed(state):
-        return None, ()
-    return FileRecords(state["rules"], state["files"]), ()
+        return None, None, ()
+    return FileRecords(state["rules"], state["files"]), state["prepared"], ()
 
 
 def _compact(root: Path, prepared: Mapping[str, Kept]) -> dict[str, Kept]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .build import build
+from .incremental import last_build
 from .config import SiteConfig, load_config
 from .deployplan import Held, Plan, diff
 from .output import safe_path
@@ -44,11 +45,12 @@ def target(config: SiteConfig, name: str | None) -> tuple[Target, str]:
     return module.from_config(chosen, options, config.root), kind
 
 
-def prepare(root: Path, name: str | None, now: datetime | None = None) -> Prepared:
-    """Validate and build the site, and plan it against the target's live deploy."""
+def prepare(root: Path, name: str | None, now: datetime | None = None, jobs: int = 1) -> Prepared:
+    """Validate and build the site (reusing the last build's results where unchanged), and plan it against the target's live deploy."""
     config, _ = load_config(root)
     chosen, kind = target(config, name)
-    built = build(root, now)
+    known, prepared, _ = last_build(root)  # a cache that cannot be trusted is left alone here; `build` reports and replaces it
+    built = build(root, now, jobs=jobs, known=known, prepared=prepared)
     unsafe = sorted(path for path in built.files if not safe_path(path))
     if unsafe:
         raise PublishError(f"refusing to publish paths outside the site: {', '.join(unsafe)}")
