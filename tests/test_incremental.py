@@ -261,3 +261,18 @@ def test_a_publish_after_a_build_sends_what_a_build_from_nothing_makes(make_site
     shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".pipeline-cache", "published"))
     assert run("build", "--root", str(copy), "--out", str(tmp_path / "fresh-out"), "--jobs", "1").exit_code == 0
     assert tree(root / "published/current") == tree(tmp_path / "fresh-out")
+
+
+def test_a_site_with_its_schema_elsewhere_gets_its_no_op_and_sees_schema_edits(make_site, tmp_path):
+    from conftest import SITE_YAML
+
+    root = make_site(files(), SITE_YAML + "schema: rules/article.json\n")
+    schema = (Path(__file__).resolve().parent.parent / "src/pipeline/data/article.schema.json").read_text("utf-8")  # the built-in one
+    (root / "rules").mkdir()
+    (root / "rules/article.json").write_text(schema, encoding="utf-8")
+    out = tmp_path / "out"
+    build(root, out)
+    build(root, out)
+    assert "nothing changed" in run("build", "--root", str(root), "--out", str(out), "--now", NOW).stdout
+    (root / "rules/article.json").write_text(schema.replace('"title"', '"title"', 1) + "\n", encoding="utf-8")
+    assert "nothing changed" not in run("build", "--root", str(root), "--out", str(out), "--now", NOW).stdout

@@ -11,6 +11,24 @@ FRESH = "fresh"
 WATCHED = ("content", "locales", "templates", "static", "schemas")  # folders of the site a build reads
 
 
+DEFAULT_SCHEMA = "schemas/article.schema.json"
+
+
+def files_read(schema_path: str) -> tuple[str, ...]:
+    """The files outside the watched folders a build read, given the article schema it used."""
+    return tuple(sorted({DEFAULT_SCHEMA, schema_path} - {"(built-in)"}))
+
+
+def watched(root: Path) -> tuple[str, ...]:
+    """The files outside the watched folders the last build read (its schema), as it recorded them."""
+    try:
+        last = cache.read(root, FRESH)
+    except cache.Discarded:
+        last = None
+    files = last.get("files") if isinstance(last, dict) else None
+    return tuple(files) if isinstance(files, tuple) else (DEFAULT_SCHEMA,)
+
+
 def stamp(root: Path, files: tuple[str, ...]) -> bytes:
     """A digest of the stats of everything a build of `root` reads: the watched folders, `files`, and the tool itself."""
     return cache.stats(root, WATCHED, ("site.yaml", *files))
@@ -37,7 +55,8 @@ def up_to_date(root: Path, out: Path, options: tuple[str, ...], now: datetime) -
 def remember(
     root: Path, out: Path, options: tuple[str, ...], build_id: str, valid_until: datetime | None, files: tuple[str, ...], seen: bytes, written: output.Manifest
 ) -> None:
-    """Record the build just made into `out`: `seen` is the stamp taken before it read anything, `written` what is in `out` now."""
+    """Record the build just made into `out`: `seen` is the stamp taken before it read anything (b"" when it watched other
+    files than `files`: the next build then checks everything), `written` what is in `out` now."""
     record = {
         "options": (str(out.resolve()), *options),
         "build_id": build_id,

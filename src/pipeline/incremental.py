@@ -30,8 +30,8 @@ class Outcome:
 
 def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: int, options: tuple[str, ...]) -> Outcome:
     """Build the site at `root` into `out`, reusing the last build's results where their inputs are unchanged."""
-    schema_files = ("schemas/article.schema.json",)
-    seen = freshness.stamp(root, schema_files)  # taken first: an edit made during the build is seen by the next one
+    watched = freshness.watched(root)
+    seen = freshness.stamp(root, watched)  # taken first: an edit made during the build is seen by the next one
     notes: list[str] = []
     usable = _writable(root, notes)
     state = _load(root, notes) if usable else None
@@ -53,8 +53,8 @@ def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: 
     if usable and not cache.write(root, STATE, kept):
         notes.append("no build cache: there is no writable ~/.cache/pipeline to keep its key in")
     elif usable:
-        watched = tuple(sorted({*schema_files, made.schema_path})) if made.schema_path != "(built-in)" else schema_files
-        freshness.remember(root, out, options, build_id, made.valid_until, watched, seen, written.manifest)
+        reads = freshness.files_read(made.schema_path)
+        freshness.remember(root, out, options, build_id, made.valid_until, reads, seen if reads == watched else b"", written.manifest)
     pages = sum(1 for o in made.outputs if o.path.endswith(".html"))
     return Outcome(len(made.outputs), pages, written.written, written.removed, made.held, tuple(notes))
 
