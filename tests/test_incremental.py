@@ -276,3 +276,23 @@ def test_a_site_with_its_schema_elsewhere_gets_its_no_op_and_sees_schema_edits(m
     assert "nothing changed" in run("build", "--root", str(root), "--out", str(out), "--now", NOW).stdout
     (root / "rules/article.json").write_text(schema.replace('"title"', '"title"', 1) + "\n", encoding="utf-8")
     assert "nothing changed" not in run("build", "--root", str(root), "--out", str(out), "--now", NOW).stdout
+
+
+def test_a_static_file_that_becomes_a_folder_is_built_whole(make_site, tmp_path):
+    root = make_site({**files(), "static/notes": "a file\n"})
+    out = tmp_path / "out"
+    build(root, out)
+    (root / "static/notes").unlink()
+    (root / "static/notes").mkdir()
+    (root / "static/notes/one.txt").write_text("now a folder\n", encoding="utf-8")
+    build(root, out)
+    assert tree(out) == cold(root, tmp_path)
+
+
+def test_an_output_folder_that_cannot_be_written_is_an_error_not_a_traceback(make_site, tmp_path):
+    root = make_site(files())
+    out = tmp_path / "out"
+    out.write_text("a file, not a folder\n", encoding="utf-8")
+    result = run("build", "--root", str(root), "--out", str(out / "site"))
+    assert result.exit_code == 2
+    assert "cannot write the build" in result.stderr

@@ -92,6 +92,8 @@ def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | No
     try:
         with _batch():
             outcome = incremental.build_into(root, target, moment, drafts, jobs or workers.default_jobs(), options)
+    except OSError as exc:
+        _fail(UsageError(f"cannot write the build: {exc.strerror} ({exc.filename})"))
     except PipelineError as exc:
         if exc.diagnostics:
             click.echo(report.render(exc.diagnostics, "text"), nl=False)

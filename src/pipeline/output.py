@@ -86,11 +86,16 @@ def update_tree(outputs: Sequence[Planned], out: Path, root: Path, previous: Man
     (out / MARKER).write_bytes(b"")  # if this is interrupted, the next build is a whole one
     try:
         made = _make_all(stale, out, NEW_SUFFIX, jobs)
+    except OSError:  # e.g. a file where a folder now goes: write the build whole instead
+        return _replace(outputs, out, build_id, jobs)
     except BaseException:
         (out / MARKER).write_text(held + "\n", encoding="ascii")  # the folder is still that build
         raise
-    for output in stale:
-        os.replace(out / (output.path + NEW_SUFFIX), out / output.path)
+    try:
+        for output in stale:
+            os.replace(out / (output.path + NEW_SUFFIX), out / output.path)
+    except OSError:  # e.g. a folder where a file now goes
+        return _replace(outputs, out, build_id, jobs)
     for path in removed:
         with contextlib.suppress(FileNotFoundError):
             (out / path).unlink()
