@@ -23,7 +23,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import write  # noqa: E402 - the benchmark's sibling module
+from corpus import write
+
 
 def timed(*args: str) -> tuple[float, int]:
     """Seconds and peak memory (kB, the process tree's summed PSS) of one `pipeline` run in a fresh process."""

@@ -6,12 +6,10 @@ import re
 import sys
 
 import jinja2
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import bidi, l10n, markdown, render
-
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SOURCE_LINE = st.lists(st.sampled_from(list("ab <>[]()!:`-/?") + ["](", "![", "]:", "<!--", "<a ", "http:", "   ", "שלום"]), max_size=40).map("".join)
@@ -67,7 +65,7 @@ def _plain_isolate_html(markup: str, direction: str) -> str:
             out.append(piece)
         else:
             opposite = "ltr" if current == "rtl" else "rtl"
-            out.append(bidi._runs(current).sub(lambda m: f'<span dir="{opposite}">{m.group()}</span>' if not m.group().isalpha() else m.group(), piece))
+            out.append(bidi._runs(current).sub(lambda m, opposite=opposite: f'<span dir="{opposite}">{m.group()}</span>' if not m.group().isalpha() else m.group(), piece))
     return "".join(out)
 
 

@@ -69,7 +69,7 @@ def _key() -> bytes | None:
     return key if len(key) == 32 else None
 
 
-def _seal(key: bytes, payload: bytes) -> bytes:
+def _seal(key: bytes, payload: bytes | memoryview) -> bytes:
     return hashlib.blake2b(payload, key=key, digest_size=_MAC_BYTES).digest()
 
 

@@ -11,11 +11,15 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__, report
 from .errors import ConfigError, PipelineError, UsageError
+
+if TYPE_CHECKING:
+    import http.server
 
 # The stages are imported by the commands that use them: `build` answers "nothing changed" before
 # Jinja, YAML, Babel or jsonschema are loaded.
@@ -146,7 +150,7 @@ def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: 
             stop.set()
 
 
-def _serve_forever(httpd: serve.http.server.ThreadingHTTPServer, what: str) -> None:
+def _serve_forever(httpd: http.server.ThreadingHTTPServer, what: str) -> None:
     click.echo(f"serving {what} on http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C to stop)")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # clean up (the preview folder) on `kill` too
     try:
@@ -187,9 +191,8 @@ def _moment(text: str | None) -> datetime | None:
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
 def publish_command(root: Path, target_name: str | None, dry_run: bool, draft: bool, yes: bool, fmt: str) -> None:
     """Validate, build, plan against the live site, upload only what changed, and switch it live at once."""
+    from . import publish, publishview, workers
     from .config import load_config
-    from . import publish
-    from . import publishview, workers
     try:
         with _batch():
             prepared = publish.prepare(root, target_name, jobs=workers.default_jobs())
@@ -241,9 +244,8 @@ def _progress(total: int) -> Iterator[Callable[[str, int], None]]:
 @click.option("--target", "target_name", metavar="NAME", help="A target from site.yaml.  [default: default]")
 def deploys_command(root: Path, target_name: str | None) -> None:
     """List a target's deploys, newest first, and which one is live."""
+    from . import publish, publishview
     from .config import load_config
-    from . import publish
-    from . import publishview
     try:
         chosen, _ = publish.target(load_config(root)[0], target_name)
         click.echo(publishview.deploys_text(chosen.deploys()), nl=False)
@@ -257,8 +259,8 @@ def deploys_command(root: Path, target_name: str | None) -> None:
 @click.argument("deploy_id", metavar="[DEPLOY_ID]", required=False)
 def rollback_command(root: Path, target_name: str | None, deploy_id: str | None) -> None:
     """Make an earlier deploy live again: DEPLOY_ID, or the one before the live one."""
-    from .config import load_config
     from . import publish
+    from .config import load_config
     try:
         chosen, _ = publish.target(load_config(root)[0], target_name)
         with chosen.lock(holder="pipeline rollback"):
@@ -300,8 +302,7 @@ def status_command(root: Path, article_id: str | None, fmt: str, out: Path | Non
     With ID, only that article, and for stale translations the diff of each changed source
     section since the translation was made (when git history has that version of the source).
     """
-    from . import dashboard
-    from . import status
+    from . import dashboard, status
     from .validate import validate
     try:
         result = validate(root)

@@ -161,7 +161,7 @@ class _Locator:
         self.cursor = {"html": (0, 0), "image": (0, 0)}
 
     def _find(self, pattern: re.Pattern[str]) -> list[tuple[int, int, str]]:
-        found = []
+        found: list[tuple[int, int, str]] = []
         needles = _NEEDLES[pattern]
         if not any(needle in self.text for needle in needles):  # no needle has a newline, so none spans lines
             return found

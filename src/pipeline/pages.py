@@ -21,6 +21,7 @@ from .markdown import render_trusted, scan
 from .states import STALE, PairState, describe
 from .validate import Validation
 
+
 class PageBody:
     """An entry's finished body HTML, made on first use (only pages that are written need it); `key` says what it is made from."""
 
@@ -198,6 +199,7 @@ def prepare_body(result: Validation, article: Article) -> tuple[str, int, tuple[
     """An article's body HTML bidi-isolated for its direction (links are rewritten per page later: isolation
     leaves tags as they are), its reading time, and the ids of the articles it links to."""
     config = result.config
+    raw: str | None
     if config.allow_raw_html:
         raw = render_trusted(article.body)
     else:

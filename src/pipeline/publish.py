@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from .build import build
-from .incremental import last_build
 from .config import SiteConfig, load_config
 from .deployplan import Held, Plan, diff
+from .incremental import last_build
 from .output import safe_path
 from .targets import Progress, PublishError, Receipt, Target, TargetConfigError, manifest
 
