@@ -9,8 +9,6 @@ from . import cache, output
 
 FRESH = "fresh"
 WATCHED = ("content", "locales", "templates", "static", "schemas")  # folders of the site a build reads
-
-
 DEFAULT_SCHEMA = "schemas/article.schema.json"
 
 
