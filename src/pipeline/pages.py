@@ -23,26 +23,24 @@ from .validate import Validation
 
 
 class PageBody:
-    """An entry's finished body HTML, made on first use (only pages that are written need it); `key` says what it is made from."""
+    """An entry's finished body HTML, made each time it is used (only pages that are written use it, and keeping every
+    one would hold the whole site's HTML in memory); `key` says what it is made from."""
 
-    __slots__ = ("_make", "_text", "key")
+    __slots__ = ("_make", "key")
 
     def __init__(self, key: str, make: Callable[[], str]) -> None:
         self.key = key
         self._make = make
-        self._text: str | None = None
 
     @property
     def text(self) -> str:
-        if self._text is None:
-            self._text = self._make()
-        return self._text
+        return self._make()
 
     def __html__(self) -> str:  # markupsafe and Jinja: already markup
-        return self.text
+        return self._make()
 
     def __str__(self) -> str:
-        return self.text
+        return self._make()
 
 
 @dataclass(frozen=True, slots=True)
