@@ -6,23 +6,17 @@ more than writing one), and a body is checked against its digest when it is read
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
-from .cache import CACHE_DIR
+from .cache import CACHE_DIR, text_digest
 
 FOLDER = "bodies"
 Stored = tuple[str, str, int, int]  # digest, pack file name, offset, length in bytes
 
 _pack: tuple[int, str, int] | None = None  # this process's pack: (pid, name, file descriptor)
-
-
-def digest(text: str) -> str:
-    """What a body is known by."""
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
 def save(root: Path, text: str) -> Stored:
@@ -37,7 +31,7 @@ def save(root: Path, text: str) -> Stored:
     data = text.encode("utf-8", "surrogatepass")
     offset = os.lseek(fd, 0, os.SEEK_END)
     os.write(fd, data)  # unbuffered: a worker may end without flushing anything
-    return digest(text), name, offset, len(data)
+    return text_digest(text), name, offset, len(data)
 
 
 def close() -> None:
@@ -57,7 +51,7 @@ def load(root: Path, stored: Stored) -> str | None:
             text = handle.read(length).decode("utf-8", "surrogatepass")
     except (OSError, UnicodeDecodeError):
         return None
-    return text if digest(text) == name else None
+    return text if text_digest(text) == name else None
 
 
 def keep_only(root: Path, live: Mapping[str, Stored]) -> dict[str, Stored]:

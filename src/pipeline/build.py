@@ -15,6 +15,7 @@ from typing import Any
 
 from . import __version__, api, bodystore, feeds, workers
 from .articles import Article
+from .cache import text_digest
 from .diagnostics import Diagnostic
 from .errors import ContentError
 from .pages import Entry, PageBody, Prepared, SitePlan, plan, prepare_body
@@ -153,7 +154,7 @@ def _prepare_one(result: Validation, store: Path | None, article: Article) -> tu
     """Prepare one body; with a store, keep it there and send back only where it is."""
     text, minutes, links = prepare_body(result, article)
     if store is None:
-        return (bodystore.digest(text), "", 0, 0), minutes, links, text
+        return (text_digest(text), "", 0, 0), minutes, links, text
     return bodystore.save(store, text), minutes, links, None
 
 
@@ -177,8 +178,7 @@ def _common_key(root: Path, now: datetime | None, drafts: bool) -> str:
 
 def _key(*parts: Any) -> str:
     """A digest of plain data (contexts, lists of entries)."""
-    text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=_plain)
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+    return text_digest(json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=_plain))
 
 
 def _plain(value: Any) -> Any:

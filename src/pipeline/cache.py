@@ -69,6 +69,11 @@ def _key() -> bytes | None:
     return key if len(key) == 32 else None
 
 
+def text_digest(text: str) -> str:
+    """What a text (a source file, a body, a page's data) is known by in the cache."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+
 def _seal(key: bytes, payload: bytes | memoryview) -> bytes:
     return hashlib.blake2b(payload, key=key, digest_size=_MAC_BYTES).digest()
 

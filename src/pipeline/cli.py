@@ -53,7 +53,7 @@ def validate_command(root: Path, fmt: str, strict: bool, jobs: int | None) -> No
     from . import incremental, workers
     from .validate import validate
 
-    known, notes = incremental.known_records(root)  # files unchanged since the last build are not checked on their own again
+    known, _, notes = incremental.last_build(root)  # files unchanged since the last build are not checked on their own again
     for note in notes:
         click.echo(f"pipeline: {note}", err=True)
     try:

@@ -59,12 +59,6 @@ def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: 
     return Outcome(len(made.outputs), pages, written.written, written.removed, made.held, tuple(notes))
 
 
-def known_records(root: Path) -> tuple[FileRecords | None, tuple[str, ...]]:
-    """The last build's per-file results, for `validate` (read only); and a note when the cache was not trusted."""
-    known, _, notes = last_build(root)
-    return known, notes
-
-
 def last_build(root: Path) -> tuple[FileRecords | None, Mapping[str, Kept] | None, tuple[str, ...]]:
     """The last build's per-file results and prepared bodies, read only (for `validate` and `publish`); a note when not trusted."""
     try:

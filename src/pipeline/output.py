@@ -6,7 +6,7 @@ import contextlib
 import os
 import posixpath
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -46,19 +46,6 @@ class Written:
     manifest: Manifest
     written: int
     removed: int
-
-
-def write_tree(files: Mapping[str, bytes], out: Path, root: Path) -> None:
-    """Replace `out` with exactly `files`; refuse a folder that is the site itself or not an earlier build."""
-    out, root = _checked(out, root, files)
-    staging = out.with_name(f".{out.name}.staging-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    for rel, data in sorted(files.items()):
-        target = staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    (staging / MARKER).write_bytes(b"")
-    _swap(staging, out)
 
 
 def marker(out: Path) -> str:

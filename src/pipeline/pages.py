@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import html
 import posixpath
 import re
@@ -15,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 from .articles import Article
 from .bidi import isolate_html
+from .cache import text_digest
 from .config import SiteConfig
 from .l10n import reading_minutes
 from .markdown import render_trusted, scan
@@ -170,9 +170,9 @@ def _entry(
     prepared = bodies.get(article.path)
     if prepared is None:
         html_text, minutes, links = prepare_body(result, article)
-        prepared = Prepared(_digest(html_text), minutes, links, lambda: html_text)
+        prepared = Prepared(text_digest(html_text), minutes, links, lambda: html_text)
     leads = tuple(target in published.get(lang, ()) for target in prepared.links)  # where its article links lead
-    key = _digest(f"{prepared.digest}\0{lang}\0{base_path}\0{leads}")
+    key = text_digest(f"{prepared.digest}\0{lang}\0{base_path}\0{leads}")
     finish = partial(_finish, prepared.load, article.path, lang, config.source_locale, published, base_path)
     alternates = [(code, f"/{code}/{article.id}/") for code in config.locales if article.id in real.get(code, ())]
     if article.id in real.get(config.source_locale, ()):
@@ -222,10 +222,6 @@ def linked_articles(markup: str, path: str) -> tuple[str, ...]:
 
 def _finish(load: Callable[[], str], path: str, lang: str, source: str, published: dict[str, set[str]], base_path: str) -> str:
     return _rewrite_links(load(), path, lang, source, published, base_path)
-
-
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
 def _joined(path: str, target: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from . import __version__, checks, states, structure, translations, workers
 from . import records as records_
 from .articles import Article, FrontMatterRules, Parsed
+from .cache import text_digest
 from .config import SiteConfig, load_config
 from .diagnostics import Diagnostic
 from .fingerprint import Fingerprint
@@ -106,20 +107,15 @@ def rules_key(config: SiteConfig) -> str:
     return hashlib.blake2b(f"{__version__}\0{schema}".encode(), digest_size=20).hexdigest()
 
 
-def digest(file: SourceFile) -> str:
-    """What a file's results are known by: a digest of its text."""
-    return hashlib.blake2b((file.text or "").encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
-
-
 def _study_all(files: list[SourceFile], rules: FrontMatterRules, known: Mapping[str, Known], jobs: int) -> tuple[list[Studied], dict[str, Known]]:
     """Every file studied, from `known` where its text is unchanged; and the records of the valid ones."""
-    digests = [digest(file) for file in files]
+    digests = [text_digest(file.text or "") for file in files]
     results: list[Studied | None] = [None] * len(files)
     records: dict[str, Known] = {}
     missing = []
-    for n, (file, text_digest) in enumerate(zip(files, digests)):
+    for n, (file, seen) in enumerate(zip(files, digests)):
         hit = known.get(file.path)
-        if hit is not None and hit[0] == text_digest:
+        if hit is not None and hit[0] == seen:
             results[n] = records_.load(file, hit[1])
             records[file.path] = hit
         else:
