@@ -7,9 +7,9 @@ import random
 import shutil
 from pathlib import Path
 
-from pipeline.fingerprint import fingerprint
-from pipeline.markdown import scan
-from pipeline.scaffold import record_lines
+from pipeline.content.fingerprint import fingerprint
+from pipeline.content.markdown import scan
+from pipeline.translation.draft import record_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 EN_WORDS = (

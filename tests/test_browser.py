@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import SITE_YAML, article, hebrew, run
 
-from pipeline import serve
+from pipeline.build import serve
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

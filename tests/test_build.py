@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 from conftest import SITE_YAML, article, hebrew, run
 
-from pipeline.build import build
+from pipeline.build.describe import build
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-11-26T12:00:00+00:00"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import SITE_YAML, article, hebrew, run, validate_json
 
-from pipeline.config import load_config
+from pipeline.config.site import load_config
 
 
 def test_yaml_error_in_site_yaml_is_located_and_exits_2(make_site):

@@ -53,12 +53,12 @@ from conftest import SITE_YAML, article, hebrew, run
 from netlify_server import DEFINITION, Fault, NetlifyServer, load_definition
 from test_target_webdav import dav_app
 
-from pipeline.build import build
-from pipeline.target_netlify import NetlifyTarget
-from pipeline.target_netlify import from_config as netlify_target
-from pipeline.target_webdav import LOCK_SECONDS, MANIFEST, STAGING_RECORD, WebDavTarget
-from pipeline.target_webdav import from_config as webdav_target
-from pipeline.targets import FileEntry, PublishError, TargetConfigError, manifest
+from pipeline.build.describe import build
+from pipeline.publish.targets.base import FileEntry, PublishError, TargetConfigError, manifest
+from pipeline.publish.targets.netlify import NetlifyTarget
+from pipeline.publish.targets.netlify import from_config as netlify_target
+from pipeline.publish.targets.webdav import LOCK_SECONDS, MANIFEST, STAGING_RECORD, WebDavTarget
+from pipeline.publish.targets.webdav import from_config as webdav_target
 
 NETLIFY_TRIALS = 40
 WEBDAV_TRIALS = 30
@@ -685,7 +685,8 @@ def test_the_sections_add_up_to_a_hundred_trials() -> None:
 
 KILL_AT = """
 import fnmatch, os, signal, sys
-from pipeline import cli, target_local
+from pipeline import cli
+from pipeline.publish.targets import local as target_local
 
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
@@ -834,7 +835,7 @@ def test_webdav_a_lost_answer_to_the_second_move_is_not_reported_as_an_outage(ch
 HOLD_DAV_LOCK = """
 import os, signal, sys
 from pathlib import Path
-from pipeline.target_webdav import from_config
+from pipeline.publish.targets.webdav import from_config
 
 target = from_config("dav", {"type": "webdav", "url": sys.argv[1]}, Path("."))
 held = target.lock("pipeline publish")  # kept in a variable: a context manager garbage-collected at once would unlock

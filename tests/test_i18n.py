@@ -15,8 +15,8 @@ from babel.messages.pofile import read_po
 from babel.plural import to_gettext
 from conftest import run
 
-from pipeline import catalogs
-from pipeline.pofiles import SAMPLE, plural_forms
+from pipeline.catalogs import i18n as catalogs
+from pipeline.catalogs.pofiles import SAMPLE, plural_forms
 
 ROOT = Path(__file__).resolve().parent.parent
 POT = "locales/messages.pot"

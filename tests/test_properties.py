@@ -9,12 +9,15 @@ from conftest import SITE_YAML
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import bidi, catalogchecks, checks, pofiles, textcheck
-from pipeline.articles import FrontMatterRules, parse
-from pipeline.config import load_config
-from pipeline.markdown import render_trusted, scan
-from pipeline.sources import SourceFile, decode
-from pipeline.yamldoc import load
+from pipeline.catalogs import checks as catalog_checks
+from pipeline.catalogs import pofiles
+from pipeline.config.site import load_config
+from pipeline.config.yamldoc import load
+from pipeline.content import checks, textcheck
+from pipeline.content.articles import FrontMatterRules, parse
+from pipeline.content.markdown import render_trusted, scan
+from pipeline.content.sources import SourceFile, decode
+from pipeline.render import bidi
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 # Markdown-ish text: the characters that make structure, plus Hebrew, bidi controls and markup.
@@ -129,7 +132,7 @@ def test_catalog_checks_report_or_pass_any_translation(make_site, msgid, msgstr)
         f"msgid {quote(msgid or 'x')}\nmsgstr {quote(msgstr)}\n"
     )
     root = make_site({"locales/he/LC_MESSAGES/messages.po": po})
-    for d in catalogchecks.check_catalog(pofiles.read(root, "locales/he/LC_MESSAGES/messages.po"), "he"):
+    for d in catalog_checks.check_catalog(pofiles.read(root, "locales/he/LC_MESSAGES/messages.po"), "he"):
         assert d.path == "locales/he/LC_MESSAGES/messages.po" and d.line >= 1
 
 

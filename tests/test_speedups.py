@@ -9,7 +9,8 @@ import jinja2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import bidi, l10n, markdown, render
+from pipeline.content import markdown
+from pipeline.render import bidi, l10n, theme
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SOURCE_LINE = st.lists(st.sampled_from(list("ab <>[]()!:`-/?") + ["](", "![", "]:", "<!--", "<a ", "http:", "   ", "שלום"]), max_size=40).map("".join)
@@ -99,7 +100,7 @@ ATTRIBUTES = st.sampled_from(sorted(dir(dict)) + ["lang", "dir", "title", "missi
 @SETTINGS
 @given(ATTRIBUTES)
 def test_attribute_lookup_on_contexts_is_jinjas(attribute):
-    ours = render._Environment(undefined=jinja2.StrictUndefined)
+    ours = theme._Environment(undefined=jinja2.StrictUndefined)
     theirs = jinja2.Environment(undefined=jinja2.StrictUndefined)
     for obj in ({"lang": "he", "dir": "rtl", "items": 1, attribute: 2}, {}, _Dict(lang="key"), "text", None, [1]):
         mine, jinjas = ours.getattr(obj, attribute), theirs.getattr(obj, attribute)

@@ -21,8 +21,8 @@ import pytest
 from netlify_server import DEFINITION, SHARED_DEFINITION, Fault, NetlifyServer, load_definition
 
 from pipeline import __version__
-from pipeline.target_netlify import NetlifyTarget, from_config
-from pipeline.targets import PublishError, TargetConfigError, manifest
+from pipeline.publish.targets.base import PublishError, TargetConfigError, manifest
+from pipeline.publish.targets.netlify import NetlifyTarget, from_config
 
 # Read before conftest's autouse fixture deletes them: only the smoke test uses them, passed explicitly.
 REAL_TOKEN, REAL_SITE = os.environ.get("NETLIFY_AUTH_TOKEN"), os.environ.get("NETLIFY_SITE_ID")

@@ -17,9 +17,9 @@ import requests
 from cheroot import wsgi
 from wsgidav.wsgidav_app import WsgiDAVApp
 
-from pipeline import locks
-from pipeline.target_webdav import WebDavTarget, from_config
-from pipeline.targets import PublishError, TargetConfigError, manifest
+from pipeline.publish import locks
+from pipeline.publish.targets.base import PublishError, TargetConfigError, manifest
+from pipeline.publish.targets.webdav import WebDavTarget, from_config
 
 Rule = Callable[[str, str, dict[str, Any]], int | None]  # (method, path, environ) -> a status to answer instead, or None
 

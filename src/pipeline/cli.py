@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import __version__, report
-from .errors import ConfigError, PipelineError, UsageError
+from pipeline import __version__, report
+from pipeline.errors import ConfigError, PipelineError, UsageError
 
 if TYPE_CHECKING:
     import http.server
@@ -50,8 +50,9 @@ def validate_command(root: Path, fmt: str, strict: bool, jobs: int | None) -> No
     Exit 0 when clean (warnings allowed unless --strict), 1 when the content has errors,
     2 when the command or site.yaml cannot be used.
     """
-    from . import incremental, workers
-    from .validate import validate
+    from pipeline import workers
+    from pipeline.build import incremental
+    from pipeline.validate import validate
 
     known, _, notes = incremental.last_build(root)  # files unchanged since the last build are not checked on their own again
     for note in notes:
@@ -83,7 +84,7 @@ def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | No
     Only what changed since the last build is made again (the cache is in ROOT/.pipeline-cache/);
     when nothing did, the build stops at once.
     """
-    from . import freshness
+    from pipeline.build import freshness
 
     target = out or root / "public"
     moment = _moment(now_text)
@@ -91,7 +92,8 @@ def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | No
     if freshness.up_to_date(root, target, options, moment or datetime.now(UTC)):
         click.echo(f"nothing changed since the last build; {target} is up to date")
         return
-    from . import incremental, workers
+    from pipeline import workers
+    from pipeline.build import incremental
 
     try:
         with _batch():
@@ -116,8 +118,10 @@ def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | No
 @click.option("--target", "target_name", metavar="NAME", help="With --live: the local target.  [default: default]")
 def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: str | None) -> None:
     """Preview the site on http://127.0.0.1:PORT/, rebuilding when a file changes (Ctrl-C stops)."""
-    from . import incremental, publish, serve, workers
-    from .config import load_config
+    from pipeline import workers
+    from pipeline.build import incremental, serve
+    from pipeline.config.site import load_config
+    from pipeline.publish import run as publish
 
     if live:
         try:
@@ -191,8 +195,10 @@ def _moment(text: str | None) -> datetime | None:
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
 def publish_command(root: Path, target_name: str | None, dry_run: bool, draft: bool, yes: bool, fmt: str) -> None:
     """Validate, build, plan against the live site, upload only what changed, and switch it live at once."""
-    from . import publish, publishview, workers
-    from .config import load_config
+    from pipeline import workers
+    from pipeline.config.site import load_config
+    from pipeline.publish import run as publish
+    from pipeline.publish import summary
     try:
         with _batch():
             prepared = publish.prepare(root, target_name, jobs=workers.default_jobs())
@@ -200,10 +206,10 @@ def publish_command(root: Path, target_name: str | None, dry_run: bool, draft: b
         locales = tuple(config.locales)
         name = target_name or publish.DEFAULT_TARGET
         if fmt == "text":
-            click.echo(publishview.plan_text(prepared.plan, name, prepared.target_type, locales), nl=False)
+            click.echo(summary.plan_text(prepared.plan, name, prepared.target_type, locales), nl=False)
         if dry_run:
             if fmt == "json":
-                click.echo(publishview.as_json(prepared.plan, None, name, locales), nl=False)
+                click.echo(summary.as_json(prepared.plan, None, name, locales), nl=False)
             return
         with _progress(prepared.plan.bytes_to_send) as progress:
             receipt = publish.run(prepared, draft, progress, yes, config.max_delete_share)
@@ -212,15 +218,15 @@ def publish_command(root: Path, target_name: str | None, dry_run: bool, draft: b
             click.echo(report.render(exc.diagnostics, "text"), nl=False)
         _fail(exc)
     if fmt == "json":
-        click.echo(publishview.as_json(prepared.plan, receipt, name, locales), nl=False)
+        click.echo(summary.as_json(prepared.plan, receipt, name, locales), nl=False)
     else:
-        click.echo(publishview.receipt_text(receipt), nl=False)
+        click.echo(summary.receipt_text(receipt), nl=False)
 
 
 @contextlib.contextmanager
 def _progress(total: int) -> Iterator[Callable[[str, int], None]]:
     """A progress bar on a terminal; a plain line per file otherwise (logs, CI)."""
-    from . import publishview
+    from pipeline.publish import summary
     guard = threading.Lock()
     if sys.stderr.isatty() and total:
         with click.progressbar(length=total, label="uploading", file=sys.stderr) as bar:
@@ -234,7 +240,7 @@ def _progress(total: int) -> Iterator[Callable[[str, int], None]]:
 
     def line(path: str, size: int) -> None:
         with guard:
-            click.echo(f"sent {path} ({publishview.size(size)})", err=True)
+            click.echo(f"sent {path} ({summary.size(size)})", err=True)
 
     yield line
 
@@ -244,11 +250,12 @@ def _progress(total: int) -> Iterator[Callable[[str, int], None]]:
 @click.option("--target", "target_name", metavar="NAME", help="A target from site.yaml.  [default: default]")
 def deploys_command(root: Path, target_name: str | None) -> None:
     """List a target's deploys, newest first, and which one is live."""
-    from . import publish, publishview
-    from .config import load_config
+    from pipeline.config.site import load_config
+    from pipeline.publish import run as publish
+    from pipeline.publish import summary
     try:
         chosen, _ = publish.target(load_config(root)[0], target_name)
-        click.echo(publishview.deploys_text(chosen.deploys()), nl=False)
+        click.echo(summary.deploys_text(chosen.deploys()), nl=False)
     except PipelineError as exc:
         _fail(exc)
 
@@ -259,8 +266,8 @@ def deploys_command(root: Path, target_name: str | None) -> None:
 @click.argument("deploy_id", metavar="[DEPLOY_ID]", required=False)
 def rollback_command(root: Path, target_name: str | None, deploy_id: str | None) -> None:
     """Make an earlier deploy live again: DEPLOY_ID, or the one before the live one."""
-    from . import publish
-    from .config import load_config
+    from pipeline.config.site import load_config
+    from pipeline.publish import run as publish
     try:
         chosen, _ = publish.target(load_config(root)[0], target_name)
         with chosen.lock(holder="pipeline rollback"):
@@ -282,9 +289,9 @@ def translate_command(root: Path, lang: str, article_id: str, accept: bool) -> N
     `# translate`, the body to translate, and the source's fingerprint. With --accept, records
     the current source fingerprint in an existing translation, so it is no longer stale.
     """
-    from . import translation
+    from pipeline.translators import translate
     try:
-        click.echo(translation.translate(root, lang, article_id, accept))
+        click.echo(translate.translate(root, lang, article_id, accept))
     except PipelineError as exc:
         if exc.diagnostics:
             click.echo(report.render(exc.diagnostics, "text"), nl=False)
@@ -302,8 +309,8 @@ def status_command(root: Path, article_id: str | None, fmt: str, out: Path | Non
     With ID, only that article, and for stale translations the diff of each changed source
     section since the translation was made (when git history has that version of the source).
     """
-    from . import dashboard, status
-    from .validate import validate
+    from pipeline.translators import dashboard, status
+    from pipeline.validate import validate
     try:
         result = validate(root)
     except PipelineError as exc:
@@ -336,13 +343,13 @@ def i18n_group() -> None:
 @_root_option
 def i18n_extract_command(root: Path) -> None:
     """Extract the strings of the theme, the site's templates/ and the package into locales/messages.pot."""
-    from . import catalogs
+    from pipeline.catalogs import i18n
     try:
-        messages, written = catalogs.write_template(root)
+        messages, written = i18n.write_template(root)
     except PipelineError as exc:
         _i18n_fail(exc)
     state = "wrote" if written else "unchanged:"
-    click.echo(f"{state} {catalogs.TEMPLATE} ({messages} message{'' if messages == 1 else 's'})")
+    click.echo(f"{state} {i18n.TEMPLATE} ({messages} message{'' if messages == 1 else 's'})")
 
 
 @i18n_group.command("init")
@@ -350,9 +357,9 @@ def i18n_extract_command(root: Path) -> None:
 @click.argument("lang")
 def i18n_init_command(root: Path, lang: str) -> None:
     """Start the catalog of LANG from locales/messages.pot, with CLDR's plural forms (Hebrew: one / two / other)."""
-    from . import catalogs
+    from pipeline.catalogs import i18n
     try:
-        path = catalogs.init(root, lang)
+        path = i18n.init(root, lang)
     except PipelineError as exc:
         _i18n_fail(exc)
     click.echo(f"created {path}")
@@ -362,9 +369,9 @@ def i18n_init_command(root: Path, lang: str) -> None:
 @_root_option
 def i18n_update_command(root: Path) -> None:
     """Merge locales/messages.pot into every catalog: new strings added, changed ones fuzzy, removed ones obsolete."""
-    from . import catalogs
+    from pipeline.catalogs import i18n
     try:
-        updated, problems = catalogs.update(root)
+        updated, problems = i18n.update(root)
     except PipelineError as exc:
         _i18n_fail(exc)
     for path in updated:
@@ -380,9 +387,9 @@ def i18n_update_command(root: Path) -> None:
 @_root_option
 def i18n_compile_command(root: Path) -> None:
     """Write messages.mo beside each catalog (fuzzy strings left out); a catalog with errors is reported, not compiled."""
-    from . import catalogs
+    from pipeline.catalogs import i18n
     try:
-        written, errors = catalogs.compile_catalogs(root)
+        written, errors = i18n.compile_catalogs(root)
     except PipelineError as exc:
         _i18n_fail(exc)
     for path in written:
@@ -401,16 +408,16 @@ def i18n_check_command(root: Path, fmt: str, strict: bool) -> None:
 
     Exit 0 when clean (warnings allowed unless --strict), 1 on problems, 2 when the command cannot run.
     """
-    from . import catalogs
+    from pipeline.catalogs import i18n
     try:
-        files, diagnostics = catalogs.check(root)
+        files, diagnostics = i18n.check(root)
     except PipelineError as exc:
         if exc.diagnostics:
             click.echo(report.render(exc.diagnostics, fmt), nl=False)
         _fail(exc)
     click.echo(report.render(diagnostics, fmt), nl=False)
     if fmt == "text":
-        click.echo(catalogs.summary(diagnostics, files), err=True)
+        click.echo(i18n.summary(diagnostics, files), err=True)
     if any(d.is_error for d in diagnostics) or (strict and diagnostics):
         sys.exit(1)
 

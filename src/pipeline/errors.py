@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from .diagnostics import Diagnostic
+from pipeline.diagnostics import Diagnostic
 
 
 class PipelineError(Exception):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 
-from . import __version__
-from .diagnostics import RULES, Diagnostic, count
+from pipeline import __version__
+from pipeline.diagnostics import RULES, Diagnostic, count
 
 FORMATS = ("text", "json", "github", "sarif")
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -10,18 +10,19 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from . import __version__, checks, states, structure, translations, workers
-from . import records as records_
-from .articles import Article, FrontMatterRules, Parsed
-from .cache import text_digest
-from .config import SiteConfig, load_config
-from .diagnostics import Diagnostic
-from .fingerprint import Fingerprint
-from .markdown import Body
-from .sources import SourceFile, discover
-from .states import PairState
-from .study import FileRecords, Studied, study
-from .translations import TranslationSet
+from pipeline import __version__, workers
+from pipeline.config.site import SiteConfig, load_config
+from pipeline.content import checks
+from pipeline.content import serialize as records_
+from pipeline.content.articles import Article, FrontMatterRules, Parsed
+from pipeline.content.fingerprint import Fingerprint
+from pipeline.content.markdown import Body
+from pipeline.content.perfile import FileRecords, Studied, study
+from pipeline.content.sources import SourceFile, discover, text_digest
+from pipeline.diagnostics import Diagnostic
+from pipeline.translation import pairing, states, structure
+from pipeline.translation.pairing import TranslationSet
+from pipeline.translation.states import PairState
 
 Known = tuple[str, Any]  # a file's text digest, and the plain record of what it gave on its own
 
@@ -88,12 +89,12 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1) -> Val
         if result.parsed.article is not None and result.fingerprint is not None:
             prints[(file.lang, file.id)] = result.fingerprint
     articles = {(p.article.lang, p.article.id): p.article for p in parsed if p.article is not None}
-    sets = translations.group(articles.values())
+    sets = pairing.group(articles.values())
     source_prints = MappingProxyType({i: fp for (lang, i), fp in prints.items() if lang == config.source_locale})
     pair_states = states.pair_states(files, articles, source_prints, config)
-    found += translations.check_ids(files)
+    found += pairing.check_ids(files)
     found += states.diagnostics(pair_states, articles, config)
-    found += translations.check_shared(sets, FrontMatterRules(config).shared, config.source_locale)
+    found += pairing.check_shared(sets, FrontMatterRules(config).shared, config.source_locale)
     found += _compare_pairs(sets, bodies, prints, config.source_locale)
     ordered = sorted(set(found), key=lambda d: (d.path, d.line, d.column, d.code, d.message))
     return Validation(
@@ -142,7 +143,7 @@ def _compare_pairs(
 ) -> list[Diagnostic]:
     """Structure and untranslated text of every translation against its source."""
     found = []
-    for source, article in translations.pairs(sets, source_locale):
+    for source, article in pairing.pairs(sets, source_locale):
         found += structure.check(source, bodies[source.path], article, bodies[article.path])
         found += structure.untranslated(source, prints[(source_locale, source.id)], article, prints[(article.lang, article.id)])
     return found

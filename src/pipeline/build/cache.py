@@ -1,0 +1,181 @@
+"""The build cache in <site>/.pipeline-cache/: plain results of the last build, sealed with this user's key; a bad one is discarded.
+
+Only the standard library is imported here: the no-op check runs before anything heavy is loaded.
+A cache is trusted only when its seal (a keyed BLAKE2b over its bytes, with a key kept outside
+the site in ~/.cache/pipeline/) matches, so a cache committed to a repository, copied from another
+machine or damaged on disk is never read, only reported and replaced.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import marshal
+import os
+import secrets
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+
+CACHE_DIR = ".pipeline-cache"
+FORMAT = 1
+_MAC_BYTES = 32
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+class Discarded(Exception):
+    """The cache could not be trusted; the message says why (it is then rebuilt from nothing)."""
+
+
+@functools.cache
+def _header() -> bytes:
+    """The cache's first line: its format, this tool's version and a digest of its own files, and the Python it runs on."""
+    python = f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}"
+    code = hashlib.blake2b(digest_size=8)
+    for path, name in _walk(_PACKAGE, ""):
+        if not name.endswith(".pyc"):
+            code.update(name.encode() + b"\0" + Path(path).read_bytes())
+    return f"pipeline-cache {FORMAT} {__version__}+{code.hexdigest()} {python}\n".encode()
+
+
+def _key_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "pipeline" / "cache-key"
+
+
+def _key() -> bytes | None:
+    """This user's sealing key, made on first use; None when it cannot be kept (then nothing is cached)."""
+    path = _key_path()
+    try:
+        key = path.read_bytes()
+        if len(key) == 32:
+            return key
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".cache-key-{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(32))
+        os.replace(tmp, path)  # if two builds race, both keys are whole and the last one wins
+        key = path.read_bytes()
+    except OSError:
+        return None
+    return key if len(key) == 32 else None
+
+
+def _seal(key: bytes, payload: bytes | memoryview) -> bytes:
+    return hashlib.blake2b(payload, key=key, digest_size=_MAC_BYTES).digest()
+
+
+def read(root: Path, name: str) -> Any:
+    """The value last written under `name`, or None if there is none; raises Discarded if it cannot be trusted."""
+    path = root / CACHE_DIR / name
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise Discarded(f"{path} cannot be read ({exc.strerror})") from exc
+    header = _header()
+    if not data.startswith(b"pipeline-cache "):
+        raise Discarded(f"{path} is not a pipeline cache file")
+    if not data.startswith(header):
+        made = data.split(b"\n", 1)[0].decode("ascii", "replace")
+        raise Discarded(f"{path} was made by another version ({made!r}, this is {header.decode().strip()!r})")
+    key = _key()
+    view = memoryview(data)
+    mac, payload = view[len(header) : len(header) + _MAC_BYTES], view[len(header) + _MAC_BYTES :]
+    if key is None or not hmac.compare_digest(bytes(mac), _seal(key, payload)):
+        raise Discarded(f"{path} was not made by this user's pipeline, or was changed since (its seal does not match)")
+    try:
+        return marshal.loads(payload)
+    except (EOFError, ValueError, TypeError) as exc:  # pragma: no cover - a sealed payload is our own
+        raise Discarded(f"{path} is damaged ({exc})") from exc
+
+
+def write(root: Path, name: str, value: Any) -> bool:
+    """Seal and store `value` (builtins only) under `name`, atomically; False when there is no key to seal it with."""
+    key = _key()
+    if key is None:
+        return False
+    folder = root / CACHE_DIR
+    folder.mkdir(exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# pipeline's build cache: never commit it\n*\n", encoding="utf-8")
+    payload = marshal.dumps(value)
+    tmp = folder / f".{name}.{os.getpid()}.tmp"
+    tmp.write_bytes(_header() + _seal(key, payload) + payload)
+    os.replace(tmp, folder / name)
+    return True
+
+
+def remove(root: Path, name: str) -> None:
+    """Forget what is stored under `name`."""
+    (root / CACHE_DIR / name).unlink(missing_ok=True)
+
+
+def stats(root: Path, folders: Iterable[str], files: Iterable[str]) -> bytes:
+    """A digest of the size and modification time of every file under `folders` and of `files`, and of this tool's own files."""
+    digest = hashlib.blake2b(digest_size=20)
+    for rel in sorted(files):
+        digest.update(_stat_line(root / rel, rel))
+    for rel in sorted(folders):
+        for path, name in _walk(root / rel, rel):
+            digest.update(_stat_line(path, name))
+    for path, name in _walk(_PACKAGE, "<pipeline>"):
+        if not name.endswith(".pyc"):
+            digest.update(_stat_line(path, name))
+    return digest.digest()
+
+
+def tree_stamp(files: Iterable[tuple[str, int, int]]) -> bytes:
+    """A digest of (path, size, modification time) of files, in path order."""
+    digest = hashlib.blake2b(digest_size=20)
+    for rel, size, mtime in sorted(files):
+        digest.update(f"{rel}\0{size}\0{mtime}\n".encode())
+    return digest.digest()
+
+
+def folder_files(folder: Path, skip: str) -> list[tuple[str, int, int]]:
+    """(path, size, modification time) of every file under `folder` but `skip` (a name at its top)."""
+    found = []
+    for path, name in _walk(folder, ""):
+        rel = name[1:]
+        if rel != skip:
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            found.append((rel, st.st_size, st.st_mtime_ns))
+    return found
+
+
+def _stat_line(path: str | Path, name: str) -> bytes:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return f"{name}\0-\n".encode()
+    return f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode()
+
+
+def _walk(folder: Path, prefix: str) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return found
+    for entry in sorted(entries, key=lambda e: e.name):
+        name = f"{prefix}/{entry.name}"
+        if entry.is_dir(follow_symlinks=True):
+            if entry.name != "__pycache__":
+                found += _walk(Path(entry.path), name)
+        else:
+            found.append((entry.path, name))
+    return found

@@ -1,0 +1,117 @@
+"""Build into a folder with the build cache: files whose text is unchanged are not parsed again, unchanged outputs not made again."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from pipeline.build import bodystore, cache, freshness, write
+from pipeline.build.describe import Kept, describe
+from pipeline.content.perfile import FileRecords
+
+STATE = "build"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a build into a folder did."""
+
+    files: int  # outputs in the folder
+    pages: int  # HTML pages among them
+    written: int
+    removed: int
+    held: tuple[tuple[str, str, str], ...]
+    notes: tuple[str, ...]  # about the cache, for the editor
+
+
+def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: int, options: tuple[str, ...]) -> Outcome:
+    """Build the site at `root` into `out`, reusing the last build's results where their inputs are unchanged."""
+    watched = freshness.watched(root)
+    seen = freshness.stamp(root, watched)  # taken first: an edit made during the build is seen by the next one
+    notes: list[str] = []
+    usable = _writable(root, notes)
+    state = _load(root, notes) if usable else None
+    known = FileRecords(state["rules"], state["files"]) if state else None
+    made = describe(root, now, drafts, known, state["prepared"] if state else None, jobs, store=root if usable else None)
+    out_key = str(out.resolve())
+    previous = state["outputs"] if state and state["out"] == out_key and write.marker(out) == state["build_id"] else None
+    build_id = secrets.token_hex(8)
+    written = write.update_tree(made.outputs, out, root, previous, build_id, jobs)
+    prepared = _compact(root, made.prepared) if usable else {}
+    kept = {
+        "rules": made.records.rules,
+        "files": dict(made.records.files),
+        "prepared": prepared,
+        "out": out_key,
+        "build_id": build_id,
+        "outputs": written.manifest,
+    }
+    if usable and not cache.write(root, STATE, kept):
+        notes.append("no build cache: there is no writable ~/.cache/pipeline to keep its key in")
+    elif usable:
+        reads = freshness.files_read(made.schema_path)
+        freshness.remember(root, out, options, build_id, made.valid_until, reads, seen if reads == watched else b"", written.manifest)
+    pages = sum(1 for o in made.outputs if o.path.endswith(".html"))
+    return Outcome(len(made.outputs), pages, written.written, written.removed, made.held, tuple(notes))
+
+
+def last_build(root: Path) -> tuple[FileRecords | None, Mapping[str, Kept] | None, tuple[str, ...]]:
+    """The last build's per-file results and prepared bodies, read only (for `validate` and `publish`); a note when not trusted."""
+    try:
+        state = cache.read(root, STATE)
+    except cache.Discarded as exc:
+        return None, None, (f"ignored the build cache: {exc}",)
+    if state is None or not _well_formed(state):
+        return None, None, ()
+    return FileRecords(state["rules"], state["files"]), state["prepared"], ()
+
+
+def _compact(root: Path, prepared: Mapping[str, Kept]) -> dict[str, Kept]:
+    """The prepared bodies as kept, after the store dropped what no article uses any more."""
+    where = bodystore.keep_only(root, {path: kept[1] for path, kept in prepared.items()})
+    return {path: (kept[0], where[path], kept[2], kept[3]) for path, kept in prepared.items() if path in where}
+
+
+def _writable(root: Path, notes: list[str]) -> bool:
+    """Whether the cache folder can be written; if not, the build runs without it and says so."""
+    folder = root / cache.CACHE_DIR
+    try:
+        folder.mkdir(exist_ok=True)
+        probe = folder / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        notes.append(f"no build cache: cannot write {folder} ({exc.strerror}); building everything")
+        return False
+    return True
+
+
+def _load(root: Path, notes: list[str]) -> dict | None:
+    """The last build's state, or None; a cache that cannot be trusted is discarded with a note."""
+    try:
+        state = cache.read(root, STATE)
+    except cache.Discarded as exc:
+        notes.append(f"discarded the build cache: {exc}; building everything")
+        _forget(root)
+        return None
+    if state is None:
+        return None
+    if not _well_formed(state):
+        notes.append(f"discarded the build cache: {root / cache.CACHE_DIR / STATE} does not hold what this version expects; building everything")
+        _forget(root)
+        return None
+    return state
+
+
+def _forget(root: Path) -> None:
+    cache.remove(root, STATE)
+    cache.remove(root, freshness.FRESH)
+
+
+def _well_formed(state: object) -> bool:
+    kinds = {"rules": str, "files": dict, "prepared": dict, "out": str, "build_id": str, "outputs": dict}
+    return isinstance(state, dict) and all(isinstance(state.get(name), kind) for name, kind in kinds.items())

@@ -1,0 +1,170 @@
+"""Write a build into a folder, whole or only what changed, never half-done and never outside it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import posixpath
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from pipeline import workers
+from pipeline.errors import UsageError
+
+MARKER = ".pipeline-build"
+NEW_SUFFIX = ".pipeline-new"
+
+
+def safe_path(rel: str) -> bool:
+    """Whether `rel` is a plain relative path that stays inside its folder."""
+    if not rel or "\\" in rel or "\x00" in rel or rel.startswith("/"):
+        return False
+    normal = posixpath.normpath(rel)
+    return normal == rel and not normal.startswith("../") and normal != ".."
+
+
+class Planned(Protocol):
+    """An output to write: where, a key of what it is made from, and how to make it."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def key(self) -> str: ...
+    def make(self) -> bytes: ...
+
+
+Manifest = dict[str, tuple[str, int, int]]  # path -> (key, size, mtime in ns) of every file written
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What an update did: the folder's new manifest, files written and files removed."""
+
+    manifest: Manifest
+    written: int
+    removed: int
+
+
+def marker(out: Path) -> str:
+    """The id of the build `out` holds whole ("" when none, or when an update of it was interrupted)."""
+    try:
+        return (out / MARKER).read_text("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def update_tree(outputs: Sequence[Planned], out: Path, root: Path, previous: Manifest | None, build_id: str, jobs: int = 1) -> Written:
+    """Make `out` hold exactly `outputs`: only those whose key changed since `previous` when `out` holds that build.
+
+    Outputs are made by `jobs` processes, each writing its own files. Nothing is visible until every
+    output is made: a cold build is assembled beside `out` and swapped in, an update is written beside
+    each file and renamed over it at the end; a failure leaves `out` as it was.
+    """
+    out, root = _checked(out, root, [o.path for o in outputs])
+    if previous is None or not out.is_dir():
+        return _replace(outputs, out, build_id, jobs)
+    stale = [o for o in outputs if not _current(out, o, previous.get(o.path))]
+    keep = {o.path for o in outputs}
+    removed = sorted(path for path in previous if path not in keep)
+    held = marker(out)
+    (out / MARKER).write_bytes(b"")  # if this is interrupted, the next build is a whole one
+    try:
+        made = _make_all(stale, out, NEW_SUFFIX, jobs)
+    except OSError:  # e.g. a file where a folder now goes: write the build whole instead
+        return _replace(outputs, out, build_id, jobs)
+    except BaseException:
+        (out / MARKER).write_text(held + "\n", encoding="ascii")  # the folder is still that build
+        raise
+    try:
+        for output in stale:
+            os.replace(out / (output.path + NEW_SUFFIX), out / output.path)
+    except OSError:  # e.g. a folder where a file now goes
+        return _replace(outputs, out, build_id, jobs)
+    for path in removed:
+        with contextlib.suppress(FileNotFoundError):
+            (out / path).unlink()
+        _prune(out, (out / path).parent)
+    (out / MARKER).write_text(build_id + "\n", encoding="ascii")
+    manifest = {o.path: previous[o.path] for o in outputs if o.path not in made}
+    return Written(manifest | made, len(stale), len(removed))
+
+
+def _replace(outputs: Sequence[Planned], out: Path, build_id: str, jobs: int) -> Written:
+    staging = out.with_name(f".{out.name}.staging-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        made = _make_all(outputs, staging, "", jobs)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    (staging / MARKER).write_text(build_id + "\n", encoding="ascii")
+    _swap(staging, out)
+    return Written(made, len(outputs), 0)
+
+
+def _make_all(outputs: Sequence[Planned], folder: Path, suffix: str, jobs: int) -> Manifest:
+    """Make and write every output (in `jobs` processes); on failure, remove what was written."""
+    for parent in sorted({posixpath.dirname(o.path) for o in outputs}):  # made here, once: workers making them would wait on each other
+        (folder / parent).mkdir(parents=True, exist_ok=True)
+    try:
+        stats = workers.run(lambda output: _make(output, folder, suffix), outputs, jobs)
+    except BaseException:
+        if suffix:
+            for output in outputs:
+                with contextlib.suppress(FileNotFoundError):
+                    (folder / (output.path + suffix)).unlink()
+        raise
+    return {o.path: (o.key, size, mtime) for o, (size, mtime) in zip(outputs, stats)}
+
+
+def _make(output: Planned, folder: Path, suffix: str) -> tuple[int, int]:
+    target = folder / (output.path + suffix)
+    target.write_bytes(output.make())
+    st = target.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def _current(out: Path, output: Planned, last: tuple[str, int, int] | None) -> bool:
+    """Whether the file in `out` is the one this output would make: same key, and not changed since."""
+    if last is None or last[0] != output.key:
+        return False
+    try:
+        st = (out / output.path).stat()
+    except OSError:
+        return False
+    return (st.st_size, st.st_mtime_ns) == (last[1], last[2])
+
+
+def _prune(out: Path, folder: Path) -> None:
+    """Remove folders left empty under `out`."""
+    while folder != out and folder.is_relative_to(out):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def _checked(out: Path, root: Path, paths: Iterable[str]) -> tuple[Path, Path]:
+    out = out.resolve()
+    root = root.resolve()
+    if out == root or root.is_relative_to(out) or out.is_relative_to(root / "content"):
+        raise UsageError(f"refusing to build into {out}: it holds the site's own files")
+    if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise UsageError(f"refusing to replace {out}: it is not empty and was not written by `pipeline build`")
+    bad = sorted(rel for rel in paths if not safe_path(rel))
+    if bad:
+        raise UsageError(f"refusing to write outside the output folder: {', '.join(bad)}")
+    return out, root
+
+
+def _swap(staging: Path, out: Path) -> None:
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    if out.exists():
+        os.replace(out, old)
+    os.replace(staging, out)
+    shutil.rmtree(old, ignore_errors=True)

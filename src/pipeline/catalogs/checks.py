@@ -1,0 +1,324 @@
+"""Checks of gettext catalogs, each a small function over one message: placeholders, %, plural forms, markup, bidi."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from babel.messages.catalog import Catalog, Message
+
+from pipeline.catalogs.pofiles import PluralForms, PoFile, cldr_locale, plural_forms
+from pipeline.content import textcheck
+from pipeline.diagnostics import Diagnostic
+
+Finding = tuple[str, str]  # (code, message)
+
+_NAMED = re.compile(r"%\((\w+)\)[#0\- +]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[hlL]?[diouxXeEfFgGcrsa]")
+_BRACE = re.compile(r"\{(\w+)(?:![rsa])?(?::[^{}]*)?\}")
+_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
+_ELEMENT = re.compile(r"<\s*(script|iframe|object|embed|form)\b", re.IGNORECASE)
+_HANDLER = re.compile(r"\s(on[a-z]+)\s*=", re.IGNORECASE)
+_SCHEME = re.compile(r"(javascript|vbscript):", re.IGNORECASE)
+_INVISIBLE = re.compile(r"[\s\x00-\x1f]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """What one catalog's messages are checked against."""
+
+    nplurals: int  # as the catalog's header says
+    plurals: PluralForms | None  # the rule readers get: CLDR's, else the header's; None when neither works
+    forms: Mapping[int, tuple[int, ...]]  # msgid line -> msgstr[] indices as written
+    single: frozenset[int]  # forms used for one number only, which may spell it out (he: "one", "two")
+
+    @classmethod
+    def of(cls, po: PoFile, plurals: PluralForms | None) -> Rules:
+        count = po.catalog.num_plurals
+        single = frozenset(form for form in range(count) if plurals is not None and len(plurals.numbers(form, 2)) == 1)
+        return cls(count, plurals, po.forms, single)
+
+
+def check_catalog(po: PoFile, lang: str) -> list[Diagnostic]:
+    """Every problem of one catalog: how it reads, its plural header, and each of its messages."""
+    found = list(po.problems)
+    if any(d.code in ("encoding-invalid", "file-unreadable") for d in po.problems):
+        return found
+    locale = cldr_locale(lang)
+    cldr = plural_forms(locale) if locale is not None else None
+    found += _check_header(po, lang, cldr)
+    rules = Rules.of(po, cldr or _declared(po.catalog))
+    for message in po.catalog:
+        if message.id:
+            found += [Diagnostic.make(code, po.path, message.lineno or 1, 1, text) for code, text in check_message(message, rules)]
+    return found
+
+
+def check_message(message: Message, rules: Rules) -> Iterator[Finding]:
+    """Findings for one message; fuzzy and untranslated ones are only reported as such (they are not used)."""
+    yield from plural_count(message, rules)
+    if message.fuzzy:
+        yield "catalog-fuzzy", f"{_name(message)} is marked fuzzy (not used until a translator reviews it and clears the flag)"
+        return
+    if not any(_strings(message)):
+        yield "catalog-untranslated", f"{_name(message)} is not translated yet (readers see the English)"
+        return
+    for check in CHECKS:
+        yield from check(message, rules)
+
+
+def plural_count(message: Message, rules: Rules) -> Iterator[Finding]:
+    """A plural entry needs exactly msgstr[0] to msgstr[nplurals-1]; a singular one none of them."""
+    written = rules.forms.get(message.lineno or 0, ())
+    if message.pluralizable and sorted(written) != list(range(rules.nplurals)):
+        shown = ", ".join(f"msgstr[{i}]" for i in written) or "a msgstr without an index"
+        yield (
+            "catalog-plural-forms",
+            f"{_name(message)} has {shown}, but the catalog has {rules.nplurals} plural forms: write msgstr[0] to msgstr[{rules.nplurals - 1}]",
+        )
+    elif not message.pluralizable and written:
+        yield "catalog-plural-forms", f"{_name(message)} has no msgid_plural, so it takes a plain msgstr, not msgstr[{written[0]}]"
+
+
+def empty_forms(message: Message, rules: Rules) -> Iterator[Finding]:
+    """A plural entry with some forms translated and others empty shows English for the numbers of the empty ones."""
+    if not message.pluralizable:
+        return
+    for form, string in enumerate(_strings(message)):
+        if not string:
+            numbers = ", ".join(map(str, rules.plurals.numbers(form))) if rules.plurals else ""
+            which = f" (n = {numbers}, …)" if numbers else ""
+            yield (
+                "catalog-plural-forms",
+                f"{_name(message)}: msgstr[{form}] is empty, so readers see English for its numbers{which}; translate every form",
+            )
+
+
+def placeholders(message: Message, rules: Rules) -> Iterator[Finding]:
+    """Named %(name)s and {name} placeholders must match the msgid's (a one-number plural form may spell the number out)."""
+    ids = _ids(message)
+    allowed = set().union(*(_placeholders(text) for text in ids))
+    for form, string in enumerate(_strings(message)):
+        if not string:
+            continue
+        found = _placeholders(string)
+        expected = _placeholders(_reference(message, form, rules))
+        missing = set() if message.pluralizable and form in rules.single else set(expected) - set(found)
+        extra = set(found) - allowed
+        label = _label(message, form)
+        if missing:
+            yield (
+                "catalog-placeholder",
+                f"{_name(message)}: {label} lacks {_list(expected[k] for k in sorted(missing))}; keep every placeholder of the msgid",
+            )
+        if extra:
+            yield (
+                "catalog-placeholder",
+                f"{_name(message)}: {label} has {_list(found[k] for k in sorted(extra))}, which the msgid does not; nothing fills it in",
+            )
+
+
+def percent(message: Message, rules: Rules) -> Iterator[Finding]:
+    """A % that is not %(name)s or %% breaks formatting: templates always format translations (newstyle gettext)."""
+    if not _formatted(message):
+        return
+    texts = [("msgid", text) for text in _ids(message)] + [(_label(message, i), s) for i, s in enumerate(_strings(message))]
+    for label, text in texts:
+        column = _stray_percent(text)
+        if column is not None:
+            yield (
+                "catalog-percent",
+                f"{_name(message)}: {label} has a '%' that is not a %(name)s placeholder at character {column}; write '%%' for a percent sign",
+            )
+
+
+def markup(message: Message, rules: Rules) -> Iterator[Finding]:
+    """Translations are trusted HTML, so each must carry exactly the msgid's tags."""
+    for form, string in enumerate(_strings(message)):
+        if not string:
+            continue
+        theirs, ours = _tags(_reference(message, form, rules)), _tags(string)
+        if Counter(theirs) != Counter(ours):
+            lacks, adds = _list(_unmatched(theirs, ours)), _list(_unmatched(ours, theirs))
+            details = "; ".join(part for part in (f"lacks {lacks}" if lacks else "", f"adds {adds}" if adds else "") if part)
+            yield "catalog-markup", f"{_name(message)}: {_label(message, form)} {details}; keep the msgid's HTML tags as they are"
+
+
+def unsafe(message: Message, rules: Rules) -> Iterator[Finding]:
+    """Markup that can run code has no place in a translation: it would run in every reader's browser."""
+    for form, string in enumerate(_strings(message)):
+        for what in dict.fromkeys(_unsafe(string)):
+            yield "catalog-unsafe", f"{_name(message)}: {_label(message, form)} has {what}; remove it"
+
+
+def text(message: Message, rules: Rules) -> Iterator[Finding]:
+    """Translations in Unicode NFC, without bidi overrides or unbalanced embeddings (Trojan Source)."""
+    for form, string in enumerate(_strings(message)):
+        for problem in textcheck.check(string):
+            yield problem.code, f"{_name(message)}: {_label(message, form)}: {problem.message}"
+
+
+CHECKS: tuple[Callable[[Message, Rules], Iterator[Finding]], ...] = (empty_forms, placeholders, percent, markup, unsafe, text)
+
+
+def outdated_template(pot: PoFile | None, fresh: Catalog, rel: str) -> list[Diagnostic]:
+    """The template against a fresh extraction: strings added, removed or with a changed plural since the last extract."""
+    if pot is None:
+        return (
+            [Diagnostic.make("catalog-outdated", rel, 1, 1, "does not exist; run `pipeline i18n extract` to create it")]
+            if len(fresh)
+            else []
+        )
+    return _compare(pot.catalog, fresh, rel, source="the templates and code", target=rel, fix="run `pipeline i18n extract`")
+
+
+def outdated_catalog(po: PoFile, template: Catalog, template_rel: str) -> list[Diagnostic]:
+    """A catalog against the template: strings it lacks, or no longer needs, until `pipeline i18n update`."""
+    fix = "run `pipeline i18n update` (a translation no longer needed is kept as obsolete)"
+    return _compare(po.catalog, template, po.path, source=template_rel, target="this catalog", fix=fix)
+
+
+def _compare(old: Catalog, new: Catalog, rel: str, *, source: str, target: str, fix: str) -> list[Diagnostic]:
+    """Messages by msgid and context: those only in `new` are reported on line 1, the others on their own line."""
+    before, after = _keyed(old), _keyed(new)
+    found = [
+        Diagnostic.make(
+            "catalog-outdated", rel, 1, 1, f"{_name(after[key])} ({_where(after[key])}) is in {source} but not in {target}; {fix}"
+        )
+        for key in sorted(after.keys() - before.keys(), key=str)
+    ]
+    for key in sorted(before.keys() - after.keys(), key=str):
+        found.append(
+            Diagnostic.make("catalog-outdated", rel, before[key].lineno or 1, 1, f"{_name(before[key])} is no longer in {source}; {fix}")
+        )
+    for key in sorted(before.keys() & after.keys(), key=str):
+        plural = _plural_of(after[key])
+        if _plural_of(before[key]) != plural:
+            now = f"the plural '{plural}'" if plural else "no plural"
+            found.append(
+                Diagnostic.make("catalog-outdated", rel, before[key].lineno or 1, 1, f"{_name(before[key])} has {now} in {source}; {fix}")
+            )
+    return found
+
+
+def _check_header(po: PoFile, lang: str, cldr: PluralForms | None) -> list[Diagnostic]:
+    line = po.plural_line or 1
+    if cldr is None:
+        return [
+            Diagnostic.make(
+                "catalog-plural-header", po.path, line, 1, f"'{lang}' is not a language CLDR knows, so its plural forms cannot be checked"
+            )
+        ]
+    if po.plural_line is None:
+        text = f"there is no Plural-Forms header; CLDR's rule for '{lang}' is '{cldr.header}' (run `pipeline i18n update`)"
+        return [Diagnostic.make("catalog-plural-header", po.path, line, 1, text)]
+    if not cldr.agrees(po.catalog.num_plurals, po.catalog.plural_expr):
+        text = f"Plural-Forms is '{po.catalog.plural_forms}' but CLDR's rule for '{lang}' is '{cldr.header}'; run `pipeline i18n update`, then review the plural entries"
+        return [Diagnostic.make("catalog-plural-header", po.path, line, 1, text)]
+    return []
+
+
+def _declared(catalog: Catalog) -> PluralForms | None:
+    forms = PluralForms(catalog.num_plurals, catalog.plural_expr)
+    try:
+        forms.index()
+    except (ValueError, SyntaxError):
+        return None
+    return forms
+
+
+def _placeholders(text: str) -> dict[tuple[str, str], str]:
+    """(kind, name) -> the placeholder as written, for %(name)s and {name}."""
+    found = {("%", m.group(1)): m.group(0) for m in _NAMED.finditer(text.replace("%%", ""))}
+    found.update({("{}", m.group(1)): m.group(0) for m in _BRACE.finditer(text.replace("{{", "").replace("}}", ""))})
+    return found
+
+
+def _stray_percent(text: str) -> int | None:
+    """The 1-based character of the first % that starts neither %(name)s nor %%, if any."""
+    index = text.find("%")
+    while index != -1:
+        if text.startswith("%%", index):
+            index = text.find("%", index + 2)
+            continue
+        match = _NAMED.match(text, index)
+        if match is None:
+            return index + 1
+        index = text.find("%", match.end())
+    return None
+
+
+def _formatted(message: Message) -> bool:
+    """Whether % formatting is applied: always in templates, in Python code when the msgid has %(name)s."""
+    used_in_templates = not message.locations or any(path.endswith(".html") for path, _ in message.locations)
+    return used_in_templates or any(_NAMED.search(text) for text in _ids(message))
+
+
+def _tags(text: str) -> list[str]:
+    return [" ".join(tag.split()) for tag in _TAG.findall(text)]
+
+
+def _unsafe(text: str) -> list[str]:
+    """Elements, event handlers and URL schemes that run code; schemes also when hidden by entities or spaces."""
+    found = [f"a <{m.group(1).lower()}> element" for m in _ELEMENT.finditer(text)]
+    for tag in _TAG.findall(text):
+        found += [f"an event handler attribute ({m.group(1).lower()}=)" for m in _HANDLER.finditer(tag)]
+        found += [f"a {m.group(1).lower()}: URL" for m in _SCHEME.finditer(_INVISIBLE.sub("", html.unescape(tag)))]
+    return found
+
+
+def _unmatched(items: list[str], others: list[str]) -> list[str]:
+    """The items with no counterpart in `others`, in their order."""
+    left = Counter(others)
+    unmatched = []
+    for item in items:
+        if left[item]:
+            left[item] -= 1
+        else:
+            unmatched.append(item)
+    return unmatched
+
+
+def _reference(message: Message, form: int, rules: Rules) -> str:
+    """What a translation is compared with: the msgid, or for plural forms after the first, the msgid_plural."""
+    ids = _ids(message)
+    return ids[0] if form == 0 and rules.nplurals > 1 else ids[-1]
+
+
+def _ids(message: Message) -> tuple[str, ...]:
+    return tuple(message.id) if isinstance(message.id, (tuple, list)) else (message.id,)
+
+
+def _strings(message: Message) -> tuple[str, ...]:
+    if isinstance(message.string, (list, tuple)):
+        return tuple(s or "" for s in message.string)
+    return (message.string or "",)
+
+
+def _keyed(catalog: Catalog) -> dict[tuple[str, str | None], Message]:
+    return {(_ids(m)[0], m.context): m for m in catalog if m.id}
+
+
+def _plural_of(message: Message) -> str | None:
+    return message.id[1] if message.pluralizable else None
+
+
+def _name(message: Message) -> str:
+    msgid = _ids(message)[0]
+    shown = msgid if len(msgid) <= 60 else msgid[:57] + "…"
+    return f"'{shown}'" + (f" (context '{message.context}')" if message.context else "")
+
+
+def _where(message: Message) -> str:
+    path, line = message.locations[0] if message.locations else ("?", None)
+    return f"{path}:{line}" if line else path
+
+
+def _label(message: Message, form: int) -> str:
+    return f"msgstr[{form}]" if message.pluralizable else "msgstr"
+
+
+def _list(items: Iterable[object]) -> str:
+    return ", ".join(str(item) for item in items)

@@ -1,0 +1,141 @@
+"""JSON Schema checks of loaded YAML, each finding placed at the line of the key it concerns."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path as FsPath
+from typing import Any
+
+import jsonschema
+
+from pipeline.config.yamldoc import YamlDoc
+
+FORMATS = jsonschema.FormatChecker(formats=())
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@FORMATS.checks("date", raises=ValueError)
+def _is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not _DATE.fullmatch(value):
+        return False
+    date.fromisoformat(value)
+    return True
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _is_date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not _DATE.match(value) or len(value) < 16:
+        return False
+    return datetime.fromisoformat(value).tzinfo is not None
+
+
+_FORMAT_HINTS = {"date": "YYYY-MM-DD", "date-time": "YYYY-MM-DDTHH:MM:SS+02:00, with a time zone"}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One schema violation: `kind` is 'required', 'unknown' or 'invalid'."""
+
+    kind: str
+    line: int
+    column: int
+    message: str
+
+
+class SchemaFileError(Exception):
+    """The schema file itself is unusable; `line` is where, when known."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.line, self.column = line, column
+
+
+def read_schema(path: FsPath) -> dict[str, Any]:
+    """Load a JSON Schema file and check it is a valid 2020-12 schema."""
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SchemaFileError(f"cannot read the schema: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise SchemaFileError(f"the schema is not UTF-8 (byte offset {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise SchemaFileError(f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from exc
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        where = "/".join(str(part) for part in exc.absolute_path) or "(top)"
+        raise SchemaFileError(f"not a valid JSON Schema at {where}: {exc.message}") from exc
+    return schema
+
+
+class Checker:
+    """A validator for one schema, optionally with subschemas of its `$defs` that must also pass."""
+
+    def __init__(self, schema: dict[str, Any], also: tuple[str, ...] = ()) -> None:
+        combined = dict(schema)
+        if also:  # inline the subschemas rather than $ref them: a lookup per article is slow
+            combined["allOf"] = [*schema.get("allOf", ()), *(_pointer(schema, p) for p in also)]
+        self._validator = jsonschema.Draft202012Validator(combined, format_checker=FORMATS)
+
+    def check(self, doc: YamlDoc, top: tuple[int, int] = (1, 1)) -> list[Finding]:
+        """Every violation in `doc`, at its key's line; `top` stands for the document as a whole."""
+        findings: dict[tuple[int, int, str], Finding] = {}
+        for error in self._validator.iter_errors(doc.data):
+            for finding in _findings(error, doc, top):
+                findings.setdefault((finding.line, finding.column, finding.message), finding)
+        return sorted(findings.values(), key=lambda f: (f.line, f.column))
+
+
+def _pointer(schema: dict[str, Any], pointer: str) -> Any:
+    value: Any = schema
+    for part in pointer.strip("/").split("/"):
+        value = value[part.replace("~1", "/").replace("~0", "~")]
+    return value
+
+
+def _findings(error: jsonschema.ValidationError, doc: YamlDoc, top: tuple[int, int]) -> list[Finding]:
+    path = tuple(error.absolute_path)
+    line, column = doc.where(path) if path else top
+    if error.validator not in ("required", "additionalProperties", "unevaluatedProperties") and path:
+        line, column = doc.where_value(path)
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [name for name in error.validator_value if name not in error.instance]
+        where = f" in '{_dotted(path)}'" if path else ""
+        return [Finding("required", line, column, f"required field '{name}' is missing{where}") for name in missing]
+    if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
+        known = list(error.schema.get("properties", {}))
+        pattern = error.schema.get("patternProperties", {})
+        extras = [k for k in error.instance if k not in known and not any(re.search(p, k) for p in pattern)]
+        return [_unknown(path + (key,), known, doc) for key in extras]
+    return [Finding("invalid", line, column, _describe(error, path))]
+
+
+def _unknown(path: tuple[str | int, ...], known: list[str], doc: YamlDoc) -> Finding:
+    line, column = doc.where(path)
+    guess = difflib.get_close_matches(str(path[-1]), known, n=1, cutoff=0.6)
+    hint = f"; did you mean '{guess[0]}'?" if guess else f"; known fields: {', '.join(known)}" if known else ""
+    return Finding("unknown", line, column, f"unknown field '{_dotted(path)}'{hint}")
+
+
+def _describe(error: jsonschema.ValidationError, path: tuple[str | int, ...]) -> str:
+    name = _dotted(path) or "front matter"
+    value = error.instance
+    if error.validator == "format":
+        cause = f": {error.cause}" if error.cause else ""
+        hint = _FORMAT_HINTS.get(error.validator_value, error.validator_value)
+        return f"{name}: '{value}' is not a valid {error.validator_value}{cause} (expected {hint})"
+    if error.validator == "type" and error.validator_value == "string" and isinstance(value, (int, float, bool)):
+        return f"{name}: {json.dumps(value)} is not text; put it in quotes"
+    return f"{name}: {error.message}"
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    return ".".join(str(part) for part in path)

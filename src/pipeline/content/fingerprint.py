@@ -1,0 +1,83 @@
+"""Split a source article into sections and fingerprint each, so a translation knows what changed."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pipeline.content.markdown import Heading
+
+INTRO = "intro"
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A fingerprinted part of an article: title, summary, the intro, or the text under one heading."""
+
+    key: str  # "title", "summary", "intro", or the heading's slug
+    label: str  # what people call it: the heading text, or the key
+    text: str
+    digest: str
+    line: int  # the file line it starts on; 0 for title and summary (they are in the front matter)
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """Every section's digest, and one digest for the whole article."""
+
+    sections: tuple[Section, ...]
+
+    @property
+    def digest(self) -> str:
+        return _digest("\n".join(f"{s.key}={s.digest}" for s in self.sections))
+
+    def as_record(self) -> dict[str, object]:
+        """What a translation stores under `translated_from`."""
+        return {"fingerprint": self.digest, "sections": {s.key: s.digest for s in self.sections}}
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """How one section differs from what the translator saw: 'changed', 'added' or 'removed'."""
+
+    key: str
+    label: str
+    kind: str
+
+
+def fingerprint(title: str, summary: str | None, body: str, headings: tuple[Heading, ...], body_line: int) -> Fingerprint:
+    """The sections of an article and their digests; `headings` come from markdown.scan of `body`."""
+    parts: list[tuple[str, str, str, int]] = [("title", "title", title, 0)]
+    if summary:
+        parts.append(("summary", "summary", summary, 0))
+    lines = body.split("\n")
+    starts = [h.line - body_line for h in headings]
+    intro = "\n".join(lines[: starts[0]] if starts else lines)
+    if intro.strip():
+        blank = len(intro) - len(intro.lstrip("\n"))
+        parts.append((INTRO, INTRO, intro, body_line + intro.count("\n", 0, blank)))
+    for index, heading in enumerate(headings):
+        end = starts[index + 1] if index + 1 < len(starts) else len(lines)
+        parts.append((heading.anchor, heading.text, "\n".join(lines[starts[index] : end]), heading.line))
+    return Fingerprint(tuple(Section(key, label, text, _digest(text), line) for key, label, text, line in parts))
+
+
+def compare(recorded: Mapping[str, str], current: Fingerprint) -> tuple[Change, ...]:
+    """What changed in the source since a translation recorded `recorded` (key -> digest)."""
+    changes = []
+    for section in current.sections:
+        if section.key not in recorded:
+            changes.append(Change(section.key, section.label, "added"))
+        elif recorded[section.key] != section.digest:
+            changes.append(Change(section.key, section.label, "changed"))
+    keys = {s.key for s in current.sections}
+    changes += [Change(key, key, "removed") for key in recorded if key not in keys]
+    return tuple(changes)
+
+
+def _digest(text: str) -> str:
+    """Eight hex digits of SHA-256 over the text with white space folded, so re-wrapping is no change."""
+    normal = " ".join(unicodedata.normalize("NFC", text).split())  # runs of white space (str.isspace) as one space
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:8]

@@ -1,0 +1,73 @@
+"""One file's validation results to plain tuples (for the build cache and worker processes) and back.
+
+The body's HTML is left out (it is most of the size, and the build keeps the prepared HTML it makes
+from it): a Body loaded from a record has `html` None, and is scanned again if it is needed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.config.yamldoc import YamlDoc
+from pipeline.content.articles import Parsed, article_from
+from pipeline.content.fingerprint import Fingerprint, Section
+from pipeline.content.markdown import Body, Heading, Ref
+from pipeline.content.perfile import Studied
+from pipeline.content.sources import SourceFile
+from pipeline.diagnostics import Diagnostic, Severity
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def dump(studied: Studied) -> tuple[Any, ...] | None:
+    """A valid article's results as builtins only; None for a file with problems (those are always re-checked)."""
+    parsed, body, prints = studied.parsed, studied.body, studied.fingerprint
+    if parsed.article is None or parsed.front is None or body is None or prints is None or parsed.body is None:
+        return None
+    if not _is_plain(parsed.front.data):
+        return None
+    text = parsed.source.text or ""
+    return (
+        parsed.front.data,
+        tuple(parsed.front.lines.items()),
+        tuple(parsed.front.values.items()),
+        len(text) - len(parsed.body),
+        parsed.body_line,
+        tuple((r.kind, r.target, r.alt, r.line, r.column, r.text) for r in body.refs),
+        tuple((h.level, h.text, h.line, h.anchor) for h in body.headings),
+        body.code_blocks,
+        _sections(prints, parsed.body),
+        tuple((d.path, d.line, d.column, d.code, d.message, d.severity.value) for d in studied.diagnostics),
+    )
+
+
+def load(source: SourceFile, record: tuple[Any, ...], html: str | None = None) -> Studied:
+    """The Studied a `dump` came from, for the same file text; `html` is the body's, when it is at hand."""
+    data, lines, values, offset, body_line, refs, headings, code_blocks, sections, found = record
+    body_text = (source.text or "")[offset:]
+    front = YamlDoc(data, dict(lines), (), dict(values))
+    article = article_from(source, front, body_text, body_line)
+    parsed = Parsed(source, article, front, body_text, body_line, ())
+    body = Body(tuple(Ref(*r) for r in refs), tuple(Heading(*h) for h in headings), tuple(code_blocks), html)
+    prints = Fingerprint(tuple(Section(key, label, body_text[text[0] : text[1]] if isinstance(text, tuple) else text, digest, line) for key, label, text, digest, line in sections))
+    diagnostics = tuple(Diagnostic(p, line, column, code, message, Severity(severity)) for p, line, column, code, message, severity in found)
+    return Studied(parsed, body, prints, diagnostics)
+
+
+def _sections(prints: Fingerprint, body: str) -> tuple[tuple[Any, ...], ...]:
+    """The sections, each body section's text as its (start, end) in the body: it is a slice of it, and need not be kept twice."""
+    found, position = [], 0
+    for s in prints.sections:
+        start = body.find(s.text, position) if s.line else -1
+        text: Any = (start, start + len(s.text)) if start >= 0 else s.text
+        position = max(position, start)
+        found.append((s.key, s.label, text, s.digest, s.line))
+    return tuple(found)
+
+
+def _is_plain(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_is_plain(v) for v in value)
+    return isinstance(value, _PLAIN)

@@ -1,0 +1,81 @@
+"""The publish: build (the gate refuses errors), plan against what the target has live, send, switch, receipt."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline.build.describe import build
+from pipeline.build.incremental import last_build
+from pipeline.build.write import safe_path
+from pipeline.config.site import SiteConfig, load_config
+from pipeline.publish.plan import Held, Plan, diff
+from pipeline.publish.targets.base import Progress, PublishError, Receipt, Target, TargetConfigError, manifest
+
+DEFAULT_TARGET = "default"
+EMBEDDED_DEFAULT: Mapping[str, Any] = {"type": "local", "path": "published"}
+_MODULES = {"local": "pipeline.publish.targets.local", "netlify": "pipeline.publish.targets.netlify", "webdav": "pipeline.publish.targets.webdav"}
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Everything decided before anything is sent."""
+
+    target: Target
+    target_type: str
+    files: Mapping[str, bytes]
+    plan: Plan
+
+
+def target(config: SiteConfig, name: str | None) -> tuple[Target, str]:
+    """The target `name` (or `default`) from site.yaml; a site without targets gets the embedded local one."""
+    chosen = name or DEFAULT_TARGET
+    options = config.targets.get(chosen)
+    if options is None:
+        if chosen != DEFAULT_TARGET or config.targets:
+            known = ", ".join(sorted(config.targets)) or "none"
+            raise TargetConfigError(f"no target '{chosen}' in site.yaml (targets: {known})")
+        options = EMBEDDED_DEFAULT
+    kind = options["type"]
+    module = importlib.import_module(_MODULES[kind])
+    return module.from_config(chosen, options, config.root), kind
+
+
+def prepare(root: Path, name: str | None, now: datetime | None = None, jobs: int = 1) -> Prepared:
+    """Validate and build the site (reusing the last build's results where unchanged), and plan it against the target's live deploy."""
+    config, _ = load_config(root)
+    chosen, kind = target(config, name)
+    known, prepared, _ = last_build(root)  # a cache that cannot be trusted is left alone here; `build` reports and replaces it
+    built = build(root, now, jobs=jobs, known=known, prepared=prepared)
+    unsafe = sorted(path for path in built.files if not safe_path(path))
+    if unsafe:
+        raise PublishError(f"refusing to publish paths outside the site: {', '.join(unsafe)}")
+    held = tuple(Held(lang, article_id, why) for lang, article_id, why in built.held)
+    return Prepared(chosen, kind, built.files, diff(manifest(built.files), chosen.live(), held))
+
+
+def run(prepared: Prepared, draft: bool, progress: Progress, confirmed: bool, max_delete_share: float) -> Receipt:
+    """Send and switch, holding the target's lock; refuses a plan that deletes too much unless confirmed."""
+    plan = prepared.plan
+    if not draft and plan.delete_share > max_delete_share and not confirmed:
+        raise PublishError(
+            f"this publish would delete {plan.count('deleted')} of the {plan.live_files} live files "
+            f"({plan.delete_share:.0%}, over the limit of {max_delete_share:.0%} in publish.max_delete_share); "
+            "check the plan with --dry-run, then confirm with --yes"
+        )
+    with prepared.target.lock(holder="pipeline publish") as notes:
+        receipt = _unchanged(prepared) if not plan.changes and not draft else None
+        receipt = receipt or prepared.target.publish(prepared.files, draft, progress)
+    return replace(receipt, notes=(*(notes or ()), *receipt.notes))
+
+
+def _unchanged(prepared: Prepared) -> Receipt | None:
+    """The live deploy's receipt when the build is exactly what is live."""
+    live = next((d for d in prepared.target.deploys() if d.state == "live"), None)
+    if live is None:
+        return None
+    return Receipt(live.id, live.url, 0, 0, len(prepared.files), notes=("nothing changed: the live deploy already is this build",))

@@ -1,0 +1,1 @@
+"""The publish targets, one module each (local, netlify, webdav), and what every target offers."""

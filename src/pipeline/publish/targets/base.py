@@ -1,0 +1,92 @@
+"""What every publish target offers (live manifest, deploy, history, rollback, lock), and choosing one from site.yaml."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pipeline.errors import PipelineError
+
+
+class PublishError(PipelineError):
+    """A publish could not be completed; the previous deploy is still live. Exit 1."""
+
+    exit_code = 1
+
+
+class TargetConfigError(PipelineError):
+    """A target in site.yaml cannot be used (missing setting, missing token). Exit 2."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    sha1: str
+    size: int
+
+
+Manifest = Mapping[str, FileEntry]  # output path ("he/index.html", no leading slash) -> digest and size
+
+
+def manifest(files: Mapping[str, bytes]) -> dict[str, FileEntry]:
+    """The manifest of a build: every path's SHA-1 and size, sorted by path."""
+    return {path: FileEntry(hashlib.sha1(data).hexdigest(), len(data)) for path, data in sorted(files.items())}
+
+
+@dataclass(frozen=True, slots=True)
+class Deploy:
+    """One deploy as a target's history lists it."""
+
+    id: str
+    created: str  # ISO 8601, UTC
+    state: str  # "live", "previous", "draft", "error", or the host's own word (e.g. Netlify's "ready")
+    url: str
+    files: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What a publish or rollback did."""
+
+    deploy_id: str
+    url: str  # where readers (or, for a draft, the editor) see it
+    uploaded: int  # files sent
+    uploaded_bytes: int
+    total: int  # files in the deploy
+    draft: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+Progress = Callable[[str, int], None]  # called with (path, bytes) after each file is sent
+
+
+class Target(Protocol):
+    """A place a site is published to. Every method raises PublishError (or a subclass of PipelineError) on failure."""
+
+    name: str
+
+    def live(self) -> Manifest:
+        """What readers see now, as a manifest; empty when nothing was ever published."""
+
+    def publish(self, files: Mapping[str, bytes], draft: bool, progress: Progress) -> Receipt:
+        """Send what the target lacks, then make the new deploy live at once (or, with `draft`, reachable but not live).
+
+        An error at any point leaves the previous deploy live; a rerun sends only what is still missing.
+        """
+
+    def deploys(self) -> list[Deploy]:
+        """The history, newest first."""
+
+    def rollback(self, deploy_id: str | None) -> Receipt:
+        """Make an earlier deploy live again: `deploy_id`, or the one before the live one."""
+
+    def lock(self, holder: str) -> AbstractContextManager[list[str]]:
+        """Hold the target for one publish; raise PublishError naming the holder when another publish has it.
+
+        Yields notes for the editor (e.g. that a stale lock left by a process that is gone was taken over).
+        """
+
+
+TargetFactory = Callable[[str, Mapping[str, Any], Any], Target]  # (name, options from site.yaml, site root) -> Target

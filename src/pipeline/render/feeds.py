@@ -1,0 +1,99 @@
+"""Atom feeds per locale and the sitemap with hreflang alternates, as deterministic XML."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, time
+
+from pipeline.render.bidi import isolate_text
+from pipeline.render.l10n import rfc3339
+from pipeline.render.siteplan import Entry, SitePlan
+
+ATOM = "http://www.w3.org/2005/Atom"
+SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XHTML = "http://www.w3.org/1999/xhtml"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+FEED_SIZE = 20
+
+
+def atom(plan: SitePlan, lang: str, title: str, now: datetime | None) -> bytes:
+    """The newest articles of `lang` (real translations only, no fallbacks); `updated` is the newest date unless `now` is given."""
+    ET.register_namespace("", ATOM)
+    direction = plan.config.locales[lang].direction
+    entries = [e for e in plan.entries[lang] if e.fallback_from is None][:FEED_SIZE]
+    feed = ET.Element(f"{{{ATOM}}}feed", {_XML_LANG: lang})
+    _text(feed, "title", isolate_text(title, direction))
+    _text(feed, "id", plan.absolute(f"/{lang}/"))
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "href": plan.absolute(f"/{lang}/feed.xml")})
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": plan.absolute(f"/{lang}/")})
+    newest = now or (max((_updated(e) for e in entries), default=None))
+    _text(feed, "updated", rfc3339(newest) if newest else "1970-01-01T00:00:00Z")
+    ET.SubElement(feed, f"{{{ATOM}}}generator").text = "pipeline"
+    for entry in entries:
+        feed.append(_entry(plan, entry, direction))
+    return _serialise(feed)
+
+
+def _entry(plan: SitePlan, entry: Entry, direction: str) -> ET.Element:
+    article = entry.article
+    node = ET.Element(f"{{{ATOM}}}entry")
+    _text(node, "title", isolate_text(article.title, direction))
+    ET.SubElement(node, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": plan.absolute(entry.url)})
+    for code, url in entry.alternates:
+        if code not in (entry.lang, "x-default"):
+            ET.SubElement(node, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "hreflang": code, "href": plan.absolute(url)})
+    _text(node, "id", plan.absolute(entry.url))
+    _text(node, "published", rfc3339(article.publish_at or article.date))
+    _text(node, "updated", rfc3339(_updated(entry)))
+    if article.author:
+        author = ET.SubElement(node, f"{{{ATOM}}}author")
+        _text(author, "name", isolate_text(article.author, direction))
+    for tag in article.tags:
+        label = plan.config.tags.get(tag, {}).get(entry.lang, tag)
+        ET.SubElement(node, f"{{{ATOM}}}category", {"term": tag, "label": isolate_text(label, direction)})
+    if article.summary:
+        _text(node, "summary", isolate_text(article.summary, direction))
+    content = _text(node, "content", f'<div dir="{direction}">{entry.html}</div>')
+    content.set("type", "html")
+    return node
+
+
+def _updated(entry: Entry) -> datetime:
+    article = entry.article
+    return article.publish_at or datetime.combine(article.date, time(0), tzinfo=UTC)
+
+
+def sitemap(plan: SitePlan) -> bytes:
+    """Every page readers should find, with its language alternates (xhtml:link) and x-default."""
+    ET.register_namespace("", SITEMAP)
+    ET.register_namespace("xhtml", XHTML)
+    urlset = ET.Element(f"{{{SITEMAP}}}urlset")
+    locales = list(plan.config.locales)
+    home_alternates = tuple((code, f"/{code}/") for code in locales) + (("x-default", "/"),)
+    for code in locales:
+        _url(urlset, plan, f"/{code}/", home_alternates, None)
+    for code in locales:
+        for entry in plan.entries[code]:
+            if entry.fallback_from is None:  # a fallback's canonical is its original, which is listed
+                _url(urlset, plan, entry.url, entry.alternates, rfc3339(_updated(entry))[:10])
+    return _serialise(urlset)
+
+
+def _url(urlset: ET.Element, plan: SitePlan, path: str, alternates: tuple[tuple[str, str], ...], lastmod: str | None) -> None:
+    node = ET.SubElement(urlset, f"{{{SITEMAP}}}url")
+    ET.SubElement(node, f"{{{SITEMAP}}}loc").text = plan.absolute(path)
+    if lastmod:
+        ET.SubElement(node, f"{{{SITEMAP}}}lastmod").text = lastmod
+    for code, url in alternates:
+        ET.SubElement(node, f"{{{XHTML}}}link", {"rel": "alternate", "hreflang": code, "href": plan.absolute(url)})
+
+
+def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    node = ET.SubElement(parent, f"{{{parent.tag.split('}')[0][1:]}}}{tag}")
+    node.text = text
+    return node
+
+
+def _serialise(root: ET.Element) -> bytes:
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

@@ -1,0 +1,254 @@
+"""What each locale publishes: its articles with policies applied (drafts, schedule, fallbacks), URLs and body HTML."""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from types import MappingProxyType
+from urllib.parse import unquote, urlsplit
+
+from pipeline.config.site import SiteConfig
+from pipeline.content.articles import Article
+from pipeline.content.markdown import render_trusted, scan
+from pipeline.content.sources import text_digest
+from pipeline.render.bidi import isolate_html
+from pipeline.render.l10n import reading_minutes
+from pipeline.translation.states import STALE, PairState, describe
+from pipeline.validate import Validation
+
+
+class PageBody:
+    """An entry's finished body HTML, made each time it is used (only pages that are written use it, and keeping every
+    one would hold the whole site's HTML in memory); `key` says what it is made from."""
+
+    __slots__ = ("_make", "key")
+
+    def __init__(self, key: str, make: Callable[[], str]) -> None:
+        self.key = key
+        self._make = make
+
+    @property
+    def text(self) -> str:
+        return self._make()
+
+    def __html__(self) -> str:  # markupsafe and Jinja: already markup
+        return self._make()
+
+    def __str__(self) -> str:
+        return self._make()
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An article's body HTML, bidi-isolated, before its links are rewritten: by digest and how to get it back."""
+
+    digest: str  # of the HTML
+    minutes: int  # reading time
+    links: tuple[str, ...]  # ids of the articles its links lead to, in order
+    load: Callable[[], str]
+
+
+_ATTR = re.compile(r'(href|src)="([^"]*)"')
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//|^#")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One article page as one locale publishes it."""
+
+    id: str
+    lang: str  # the page's locale
+    article: Article  # what is shown: the translation, or the source article for a fallback
+    fallback_from: str | None  # the language shown instead of `lang`, for a fallback
+    state: str  # "source", or the translation's state (ok, stale, unverified, missing for a fallback)
+    stale: bool  # show the stale notice
+    body: PageBody  # the body: links to site URLs, bidi-isolated for its direction; made when first needed
+    url: str  # site path, e.g. /he/volunteering/
+    alternates: tuple[tuple[str, str], ...]  # (hreflang, site path) of every real version, and x-default
+    reading_minutes: int
+
+    @property
+    def html(self) -> str:
+        """The finished body HTML."""
+        return self.body.text
+
+    @property
+    def canonical(self) -> str:
+        """A fallback's canonical is the original it shows; every other page is its own."""
+        return next((url for lang, url in self.alternates if lang == self.fallback_from), self.url) if self.fallback_from else self.url
+
+
+@dataclass(frozen=True, slots=True)
+class SitePlan:
+    """Every locale's entries, newest first; the input to every renderer."""
+
+    config: SiteConfig
+    base_path: str  # "/" or "/blog/": where the site lives under its host
+    entries: Mapping[str, tuple[Entry, ...]]
+    held: tuple[tuple[str, str, str], ...] = ()  # (lang, id, why) of translations a gate kept back
+
+    def link(self, path: str) -> str:
+        """A site path ("/he/x/") as a link from any page: under the base path."""
+        return self.base_path + path.lstrip("/")
+
+    def absolute(self, path: str) -> str:
+        """A site path as an absolute URL on the site's host, for canonicals, feeds and sitemaps."""
+        return self.config.base_url + path.lstrip("/")
+
+    def tags(self, lang: str) -> dict[str, tuple[Entry, ...]]:
+        """Tag id -> the locale's entries with that tag, newest first, tags sorted by id."""
+        found: dict[str, list[Entry]] = {}
+        for entry in self.entries[lang]:
+            for tag in entry.article.tags:
+                found.setdefault(tag, []).append(entry)
+        return {tag: tuple(found[tag]) for tag in sorted(found)}
+
+
+def plan(result: Validation, now: datetime, drafts: bool = False, bodies: Mapping[str, Prepared] | None = None) -> SitePlan:
+    """Choose what each locale publishes at `now`, and finish each page's body.
+
+    `bodies` has articles' bodies already prepared (`prepare_body`), by path; the rest are prepared here.
+    """
+    bodies = bodies or {}
+    config = result.config
+    source = config.source_locale
+    live = {a.id: a for a in result.articles if a.lang == source and _is_live(a, now, drafts)}
+    states = {(s.lang, s.id): s for s in result.states}
+    chosen: dict[str, list[tuple[Article, PairState | None]]] = {source: [(a, None) for a in live.values()]}
+    held = []
+    for lang in config.translations:
+        chosen[lang] = []
+        for article_id, original in live.items():
+            translation = result.article(lang, article_id)
+            state = states.get((lang, article_id))
+            if translation is not None and state is not None and state.state == STALE and config.locales[lang].stale_publish == "hold":
+                held.append((lang, article_id, f"its translation is stale: {describe(state.changes)}"))
+                translation = None
+            if translation is not None:
+                chosen[lang].append((translation, state))
+            elif config.locales[lang].untranslated == "fallback":
+                chosen[lang].append((original, state))
+    published = {lang: {a.id for a, _ in items} for lang, items in chosen.items()}
+    real = {lang: {a.id for a, _ in items if a.lang == lang} for lang, items in chosen.items()}
+    base_path = urlsplit(config.base_url).path or "/"
+    entries = {
+        lang: tuple(
+            sorted(
+                (_entry(result, lang, article, state, published, real, base_path, bodies) for article, state in items),
+                key=lambda e: (e.article.date, e.id),
+                reverse=True,
+            )
+        )
+        for lang, items in chosen.items()
+    }
+    return SitePlan(config, base_path, MappingProxyType(entries), tuple(held))
+
+
+def _is_live(article: Article, now: datetime, drafts: bool) -> bool:
+    if article.draft and not drafts:
+        return False
+    return article.publish_at is None or article.publish_at <= now
+
+
+def _entry(
+    result: Validation,
+    lang: str,
+    article: Article,
+    state: PairState | None,
+    published: dict[str, set[str]],
+    real: dict[str, set[str]],
+    base_path: str,
+    bodies: Mapping[str, Prepared],
+) -> Entry:
+    config = result.config
+    fallback = article.lang if article.lang != lang else None
+    prepared = bodies.get(article.path)
+    if prepared is None:
+        html_text, minutes, links = prepare_body(result, article)
+        prepared = Prepared(text_digest(html_text), minutes, links, lambda: html_text)
+    leads = tuple(target in published.get(lang, ()) for target in prepared.links)  # where its article links lead
+    key = text_digest(f"{prepared.digest}\0{lang}\0{base_path}\0{leads}")
+    finish = partial(_finish, prepared.load, article.path, lang, config.source_locale, published, base_path)
+    alternates = [(code, f"/{code}/{article.id}/") for code in config.locales if article.id in real.get(code, ())]
+    if article.id in real.get(config.source_locale, ()):
+        alternates.append(("x-default", f"/{config.source_locale}/{article.id}/"))
+    label = "source" if state is None else state.state
+    stale = state is not None and state.state == STALE and config.locales[lang].stale_notice and fallback is None
+    return Entry(
+        id=article.id,
+        lang=lang,
+        article=article,
+        fallback_from=fallback,
+        state=label,
+        stale=stale,
+        body=PageBody(key, finish),
+        url=f"/{lang}/{article.id}/",
+        alternates=tuple(alternates),
+        reading_minutes=prepared.minutes,
+    )
+
+
+def prepare_body(result: Validation, article: Article) -> tuple[str, int, tuple[str, ...]]:
+    """An article's body HTML bidi-isolated for its direction (links are rewritten per page later: isolation
+    leaves tags as they are), its reading time, and the ids of the articles it links to."""
+    config = result.config
+    raw: str | None
+    if config.allow_raw_html:
+        raw = render_trusted(article.body)
+    else:
+        raw = result.bodies[article.path].html
+        if raw is None:  # a body from the build cache, whose HTML was not kept
+            raw = scan(article.body, article.body_line).html or ""
+    isolated = isolate_html(raw, config.locales[article.lang].direction)
+    return isolated, reading_minutes(article.body), linked_articles(isolated, article.path)
+
+
+def linked_articles(markup: str, path: str) -> tuple[str, ...]:
+    """The ids of the articles the links of `markup` (in the file at `path`) lead to: what rewriting them depends on."""
+    found = []
+    for match in _ATTR.finditer(markup):
+        value = html.unescape(match.group(2))
+        if value and not _SCHEME.match(value) and not value.startswith("/"):
+            joined = _joined(path, value.partition("#")[0])
+            if joined.startswith("content/") and joined.endswith(".md"):
+                found.append(posixpath.basename(joined)[:-3])
+    return tuple(found)
+
+
+def _finish(load: Callable[[], str], path: str, lang: str, source: str, published: dict[str, set[str]], base_path: str) -> str:
+    return _rewrite_links(load(), path, lang, source, published, base_path)
+
+
+def _joined(path: str, target: str) -> str:
+    return posixpath.normpath(posixpath.join(posixpath.dirname(path), unquote(target)))
+
+
+def _rewrite_links(markup: str, path: str, lang: str, source: str, published: dict[str, set[str]], base_path: str) -> str:
+    """Links to article files become page URLs in the page's locale; site paths get the base path."""
+
+    def rewrite(match: re.Match[str]) -> str:
+        attribute, value = match.group(1), html.unescape(match.group(2))
+        if not value or _SCHEME.match(value):
+            return match.group()
+        target, _, fragment = value.partition("#")
+        if target.startswith("/"):
+            url = base_path + target.lstrip("/")
+        else:
+            joined = _joined(path, target)
+            url = _article_url(joined, lang, source, published, base_path) or base_path + joined.removeprefix("static/")
+        return f'{attribute}="{html.escape(url + ("#" + fragment if fragment else ""))}"'
+
+    return _ATTR.sub(rewrite, markup)
+
+
+def _article_url(joined: str, lang: str, source: str, published: dict[str, set[str]], base_path: str) -> str | None:
+    if not (joined.startswith("content/") and joined.endswith(".md")):
+        return None
+    article_id = posixpath.basename(joined)[:-3]
+    target_lang = lang if article_id in published.get(lang, ()) else source
+    return f"{base_path}{target_lang}/{article_id}/"

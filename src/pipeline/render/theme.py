@@ -1,0 +1,142 @@
+"""Pages to HTML through the Jinja2 theme: the package's default, overridden by the site's templates/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from pipeline.catalogs import i18n
+from pipeline.diagnostics import Diagnostic
+from pipeline.errors import ContentError
+from pipeline.render.bidi import isolate_html, isolate_text
+from pipeline.render.l10n import long_date
+from pipeline.render.siteplan import Entry, SitePlan
+
+TEMPLATES_DIR = "templates"
+
+
+class Theme:
+    """One Jinja2 environment per locale, with that locale's gettext catalog installed."""
+
+    def __init__(self, plan: SitePlan) -> None:
+        root = plan.config.root
+        loader = jinja2.ChoiceLoader(
+            [jinja2.FileSystemLoader(str(root / TEMPLATES_DIR)), jinja2.PackageLoader("pipeline", "theme/templates")]
+        )
+        self._envs: dict[str, jinja2.Environment] = {}
+        self._translations: dict[str, Any] = {}
+        for lang in plan.config.locales:
+            env = _Environment(
+                loader=loader,
+                autoescape=True,
+                undefined=jinja2.StrictUndefined,
+                extensions=["jinja2.ext.i18n"],
+                keep_trailing_newline=True,
+                auto_reload=False,  # one build: the templates do not change under it
+            )
+            self._translations[lang] = i18n.translations(root, lang)
+            i18n.install(env, self._translations[lang])
+            self._envs[lang] = env
+
+    def gettext(self, lang: str, message: str, **values: object) -> str:
+        """An interface string for Python-built text (page titles), formatted like newstyle gettext."""
+        translated: str = self._translations[lang].gettext(message)
+        return translated % values if values else translated
+
+    def render(self, lang: str, template: str, context: dict[str, Any]) -> str:
+        """Render `template` for `lang`; a broken template override is a located error, not a traceback."""
+        try:
+            return self._envs[lang].get_template(template).render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise ContentError(f"template {exc.name or template} is broken", (_diag(exc.filename or template, exc.lineno, exc.message or ""),)) from exc
+        except jinja2.TemplateError as exc:
+            raise ContentError(f"template {template} failed", (_diag(template, 1, f"{type(exc).__name__}: {exc}"),)) from exc
+
+
+class _Environment(jinja2.Environment):
+    """Jinja's environment, with `page.lang` on a plain dict read as the key it ends up as, without raising AttributeError first."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except (TypeError, LookupError, AttributeError):
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))  # all a dict has as attributes (it has no instance dict)
+
+
+def _diag(path: str, line: int, message: str) -> Diagnostic:
+    return Diagnostic.make("template-error", path, line, 1, message)
+
+
+def site_context(plan: SitePlan, lang: str, counterparts: dict[str, str]) -> dict[str, Any]:
+    """What every page of `lang` knows of the site; `counterparts` maps each locale to this page's version there."""
+    config = plan.config
+    locales = [
+        {"code": code, "name": loc.name, "dir": loc.direction, "url": plan.link(counterparts.get(code, f"/{code}/")), "current": code == lang}
+        for code, loc in config.locales.items()
+    ]
+    title = config.title.get(lang) or config.title.get(config.source_locale) or config.base_url
+    return {
+        "title": title,
+        "lang": lang,
+        "dir": config.locales[lang].direction,
+        "home_url": plan.link(f"/{lang}/"),
+        "feed_url": plan.link(f"/{lang}/feed.xml"),
+        "stylesheet": plan.link("/assets/style.css"),
+        "root_url": plan.link("/"),
+        "locales": locales,
+    }
+
+
+def page_context(plan: SitePlan, lang: str, title: str, path: str, alternates: tuple[tuple[str, str], ...], canonical: str | None = None) -> dict[str, Any]:
+    direction = plan.config.locales[lang].direction
+    return {
+        "title": isolate_text(title, direction),
+        "lang": lang,
+        "dir": direction,
+        "url": plan.absolute(path),
+        "canonical": plan.absolute(canonical or path),
+        "alternates": [{"hreflang": code, "url": plan.absolute(url)} for code, url in alternates],
+    }
+
+
+def article_context(plan: SitePlan, entry: Entry) -> dict[str, Any]:
+    """One article for templates: text fields isolated for its direction, the body as markup."""
+    config = plan.config
+    article = entry.article
+    direction = config.locales[article.lang].direction
+    return {
+        "id": entry.id,
+        "url": plan.link(entry.url),
+        "lang": article.lang,
+        "dir": direction,
+        "title": Markup(isolate_html(str(escape(article.title)), direction)),
+        "summary": Markup(isolate_html(str(escape(article.summary or "")), direction)),
+        "date": article.date.isoformat(),
+        "date_display": long_date(article.date, entry.lang),
+        "author": Markup(isolate_html(str(escape(article.author)), config.locales[entry.lang].direction)) if article.author else None,
+        "tags": [
+            {"id": tag, "name": config.tags.get(tag, {}).get(entry.lang, tag), "url": plan.link(f"/{entry.lang}/tags/{tag}/")} for tag in article.tags
+        ],
+        "image": {"src": plan.link(article.image.src) if article.image.src.startswith("/") else article.image.src, "alt": isolate_text(article.image.alt, direction)}
+        if article.image
+        else None,
+        "html": entry.body,  # markup, made when a template shows it
+        "reading_minutes": entry.reading_minutes,
+        "fallback_from": entry.fallback_from,
+        "stale": entry.stale,
+    }
+
+
+def pages_of(items: tuple[Entry, ...], per_page: int) -> Iterator[tuple[int, int, tuple[Entry, ...]]]:
+    """(page number, page count, entries) for a paginated list; one empty page when there are none."""
+    count = max(1, -(-len(items) // per_page))
+    for number in range(1, count + 1):
+        yield number, count, items[(number - 1) * per_page : number * per_page]

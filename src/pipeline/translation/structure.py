@@ -1,0 +1,55 @@
+"""Compare a translation with its source: the same links, images, code blocks and headings; nothing left untranslated."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from pipeline.content.articles import Article
+from pipeline.content.fingerprint import Fingerprint
+from pipeline.content.markdown import Body
+from pipeline.diagnostics import Diagnostic
+
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+
+
+def check(source: Article, source_body: Body, translation: Article, body: Body) -> list[Diagnostic]:
+    """Links, images, code blocks and heading count that differ from the source, at the translation's lines."""
+    found = []
+    path = translation.path
+    start = translation.body_line + len(translation.body) - len(translation.body.lstrip("\n"))  # first text line
+    for kind in ("link", "image"):
+        want = Counter(r.target for r in source_body.refs if r.kind == kind)
+        have = Counter(r.target for r in body.refs if r.kind == kind)
+        for ref in body.refs:
+            if ref.kind == kind and have[ref.target] > want[ref.target]:
+                have[ref.target] -= 1
+                message = f"{kind} to '{ref.target}' is not in {source.path}; a translation keeps the source's {kind}s"
+                found.append(Diagnostic.make("translation-structure", path, ref.line, ref.column, message))
+        for target, missing in (want - Counter(r.target for r in body.refs if r.kind == kind)).items():
+            line = next(r.line for r in source_body.refs if r.kind == kind and r.target == target)
+            times = "" if missing == 1 else f" ({missing} times)"
+            article = "an" if kind == "image" else "a"
+            message = f"{source.path} has {article} {kind} to '{target}' (line {line}){times} that this translation lacks"
+            found.append(Diagnostic.make("translation-structure", path, start, 1, message))
+    for what, mine, theirs in (("code blocks", body.code_blocks, source_body.code_blocks), ("headings", body.headings, source_body.headings)):
+        if len(mine) != len(theirs):
+            message = f"{len(mine)} {what} here, {len(theirs)} in {source.path}"
+            found.append(Diagnostic.make("translation-structure", path, start, 1, message))
+    return found
+
+
+def untranslated(source: Article, source_print: Fingerprint, translation: Article, own_print: Fingerprint) -> list[Diagnostic]:
+    """Title, summary and sections that are still word for word the source's text."""
+    source_digests = {s.digest for s in source_print.sections if _LETTERS.search(s.text)}
+    found = []
+    for section in own_print.sections:
+        if section.digest in source_digests:
+            line, col = translation.where(section.key) if section.line == 0 else (section.line, 1)
+            name = section.key if section.key in ("title", "summary", "intro") else f"section '{section.label}'"
+            message = f"{name} is still the text of {source.path}; translate it"
+            found.append(Diagnostic.make("translation-untranslated", translation.path, line, col, message))
+    if source.image and translation.image and source.image.alt == translation.image.alt:
+        line, col = translation.where("image", "alt")
+        found.append(Diagnostic.make("translation-untranslated", translation.path, line, col, f"image.alt is still the text of {source.path}; translate it"))
+    return found

@@ -1,0 +1,184 @@
+"""The translation status report: per article and per catalog, state and coverage, with the changed sections' diffs."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+from pipeline.catalogs import pofiles
+from pipeline.config.site import SiteConfig
+from pipeline.content.articles import FrontMatterRules, parse
+from pipeline.content.fingerprint import Fingerprint, fingerprint
+from pipeline.content.markdown import scan
+from pipeline.content.sources import SourceFile
+from pipeline.translation.states import STALE, STATES, PairState, describe
+from pipeline.translators import history
+from pipeline.validate import Validation
+
+
+@dataclass(frozen=True, slots=True)
+class SectionDiff:
+    key: str
+    label: str
+    kind: str  # changed, added or removed
+    diff: str  # unified diff of the source section since translation; "" when history does not have it
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One article in one translation language, as the report shows it."""
+
+    state: PairState
+    source_title: str | None
+    title: str | None
+    sections: tuple[SectionDiff, ...]
+    since: str | None  # the commit whose source the translation matches, when git knows it
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogStatus:
+    """Coverage of one language's interface strings."""
+
+    lang: str
+    path: str
+    state: str  # "ok", "missing" (no .po yet) or "unreadable" (`i18n check` explains)
+    total: int = 0
+    translated: int = 0
+    fuzzy: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {"lang": self.lang, "path": self.path, "state": self.state, "total": self.total, "translated": self.translated, "fuzzy": self.fuzzy}
+
+
+def catalog_status(config: SiteConfig) -> tuple[CatalogStatus, ...]:
+    """Each translation language's catalog: how many strings are translated and fuzzy."""
+    found = []
+    for lang in config.translations:
+        rel = f"locales/{lang}/LC_MESSAGES/messages.po"
+        if not (config.root / rel).is_file():
+            found.append(CatalogStatus(lang, rel, "missing"))
+            continue
+        po = pofiles.read(config.root, rel)
+        if po.problems:  # `i18n check` explains them; here the catalog has no coverage
+            found.append(CatalogStatus(lang, rel, "unreadable"))
+            continue
+        messages = [m for m in po.catalog if m.id]
+        translated = sum(1 for m in messages if _is_translated(m.string) and not m.fuzzy)
+        found.append(CatalogStatus(lang, rel, "ok", len(messages), translated, sum(1 for m in messages if m.fuzzy)))
+    return tuple(found)
+
+
+def _is_translated(string: object) -> bool:
+    return all(string) if isinstance(string, (tuple, list)) else bool(string)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    rows: tuple[Row, ...]
+    catalogs: tuple[CatalogStatus, ...]
+    locales: dict[str, dict[str, int]]  # lang -> state -> count
+
+
+def build(result: Validation, only: str | None = None) -> Report:
+    """The report for every article (or only article `only`), with diffs from git where it has them."""
+    rows = tuple(_row(result, state) for state in result.states if only in (None, state.id))
+    locales: dict[str, dict[str, int]] = {}
+    for lang in result.config.translations:
+        counts = Counter(r.state.state for r in rows if r.state.lang == lang)
+        locales[lang] = {name: counts.get(name, 0) for name in STATES}
+    return Report(rows, catalog_status(result.config), locales)
+
+
+def _row(result: Validation, state: PairState) -> Row:
+    source = result.article(result.config.source_locale, state.id)
+    translation = result.article(state.lang, state.id)
+    sections: tuple[SectionDiff, ...] = ()
+    since = None
+    if state.state == STALE and state.source_path and state.recorded is not None:
+        old, since = _source_as_translated(result, state)
+        current = result.fingerprints[state.id]
+        sections = tuple(_diff(change.key, change.label, change.kind, old, current) for change in state.changes)
+    return Row(state, source.title if source else None, translation.title if translation else None, sections, since)
+
+
+def _source_as_translated(result: Validation, state: PairState) -> tuple[Fingerprint | None, str | None]:
+    """The source's fingerprint at the commit whose version the translation recorded."""
+    record = result.article(state.lang, state.id).fields["translated_from"]  # type: ignore[union-attr]
+    rules = FrontMatterRules(result.config)
+    for commit, text in history.versions(result.config.root, state.source_path or ""):
+        parsed = parse(SourceFile(state.source_path or "", result.config.source_locale, state.id, text), rules)
+        if parsed.article is None or parsed.body is None:
+            continue
+        article = parsed.article
+        old = fingerprint(article.title, article.summary, article.body, scan(parsed.body, parsed.body_line).headings, article.body_line)
+        if old.digest == record["fingerprint"]:
+            return old, commit
+    return None, None
+
+
+def _diff(key: str, label: str, kind: str, old: Fingerprint | None, current: Fingerprint) -> SectionDiff:
+    if old is None:
+        return SectionDiff(key, label, kind, "")
+    before = next((s.text for s in old.sections if s.key == key), "")
+    after = next((s.text for s in current.sections if s.key == key), "")
+    lines = difflib.unified_diff(before.splitlines(), after.splitlines(), "as translated", "source now", n=1, lineterm="")
+    return SectionDiff(key, label, kind, "\n".join(lines))
+
+
+def as_text(report: Report, with_diffs: bool) -> str:
+    """A table for the terminal, then catalogs, then (with `with_diffs`) the diff of each stale section."""
+    out = []
+    for lang, counts in report.locales.items():
+        total = sum(counts.values())
+        summary = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+        out.append(f"{lang}: {counts['ok']}/{total} articles up to date ({summary or 'no articles'})")
+    for cat in report.catalogs:
+        if cat.state == "missing":
+            out.append(f"{cat.lang}: no interface catalog yet ({cat.path}; start it with `pipeline i18n init {cat.lang}`)")
+        elif cat.state == "unreadable":
+            out.append(f"{cat.lang}: {cat.path} cannot be read; `pipeline i18n check` says why")
+        else:
+            out.append(f"{cat.lang}: {cat.translated}/{cat.total} interface strings translated, {cat.fuzzy} fuzzy ({cat.path})")
+    width = max([len(r.state.id) for r in report.rows] + [2])
+    out += ["", f"{'ID':<{width}}  LANG  STATE       DETAILS"]
+    for row in report.rows:
+        details = describe(row.state.changes) if row.state.state == STALE else row.state.path
+        out.append(f"{row.state.id:<{width}}  {row.state.lang:<4}  {row.state.state:<10}  {details}")
+        if with_diffs:
+            out += _text_diffs(row)
+    return "\n".join(out) + "\n"
+
+
+def _text_diffs(row: Row) -> list[str]:
+    lines = []
+    for section in row.sections:
+        lines.append(f"    {section.kind}: {section.label}")
+        if section.diff:
+            lines += ["      " + line for line in section.diff.splitlines()]
+        else:
+            lines.append("      (no earlier version of the source in git matches the translation's fingerprint)")
+    return lines
+
+
+def as_json(report: Report) -> str:
+    data = {
+        "locales": report.locales,
+        "articles": [
+            {
+                "id": r.state.id,
+                "lang": r.state.lang,
+                "state": r.state.state,
+                "path": r.state.path,
+                "source": r.state.source_path,
+                "title": r.title,
+                "source_title": r.source_title,
+                "translated_from_commit": r.since,
+                "changes": [{"section": s.key, "label": s.label, "kind": s.kind, "diff": s.diff} for s in r.sections],
+            }
+            for r in report.rows
+        ],
+        "catalogs": [cat.as_dict() for cat in report.catalogs],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
