@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: validate build publish test browser golden clean
+.PHONY: validate build publish lint test browser golden clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,13 @@ build: $(STAMP)
 
 publish: $(STAMP)
 	$(BIN)/pipeline publish --root .
+
+# Lint (ruff), format check, types (mypy) and the import layers (import-linter, contracts in pyproject.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy src tests
+	$(BIN)/lint-imports
 
 # The browser tests use Debian's Chromium (never a downloaded browser) and Noto fonts for Hebrew.
 browser:

@@ -12,15 +12,92 @@ from pipeline.content.markdown import scan
 from pipeline.translation.draft import record_lines
 
 ROOT = Path(__file__).resolve().parent.parent
-EN_WORDS = (
-    "kindness mental health practice people research study daily gratitude volunteering community stress mood "
-    "connection habit journal morning evening friends family moment simple small change brain body calm focus "
-    "support energy sleep walk notice share listen help time week year better together quiet"
-).split()
-HE_WORDS = (
-    "טוב לב בריאות הנפש תרגול אנשים מחקר יומי הכרת תודה התנדבות קהילה מתח מצב רוח קשר הרגל יומן בוקר ערב "
-    "חברים משפחה רגע פשוט קטן שינוי מוח גוף רוגע ריכוז תמיכה אנרגיה שינה הליכה שמים לב שיתוף הקשבה עזרה זמן"
-).split()
+EN_WORDS = [
+    "kindness",
+    "mental",
+    "health",
+    "practice",
+    "people",
+    "research",
+    "study",
+    "daily",
+    "gratitude",
+    "volunteering",
+    "community",
+    "stress",
+    "mood",
+    "connection",
+    "habit",
+    "journal",
+    "morning",
+    "evening",
+    "friends",
+    "family",
+    "moment",
+    "simple",
+    "small",
+    "change",
+    "brain",
+    "body",
+    "calm",
+    "focus",
+    "support",
+    "energy",
+    "sleep",
+    "walk",
+    "notice",
+    "share",
+    "listen",
+    "help",
+    "time",
+    "week",
+    "year",
+    "better",
+    "together",
+    "quiet",
+]
+HE_WORDS = [
+    "טוב",
+    "לב",
+    "בריאות",
+    "הנפש",
+    "תרגול",
+    "אנשים",
+    "מחקר",
+    "יומי",
+    "הכרת",
+    "תודה",
+    "התנדבות",
+    "קהילה",
+    "מתח",
+    "מצב",
+    "רוח",
+    "קשר",
+    "הרגל",
+    "יומן",
+    "בוקר",
+    "ערב",
+    "חברים",
+    "משפחה",
+    "רגע",
+    "פשוט",
+    "קטן",
+    "שינוי",
+    "מוח",
+    "גוף",
+    "רוגע",
+    "ריכוז",
+    "תמיכה",
+    "אנרגיה",
+    "שינה",
+    "הליכה",
+    "שמים",
+    "לב",
+    "שיתוף",
+    "הקשבה",
+    "עזרה",
+    "זמן",
+]
 LATIN_RUNS = ["dopamine", "oxytocin", "Node.js 20", "C++", "serotonin", "BMC Public Health", "Python 3.12"]
 TAGS = ["kindness", "mental-health", "gratitude", "volunteering", "wellbeing"]
 SITE_YAML = """base_url: https://example.org/
@@ -58,12 +135,12 @@ def body(rng: random.Random, words: list[str], index: int, pairs: int, hebrew: b
             parts.append("\n".join(f"{n}. **{rng.choice(words)}**: {paragraph(rng, words, 8, mixed=False)}" for n in range(1, 4)))
         if section == 2:
             label = "ראו" if hebrew else "See"
-            parts.append(f"{label} [{rng.choice(words)}](a{others[0]}.md), [{rng.choice(words)}](a{others[1]}.md) `print(\"{index}\")`.")
+            parts.append(f'{label} [{rng.choice(words)}](a{others[0]}.md), [{rng.choice(words)}](a{others[1]}.md) `print("{index}")`.')
     return "\n\n".join(parts) + "\n"
 
 
 def article(title: str, summary: str, date: str, tags: list[str], text: str, extra: str = "") -> str:
-    return f"---\ntitle: \"{title}\"\ndate: {date}\nsummary: \"{summary}\"\nauthor: Noa Levi\ntags: [{', '.join(tags)}]\n{extra}---\n\n{text}"
+    return f'---\ntitle: "{title}"\ndate: {date}\nsummary: "{summary}"\nauthor: Noa Levi\ntags: [{", ".join(tags)}]\n{extra}---\n\n{text}'
 
 
 def write(pairs: int, out: Path, seed: int = 7) -> None:
@@ -83,7 +160,14 @@ def write(pairs: int, out: Path, seed: int = 7) -> None:
         body_line = en_text.count("\n", 0, en_text.index("\n---\n") + 4) + 1
         printed = fingerprint(en_title, en_summary, "\n" + en_body, scan("\n" + en_body, body_line).headings, body_line)
         record = "\n".join(record_lines(printed)) + "\n"
-        he_text = article(f"מאמר {index}: {rng.choice(HE_WORDS)}", paragraph(rng, HE_WORDS, 20, False), date, tags, body(rng, HE_WORDS, index, pairs, hebrew=True), record)
+        he_text = article(
+            f"מאמר {index}: {rng.choice(HE_WORDS)}",
+            paragraph(rng, HE_WORDS, 20, False),
+            date,
+            tags,
+            body(rng, HE_WORDS, index, pairs, hebrew=True),
+            record,
+        )
         (out / f"content/he/a{index}.md").write_text(he_text, encoding="utf-8")
 
 

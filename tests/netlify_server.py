@@ -225,8 +225,13 @@ class NetlifyServer(ThreadingHTTPServer):
     # The model: each method returns (status, JSON body or None). Behaviour the definition cannot express.
 
     def get_site(self) -> tuple[int, Any]:
-        site: dict[str, Any] = {"id": self.site_id, "name": self.site_name, "url": f"http://{self.site_name}.netlify.app",
-                                "ssl_url": f"https://{self.site_name}.netlify.app", "admin_url": f"https://app.netlify.com/sites/{self.site_name}"}
+        site: dict[str, Any] = {
+            "id": self.site_id,
+            "name": self.site_name,
+            "url": f"http://{self.site_name}.netlify.app",
+            "ssl_url": f"https://{self.site_name}.netlify.app",
+            "admin_url": f"https://app.netlify.com/sites/{self.site_name}",
+        }
         if self.published:
             site["published_deploy"] = self._json(self._deploy(self.published))
         return 200, site
@@ -234,8 +239,10 @@ class NetlifyServer(ThreadingHTTPServer):
     def list_site_files(self) -> tuple[int, Any]:
         live = self._deploy(self.published)
         files = live.files if live else {}
-        return 200, [{"id": path, "path": path, "sha": sha, "mime_type": "application/octet-stream", "size": len(self.blobs[sha])}
-                     for path, sha in sorted(files.items())]
+        return 200, [
+            {"id": path, "path": path, "sha": sha, "mime_type": "application/octet-stream", "size": len(self.blobs[sha])}
+            for path, sha in sorted(files.items())
+        ]
 
     def list_site_deploys(self, page: str = "1", per_page: str = "100") -> tuple[int, Any]:
         first = (int(page) - 1) * int(per_page)
@@ -327,10 +334,18 @@ class NetlifyServer(ThreadingHTTPServer):
         assert deploy is not None
         name = self.site_name
         out: dict[str, Any] = {
-            "id": deploy.id, "site_id": self.site_id, "state": deploy.state, "name": name, "draft": deploy.draft,
-            "url": f"http://{name}.netlify.app", "ssl_url": f"https://{name}.netlify.app",
-            "deploy_url": f"http://{deploy.id}--{name}.netlify.app", "deploy_ssl_url": f"https://{deploy.id}--{name}.netlify.app",
-            "admin_url": f"https://app.netlify.com/sites/{name}", "created_at": deploy.created_at, "updated_at": deploy.created_at,
+            "id": deploy.id,
+            "site_id": self.site_id,
+            "state": deploy.state,
+            "name": name,
+            "draft": deploy.draft,
+            "url": f"http://{name}.netlify.app",
+            "ssl_url": f"https://{name}.netlify.app",
+            "deploy_url": f"http://{deploy.id}--{name}.netlify.app",
+            "deploy_ssl_url": f"https://{deploy.id}--{name}.netlify.app",
+            "admin_url": f"https://app.netlify.com/sites/{name}",
+            "created_at": deploy.created_at,
+            "updated_at": deploy.created_at,
             "required": [] if deploy.state in ("new", "preparing") else sorted(deploy.required),  # not final before `prepared`
             "context": "deploy-preview" if deploy.draft else "production",
         }

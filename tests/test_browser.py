@@ -15,12 +15,20 @@ from pipeline.build import serve
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 ROOT = Path(__file__).resolve().parent.parent
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 HEBREW_WITH_CODE = hebrew(
     "איך כותבים print() ב־Python 3",
     "מדריך קצר.",
-    body="כדי להדפיס, כתבו `print(\"שלום\")` ב־Python 3. גם C++ עושה זאת, אחרת.\n\n```\nprint(1)\n```\n",
+    body='כדי להדפיס, כתבו `print("שלום")` ב־Python 3. גם C++ עושה זאת, אחרת.\n\n```\nprint(1)\n```\n',
 )
 
 
@@ -57,7 +65,10 @@ def sample_url(tmp_path_factory) -> Iterator[str]:
 def code_url(tmp_path_factory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("code-site")
     (root / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
-    for rel, text in {"content/en/code.md": article("How to write print() in Python 3", "A short guide.", body="Text.\n\n```\nprint(1)\n```\n"), "content/he/code.md": HEBREW_WITH_CODE}.items():
+    for rel, text in {
+        "content/en/code.md": article("How to write print() in Python 3", "A short guide.", body="Text.\n\n```\nprint(1)\n```\n"),
+        "content/he/code.md": HEBREW_WITH_CODE,
+    }.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text, encoding="utf-8")
     yield from serve_build(root, root / "public")

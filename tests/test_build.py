@@ -138,7 +138,9 @@ def test_json_documents_follow_the_published_schema(sample):
 
 def test_css_uses_logical_properties_only(sample):
     css = (sample / "assets/style.css").read_text("utf-8")
-    assert not re.search(r"(margin|padding|border)-(left|right)|(?<![-\w])(left|right)\s*:|text-align:\s*(left|right)|float:\s*(left|right)", css)
+    assert not re.search(
+        r"(margin|padding|border)-(left|right)|(?<![-\w])(left|right)\s*:|text-align:\s*(left|right)|float:\s*(left|right)", css
+    )
 
 
 def small_site(make_site, site_yaml: str = SITE_YAML, **files: str):
@@ -173,7 +175,10 @@ def test_the_omit_policy_leaves_untranslated_articles_out(make_site, tmp_path):
 
 
 def test_drafts_and_scheduled_articles(make_site, tmp_path):
-    root = small_site(make_site, **{"content/en/c.md": article("Draft", draft="true"), "content/en/d.md": article("Later", publish_at="2030-01-01T09:00:00+02:00")})
+    root = small_site(
+        make_site,
+        **{"content/en/c.md": article("Draft", draft="true"), "content/en/d.md": article("Later", publish_at="2030-01-01T09:00:00+02:00")},
+    )
     out = tmp_path / "out"
     run("build", "--root", str(root), "--out", str(out), "--now", NOW)
     assert not (out / "en/c").exists() and not (out / "en/d").exists()
@@ -186,7 +191,11 @@ def test_raw_html_is_escaped_unless_allowed(make_site, tmp_path):
     out = tmp_path / "out"
     run("build", "--root", str(root), "--out", str(out))
     assert "Some &lt;mark&gt;marked&lt;/mark&gt; text." in (out / "en/b/index.html").read_text("utf-8")
-    allowed = small_site(make_site, SITE_YAML + "markdown:\n  allow_raw_html: true\n", **{"content/en/b.md": article("Beta", body="Some <mark>marked</mark> text.\n")})
+    allowed = small_site(
+        make_site,
+        SITE_YAML + "markdown:\n  allow_raw_html: true\n",
+        **{"content/en/b.md": article("Beta", body="Some <mark>marked</mark> text.\n")},
+    )
     run("build", "--root", str(allowed), "--out", str(out))
     assert "Some <mark>marked</mark> text." in (out / "en/b/index.html").read_text("utf-8")
 

@@ -14,7 +14,11 @@ def test_sample_build_matches_the_golden_files():
         if built[rel] != golden[rel]:
             diff = "\n".join(
                 difflib.unified_diff(
-                    golden[rel].decode("utf-8", "replace").splitlines(), built[rel].decode("utf-8", "replace").splitlines(), f"golden/{rel}", f"built/{rel}", lineterm=""
+                    golden[rel].decode("utf-8", "replace").splitlines(),
+                    built[rel].decode("utf-8", "replace").splitlines(),
+                    f"golden/{rel}",
+                    f"built/{rel}",
+                    lineterm="",
                 )
             )
             raise AssertionError(f"{rel} differs from the golden output (run `make golden` if intended):\n{diff[:3000]}")

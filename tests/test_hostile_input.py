@@ -9,23 +9,44 @@ from conftest import SITE_YAML, article, hebrew, run
 
 GOOD_HE = hebrew()
 NESTED = "---\ntitle: T\ndate: 2024-03-12\nsummary: S\nx: " + "[" * 60 + "]" * 60 + "\n---\n"
-LAUGHS = "---\ntitle: T\ndate: 2024-03-12\nsummary: S\na: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(9)
-) + "---\n"
+LAUGHS = (
+    "---\ntitle: T\ndate: 2024-03-12\nsummary: S\na: &a [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(9)
+    )
+    + "---\n"
+)
 
 # name -> (files, site.yaml or None for the default, expected (path, line, code))
 CASES: dict[str, tuple[dict[str, str | bytes], str | None, tuple[str, int, str]]] = {
     "invalid utf-8": ({"content/en/a.md": b"---\ntitle: caf\xe9\n---\n"}, None, ("content/en/a.md", 2, "encoding-invalid")),
     "utf-16": ({"content/en/a.md": article().encode("utf-16")}, None, ("content/en/a.md", 1, "encoding-invalid")),
-    "utf-16 big endian": ({"content/en/a.md": article().encode("utf-16-be").join([b"\xfe\xff", b""])}, None, ("content/en/a.md", 1, "encoding-invalid")),
+    "utf-16 big endian": (
+        {"content/en/a.md": article().encode("utf-16-be").join([b"\xfe\xff", b""])},
+        None,
+        ("content/en/a.md", 1, "encoding-invalid"),
+    ),
     "empty file": ({"content/en/a.md": ""}, None, ("content/en/a.md", 1, "frontmatter-missing")),
     "only white space": ({"content/en/a.md": "\n\n   \n"}, None, ("content/en/a.md", 1, "frontmatter-missing")),
     "no front matter": ({"content/en/a.md": "# Title\n\nText.\n"}, None, ("content/en/a.md", 1, "frontmatter-missing")),
-    "front matter never closed": ({"content/en/a.md": "---\ntitle: T\ndate: 2024-03-12\n"}, None, ("content/en/a.md", 1, "frontmatter-unclosed")),
+    "front matter never closed": (
+        {"content/en/a.md": "---\ntitle: T\ndate: 2024-03-12\n"},
+        None,
+        ("content/en/a.md", 1, "frontmatter-unclosed"),
+    ),
     "tabs in yaml": ({"content/en/a.md": "---\ntitle: T\n\tdate: 2024-03-12\n---\n"}, None, ("content/en/a.md", 3, "yaml-syntax")),
-    "duplicate keys": ({"content/en/a.md": article().replace("summary:", "date: 2024-01-01\nsummary:")}, None, ("content/en/a.md", 4, "yaml-duplicate-key")),
+    "duplicate keys": (
+        {"content/en/a.md": article().replace("summary:", "date: 2024-01-01\nsummary:")},
+        None,
+        ("content/en/a.md", 4, "yaml-duplicate-key"),
+    ),
     "billion laughs": ({"content/en/a.md": LAUGHS}, None, ("content/en/a.md", 6, "yaml-alias")),
-    "python object tag": ({"content/en/a.md": "---\ntitle: !!python/object/apply:os.system ['id']\n---\n"}, None, ("content/en/a.md", 2, "yaml-syntax")),
+    "python object tag": (
+        {"content/en/a.md": "---\ntitle: !!python/object/apply:os.system ['id']\n---\n"},
+        None,
+        ("content/en/a.md", 2, "yaml-syntax"),
+    ),
     "python name tag": ({"content/en/a.md": "---\ntitle: !!python/name:os.system\n---\n"}, None, ("content/en/a.md", 2, "yaml-syntax")),
     "custom local tag": ({"content/en/a.md": "---\ntitle: !vault secret\n---\n"}, None, ("content/en/a.md", 2, "yaml-syntax")),
     "deeply nested": ({"content/en/a.md": NESTED}, None, ("content/en/a.md", 5, "yaml-syntax")),
@@ -35,15 +56,27 @@ CASES: dict[str, tuple[dict[str, str | bytes], str | None, tuple[str, int, str]]
     "boolean title": ({"content/en/a.md": article(title="yes")}, None, ("content/en/a.md", 2, "field-invalid")),
     "february 30": ({"content/en/a.md": article().replace("2024-03-12", "2024-02-30")}, None, ("content/en/a.md", 3, "field-invalid")),
     "month 13": ({"content/en/a.md": article().replace("2024-03-12", "2024-13-01")}, None, ("content/en/a.md", 3, "field-invalid")),
-    "date with a time": ({"content/en/a.md": article().replace("2024-03-12", "2024-03-12T10:00")}, None, ("content/en/a.md", 3, "field-invalid")),
-    "publish_at without zone": ({"content/en/a.md": article(publish_at="2024-03-12T10:00:00")}, None, ("content/en/a.md", 5, "field-invalid")),
+    "date with a time": (
+        {"content/en/a.md": article().replace("2024-03-12", "2024-03-12T10:00")},
+        None,
+        ("content/en/a.md", 3, "field-invalid"),
+    ),
+    "publish_at without zone": (
+        {"content/en/a.md": article(publish_at="2024-03-12T10:00:00")},
+        None,
+        ("content/en/a.md", 5, "field-invalid"),
+    ),
     "id with dots": ({"content/en/a..b.md": article()}, None, ("content/en/a..b.md", 1, "id-invalid")),
     "id with backslash": ({"content/en/a\\b.md": article()}, None, ("content/en/a\\b.md", 1, "id-invalid")),
     "id with spaces": ({"content/en/my post.md": article()}, None, ("content/en/my post.md", 1, "id-invalid")),
     "id in capitals": ({"content/en/About.md": article()}, None, ("content/en/About.md", 1, "id-invalid")),
     "reserved id": ({"content/en/tags.md": article()}, None, ("content/en/tags.md", 1, "id-invalid")),
     "reserved id api": ({"content/en/api.md": article()}, None, ("content/en/api.md", 1, "id-invalid")),
-    "ids equal but for case": ({"content/en/a.md": article(), "content/en/x/A.md": article()}, None, ("content/en/x/A.md", 1, "id-duplicate")),
+    "ids equal but for case": (
+        {"content/en/a.md": article(), "content/en/x/A.md": article()},
+        None,
+        ("content/en/x/A.md", 1, "id-duplicate"),
+    ),
     "ids equal but for normalization": (
         {"content/en/e\u0301.md": article(), "content/en/x/\u00e9.md": article()},
         None,
@@ -53,11 +86,27 @@ CASES: dict[str, tuple[dict[str, str | bytes], str | None, tuple[str, int, str]]
     "lre never closed in a body": ({"content/en/a.md": article(body="x \u202a y\n")}, None, ("content/en/a.md", 7, "bidi-unbalanced")),
     "rli in alt text": ({"content/en/a.md": article(body="![a \u2067b](/x.png)\n")}, None, ("content/en/a.md", 7, "bidi-unbalanced")),
     "script in markdown": ({"content/en/a.md": article(body="<script>alert(1)</script>\n")}, None, ("content/en/a.md", 7, "html-unsafe")),
-    "iframe in markdown": ({"content/en/a.md": article(body='<iframe src="https://x.example"></iframe>\n')}, None, ("content/en/a.md", 7, "html-unsafe")),
-    "event handler attribute": ({"content/en/a.md": article(body='Hi <img src=x onerror="alert(1)">\n')}, None, ("content/en/a.md", 7, "html-unsafe")),
+    "iframe in markdown": (
+        {"content/en/a.md": article(body='<iframe src="https://x.example"></iframe>\n')},
+        None,
+        ("content/en/a.md", 7, "html-unsafe"),
+    ),
+    "event handler attribute": (
+        {"content/en/a.md": article(body='Hi <img src=x onerror="alert(1)">\n')},
+        None,
+        ("content/en/a.md", 7, "html-unsafe"),
+    ),
     "javascript link": ({"content/en/a.md": article(body="[x](javascript:alert(1))\n")}, None, ("content/en/a.md", 7, "url-unsafe")),
-    "data url link": ({"content/en/a.md": article(body="[x](data:text/html,<script>alert(1)</script>)\n")}, None, ("content/en/a.md", 7, "url-unsafe")),
-    "javascript in a cover image": ({"content/en/a.md": article(image="\n  src: javascript:alert(1)\n  alt: x")}, None, ("content/en/a.md", 6, "url-unsafe")),
+    "data url link": (
+        {"content/en/a.md": article(body="[x](data:text/html,<script>alert(1)</script>)\n")},
+        None,
+        ("content/en/a.md", 7, "url-unsafe"),
+    ),
+    "javascript in a cover image": (
+        {"content/en/a.md": article(image="\n  src: javascript:alert(1)\n  alt: x")},
+        None,
+        ("content/en/a.md", 6, "url-unsafe"),
+    ),
     "javascript url in allowed raw html": (
         {"content/en/a.md": article(body='<a href=" javascript:alert(1)">x</a>\n')},
         SITE_YAML + "markdown:\n  allow_raw_html: true\n",
@@ -66,8 +115,16 @@ CASES: dict[str, tuple[dict[str, str | bytes], str | None, tuple[str, int, str]]
     "site.yaml unknown key": ({}, SITE_YAML + "colour: blue\n", ("site.yaml", 16, "config-invalid")),
     "site.yaml wrong type": ({}, SITE_YAML + "per_page: many\n", ("site.yaml", 16, "config-invalid")),
     "site.yaml not yaml": ({}, "base_url: [\n", ("site.yaml", 2, "config-syntax")),
-    "site.yaml target outside the site": ({}, SITE_YAML + "targets:\n  default:\n    type: local\n    path: ../../elsewhere\n", ("site.yaml", 19, "config-invalid")),
-    "site.yaml target is the content": ({}, SITE_YAML + "targets:\n  default:\n    type: local\n    path: content/en\n", ("site.yaml", 19, "config-invalid")),
+    "site.yaml target outside the site": (
+        {},
+        SITE_YAML + "targets:\n  default:\n    type: local\n    path: ../../elsewhere\n",
+        ("site.yaml", 19, "config-invalid"),
+    ),
+    "site.yaml target is the content": (
+        {},
+        SITE_YAML + "targets:\n  default:\n    type: local\n    path: content/en\n",
+        ("site.yaml", 19, "config-invalid"),
+    ),
 }
 
 

@@ -25,14 +25,18 @@ def files(count: int = 3) -> dict[str, str]:
     for n in range(count):
         link = f"See [the next one](a{(n + 1) % count}.md).\n\n## Part\n\nMore text {n}.\n"
         site[f"content/en/a{n}.md"] = article(f"Title {n}", f"Summary {n}.", f"Text {n}. {link}", tags="[kindness]")
-        site[f"content/he/a{n}.md"] = hebrew(f"כותרת {n}", f"תקציר {n}.", f"טקסט {n}. ראו [הבא](a{(n + 1) % count}.md).\n\n## חלק\n\nעוד {n}.\n", tags="[kindness]")
+        site[f"content/he/a{n}.md"] = hebrew(
+            f"כותרת {n}", f"תקציר {n}.", f"טקסט {n}. ראו [הבא](a{(n + 1) % count}.md).\n\n## חלק\n\nעוד {n}.\n", tags="[kindness]"
+        )
     site["locales/he/LC_MESSAGES/messages.po"] = PO.format(text="כל המאמרים")
     return site
 
 
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file a build wrote (its marker holds the build's id, which differs by design)."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".pipeline-build"}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".pipeline-build"
+    }
 
 
 def build(root: Path, out: Path, *args: str) -> str:
@@ -59,19 +63,27 @@ def edit(root: Path, rel: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def delete_a2(root: Path) -> None:
+    """Delete the pair a2, and the links a1 had to it."""
+    for lang in ("en", "he"):
+        edit(root, f"content/{lang}/a1.md", "(a2.md)", "(a0.md)")
+        (root / f"content/{lang}/a2.md").unlink()
+
+
 CHANGES = {
     "article edit": lambda root: edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited."),
     "translation edit": lambda root: edit(root, "content/he/a0.md", "טקסט 0.", "טקסט 0, ערוך."),
     "title edit (lists, feeds, tags)": lambda root: edit(root, "content/en/a0.md", "Title 0", "A new title"),
-    "deletion": lambda root: [
-        edit(root, f"content/{lang}/a1.md", "(a2.md)", "(a0.md)") or (root / f"content/{lang}/a2.md").unlink() for lang in ("en", "he")
-    ],
+    "deletion": lambda root: delete_a2(root),
     "addition": lambda root: [
         (root / "content/en/a9.md").write_text(article("Nine", "Nine.", "Nine [zero](a0.md).\n", tags="[gratitude]"), encoding="utf-8"),
         (root / "content/he/a9.md").write_text(hebrew("תשע", "תשע.", "תשע [אפס](a0.md).\n", tags="[gratitude]"), encoding="utf-8"),
     ],
-    "template override": lambda root: (root / "templates").mkdir() or (root / "templates/404.html").write_text(
-        '{% extends "base.html" %}{% block content %}<p>gone</p>{% endblock %}\n', encoding="utf-8"
+    "template override": lambda root: (
+        (root / "templates").mkdir()
+        or (root / "templates/404.html").write_text(
+            '{% extends "base.html" %}{% block content %}<p>gone</p>{% endblock %}\n', encoding="utf-8"
+        )
     ),
     "catalog change": lambda root: edit(root, "locales/he/LC_MESSAGES/messages.po", "כל המאמרים", "כל הרשומות"),
     "site.yaml change": lambda root: edit(root, "site.yaml", "he: טוב לב", "he: חסד"),
@@ -197,7 +209,9 @@ def test_a_failed_build_leaves_the_last_output_as_it_was(make_site, tmp_path):
     build(root, out)
     before = tree(out)
     (root / "templates").mkdir()
-    (root / "templates/article.html").write_text("{% extends 'base.html' %}{% block content %}{{ nothing.here }}{% endblock %}\n", encoding="utf-8")
+    (root / "templates/article.html").write_text(
+        "{% extends 'base.html' %}{% block content %}{{ nothing.here }}{% endblock %}\n", encoding="utf-8"
+    )
     result = run("build", "--root", str(root), "--out", str(out), "--now", NOW)
     assert result.exit_code == 1 and "template" in result.stdout + result.stderr
     assert tree(out) == before
@@ -209,7 +223,9 @@ def test_a_failed_build_leaves_the_last_output_as_it_was(make_site, tmp_path):
 def test_a_file_read_back_from_the_cache_is_what_checking_it_again_gives(make_site):
     """Records keep what validation needs; sections that repeat text, and a body's edges, survive the round trip."""
     repeated = "Intro.\n\n## One\n\nSame words.\n\n## Two\n\nSame words.\n\n## One\n\nSame words.\n"
-    root = make_site({**files(), "content/en/r.md": article("R", "R.", repeated, tags="[kindness]"), "content/en/e.md": article("E", "E.", "")})
+    root = make_site(
+        {**files(), "content/en/r.md": article("R", "R.", repeated, tags="[kindness]"), "content/en/e.md": article("E", "E.", "")}
+    )
     from pipeline.validate import validate
 
     first = validate(root)

@@ -92,7 +92,7 @@ def test_unsafe_urls_are_errors_however_they_are_spelled(make_site):
 
 
 def test_raw_html_is_a_warning_unless_allowed(make_site):
-    body = "Some <b>bold</b> text.\n\n<div class=\"note\">\nA note.\n</div>\n"
+    body = 'Some <b>bold</b> text.\n\n<div class="note">\nA note.\n</div>\n'
     result = validate_json(site_with(make_site, body))
     assert result.exit_code == 0
     assert result.diagnostics == [("content/en/a.md", 7, 6, "html-raw"), ("content/en/a.md", 9, 1, "html-raw")]
@@ -101,7 +101,7 @@ def test_raw_html_is_a_warning_unless_allowed(make_site):
 
 
 def test_html_that_runs_code_is_an_error_even_when_raw_html_is_allowed(make_site):
-    body = "Hi <img src=x onerror=alert(1)>.\n\n<script>alert(1)</script>\n\n<iframe src=\"https://evil.example\"></iframe>\n"
+    body = 'Hi <img src=x onerror=alert(1)>.\n\n<script>alert(1)</script>\n\n<iframe src="https://evil.example"></iframe>\n'
     allowed = EN_ONLY + "markdown:\n  allow_raw_html: true\n"
     result = validate_json(site_with(make_site, body, allowed))
     assert result.exit_code == 1

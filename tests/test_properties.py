@@ -22,10 +22,33 @@ from pipeline.render import bidi
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 # Markdown-ish text: the characters that make structure, plus Hebrew, bidi controls and markup.
 MARKDOWN_ALPHABET = st.sampled_from(
-    list("abc xyz\n\n#*_`[]()!<>/\\\"'=:;&-+.|~") + ["javascript:", "<script>", "</script>", "onerror=", "<img ", "<a href=", "```\n", "    ", "שלום", "\u202e", "\u2067", "\u200f", "&#106;", "data:", "](", "\t"]
+    list("abc xyz\n\n#*_`[]()!<>/\\\"'=:;&-+.|~")
+    + [
+        "javascript:",
+        "<script>",
+        "</script>",
+        "onerror=",
+        "<img ",
+        "<a href=",
+        "```\n",
+        "    ",
+        "שלום",
+        "\u202e",
+        "\u2067",
+        "\u200f",
+        "&#106;",
+        "data:",
+        "](",
+        "\t",
+    ]
 )
 markdown_text = st.lists(MARKDOWN_ALPHABET, max_size=80).map("".join)
-yaml_text = st.lists(st.sampled_from(list("ab: -[]{}&*!|>'\"#\n\t?,%@`") + ["title", "date", "2024-03-12", "  ", "!!python/object:os.system", "שלום", "\u202e"]), max_size=60).map("".join)
+yaml_text = st.lists(
+    st.sampled_from(
+        list("ab: -[]{}&*!|>'\"#\n\t?,%@`") + ["title", "date", "2024-03-12", "  ", "!!python/object:os.system", "שלום", "\u202e"]
+    ),
+    max_size=60,
+).map("".join)
 
 
 class _Executable(HTMLParser):
@@ -42,7 +65,9 @@ class _Executable(HTMLParser):
             self.found.append(tag)
         for name, value in attrs:
             url = re.sub(r"[\x00-\x20]", "", value or "").lower()
-            if name.startswith("on") or (name in ("href", "src", "action", "formaction") and url.startswith(("javascript:", "vbscript:", "data:"))):
+            if name.startswith("on") or (
+                name in ("href", "src", "action", "formaction") and url.startswith(("javascript:", "vbscript:", "data:"))
+            ):
                 self.found.append(f"{tag} {name}={value}")
 
 
@@ -105,7 +130,9 @@ def test_trusted_rendering_never_raises(text):
 def test_plain_text_isolation_adds_only_balanced_isolates(text):
     for direction in ("rtl", "ltr"):
         isolated = bidi.isolate_text(text, direction)
-        assert isolated.replace("\u2066", "").replace("\u2067", "").replace("\u2069", "") == text.replace("\u2066", "").replace("\u2067", "").replace("\u2069", "")
+        assert isolated.replace("\u2066", "").replace("\u2067", "").replace("\u2069", "") == text.replace("\u2066", "").replace(
+            "\u2067", ""
+        ).replace("\u2069", "")
         opened = sum(isolated.count(c) - text.count(c) for c in "\u2066\u2067")
         assert opened == isolated.count("\u2069") - text.count("\u2069")  # every isolate added is closed
 
@@ -117,7 +144,10 @@ def test_text_checks_never_raise_and_locate_what_they_find(text):
         assert problem.line >= 3 and problem.column >= 1
 
 
-PO_TEXT = st.lists(st.sampled_from(list("ab %(){}<>/\"=\n") + ["%(name)s", "{count}", "%d", "<b>", "</b>", "<script>", "onclick=", "שלום", "\u202e", "%%"]), max_size=30).map("".join)
+PO_TEXT = st.lists(
+    st.sampled_from(list('ab %(){}<>/"=\n') + ["%(name)s", "{count}", "%d", "<b>", "</b>", "<script>", "onclick=", "שלום", "\u202e", "%%"]),
+    max_size=30,
+).map("".join)
 
 
 @SETTINGS

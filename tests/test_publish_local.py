@@ -142,7 +142,9 @@ def test_a_publish_killed_mid_upload_leaves_the_old_site_live_and_the_rerun_send
     before = live_files(root)
     for n in range(2, 400):
         (root / f"content/en/a{n}.md").write_text(article(f"Article {n}", body=("word " * 400) + "\n"), encoding="utf-8")
-    process = subprocess.Popen([sys.executable, "-m", "pipeline", "publish", "--root", str(root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "publish", "--root", str(root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     objects = root / "published/objects"
     deadline = time.monotonic() + 60
     while sum(1 for _ in objects.rglob("*") if _.is_file()) < 150:
@@ -162,7 +164,9 @@ def test_a_publish_killed_mid_upload_leaves_the_old_site_live_and_the_rerun_send
 def test_serve_live_serves_the_current_deploy(make_site):
     root = site(make_site)
     publish(root)
-    process = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--root", str(root), "--live", "--port", "0"], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "serve", "--root", str(root), "--live", "--port", "0"], stdout=subprocess.PIPE, text=True
+    )
     try:
         line = process.stdout.readline()
         url = line.split(" on ")[1].split()[0]

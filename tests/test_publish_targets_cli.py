@@ -69,7 +69,9 @@ def test_an_unknown_target_is_a_usage_error(make_site):
     assert result.exit_code == 2 and "no target 'nope'" in result.stderr
 
 
-@pytest.mark.parametrize("yaml_target", ["  x:\n    type: netlify\n", "  x:\n    type: webdav\n    url: ftp://x/\n", "  x:\n    type: s3\n"])
+@pytest.mark.parametrize(
+    "yaml_target", ["  x:\n    type: netlify\n", "  x:\n    type: webdav\n    url: ftp://x/\n", "  x:\n    type: s3\n"]
+)
 def test_target_settings_are_checked_with_the_rest_of_site_yaml(make_site, yaml_target):
     result = run("validate", "--root", str(make_site(FILES, SITE_YAML + "targets:\n" + yaml_target)), "--format", "json")
     assert result.exit_code == 2

@@ -22,7 +22,10 @@ def fetch(url: str) -> tuple[int, str]:
 def test_serve_previews_and_rebuilds_on_change(make_site):
     root = make_site({"content/en/a.md": article("First title"), "content/he/a.md": hebrew("כותרת ראשונה")})
     process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "serve", "--root", str(root), "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "pipeline", "serve", "--root", str(root), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         line = process.stdout.readline()

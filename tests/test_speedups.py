@@ -13,12 +13,64 @@ from pipeline.content import markdown
 from pipeline.render import bidi, l10n, theme
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SOURCE_LINE = st.lists(st.sampled_from(list("ab <>[]()!:`-/?") + ["](", "![", "]:", "<!--", "<a ", "http:", "   ", "שלום"]), max_size=40).map("".join)
+SOURCE_LINE = st.lists(
+    st.sampled_from(list("ab <>[]()!:`-/?") + ["](", "![", "]:", "<!--", "<a ", "http:", "   ", "שלום"]), max_size=40
+).map("".join)
 MARKUP = st.lists(
     st.sampled_from(
-        ["<", ">", "<>", "<p>", "</p>", "<code>", "</code>", "<pre>", "</pre>", "<PRE>", "<kbd>", "<samp x>", "</samp>", "<code", "<codex>", "<br>", "<br/>"]
-        + ['<img src="x"/>', '<span dir="rtl">', '<div dir="ltr">', '<b dir="auto">', '<i  dir="rtl" >', "</i>", "</b>", "</div>", "</span>", "<!-- x -->", "<!doctype html>"]
-        + ["a", "Node.js 20", "C++", "print()", "שלום", "ד״ר לוי", " ", "\n", ".", "-", "(", ")", "'", "’", "é", "5", 'dir="rtl"', "x y", "a.b"]
+        [
+            "<",
+            ">",
+            "<>",
+            "<p>",
+            "</p>",
+            "<code>",
+            "</code>",
+            "<pre>",
+            "</pre>",
+            "<PRE>",
+            "<kbd>",
+            "<samp x>",
+            "</samp>",
+            "<code",
+            "<codex>",
+            "<br>",
+            "<br/>",
+        ]
+        + [
+            '<img src="x"/>',
+            '<span dir="rtl">',
+            '<div dir="ltr">',
+            '<b dir="auto">',
+            '<i  dir="rtl" >',
+            "</i>",
+            "</b>",
+            "</div>",
+            "</span>",
+            "<!-- x -->",
+            "<!doctype html>",
+        ]
+        + [
+            "a",
+            "Node.js 20",
+            "C++",
+            "print()",
+            "שלום",
+            "ד״ר לוי",
+            " ",
+            "\n",
+            ".",
+            "-",
+            "(",
+            ")",
+            "'",
+            "’",
+            "é",
+            "5",
+            'dir="rtl"',
+            "x y",
+            "a.b",
+        ]
     ),
     max_size=40,
 ).map("".join)
@@ -41,7 +93,10 @@ def test_whitespace_is_never_a_word_character_and_isalnum_is_one_except_undersco
 
 
 @SETTINGS
-@given(st.text(alphabet=st.characters(), max_size=80) | st.lists(st.sampled_from(["a", "_", "é", "שלום", "5", "٣", " ", "\u00a0", "\u2028", "-", ".", "\u05b0"]), max_size=30).map("".join))
+@given(
+    st.text(alphabet=st.characters(), max_size=80)
+    | st.lists(st.sampled_from(["a", "_", "é", "שלום", "5", "٣", " ", "\u00a0", "\u2028", "-", ".", "\u05b0"]), max_size=30).map("".join)
+)
 def test_word_count_is_the_number_of_word_runs(text):
     assert l10n.word_count(text) == len(re.findall(r"\w+", text))
 
@@ -66,7 +121,12 @@ def _plain_isolate_html(markup: str, direction: str) -> str:
             out.append(piece)
         else:
             opposite = "ltr" if current == "rtl" else "rtl"
-            out.append(bidi._runs(current).sub(lambda m, opposite=opposite: f'<span dir="{opposite}">{m.group()}</span>' if not m.group().isalpha() else m.group(), piece))
+            out.append(
+                bidi._runs(current).sub(
+                    lambda m, opposite=opposite: f'<span dir="{opposite}">{m.group()}</span>' if not m.group().isalpha() else m.group(),
+                    piece,
+                )
+            )
     return "".join(out)
 
 
@@ -94,7 +154,9 @@ class _Dict(dict):
     lang = "attribute"
 
 
-ATTRIBUTES = st.sampled_from(sorted(dir(dict)) + ["lang", "dir", "title", "missing", "__name__", "__mro__", "__dict__", "__slots__"]) | st.text(max_size=6)
+ATTRIBUTES = st.sampled_from(
+    sorted(dir(dict)) + ["lang", "dir", "title", "missing", "__name__", "__mro__", "__dict__", "__slots__"]
+) | st.text(max_size=6)
 
 
 @SETTINGS
@@ -105,6 +167,10 @@ def test_attribute_lookup_on_contexts_is_jinjas(attribute):
     for obj in ({"lang": "he", "dir": "rtl", "items": 1, attribute: 2}, {}, _Dict(lang="key"), "text", None, [1]):
         mine, jinjas = ours.getattr(obj, attribute), theirs.getattr(obj, attribute)
         if isinstance(jinjas, jinja2.Undefined):
-            assert isinstance(mine, jinja2.StrictUndefined) and mine._undefined_name == jinjas._undefined_name and mine._undefined_obj is jinjas._undefined_obj
+            assert (
+                isinstance(mine, jinja2.StrictUndefined)
+                and mine._undefined_name == jinjas._undefined_name
+                and mine._undefined_obj is jinjas._undefined_obj
+            )
         else:
             assert mine == jinjas and type(mine) is type(jinjas)

@@ -70,7 +70,7 @@ def test_html_page_is_self_contained_and_right_to_left_where_hebrew(stale_site, 
     result = run("status", "--root", str(stale_site), "--format", "html", "--out", str(out))
     assert result.exit_code == 0
     page = out.read_text("utf-8")
-    assert '<td lang="he" dir="rtl"><a href="file://' in page and '>טוב לב</a></td>' in page
+    assert '<td lang="he" dir="rtl"><a href="file://' in page and ">טוב לב</a></td>" in page
     assert '<span lang="he" dir="rtl">עברית</span>' in page
     assert '<progress max="3" value="0">' in page
     assert "No interface catalog yet: <code>pipeline i18n init he</code>" in page

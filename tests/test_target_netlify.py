@@ -135,7 +135,9 @@ def test_hebrew_paths_and_spaces_are_sent_percent_encoded_in_nfc(server: Netlify
     assert sorted(target.live()) == [path[1:] for path in nfc]
 
 
-def test_an_async_deploy_is_polled_until_prepared_before_anything_is_uploaded(server: NetlifyServer, connect: Callable[..., NetlifyTarget]) -> None:
+def test_an_async_deploy_is_polled_until_prepared_before_anything_is_uploaded(
+    server: NetlifyServer, connect: Callable[..., NetlifyTarget]
+) -> None:
     receipt = connect(async_threshold=2).publish(V1, False, Sent())
     deploy = f"/deploys/{receipt.deploy_id}"
     assert [(s.method, s.path) for s in server.seen[:3]] == [("POST", f"/sites/{server.site_id}/deploys"), ("GET", deploy), ("GET", deploy)]
@@ -200,7 +202,9 @@ def test_a_422_on_upload_is_not_retried_and_the_deploy_is_cancelled(server: Netl
     assert server.published == first.deploy_id and target.live() == manifest(V1)
 
 
-def test_a_rerun_after_a_failed_publish_uploads_only_what_is_still_required(server: NetlifyServer, connect: Callable[..., NetlifyTarget]) -> None:
+def test_a_rerun_after_a_failed_publish_uploads_only_what_is_still_required(
+    server: NetlifyServer, connect: Callable[..., NetlifyTarget]
+) -> None:
     target = connect(concurrency=1)
     target.publish(V1, False, Sent())
     v3 = {**V1, "a.html": b"a", "b.html": b"b", "c.html": b"c"}
@@ -302,7 +306,9 @@ def test_the_server_records_what_the_definition_rejects(server: NetlifyServer) -
     """The contract check itself: a request the definition rejects is answered 400 and recorded; a wrong digest is refused."""
 
     def send(method: str, path: str, body: bytes, content_type: str) -> int:
-        request = urllib.request.Request(server.url + path, body, {"Authorization": f"Bearer {TOKEN}", "Content-Type": content_type}, method=method)
+        request = urllib.request.Request(
+            server.url + path, body, {"Authorization": f"Bearer {TOKEN}", "Content-Type": content_type}, method=method
+        )
         try:
             with urllib.request.urlopen(request, timeout=5) as answer:
                 return int(answer.status)
@@ -324,7 +330,10 @@ def test_live_netlify_draft_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("PIPELINE_SMOKE_NETLIFY_TOKEN", REAL_TOKEN or "")
     target = from_config("smoke", {"site_id": REAL_SITE, "token_env": "PIPELINE_SMOKE_NETLIFY_TOKEN", "ready_timeout": 120}, tmp_path)
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    files = {"index.html": f"<!doctype html><title>pipeline smoke</title><p>{stamp}</p>".encode(), "he/index.html": f"<p dir=rtl>בדיקה {stamp}</p>".encode()}
+    files = {
+        "index.html": f"<!doctype html><title>pipeline smoke</title><p>{stamp}</p>".encode(),
+        "he/index.html": f"<p dir=rtl>בדיקה {stamp}</p>".encode(),
+    }
     live_before = target.live()
     receipt = target.publish(files, True, Sent())
     assert receipt.draft and receipt.url.startswith("https://") and receipt.total == 2 and receipt.uploaded == 2

@@ -35,7 +35,7 @@ POLICY = SITE_YAML.replace("    unverified: off\n", "")
 def translated(path) -> str:
     """Replace the scaffold's English text with Hebrew, as a translator would."""
     text = path.read_text("utf-8")
-    text = text.replace('title: Kindness  # translate', "title: טוב לב")
+    text = text.replace("title: Kindness  # translate", "title: טוב לב")
     text = text.replace('summary: "Why kindness matters."  # translate', "summary: למה טוב לב חשוב.")
     text = text.replace('alt: "A heart"  # translate', "alt: לב")
     text = text.replace("Intro paragraph.", "פסקת פתיחה.").replace("## Why it works", "## למה זה עובד")

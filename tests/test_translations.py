@@ -64,10 +64,7 @@ def test_invalid_and_reserved_ids(make_site):
 
 def test_shared_fields_must_agree_across_the_pair(make_site):
     en = article(tags="[kindness, gratitude]", image="\n  src: /a.svg\n  alt: A")
-    he = (
-        hebrew(tags="[kindness]", image="\n  src: /b.svg\n  alt: א")
-        .replace("2024-03-12", "2024-03-13")
-    )
+    he = hebrew(tags="[kindness]", image="\n  src: /b.svg\n  alt: א").replace("2024-03-12", "2024-03-13")
     root = make_site({"content/en/a.md": en, "content/he/a.md": he, "static/a.svg": "<svg/>", "static/b.svg": "<svg/>"})
     result = validate_json(root)
     assert result.diagnostics == [

@@ -25,7 +25,9 @@ def test_utf16_is_named(make_site):
 
 def test_bom_and_crlf_are_accepted(make_site):
     data = b"\xef\xbb\xbf" + article(body="[link](b.md)\n").replace("\n", "\r\n").encode()
-    root = make_site({"content/en/a.md": data, "content/en/b.md": article(), "content/he/a.md": hebrew(body="[קישור](b.md)\n"), "content/he/b.md": HE})
+    root = make_site(
+        {"content/en/a.md": data, "content/en/b.md": article(), "content/he/a.md": hebrew(body="[קישור](b.md)\n"), "content/he/b.md": HE}
+    )
     assert validate_json(root).diagnostics == []
 
 

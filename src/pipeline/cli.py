@@ -199,6 +199,7 @@ def publish_command(root: Path, target_name: str | None, dry_run: bool, draft: b
     from pipeline.config.site import load_config
     from pipeline.publish import run as publish
     from pipeline.publish import summary
+
     try:
         with _batch():
             prepared = publish.prepare(root, target_name, jobs=workers.default_jobs())
@@ -227,6 +228,7 @@ def publish_command(root: Path, target_name: str | None, dry_run: bool, draft: b
 def _progress(total: int) -> Iterator[Callable[[str, int], None]]:
     """A progress bar on a terminal; a plain line per file otherwise (logs, CI)."""
     from pipeline.publish import summary
+
     guard = threading.Lock()
     if sys.stderr.isatty() and total:
         with click.progressbar(length=total, label="uploading", file=sys.stderr) as bar:
@@ -253,6 +255,7 @@ def deploys_command(root: Path, target_name: str | None) -> None:
     from pipeline.config.site import load_config
     from pipeline.publish import run as publish
     from pipeline.publish import summary
+
     try:
         chosen, _ = publish.target(load_config(root)[0], target_name)
         click.echo(summary.deploys_text(chosen.deploys()), nl=False)
@@ -268,6 +271,7 @@ def rollback_command(root: Path, target_name: str | None, deploy_id: str | None)
     """Make an earlier deploy live again: DEPLOY_ID, or the one before the live one."""
     from pipeline.config.site import load_config
     from pipeline.publish import run as publish
+
     try:
         chosen, _ = publish.target(load_config(root)[0], target_name)
         with chosen.lock(holder="pipeline rollback"):
@@ -290,6 +294,7 @@ def translate_command(root: Path, lang: str, article_id: str, accept: bool) -> N
     the current source fingerprint in an existing translation, so it is no longer stale.
     """
     from pipeline.translators import translate
+
     try:
         click.echo(translate.translate(root, lang, article_id, accept))
     except PipelineError as exc:
@@ -311,6 +316,7 @@ def status_command(root: Path, article_id: str | None, fmt: str, out: Path | Non
     """
     from pipeline.translators import dashboard, status
     from pipeline.validate import validate
+
     try:
         result = validate(root)
     except PipelineError as exc:
@@ -344,6 +350,7 @@ def i18n_group() -> None:
 def i18n_extract_command(root: Path) -> None:
     """Extract the strings of the theme, the site's templates/ and the package into locales/messages.pot."""
     from pipeline.catalogs import i18n
+
     try:
         messages, written = i18n.write_template(root)
     except PipelineError as exc:
@@ -358,6 +365,7 @@ def i18n_extract_command(root: Path) -> None:
 def i18n_init_command(root: Path, lang: str) -> None:
     """Start the catalog of LANG from locales/messages.pot, with CLDR's plural forms (Hebrew: one / two / other)."""
     from pipeline.catalogs import i18n
+
     try:
         path = i18n.init(root, lang)
     except PipelineError as exc:
@@ -370,6 +378,7 @@ def i18n_init_command(root: Path, lang: str) -> None:
 def i18n_update_command(root: Path) -> None:
     """Merge locales/messages.pot into every catalog: new strings added, changed ones fuzzy, removed ones obsolete."""
     from pipeline.catalogs import i18n
+
     try:
         updated, problems = i18n.update(root)
     except PipelineError as exc:
@@ -388,6 +397,7 @@ def i18n_update_command(root: Path) -> None:
 def i18n_compile_command(root: Path) -> None:
     """Write messages.mo beside each catalog (fuzzy strings left out); a catalog with errors is reported, not compiled."""
     from pipeline.catalogs import i18n
+
     try:
         written, errors = i18n.compile_catalogs(root)
     except PipelineError as exc:
@@ -409,6 +419,7 @@ def i18n_check_command(root: Path, fmt: str, strict: bool) -> None:
     Exit 0 when clean (warnings allowed unless --strict), 1 on problems, 2 when the command cannot run.
     """
     from pipeline.catalogs import i18n
+
     try:
         files, diagnostics = i18n.check(root)
     except PipelineError as exc:

@@ -34,8 +34,14 @@ RULES: dict[str, Rule] = {
         Rule("encoding-invalid", _E, "The file is not valid UTF-8 (the message gives the byte offset)."),
         Rule("file-unreadable", _E, "The file could not be read, or is larger than the site's size limit."),
         Rule("unicode-not-nfc", _E, "A line is not in Unicode NFC; editors and search treat it as different text."),
-        Rule("bidi-override", _E, "A bidi override control (U+202D LRO, U+202E RLO) can make text display differently from how it reads (Trojan Source)."),
-        Rule("bidi-unbalanced", _E, "A bidi embedding or isolate control (U+202A-202C, U+2066-2069) is not closed or not opened on its line."),
+        Rule(
+            "bidi-override",
+            _E,
+            "A bidi override control (U+202D LRO, U+202E RLO) can make text display differently from how it reads (Trojan Source).",
+        ),
+        Rule(
+            "bidi-unbalanced", _E, "A bidi embedding or isolate control (U+202A-202C, U+2066-2069) is not closed or not opened on its line."
+        ),
         # front matter
         Rule("frontmatter-missing", _E, "The file does not start with a `---` front matter block."),
         Rule("frontmatter-unclosed", _E, "The front matter block is never closed by a `---` line."),
@@ -51,10 +57,22 @@ RULES: dict[str, Rule] = {
         Rule("id-invalid", _E, "The file name is not a valid article id (lowercase letters, digits, hyphens; not reserved)."),
         Rule("id-duplicate", _E, "Two files of one language have the same id (also when they differ only in case or Unicode form)."),
         Rule("locale-unknown", _W, "A Markdown file outside the content folders of the site's languages."),
-        Rule("translation-missing", _W, "A source-language article has no translation in a language (severity set per language in site.yaml)."),
+        Rule(
+            "translation-missing",
+            _W,
+            "A source-language article has no translation in a language (severity set per language in site.yaml).",
+        ),
         Rule("translation-orphaned", _E, "A translation whose source-language article does not exist (renamed or deleted source?)."),
-        Rule("translation-stale", _W, "The source article changed since this translation was made; the message names the sections (severity per language)."),
-        Rule("translation-unverified", _W, "A translation with no recorded source fingerprint, so nobody can tell whether it is current (severity per language)."),
+        Rule(
+            "translation-stale",
+            _W,
+            "The source article changed since this translation was made; the message names the sections (severity per language).",
+        ),
+        Rule(
+            "translation-unverified",
+            _W,
+            "A translation with no recorded source fingerprint, so nobody can tell whether it is current (severity per language).",
+        ),
         Rule("translation-untranslated", _W, "A field or section of a translation is still identical to its source text."),
         Rule("translation-structure", _W, "A translation's links, images, code blocks or heading count differ from its source's."),
         Rule("translation-mismatch", _E, "A shared field (date, tags, image src) differs between a translation and its source."),
@@ -63,16 +81,24 @@ RULES: dict[str, Rule] = {
         Rule("image-missing", _E, "An image points to a file that does not exist."),
         Rule("image-alt-missing", _W, "An image has no alt text, so screen readers cannot describe it."),
         Rule("html-raw", _W, "Raw HTML in Markdown; it is escaped on output unless site.yaml allows raw HTML."),
-        Rule("html-unsafe", _E, "Raw HTML that can run code (<script>, <iframe>, <object>, <embed>, on*= event attributes), even where raw HTML is allowed."),
+        Rule(
+            "html-unsafe",
+            _E,
+            "Raw HTML that can run code (<script>, <iframe>, <object>, <embed>, on*= event attributes), even where raw HTML is allowed.",
+        ),
         Rule("template-error", _E, "A template of the site's templates/ folder (or the theme) is broken or failed while rendering."),
-        Rule("url-unsafe", _E, "A link or image uses a scheme that can run code or read local files (javascript:, vbscript:, data:, file:)."),
+        Rule(
+            "url-unsafe", _E, "A link or image uses a scheme that can run code or read local files (javascript:, vbscript:, data:, file:)."
+        ),
         # gettext catalogs
         Rule("catalog-source", _E, "A template or Python file could not be parsed to extract its interface strings."),
         Rule("catalog-outdated", _E, "locales/messages.pot is out of date with the templates and code, or a catalog with the template."),
         Rule("catalog-syntax", _E, "A PO file cannot be read as written (a bad line, a missing msgstr, a duplicate entry)."),
         Rule("catalog-plural-header", _E, "A catalog's Plural-Forms header disagrees with CLDR's plural rule for its language."),
         Rule("catalog-plural-forms", _E, "A plural entry has the wrong number of forms for its catalog, or an empty form."),
-        Rule("catalog-placeholder", _E, "A translation lacks a %(name)s or {name} placeholder of its msgid, or has one the msgid does not."),
+        Rule(
+            "catalog-placeholder", _E, "A translation lacks a %(name)s or {name} placeholder of its msgid, or has one the msgid does not."
+        ),
         Rule("catalog-percent", _E, "A % that is neither %(name)s nor %%, which breaks newstyle gettext formatting."),
         Rule("catalog-markup", _E, "A translation's HTML tags differ from its msgid's."),
         Rule("catalog-unsafe", _E, "A translation has markup that can run code (<script>, <iframe>, on*= attributes, javascript: URLs)."),

@@ -1,9 +1,9 @@
 """The exception tree; each error carries the exit code the CLI turns it into.
 
-    PipelineError              exit 2 unless a subclass says otherwise
-    ├── UsageError             exit 2: bad arguments, no site at --root
-    ├── ConfigError            exit 2: site.yaml or the schema is broken (carries diagnostics)
-    └── ContentError           exit 1: the content has errors (carries diagnostics)
+PipelineError              exit 2 unless a subclass says otherwise
+├── UsageError             exit 2: bad arguments, no site at --root
+├── ConfigError            exit 2: site.yaml or the schema is broken (carries diagnostics)
+└── ContentError           exit 1: the content has errors (carries diagnostics)
 """
 
 from __future__ import annotations

@@ -41,7 +41,9 @@ class Validation:
     bodies: Mapping[str, Body]  # path -> the parsed body of every file whose body could be found
     by_key: Mapping[tuple[str, str], Article]  # (lang, id) -> the valid article
     diagnostics: tuple[Diagnostic, ...]
-    records: FileRecords = field(default_factory=lambda: FileRecords("", MappingProxyType({})))  # what each valid file gave, for the build cache
+    records: FileRecords = field(
+        default_factory=lambda: FileRecords("", MappingProxyType({}))
+    )  # what each valid file gave, for the build cache
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -98,7 +100,15 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1) -> Val
     found += _compare_pairs(sets, bodies, prints, config.source_locale)
     ordered = sorted(set(found), key=lambda d: (d.path, d.line, d.column, d.code, d.message))
     return Validation(
-        config, tuple(parsed), sets, pair_states, source_prints, MappingProxyType(bodies), MappingProxyType(articles), tuple(ordered), FileRecords(rules, MappingProxyType(records))
+        config,
+        tuple(parsed),
+        sets,
+        pair_states,
+        source_prints,
+        MappingProxyType(bodies),
+        MappingProxyType(articles),
+        tuple(ordered),
+        FileRecords(rules, MappingProxyType(records)),
     )
 
 
@@ -108,7 +118,9 @@ def rules_key(config: SiteConfig) -> str:
     return hashlib.blake2b(f"{__version__}\0{schema}".encode(), digest_size=20).hexdigest()
 
 
-def _study_all(files: list[SourceFile], rules: FrontMatterRules, known: Mapping[str, Known], jobs: int) -> tuple[list[Studied], dict[str, Known]]:
+def _study_all(
+    files: list[SourceFile], rules: FrontMatterRules, known: Mapping[str, Known], jobs: int
+) -> tuple[list[Studied], dict[str, Known]]:
     """Every file studied, from `known` where its text is unchanged; and the records of the valid ones."""
     digests = [text_digest(file.text or "") for file in files]
     results: list[Studied | None] = [None] * len(files)
@@ -152,9 +164,7 @@ def _compare_pairs(
 def _index(config: SiteConfig, files: list[SourceFile]) -> checks.SiteIndex:
     """What links may point at: the content files found and every file under static/."""
     static = config.root / STATIC_DIR
-    static_files = (
-        frozenset(p.relative_to(static).as_posix() for p in static.rglob("*") if p.is_file()) if static.is_dir() else frozenset()
-    )
+    static_files = frozenset(p.relative_to(static).as_posix() for p in static.rglob("*") if p.is_file()) if static.is_dir() else frozenset()
     return checks.SiteIndex(
         content=frozenset(f.path for f in files),
         articles=frozenset(f"{f.lang}/{f.id}" for f in files),

@@ -215,7 +215,19 @@ def _signature(entry: Entry, texts: Mapping[str, str]) -> tuple[Any, ...]:
     """What an entry's article context is made from besides the site's settings: its article's text and how it is published."""
     article = entry.article
     text = texts.get(article.path) or _key(dict(article.fields), article.body)
-    return (entry.id, entry.lang, article.path, text, entry.fallback_from, entry.state, entry.stale, entry.url, entry.alternates, entry.reading_minutes, entry.body.key)
+    return (
+        entry.id,
+        entry.lang,
+        article.path,
+        text,
+        entry.fallback_from,
+        entry.state,
+        entry.stale,
+        entry.url,
+        entry.alternates,
+        entry.reading_minutes,
+        entry.body.key,
+    )
 
 
 def _locale(site: SitePlan, theme: Theme, lang: str, result: Validation, now: datetime | None, common: str) -> list[Output]:
@@ -228,7 +240,9 @@ def _locale(site: SitePlan, theme: Theme, lang: str, result: Validation, now: da
     for entry in entries:
         counterparts = {code: entry.url.replace(f"/{lang}/", f"/{code}/", 1) for code in site.config.locales if entry.id in published[code]}
         context = partial(_article_page, site, lang, entry, counterparts, articles)
-        outputs.append(_page(theme, lang, "article.html", f"{lang}/{entry.id}/index.html", common, (counterparts, signatures[entry.id]), context))
+        outputs.append(
+            _page(theme, lang, "article.html", f"{lang}/{entry.id}/index.html", common, (counterparts, signatures[entry.id]), context)
+        )
         fingerprint = result.fingerprints.get(entry.id)
         document = api.article_document(site, entry, fingerprint.digest if fingerprint else None)
         outputs.append(Output(f"api/{lang}/articles/{entry.id}.json", _key(common, document), partial(api.encode, document)))
@@ -237,7 +251,9 @@ def _locale(site: SitePlan, theme: Theme, lang: str, result: Validation, now: da
     not_found = _not_found(site, theme, lang)
     outputs.append(_page(theme, lang, "404.html", f"{lang}/404.html", common, not_found, lambda: not_found))
     title = site.config.title.get(lang) or site.config.base_url
-    outputs.append(Output(f"{lang}/feed.xml", _key(common, "feed", title, _feed_data(site, lang)), partial(feeds.atom, site, lang, title, now)))
+    outputs.append(
+        Output(f"{lang}/feed.xml", _key(common, "feed", title, _feed_data(site, lang)), partial(feeds.atom, site, lang, title, now))
+    )
     index = api.index_document(site, lang)
     outputs.append(Output(f"api/{lang}/articles.json", _key(common, index), partial(api.encode, index)))
     return outputs
@@ -252,7 +268,10 @@ def _article_page(site: SitePlan, lang: str, entry: Entry, counterparts: dict[st
 
 
 def _not_found(site: SitePlan, theme: Theme, lang: str) -> dict[str, Any]:
-    return {"site": site_context(site, lang, {}), "page": page_context(site, lang, theme.gettext(lang, "Page not found"), f"/{lang}/404.html", ())}
+    return {
+        "site": site_context(site, lang, {}),
+        "page": page_context(site, lang, theme.gettext(lang, "Page not found"), f"/{lang}/404.html", ()),
+    }
 
 
 def _index_pages(
@@ -263,11 +282,15 @@ def _index_pages(
     for number, count, chunk in pages_of(entries, site.config.per_page):
         path = f"{_page_path(lang, number).strip('/')}/index.html"
         known = (title, number, count, [signatures[e.id] for e in chunk])
-        outputs.append(_page(theme, lang, "index.html", path, common, known, partial(_index_page, site, lang, title, number, count, chunk, articles)))
+        outputs.append(
+            _page(theme, lang, "index.html", path, common, known, partial(_index_page, site, lang, title, number, count, chunk, articles))
+        )
     return outputs
 
 
-def _index_page(site: SitePlan, lang: str, title: str, number: int, count: int, chunk: tuple[Entry, ...], articles: _Articles) -> dict[str, Any]:
+def _index_page(
+    site: SitePlan, lang: str, title: str, number: int, count: int, chunk: tuple[Entry, ...], articles: _Articles
+) -> dict[str, Any]:
     path = _page_path(lang, number)
     homes = tuple((code, f"/{code}/") for code in site.config.locales) + (("x-default", "/"),)
     return {
@@ -303,7 +326,14 @@ def _tag_pages(site: SitePlan, theme: Theme, lang: str, articles: _Articles, sig
 
 
 def _tag_page(
-    site: SitePlan, lang: str, tag: str, name: str, title: str, alternates: tuple[tuple[str, str], ...], tagged: tuple[Entry, ...], articles: _Articles
+    site: SitePlan,
+    lang: str,
+    tag: str,
+    name: str,
+    title: str,
+    alternates: tuple[tuple[str, str], ...],
+    tagged: tuple[Entry, ...],
+    articles: _Articles,
 ) -> dict[str, Any]:
     return {
         "site": site_context(site, lang, dict(alternates)),
@@ -321,7 +351,11 @@ def _feed_data(site: SitePlan, lang: str) -> list[Any]:
 
 
 def _sitemap_data(site: SitePlan) -> list[Any]:
-    return [(code, e.url, e.alternates, e.fallback_from, str(e.article.date), str(e.article.publish_at)) for code in site.config.locales for e in site.entries[code]]
+    return [
+        (code, e.url, e.alternates, e.fallback_from, str(e.article.date), str(e.article.publish_at))
+        for code in site.config.locales
+        for e in site.entries[code]
+    ]
 
 
 def _entry_data(entry: Entry) -> tuple[Any, ...]:
@@ -355,7 +389,11 @@ def _static(root: Path) -> list[Output]:
     for path in sorted(static.rglob("*")):
         rel = path.relative_to(static).as_posix()
         if not path.resolve().is_relative_to(base):
-            outside.append(Diagnostic.make("file-unreadable", f"{STATIC_DIR}/{rel}", 1, 1, "a link that leads outside static/; copy the file in instead"))
+            outside.append(
+                Diagnostic.make(
+                    "file-unreadable", f"{STATIC_DIR}/{rel}", 1, 1, "a link that leads outside static/; copy the file in instead"
+                )
+            )
         elif path.is_file():
             st = path.stat()
             outputs.append(Output(rel, _key("static", rel, st.st_size, st.st_mtime_ns, st.st_ino), path.read_bytes))

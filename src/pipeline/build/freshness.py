@@ -51,7 +51,14 @@ def up_to_date(root: Path, out: Path, options: tuple[str, ...], now: datetime) -
 
 
 def remember(
-    root: Path, out: Path, options: tuple[str, ...], build_id: str, valid_until: datetime | None, files: tuple[str, ...], seen: bytes, written: write.Manifest
+    root: Path,
+    out: Path,
+    options: tuple[str, ...],
+    build_id: str,
+    valid_until: datetime | None,
+    files: tuple[str, ...],
+    seen: bytes,
+    written: write.Manifest,
 ) -> None:
     """Record the build just made into `out`: `seen` is the stamp taken before it read anything (b"" when it watched other
     files than `files`: the next build then checks everything), `written` what is in `out` now."""
@@ -61,6 +68,8 @@ def remember(
         "valid_until": valid_until.timestamp() if valid_until else None,
         "files": files,
         "stamp": seen,
-        "out_stamp": cache.tree_stamp((path, size, mtime) for path, (_, size, mtime) in written.items()),  # a file changed there by hand is made again
+        "out_stamp": cache.tree_stamp(
+            (path, size, mtime) for path, (_, size, mtime) in written.items()
+        ),  # a file changed there by hand is made again
     }
     cache.write(root, FRESH, record)

@@ -101,7 +101,9 @@ def _load(root: Path, notes: list[str]) -> dict | None:
     if state is None:
         return None
     if not _well_formed(state):
-        notes.append(f"discarded the build cache: {root / cache.CACHE_DIR / STATE} does not hold what this version expects; building everything")
+        notes.append(
+            f"discarded the build cache: {root / cache.CACHE_DIR / STATE} does not hold what this version expects; building everything"
+        )
         _forget(root)
         return None
     return state

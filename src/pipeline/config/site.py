@@ -81,10 +81,7 @@ def load_config(root: Path) -> tuple[SiteConfig, list[Diagnostic]]:
     doc = load(text)
     errors = [Diagnostic.make("config-syntax", SITE_FILE, p.line, p.column, p.message) for p in doc.problems]
     if doc.data is not None and not errors:
-        errors += [
-            Diagnostic.make("config-invalid", SITE_FILE, f.line, f.column, f.message)
-            for f in Checker(_SITE_SCHEMA).check(doc)
-        ]
+        errors += [Diagnostic.make("config-invalid", SITE_FILE, f.line, f.column, f.message) for f in Checker(_SITE_SCHEMA).check(doc)]
     elif doc.data is None and not errors:
         errors.append(Diagnostic.make("config-invalid", SITE_FILE, 1, 1, f"{SITE_FILE} is empty"))
     if errors:
@@ -113,7 +110,9 @@ def _check_locales(data: dict[str, Any], doc: YamlDoc) -> list[Diagnostic]:
         line, col = doc.where_value(("source_locale",))
         known = ", ".join(data["locales"])
         errors.append(
-            Diagnostic.make("config-invalid", SITE_FILE, line, col, f"source_locale '{data['source_locale']}' is not one of the locales ({known})")
+            Diagnostic.make(
+                "config-invalid", SITE_FILE, line, col, f"source_locale '{data['source_locale']}' is not one of the locales ({known})"
+            )
         )
     return errors
 
@@ -201,6 +200,12 @@ def _tag_warnings(config: SiteConfig, doc: YamlDoc) -> list[Diagnostic]:
             if code not in names:
                 line, col = doc.where(("tags", tag))
                 warnings.append(
-                    Diagnostic.make("tag-untranslated", SITE_FILE, line, col, f"tag '{tag}' has no display name for '{code}'; add `{code}: ...` under it")
+                    Diagnostic.make(
+                        "tag-untranslated",
+                        SITE_FILE,
+                        line,
+                        col,
+                        f"tag '{tag}' has no display name for '{code}'; add `{code}: ...` under it",
+                    )
                 )
     return warnings

@@ -68,7 +68,9 @@ class _Executable(HTMLParser):
             self.parts.append(f"<{tag}")
         for name, value in attrs:
             url = _INVISIBLE.sub("", value or "").lower()
-            if name.startswith("on") or (name in ("href", "src", "action", "formaction", "xlink:href") and _SCHEME.match(url) and url.split(":")[0] in UNSAFE_SCHEMES):
+            if name.startswith("on") or (
+                name in ("href", "src", "action", "formaction", "xlink:href") and _SCHEME.match(url) and url.split(":")[0] in UNSAFE_SCHEMES
+            ):
                 self.parts.append(f"{name}=" if name.startswith("on") else f"{name.split(':')[-1]}")
 
 
@@ -110,7 +112,11 @@ def _check_html(path: str, ref: Ref, allowed: bool) -> list[Diagnostic]:
         return []
     return [
         Diagnostic.make(
-            "html-raw", path, ref.line, ref.column, f"raw HTML {tag} will be shown as text; use Markdown, or set markdown.allow_raw_html in site.yaml"
+            "html-raw",
+            path,
+            ref.line,
+            ref.column,
+            f"raw HTML {tag} will be shown as text; use Markdown, or set markdown.allow_raw_html in site.yaml",
         )
     ]
 
@@ -121,7 +127,9 @@ def _check_target(path: str, lang: str, ref: Ref, index: SiteIndex, check_alt: b
     scheme = _SCHEME.match(target)
     found = []
     if scheme and scheme.group(1).lower() in UNSAFE_SCHEMES:
-        found.append(Diagnostic.make("url-unsafe", path, ref.line, ref.column, f"{what} to a {scheme.group(1).lower()}: URL is not allowed"))
+        found.append(
+            Diagnostic.make("url-unsafe", path, ref.line, ref.column, f"{what} to a {scheme.group(1).lower()}: URL is not allowed")
+        )
     elif not scheme and not target.startswith(("//", "#", "?")) and target:
         problem = _resolve(path, lang, target, index)
         if problem:

@@ -14,23 +14,26 @@ from cmarkgfm.cmark import Options
 _SAFE = Options.CMARK_OPT_SOURCEPOS
 _BLOCK = r'(?:p|h[1-6]|li|blockquote|pre|ul|ol|hr)\b[^>]* data-sourcepos="(\d+):\d+-(\d+):\d+"'
 # One leading "<" for every alternative, so the regex engine skips ahead to each tag instead of trying them all everywhere.
-_OUTPUT = re.compile(
-    "<(?:"
-    + _BLOCK
-    + r'|a href="([^"]*)"'
-    + r'|img src="([^"]*)" alt="([^"]*)"'
-    + r"|(!-- raw HTML omitted -->))"
-)
+_OUTPUT = re.compile("<(?:" + _BLOCK + r'|a href="([^"]*)"' + r'|img src="([^"]*)" alt="([^"]*)"' + r"|(!-- raw HTML omitted -->))")
 _HEADING = re.compile(r'<h([1-6]) data-sourcepos="(\d+):[^"]*">(.*?)</h\1>', re.DOTALL)  # setext headings span lines
 # Where link destinations, images and raw HTML start in the Markdown source.
-_SOURCE_LINK = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]*)|^ {0,3}\[[^\]\n]+\]:\s*(<[^>\n]*>|\S+)|<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>", re.MULTILINE)
+_SOURCE_LINK = re.compile(
+    r"\]\(\s*(<[^>\n]*>|[^\s)]*)|^ {0,3}\[[^\]\n]+\]:\s*(<[^>\n]*>|\S+)|<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>", re.MULTILINE
+)
 _SOURCE_IMAGE = re.compile(r"!\[")
 _SOURCE_HTML = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*)(?=[\s/>])|<!--|<\?|<![A-Z]")
 # Every match of each source pattern contains one of these, so lines without any are not searched.
 _NEEDLES = {_SOURCE_LINK: ("]", "<"), _SOURCE_IMAGE: ("![",), _SOURCE_HTML: ("<",)}
 _TAGS = re.compile(r"<[^>]+>")
 _SLUG_DROP = re.compile(r"[^\w\- ]")
-_HTML_BLOCK_ENDS = (("<script", "</script>"), ("<pre", "</pre>"), ("<style", "</style>"), ("<textarea", "</textarea>"), ("<!--", "-->"), ("<?", "?>"))
+_HTML_BLOCK_ENDS = (
+    ("<script", "</script>"),
+    ("<pre", "</pre>"),
+    ("<style", "</style>"),
+    ("<textarea", "</textarea>"),
+    ("<!--", "-->"),
+    ("<?", "?>"),
+)
 _PRE = re.compile(r'<pre data-sourcepos="(\d+):\d+-(\d+):')
 _HEADING_OPEN = re.compile(r'<h([1-6]) data-sourcepos="[^"]*">')
 _SOURCEPOS = re.compile(r' data-sourcepos="[^"]*"')

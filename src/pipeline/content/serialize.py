@@ -49,8 +49,15 @@ def load(source: SourceFile, record: tuple[Any, ...], html: str | None = None) -
     article = article_from(source, front, body_text, body_line)
     parsed = Parsed(source, article, front, body_text, body_line, ())
     body = Body(tuple(Ref(*r) for r in refs), tuple(Heading(*h) for h in headings), tuple(code_blocks), html)
-    prints = Fingerprint(tuple(Section(key, label, body_text[text[0] : text[1]] if isinstance(text, tuple) else text, digest, line) for key, label, text, digest, line in sections))
-    diagnostics = tuple(Diagnostic(p, line, column, code, message, Severity(severity)) for p, line, column, code, message, severity in found)
+    prints = Fingerprint(
+        tuple(
+            Section(key, label, body_text[text[0] : text[1]] if isinstance(text, tuple) else text, digest, line)
+            for key, label, text, digest, line in sections
+        )
+    )
+    diagnostics = tuple(
+        Diagnostic(p, line, column, code, message, Severity(severity)) for p, line, column, code, message, severity in found
+    )
     return Studied(parsed, body, prints, diagnostics)
 
 

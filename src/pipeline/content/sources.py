@@ -35,7 +35,9 @@ def discover(config: SiteConfig) -> tuple[list[SourceFile], list[Diagnostic]]:
         parts = path.relative_to(content).parts
         if len(parts) < 2 or parts[0] not in config.locales:
             known = ", ".join(f"{CONTENT_DIR}/{code}/" for code in config.locales)
-            problems.append(Diagnostic.make("locale-unknown", rel, 1, 1, f"not inside a locale folder of this site ({known}); it is ignored"))
+            problems.append(
+                Diagnostic.make("locale-unknown", rel, 1, 1, f"not inside a locale folder of this site ({known}); it is ignored")
+            )
             continue
         text, problem = _read(path, rel, config.max_file_bytes)
         if problem:
@@ -48,7 +50,9 @@ def _read(path: Path, rel: str, limit: int) -> tuple[str | None, Diagnostic | No
     try:
         size = path.stat().st_size
         if size > limit:
-            return None, Diagnostic.make("file-unreadable", rel, 1, 1, f"file is {size:,} bytes, over the site's limit of {limit:,} (limits.max_file_bytes)")
+            return None, Diagnostic.make(
+                "file-unreadable", rel, 1, 1, f"file is {size:,} bytes, over the site's limit of {limit:,} (limits.max_file_bytes)"
+            )
         data = path.read_bytes()
     except OSError as exc:
         return None, Diagnostic.make("file-unreadable", rel, 1, 1, f"cannot read the file: {exc.strerror}")

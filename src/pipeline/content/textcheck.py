@@ -63,11 +63,15 @@ def _bidi_problems(text: str, first_line: int) -> list[TextProblem]:
             char, column = match.group(), match.start() + 1
             name = f"U+{ord(char):04X} {_NAMES[char]}"
             if char in _OVERRIDES:
-                problems.append(TextProblem("bidi-override", number, column, f"bidi override control {name} reorders how this line displays; remove it"))
+                problems.append(
+                    TextProblem("bidi-override", number, column, f"bidi override control {name} reorders how this line displays; remove it")
+                )
             if char in _EMBEDDINGS or char in _ISOLATES:
                 stack.append((char, column))
             elif not _closes(stack, char):
-                problems.append(TextProblem("bidi-unbalanced", number, column, f"bidi control {name} closes nothing on this line; remove it"))
+                problems.append(
+                    TextProblem("bidi-unbalanced", number, column, f"bidi control {name} closes nothing on this line; remove it")
+                )
         for char, column in stack:
             name = f"U+{ord(char):04X} {_NAMES[char]}"
             closer = "PDI (U+2069)" if char in _ISOLATES else "PDF (U+202C)"

@@ -33,7 +33,9 @@ def hold(path: Path, what: str) -> Iterator[list[str]]:
             if not is_stale(other):
                 who = f"{other.get('user', '?')} on {other.get('host', '?')} (process {other.get('pid', '?')}, since {other.get('since', '?')})"
                 raise PublishError(f"{what} is locked by another publish: {who}; wait for it to finish") from None
-            notes.append(f"took over a stale lock left by process {other.get('pid', '?')} on {other.get('host', '?')} (it is no longer running)")
+            notes.append(
+                f"took over a stale lock left by process {other.get('pid', '?')} on {other.get('host', '?')} (it is no longer running)"
+            )
             path.unlink(missing_ok=True)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         json.dump(me, handle)

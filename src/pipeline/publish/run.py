@@ -18,7 +18,11 @@ from pipeline.publish.targets.base import Progress, PublishError, Receipt, Targe
 
 DEFAULT_TARGET = "default"
 EMBEDDED_DEFAULT: Mapping[str, Any] = {"type": "local", "path": "published"}
-_MODULES = {"local": "pipeline.publish.targets.local", "netlify": "pipeline.publish.targets.netlify", "webdav": "pipeline.publish.targets.webdav"}
+_MODULES = {
+    "local": "pipeline.publish.targets.local",
+    "netlify": "pipeline.publish.targets.netlify",
+    "webdav": "pipeline.publish.targets.webdav",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,10 @@ def plan_text(plan: Plan, target: str, kind: str, locales: tuple[str, ...]) -> s
 
 def receipt_text(receipt: Receipt) -> str:
     what = "draft ready at" if receipt.draft else "live at"
-    lines = [f"deploy {receipt.deploy_id} {what} {receipt.url}", f"sent {receipt.uploaded} of {receipt.total} files ({size(receipt.uploaded_bytes)})"]
+    lines = [
+        f"deploy {receipt.deploy_id} {what} {receipt.url}",
+        f"sent {receipt.uploaded} of {receipt.total} files ({size(receipt.uploaded_bytes)})",
+    ]
     lines += list(receipt.notes)
     return "\n".join(lines) + "\n"
 

@@ -32,7 +32,10 @@ def article_document(plan: SitePlan, entry: Entry, fingerprint: str | None) -> d
         "publish_at": article.publish_at.isoformat() if article.publish_at else None,
         "author": article.author,
         "tags": [{"id": tag, "name": config.tags.get(tag, {}).get(entry.lang, tag)} for tag in article.tags],
-        "image": {"src": plan.absolute(article.image.src) if article.image.src.startswith("/") else article.image.src, "alt": article.image.alt}
+        "image": {
+            "src": plan.absolute(article.image.src) if article.image.src.startswith("/") else article.image.src,
+            "alt": article.image.alt,
+        }
         if article.image
         else None,
         "reading_minutes": entry.reading_minutes,

@@ -10,9 +10,7 @@ _LATIN = "A-Za-z\u00c0-\u024f"
 _HEBREW = "\u0590-\u05ff\ufb1d-\ufb4f"
 _CONNECT = r"[ .\-_/'’:@&,]+"
 # A run of Latin script inside right-to-left text: "Node.js 20", "C++", "print()", "helper’s high".
-_LATIN_RUN = re.compile(
-    rf"[{_LATIN}](?:[{_LATIN}0-9]|\([^()\n{_HEBREW}]*\)|[+#]+|%|{_CONNECT}(?=[{_LATIN}0-9]))*"
-)
+_LATIN_RUN = re.compile(rf"[{_LATIN}](?:[{_LATIN}0-9]|\([^()\n{_HEBREW}]*\)|[+#]+|%|{_CONNECT}(?=[{_LATIN}0-9]))*")
 # A run of Hebrew inside left-to-right text: "בלוג פוסטים", "ד״ר לוי".
 _HEBREW_RUN = re.compile(rf"[{_HEBREW}](?:[{_HEBREW}0-9״׳\"']|{_CONNECT}(?=[{_HEBREW}0-9]))*")
 _HEBREW_CHAR = re.compile(f"[{_HEBREW}]")

@@ -51,7 +51,9 @@ class Theme:
         try:
             return self._envs[lang].get_template(template).render(context)
         except jinja2.TemplateSyntaxError as exc:
-            raise ContentError(f"template {exc.name or template} is broken", (_diag(exc.filename or template, exc.lineno, exc.message or ""),)) from exc
+            raise ContentError(
+                f"template {exc.name or template} is broken", (_diag(exc.filename or template, exc.lineno, exc.message or ""),)
+            ) from exc
         except jinja2.TemplateError as exc:
             raise ContentError(f"template {template} failed", (_diag(template, 1, f"{type(exc).__name__}: {exc}"),)) from exc
 
@@ -79,7 +81,13 @@ def site_context(plan: SitePlan, lang: str, counterparts: dict[str, str]) -> dic
     """What every page of `lang` knows of the site; `counterparts` maps each locale to this page's version there."""
     config = plan.config
     locales = [
-        {"code": code, "name": loc.name, "dir": loc.direction, "url": plan.link(counterparts.get(code, f"/{code}/")), "current": code == lang}
+        {
+            "code": code,
+            "name": loc.name,
+            "dir": loc.direction,
+            "url": plan.link(counterparts.get(code, f"/{code}/")),
+            "current": code == lang,
+        }
         for code, loc in config.locales.items()
     ]
     title = config.title.get(lang) or config.title.get(config.source_locale) or config.base_url
@@ -95,7 +103,9 @@ def site_context(plan: SitePlan, lang: str, counterparts: dict[str, str]) -> dic
     }
 
 
-def page_context(plan: SitePlan, lang: str, title: str, path: str, alternates: tuple[tuple[str, str], ...], canonical: str | None = None) -> dict[str, Any]:
+def page_context(
+    plan: SitePlan, lang: str, title: str, path: str, alternates: tuple[tuple[str, str], ...], canonical: str | None = None
+) -> dict[str, Any]:
     direction = plan.config.locales[lang].direction
     return {
         "title": isolate_text(title, direction),
@@ -123,9 +133,13 @@ def article_context(plan: SitePlan, entry: Entry) -> dict[str, Any]:
         "date_display": long_date(article.date, entry.lang),
         "author": Markup(isolate_html(str(escape(article.author)), config.locales[entry.lang].direction)) if article.author else None,
         "tags": [
-            {"id": tag, "name": config.tags.get(tag, {}).get(entry.lang, tag), "url": plan.link(f"/{entry.lang}/tags/{tag}/")} for tag in article.tags
+            {"id": tag, "name": config.tags.get(tag, {}).get(entry.lang, tag), "url": plan.link(f"/{entry.lang}/tags/{tag}/")}
+            for tag in article.tags
         ],
-        "image": {"src": plan.link(article.image.src) if article.image.src.startswith("/") else article.image.src, "alt": isolate_text(article.image.alt, direction)}
+        "image": {
+            "src": plan.link(article.image.src) if article.image.src.startswith("/") else article.image.src,
+            "alt": isolate_text(article.image.alt, direction),
+        }
         if article.image
         else None,
         "html": entry.body,  # markup, made when a template shows it

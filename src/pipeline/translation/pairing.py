@@ -39,12 +39,20 @@ def check_ids(files: list[SourceFile]) -> list[Diagnostic]:
     first: dict[tuple[str, str], SourceFile] = {}
     for file in files:
         if not _ID.match(file.id) or file.id in RESERVED_IDS:
-            reason = "is reserved for the site's own pages" if file.id in RESERVED_IDS else "must be lowercase letters, digits and single hyphens"
+            reason = (
+                "is reserved for the site's own pages"
+                if file.id in RESERVED_IDS
+                else "must be lowercase letters, digits and single hyphens"
+            )
             found.append(Diagnostic.make("id-invalid", file.path, 1, 1, f"article id '{file.id}' (the file name) {reason}"))
         key = (file.lang, unicodedata.normalize("NFC", file.id).casefold())
         if key in first:
             other = first[key].path
-            found.append(Diagnostic.make("id-duplicate", file.path, 1, 1, f"id '{file.id}' is already used by {other}; one language has one file per id"))
+            found.append(
+                Diagnostic.make(
+                    "id-duplicate", file.path, 1, 1, f"id '{file.id}' is already used by {other}; one language has one file per id"
+                )
+            )
         else:
             first[key] = file
     return found

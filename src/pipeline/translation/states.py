@@ -58,7 +58,12 @@ def pair_states(
 
 
 def _state(
-    article_id: str, lang: str, path: str, source_path: str, articles: Mapping[tuple[str, str], Article], fingerprints: Mapping[str, Fingerprint]
+    article_id: str,
+    lang: str,
+    path: str,
+    source_path: str,
+    articles: Mapping[tuple[str, str], Article],
+    fingerprints: Mapping[str, Fingerprint],
 ) -> PairState:
     article = articles.get((lang, article_id))
     current = fingerprints.get(article_id)
@@ -84,7 +89,9 @@ def diagnostics(states: tuple[PairState, ...], articles: Mapping[tuple[str, str]
             found.append(Diagnostic.make("translation-missing", item.source_path or item.path, 1, 1, message, level))
         elif item.state == ORPHANED and (level := severity(policy.orphaned)):
             source = f"content/{config.source_locale}/{item.id}.md"
-            found.append(Diagnostic.make("translation-orphaned", item.path, 1, 1, f"no source article {source}; was it renamed or deleted?", level))
+            found.append(
+                Diagnostic.make("translation-orphaned", item.path, 1, 1, f"no source article {source}; was it renamed or deleted?", level)
+            )
         elif item.state == STALE and (level := severity(policy.stale)):
             line, col = articles[(item.lang, item.id)].where("translated_from")
             message = f"{item.source_path} changed since this was translated: {describe(item.changes)}; update them, then run `{command} --accept`"

@@ -32,7 +32,10 @@ def check(source: Article, source_body: Body, translation: Article, body: Body) 
             article = "an" if kind == "image" else "a"
             message = f"{source.path} has {article} {kind} to '{target}' (line {line}){times} that this translation lacks"
             found.append(Diagnostic.make("translation-structure", path, start, 1, message))
-    for what, mine, theirs in (("code blocks", body.code_blocks, source_body.code_blocks), ("headings", body.headings, source_body.headings)):
+    for what, mine, theirs in (
+        ("code blocks", body.code_blocks, source_body.code_blocks),
+        ("headings", body.headings, source_body.headings),
+    ):
         if len(mine) != len(theirs):
             message = f"{len(mine)} {what} here, {len(theirs)} in {source.path}"
             found.append(Diagnostic.make("translation-structure", path, start, 1, message))
@@ -51,5 +54,9 @@ def untranslated(source: Article, source_print: Fingerprint, translation: Articl
             found.append(Diagnostic.make("translation-untranslated", translation.path, line, col, message))
     if source.image and translation.image and source.image.alt == translation.image.alt:
         line, col = translation.where("image", "alt")
-        found.append(Diagnostic.make("translation-untranslated", translation.path, line, col, f"image.alt is still the text of {source.path}; translate it"))
+        found.append(
+            Diagnostic.make(
+                "translation-untranslated", translation.path, line, col, f"image.alt is still the text of {source.path}; translate it"
+            )
+        )
     return found

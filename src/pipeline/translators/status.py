@@ -49,7 +49,14 @@ class CatalogStatus:
     fuzzy: int = 0
 
     def as_dict(self) -> dict[str, object]:
-        return {"lang": self.lang, "path": self.path, "state": self.state, "total": self.total, "translated": self.translated, "fuzzy": self.fuzzy}
+        return {
+            "lang": self.lang,
+            "path": self.path,
+            "state": self.state,
+            "total": self.total,
+            "translated": self.translated,
+            "fuzzy": self.fuzzy,
+        }
 
 
 def catalog_status(config: SiteConfig) -> tuple[CatalogStatus, ...]:

@@ -1,10 +1,10 @@
 """The embedded default target: immutable deploy folders sharing files by hard link, and a `current` link switched at once.
 
-    <path>/objects/ab/abcdef…     every file ever published, once, named by its SHA-1
-    <path>/deploys/<id>/…         one deploy: hard links into objects/ (never changed after it is made)
-    <path>/deploys/<id>.json      its manifest and when it was made
-    <path>/current -> deploys/<id>   what readers see; replaced by a rename, so they see one deploy or the other
-    <path>/.lock                  who is publishing right now
+<path>/objects/ab/abcdef…     every file ever published, once, named by its SHA-1
+<path>/deploys/<id>/…         one deploy: hard links into objects/ (never changed after it is made)
+<path>/deploys/<id>.json      its manifest and when it was made
+<path>/current -> deploys/<id>   what readers see; replaced by a rename, so they see one deploy or the other
+<path>/.lock                  who is publishing right now
 """
 
 from __future__ import annotations

@@ -76,7 +76,11 @@ class NetlifyTarget:
 
     def publish(self, files: Mapping[str, bytes], draft: bool, progress: Progress) -> Receipt:
         uploads = _uploads(files)
-        body = {"files": {path: u.sha1 for path, u in uploads.items()}, "draft": draft, "async": len(uploads) > self.settings.async_threshold}
+        body = {
+            "files": {path: u.sha1 for path, u in uploads.items()},
+            "draft": draft,
+            "async": len(uploads) > self.settings.async_threshold,
+        }
         deploy = self._site("POST", "/deploys", json=body)
         deploy_id = _deploy_id(deploy)
         sent = sent_bytes = 0
@@ -195,7 +199,9 @@ class NetlifyTarget:
         try:
             live_id = self._published_id()
         except PublishError as exc:
-            return (f"deploy {deploy_id} is ready, but Netlify could not be asked whether it is live ({exc.message}); see `pipeline deploys`",)
+            return (
+                f"deploy {deploy_id} is ready, but Netlify could not be asked whether it is live ({exc.message}); see `pipeline deploys`",
+            )
         if live_id == deploy_id:
             return ()
         return (

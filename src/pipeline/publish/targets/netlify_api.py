@@ -109,7 +109,10 @@ class NetlifyClient:
             if response.status_code != 429 and response.status_code < 500:
                 return response
             if attempt == tries:
-                raise NetlifyError(f"{method} {path}: Netlify answered {response.status_code} {tries} times: {self._message(response)}", response.status_code)
+                raise NetlifyError(
+                    f"{method} {path}: Netlify answered {response.status_code} {tries} times: {self._message(response)}",
+                    response.status_code,
+                )
             time.sleep(self._rate_wait(response, attempt) if response.status_code == 429 else self._backoff(attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
