@@ -36,3 +36,24 @@ def test_ci_runs_the_readme_test_command():
     commands = re.findall(r"^(make \w+)", quick_start, re.MULTILINE)
     assert commands == ["make publish", "make test"]
     assert "make test" in (ROOT / ".ci/run").read_text("utf-8")
+
+
+def test_the_developers_module_table_names_every_module_and_only_those():
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme.split("The modules, each one job", 1)[1].split("###", 1)[0]
+    listed = set()
+    for cell in re.findall(r"^\| ([^|]+) \|", section, re.MULTILINE)[2:]:  # past the header and its rule
+        folder = ""
+        for name in re.findall(r"`([\w/]+\.py)`", cell):
+            folder = name.rpartition("/")[0] if "/" in name else folder
+            listed.add(name if "/" in name or not folder else f"{folder}/{name}")
+    package = ROOT / "src/pipeline"
+    modules = {p.relative_to(package).as_posix() for p in package.rglob("*.py") if not p.name.startswith("__")}
+    assert listed == modules
+
+
+def test_every_folder_of_the_package_says_its_job_in_one_line():
+    for init in (ROOT / "src/pipeline").rglob("__init__.py"):
+        if init.parent.name != "pipeline":
+            text = init.read_text("utf-8")
+            assert re.fullmatch(r'"""[^\n]+"""\n', text), init

@@ -704,7 +704,7 @@ def test_the_sections_add_up_to_a_hundred_trials() -> None:
 
 KILL_AT = """
 import fnmatch, os, signal, sys
-from pipeline import cli
+from pipeline.cli.main import main
 from pipeline.publish.targets import local as target_local
 
 def die(*args, **kwargs):
@@ -721,7 +721,7 @@ else:  # a glob: die instead of the first os.replace whose source matches it
         return real(source, destination, *args, **kwargs)
     os.replace = replace
 sys.argv[0] = "pipeline"
-cli.main()
+main()
 """
 
 

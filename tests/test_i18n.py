@@ -16,6 +16,7 @@ from babel.plural import to_gettext
 from conftest import run
 
 from pipeline.catalogs import i18n as catalogs
+from pipeline.catalogs import runtime
 from pipeline.catalogs.pofiles import SAMPLE, plural_forms
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -240,7 +241,7 @@ def write_hebrew_minutes(root: Path) -> None:
 
 def render_minutes(root: Path, lang: str) -> list[str]:
     env = jinja2.Environment(autoescape=True)
-    catalogs.install(env, catalogs.translations(root, lang))
+    runtime.install(env, runtime.translations(root, lang))
     template = env.from_string('{{ ngettext("%(num)d minute read", "%(num)d minutes read", n) }}')
     return [template.render(n=n) for n in (1, 2, 3, 11)]
 

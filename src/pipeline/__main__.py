@@ -1,5 +1,5 @@
 """`python -m pipeline`: the same as the `pipeline` command."""
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 
 main()

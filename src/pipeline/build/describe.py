@@ -1,42 +1,28 @@
-"""The build: validate (refuse on errors), plan, and describe every output with a key of what it is made from."""
+"""The build: validate (refuse on errors), prepare the bodies, plan the site, and describe every output (outputs.py) with its key."""
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
 from pipeline import __version__, workers
 from pipeline.build import bodystore
+from pipeline.build.outputs import Output, site_outputs
 from pipeline.content.articles import Article
 from pipeline.content.perfile import FileRecords
 from pipeline.content.sources import text_digest
-from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
-from pipeline.render import api, feeds
-from pipeline.render.siteplan import Entry, PageBody, Prepared, SitePlan, plan, prepare_body
-from pipeline.render.theme import Theme, article_context, page_context, pages_of, site_context
+from pipeline.render.siteplan import Prepared, plan, prepare_body
+from pipeline.render.theme import Theme
 from pipeline.validate import Validation, validate
 
-STATIC_DIR = "static"
 Kept = tuple[str, bodystore.Stored, int, tuple[str, ...]]  # a prepared body in the cache: (what it was made from, where, minutes, links)
 _PACKAGE = Path(__file__).resolve().parents[1]
-
-
-@dataclass(frozen=True, slots=True)
-class Output:
-    """One output file: where it goes, a digest of everything it is made from, and how to make it."""
-
-    path: str
-    key: str
-    make: Callable[[], bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,26 +88,14 @@ def describe(
     site = plan(result, moment, drafts, bodies)
     theme = Theme(site)
     common = _common_key(root, now, drafts)
-    outputs: list[Output] = []
-    for lang in site.config.locales:
-        outputs += _locale(site, theme, lang, result, now, common)
-    source = site.config.source_locale
-    choice = _choice_context(site)
-    outputs.append(_page(theme, source, "language-choice.html", "index.html", common, choice, lambda: choice))
-    not_found = _not_found(site, theme, source)
-    outputs.append(_page(theme, source, "404.html", "404.html", common, not_found, lambda: not_found))
-    outputs.append(Output("sitemap.xml", _key(common, "sitemap", _sitemap_data(site)), partial(feeds.sitemap, site)))
-    schema = resources.files("pipeline").joinpath("data/api.schema.json")
-    outputs.append(Output("api/schema.json", common, schema.read_bytes))
-    outputs += _theme_assets(common)
-    outputs += _static(root)
+    outputs = site_outputs(site, theme, result, root, now, common)
     scheduled = [a.publish_at for a in result.articles if a.publish_at is not None and a.publish_at > moment]
     unique = tuple({o.path: o for o in outputs}.values())  # a static/ file replaces a theme asset of the same name
     return Made(unique, site.held, result.records, MappingProxyType(kept), min(scheduled, default=None), site.config.schema_path)
 
 
 def _prepare(result: Validation, cached: Mapping[str, Kept], store: Path | None, jobs: int) -> tuple[dict[str, Prepared], dict[str, Kept]]:
-    """Every valid article's prepared body (see pages.Prepared): the last build's where its text and settings are unchanged.
+    """Every valid article's prepared body (see siteplan.Prepared): the last build's where its text and settings are unchanged.
 
     With a `store` (the build cache's root), bodies are kept in it and read back when a page needs
     them; without one they stay in memory.
@@ -176,227 +150,3 @@ def _common_key(root: Path, now: datetime | None, drafts: bool) -> str:
     site_file = root / "site.yaml"
     digest.update(site_file.read_bytes() if site_file.is_file() else b"")
     return digest.hexdigest()
-
-
-def _key(*parts: Any) -> str:
-    """A digest of plain data (contexts, lists of entries)."""
-    return text_digest(json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=_plain))
-
-
-def _plain(value: Any) -> Any:
-    """A body as its key (what it is made from), so keys are made without making bodies; anything else as text."""
-    return value.key if isinstance(value, PageBody) else str(value)
-
-
-def _page(theme: Theme, lang: str, template: str, path: str, common: str, known: Any, context: Callable[[], dict[str, Any]]) -> Output:
-    """A page whose key is made from `known` (what its context is made from) and whose context is made only if it is rendered."""
-    return Output(path, _key(common, template, lang, known), partial(_render, theme, lang, template, context))
-
-
-def _render(theme: Theme, lang: str, template: str, context: Callable[[], dict[str, Any]]) -> bytes:
-    return theme.render(lang, template, context()).encode("utf-8")
-
-
-class _Articles:
-    """The article contexts of one locale's entries (render.article_context), each made on first use."""
-
-    def __init__(self, site: SitePlan, entries: tuple[Entry, ...]) -> None:
-        self._site = site
-        self._entries = {entry.id: entry for entry in entries}
-        self._made: dict[str, dict[str, Any]] = {}
-
-    def __getitem__(self, article_id: str) -> dict[str, Any]:
-        if article_id not in self._made:
-            self._made[article_id] = article_context(self._site, self._entries[article_id])
-        return self._made[article_id]
-
-
-def _signature(entry: Entry, texts: Mapping[str, str]) -> tuple[Any, ...]:
-    """What an entry's article context is made from besides the site's settings: its article's text and how it is published."""
-    article = entry.article
-    text = texts.get(article.path) or _key(dict(article.fields), article.body)
-    return (
-        entry.id,
-        entry.lang,
-        article.path,
-        text,
-        entry.fallback_from,
-        entry.state,
-        entry.stale,
-        entry.url,
-        entry.alternates,
-        entry.reading_minutes,
-        entry.body.key,
-    )
-
-
-def _locale(site: SitePlan, theme: Theme, lang: str, result: Validation, now: datetime | None, common: str) -> list[Output]:
-    outputs: list[Output] = []
-    entries = site.entries[lang]
-    published = {code: {e.id for e in site.entries[code]} for code in site.config.locales}
-    texts = {path: digest for path, (digest, _) in result.records.files.items()}
-    articles = _Articles(site, entries)
-    signatures = {entry.id: _signature(entry, texts) for entry in entries}
-    for entry in entries:
-        counterparts = {code: entry.url.replace(f"/{lang}/", f"/{code}/", 1) for code in site.config.locales if entry.id in published[code]}
-        context = partial(_article_page, site, lang, entry, counterparts, articles)
-        outputs.append(
-            _page(theme, lang, "article.html", f"{lang}/{entry.id}/index.html", common, (counterparts, signatures[entry.id]), context)
-        )
-        fingerprint = result.fingerprints.get(entry.id)
-        document = api.article_document(site, entry, fingerprint.digest if fingerprint else None)
-        outputs.append(Output(f"api/{lang}/articles/{entry.id}.json", _key(common, document), partial(api.encode, document)))
-    outputs += _index_pages(site, theme, lang, entries, articles, signatures, common)
-    outputs += _tag_pages(site, theme, lang, articles, signatures, common)
-    not_found = _not_found(site, theme, lang)
-    outputs.append(_page(theme, lang, "404.html", f"{lang}/404.html", common, not_found, lambda: not_found))
-    title = site.config.title.get(lang) or site.config.base_url
-    outputs.append(
-        Output(f"{lang}/feed.xml", _key(common, "feed", title, _feed_data(site, lang)), partial(feeds.atom, site, lang, title, now))
-    )
-    index = api.index_document(site, lang)
-    outputs.append(Output(f"api/{lang}/articles.json", _key(common, index), partial(api.encode, index)))
-    return outputs
-
-
-def _article_page(site: SitePlan, lang: str, entry: Entry, counterparts: dict[str, str], articles: _Articles) -> dict[str, Any]:
-    return {
-        "site": site_context(site, lang, counterparts),
-        "page": page_context(site, lang, entry.article.title, entry.url, entry.alternates, entry.canonical),
-        "article": articles[entry.id],
-    }
-
-
-def _not_found(site: SitePlan, theme: Theme, lang: str) -> dict[str, Any]:
-    return {
-        "site": site_context(site, lang, {}),
-        "page": page_context(site, lang, theme.gettext(lang, "Page not found"), f"/{lang}/404.html", ()),
-    }
-
-
-def _index_pages(
-    site: SitePlan, theme: Theme, lang: str, entries: tuple[Entry, ...], articles: _Articles, signatures: dict[str, Any], common: str
-) -> list[Output]:
-    outputs = []
-    title = theme.gettext(lang, "All articles")
-    for number, count, chunk in pages_of(entries, site.config.per_page):
-        path = f"{_page_path(lang, number).strip('/')}/index.html"
-        known = (title, number, count, [signatures[e.id] for e in chunk])
-        outputs.append(
-            _page(theme, lang, "index.html", path, common, known, partial(_index_page, site, lang, title, number, count, chunk, articles))
-        )
-    return outputs
-
-
-def _index_page(
-    site: SitePlan, lang: str, title: str, number: int, count: int, chunk: tuple[Entry, ...], articles: _Articles
-) -> dict[str, Any]:
-    path = _page_path(lang, number)
-    homes = tuple((code, f"/{code}/") for code in site.config.locales) + (("x-default", "/"),)
-    return {
-        "site": site_context(site, lang, {code: f"/{code}/" for code in site.config.locales}),
-        "page": page_context(site, lang, title, path, homes if number == 1 else ((lang, path),)),
-        "articles": [articles[e.id] for e in chunk],
-        "pagination": {
-            "page": number,
-            "pages": count,
-            "prev_url": site.link(_page_path(lang, number - 1)) if number > 1 else None,
-            "next_url": site.link(_page_path(lang, number + 1)) if number < count else None,
-        },
-    }
-
-
-def _page_path(lang: str, number: int) -> str:
-    return f"/{lang}/" if number == 1 else f"/{lang}/page/{number}/"
-
-
-def _tag_pages(site: SitePlan, theme: Theme, lang: str, articles: _Articles, signatures: dict[str, Any], common: str) -> list[Output]:
-    outputs = []
-    for tag, tagged in site.tags(lang).items():
-        name = site.config.tags.get(tag, {}).get(lang, tag)
-        alternates = tuple((code, f"/{code}/tags/{tag}/") for code in site.config.locales if tag in site.tags(code))
-        source = site.config.source_locale
-        if tag in site.tags(source):
-            alternates += (("x-default", f"/{source}/tags/{tag}/"),)
-        title = theme.gettext(lang, "Articles tagged %(tag)s", tag=name)
-        known = (tag, name, title, alternates, [signatures[e.id] for e in tagged])
-        context = partial(_tag_page, site, lang, tag, name, title, alternates, tagged, articles)
-        outputs.append(_page(theme, lang, "tag.html", f"{lang}/tags/{tag}/index.html", common, known, context))
-    return outputs
-
-
-def _tag_page(
-    site: SitePlan,
-    lang: str,
-    tag: str,
-    name: str,
-    title: str,
-    alternates: tuple[tuple[str, str], ...],
-    tagged: tuple[Entry, ...],
-    articles: _Articles,
-) -> dict[str, Any]:
-    return {
-        "site": site_context(site, lang, dict(alternates)),
-        "page": page_context(site, lang, title, f"/{lang}/tags/{tag}/", alternates),
-        "articles": [articles[e.id] for e in tagged],
-        "pagination": None,
-        "tag": {"id": tag, "name": name},
-    }
-
-
-def _feed_data(site: SitePlan, lang: str) -> list[Any]:
-    """What a feed is made from: its newest entries as they are planned."""
-    entries = [e for e in site.entries[lang] if e.fallback_from is None][: feeds.FEED_SIZE]
-    return [_entry_data(e) for e in entries]
-
-
-def _sitemap_data(site: SitePlan) -> list[Any]:
-    return [
-        (code, e.url, e.alternates, e.fallback_from, str(e.article.date), str(e.article.publish_at))
-        for code in site.config.locales
-        for e in site.entries[code]
-    ]
-
-
-def _entry_data(entry: Entry) -> tuple[Any, ...]:
-    article = entry.article
-    fields = (article.title, article.summary, article.author, article.tags, str(article.date), str(article.publish_at))
-    return (entry.id, entry.lang, entry.url, entry.alternates, entry.body.key, *fields)
-
-
-def _choice_context(site: SitePlan) -> dict[str, Any]:
-    source = site.config.source_locale
-    homes = tuple((code, f"/{code}/") for code in site.config.locales) + (("x-default", "/"),)
-    return {
-        "site": site_context(site, source, {code: f"/{code}/" for code in site.config.locales}),
-        "page": page_context(site, source, site.config.title.get(source) or site.config.base_url, "/", homes),
-        "titles": {code: site.config.title.get(code) or site.config.base_url for code in site.config.locales},
-    }
-
-
-def _theme_assets(common: str) -> list[Output]:
-    assets = resources.files("pipeline").joinpath("theme/static")
-    return [Output(f"assets/{item.name}", common, item.read_bytes) for item in assets.iterdir() if item.is_file()]
-
-
-def _static(root: Path) -> list[Output]:
-    """The site's static/ files as they are (they may override the theme's assets); links leading outside are refused."""
-    static = root / STATIC_DIR
-    if not static.is_dir():
-        return []
-    base = static.resolve()
-    outputs, outside = [], []
-    for path in sorted(static.rglob("*")):
-        rel = path.relative_to(static).as_posix()
-        if not path.resolve().is_relative_to(base):
-            outside.append(
-                Diagnostic.make(
-                    "file-unreadable", f"{STATIC_DIR}/{rel}", 1, 1, "a link that leads outside static/; copy the file in instead"
-                )
-            )
-        elif path.is_file():
-            st = path.stat()
-            outputs.append(Output(rel, _key("static", rel, st.st_size, st.st_mtime_ns, st.st_ino), path.read_bytes))
-    if outside:
-        raise ContentError("static/ has links that lead outside it; nothing was built", tuple(outside))
-    return outputs

@@ -1,4 +1,4 @@
-"""The Babel workflow for interface strings: extract, init, update, compile and check catalogs; translations at run time."""
+"""The Babel workflow behind `pipeline i18n`: extract the template, init, update, compile and check the catalogs."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ from typing import Any
 from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import write_po
-from jinja2 import Environment, TemplateSyntaxError
+from jinja2 import TemplateSyntaxError
 from jinja2.ext import babel_extract
 
 from pipeline import __version__
 from pipeline.catalogs.checks import check_catalog, outdated_catalog, outdated_template
 from pipeline.catalogs.pofiles import PluralForms, PoFile, cldr_locale, plural_forms, read
+from pipeline.catalogs.runtime import catalog_path, mo_bytes
 from pipeline.config.site import SITE_FILE
 from pipeline.diagnostics import Diagnostic, count
 from pipeline.errors import ContentError, UsageError
@@ -156,7 +156,7 @@ def compile_catalogs(root: Path) -> tuple[list[str], list[Diagnostic]]:
             errors += found
             continue
         target = rel.removesuffix(".po") + ".mo"
-        _write(root / target, _mo_bytes(po.catalog))
+        _write(root / target, mo_bytes(po.catalog))
         written.append(target)
     return written, errors
 
@@ -186,40 +186,9 @@ def summary(diagnostics: list[Diagnostic], files: int) -> str:
     return f"checked {files} catalog file{'' if files == 1 else 's'}: {errors}, {warnings}"
 
 
-def translations(root: Path, lang: str) -> gettext.NullTranslations:
-    """The site's translations into `lang`: the compiled .mo if up to date, else the .po itself; CLDR picks plural forms."""
-    locale = cldr_locale(lang)
-    rel = catalog_path(str(locale) if locale else lang)
-    po, mo = root / rel, root / (rel.removesuffix(".po") + ".mo")
-    if mo.is_file() and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime):
-        with mo.open("rb") as fileobj:
-            loaded: gettext.NullTranslations = gettext.GNUTranslations(fileobj)
-    elif po.is_file():
-        read_po = read(root, rel)
-        if read_po.problems:
-            raise ContentError(f"{rel} cannot be read", read_po.problems)
-        loaded = gettext.GNUTranslations(io.BytesIO(_mo_bytes(read_po.catalog)))
-    else:
-        return gettext.NullTranslations()
-    if locale is not None:
-        loaded.plural = plural_forms(locale).index()  # type: ignore[attr-defined]
-    return loaded
-
-
-def install(env: Environment, translations: gettext.NullTranslations) -> None:
-    """Make `_`, gettext, ngettext, pgettext and npgettext in `env`'s templates use `translations`, newstyle."""
-    if "jinja2.ext.InternationalizationExtension" not in env.extensions:
-        env.add_extension("jinja2.ext.i18n")
-    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-
-
 def catalogs(root: Path) -> list[str]:
     """The paths of the site's catalogs, relative to its root."""
     return [p.relative_to(root).as_posix() for p in sorted(root.glob("locales/*/LC_MESSAGES/messages.po"))]
-
-
-def catalog_path(lang: str) -> str:
-    return f"locales/{lang}/LC_MESSAGES/messages.po"
 
 
 def language_of(rel: str) -> str:
@@ -277,12 +246,6 @@ def _without_generator(data: bytes) -> bytes:
 def _po_bytes(catalog: Catalog, **options: Any) -> bytes:
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=76, **options)
-    return buffer.getvalue()
-
-
-def _mo_bytes(catalog: Catalog) -> bytes:
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
     return buffer.getvalue()
 
 

@@ -67,7 +67,7 @@ class Body:
     refs: tuple[Ref, ...]
     headings: tuple[Heading, ...]
     code_blocks: tuple[int, ...]  # the file line each code block starts on
-    html: str | None  # the body as HTML: raw HTML escaped, headings with ids, unsafe URLs emptied (None: not kept, see records.py)
+    html: str | None  # the body as HTML: raw HTML escaped, headings with ids, unsafe URLs emptied (None: not kept, see serialize.py)
 
 
 def slug(text: str) -> str:

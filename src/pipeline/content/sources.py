@@ -1,4 +1,4 @@
-"""Find content/<lang>/**/*.md under a site root and decode each to a SourceFile."""
+"""Find content/<lang>/**/*.md under a site root, decode each to a SourceFile, and the digest a text is known by."""
 
 from __future__ import annotations
 

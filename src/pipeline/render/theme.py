@@ -8,7 +8,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from pipeline.catalogs import i18n
+from pipeline.catalogs import runtime
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
 from pipeline.render.bidi import isolate_html, isolate_text
@@ -37,8 +37,8 @@ class Theme:
                 keep_trailing_newline=True,
                 auto_reload=False,  # one build: the templates do not change under it
             )
-            self._translations[lang] = i18n.translations(root, lang)
-            i18n.install(env, self._translations[lang])
+            self._translations[lang] = runtime.translations(root, lang)
+            runtime.install(env, self._translations[lang])
             self._envs[lang] = env
 
     def gettext(self, lang: str, message: str, **values: object) -> str:

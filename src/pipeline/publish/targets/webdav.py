@@ -27,11 +27,6 @@ If the second MOVE fails, the old deploy is moved back and PublishError raised.
 from __future__ import annotations
 
 import json
-import os
-import threading
-import time
-import unicodedata
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager, suppress
@@ -39,38 +34,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
-from xml.sax.saxutils import escape
-
-import requests
-from requests.adapters import HTTPAdapter
+from urllib.parse import quote, urlsplit
 
 from pipeline.errors import PipelineError
-from pipeline.publish import locks
 from pipeline.publish.targets.base import Deploy, FileEntry, Progress, PublishError, Receipt, TargetConfigError, manifest
+from pipeline.publish.targets.webdav_client import (
+    Dav,
+    Settings,
+    children,
+    credentials,
+    exclusive_lock,
+    exists,
+    join,
+    last,
+    mkcol,
+    read_settings,
+    shown,
+)
 
 MANIFEST = ".pipeline-manifest.json"
 STAGING_RECORD = ".pipeline-staging.json"
 LOCK_SECONDS = 600
 RECORD_EVERY = 25  # files uploaded between two records of what staging holds
-OPTIONS = ("url", "username_env", "password_env", "timeout", "retries", "retry_base", "concurrency", "keep")
-_PROPFIND_TYPE = b'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/></D:prop></D:propfind>'
-_PROPFIND_LOCKS = b'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop><D:lockdiscovery/></D:prop></D:propfind>'
-_XML = {"Content-Type": 'application/xml; charset="utf-8"'}
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """The target's options from site.yaml, checked."""
-
-    url: str  # the live collection, percent-encoded, ending in "/"
-    username_env: str = "WEBDAV_USERNAME"
-    password_env: str = "WEBDAV_PASSWORD"
-    timeout: float = 30.0
-    retries: int = 3  # extra attempts after a 5xx answer or a connection error
-    retry_base: float = 0.5  # seconds before the first retry; doubled for each next one
-    concurrency: int = 4
-    keep: int = 5  # earlier deploys (and drafts) kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +112,8 @@ class _Staging:
 
 def from_config(name: str, options: Mapping[str, Any], root: Path) -> WebDavTarget:
     """The webdav target `name` from its site.yaml options; TargetConfigError says what is wrong."""
-    settings = _settings(name, options)
-    return WebDavTarget(name, settings, _credentials(name, settings))
+    settings = read_settings(name, options)
+    return WebDavTarget(name, settings, credentials(name, settings))
 
 
 class WebDavTarget:
@@ -183,8 +168,8 @@ class WebDavTarget:
             if live is not None:
                 found.append(Deploy(live.deploy_id, live.created, "live", self.layout.live, len(live.files)))
             for collection, state in ((self.layout.deploys, "previous"), (self.layout.drafts, "draft")):
-                for deploy_id in _children(dav, collection):
-                    url = _url(collection, deploy_id + "/")
+                for deploy_id in children(dav, collection):
+                    url = join(collection, deploy_id + "/")
                     record = _read_record(dav, url)
                     if record is None:
                         found.append(Deploy(deploy_id, "", "error", url))
@@ -201,7 +186,7 @@ class WebDavTarget:
             source = self._find(dav, deploy_id)
             chosen = _read_record(dav, source)
             if chosen is None:
-                raise PublishError(f"deploy {_last(source)} on target {self.name} has no manifest; it cannot be made live")
+                raise PublishError(f"deploy {last(source)} on target {self.name} has no manifest; it cannot be made live")
             old = self._swap(dav, source, live)
             notes = (f"{old} is kept as an earlier deploy",) if old else ()
             return Receipt(chosen.deploy_id, self.layout.live, 0, 0, len(chosen.files), notes=notes)
@@ -210,38 +195,12 @@ class WebDavTarget:
     def lock(self, holder: str) -> Iterator[list[str]]:
         with self._connect() as dav:
             self._check_parent(dav)
-            owner = json.dumps({**locks.holder_description(), "what": holder}, ensure_ascii=False)
-            body = (
-                '<?xml version="1.0" encoding="utf-8"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope>'
-                f"<D:locktype><D:write/></D:locktype><D:owner>{escape(owner)}</D:owner></D:lockinfo>"
-            ).encode()
-            headers = {**_XML, "Depth": "0", "Timeout": f"Second-{LOCK_SECONDS}"}
-            notes: list[str] = []
-            response = dav.send("LOCK", self.layout.lock, headers=headers, data=body, ok=(200, 201, 423), retry=False)
-            if response.status_code == 423:
-                who, stale_token = self._lock_holder(dav)
-                if stale_token is None:
-                    raise PublishError(f"target {self.name} is locked by another publish: {who}; wait for it to finish")
-                dav.send("UNLOCK", self.layout.lock, headers={"Lock-Token": f"<{stale_token}>"}, ok=(200, 204))
-                notes.append(f"took over a stale lock left by {who}: that process is no longer running")
-                response = dav.send("LOCK", self.layout.lock, headers=headers, data=body, ok=(200, 201), retry=False)
-            token = response.headers.get("Lock-Token", "").strip().strip("<>")
-            if not token:
-                raise PublishError(f"LOCK {_shown(self.layout.lock)}: the WebDAV server granted no lock token")
-            stop = threading.Event()
-            refresher = threading.Thread(target=self._keep_locked, args=(dav, token, stop), daemon=True)
-            refresher.start()
-            try:
+            with exclusive_lock(dav, self.layout.lock, holder, LOCK_SECONDS) as notes:
                 yield notes
-            finally:
-                stop.set()
-                refresher.join()
-                with suppress(PipelineError):  # an unreleased lock expires by itself within LOCK_SECONDS
-                    dav.send("UNLOCK", self.layout.lock, headers={"Lock-Token": f"<{token}>"}, ok=(200, 204))
 
     # --- assembling a deploy -------------------------------------------------------------------
 
-    def _open_staging(self, dav: _Dav, live: _Record | None) -> _Staging:
+    def _open_staging(self, dav: Dav, live: _Record | None) -> _Staging:
         """Reuse the staging collection an interrupted run recorded, or start it from a server-side copy of the live site."""
         staging = self.layout.staging
         response = dav.send("GET", staging + STAGING_RECORD, ok=(200, 404))
@@ -255,7 +214,7 @@ class WebDavTarget:
         return _Staging(dict(live.files))
 
     def _fill(
-        self, dav: _Dav, staging: _Staging, files: Mapping[str, bytes], build: dict[str, FileEntry], progress: Progress
+        self, dav: Dav, staging: _Staging, files: Mapping[str, bytes], build: dict[str, FileEntry], progress: Progress
     ) -> tuple[int, int]:
         """Make staging hold exactly `build`: delete what it no longer has, send what differs. Returns (files, bytes) sent."""
         existing = _dirs(staging.files)
@@ -266,18 +225,18 @@ class WebDavTarget:
         staging.pending.update(to_put, to_delete)
         self._save(dav, staging)  # from here on, the record never claims more than staging holds
         for target in _deletions(to_delete, _dirs(build)):
-            dav.send("DELETE", _url(self.layout.staging, target), ok=(200, 204, 404))
+            dav.send("DELETE", join(self.layout.staging, target), ok=(200, 204, 404))
         staging.pending.difference_update(to_delete)
         for folder in sorted(_dirs(to_put) - existing, key=lambda folder: (folder.count("/"), folder)):
-            dav.send("MKCOL", _url(self.layout.staging, folder + "/"), ok=(201, 405))  # 405: it exists already
+            dav.send("MKCOL", join(self.layout.staging, folder + "/"), ok=(201, 405))  # 405: it exists already
         return self._upload(dav, staging, files, build, to_put, progress)
 
     def _upload(
-        self, dav: _Dav, staging: _Staging, files: Mapping[str, bytes], build: dict[str, FileEntry], paths: list[str], progress: Progress
+        self, dav: Dav, staging: _Staging, files: Mapping[str, bytes], build: dict[str, FileEntry], paths: list[str], progress: Progress
     ) -> tuple[int, int]:
         sent = sent_bytes = 0
         pool = ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix=f"webdav-{self.name}")
-        futures = {pool.submit(dav.send, "PUT", _url(self.layout.staging, path), data=files[path]): path for path in paths}
+        futures = {pool.submit(dav.send, "PUT", join(self.layout.staging, path), data=files[path]): path for path in paths}
         try:
             for done, future in enumerate(as_completed(futures), 1):
                 path = futures[future]
@@ -299,40 +258,40 @@ class WebDavTarget:
         self._save(dav, staging)
         return sent, sent_bytes
 
-    def _save(self, dav: _Dav, staging: _Staging) -> None:
+    def _save(self, dav: Dav, staging: _Staging) -> None:
         dav.send("PUT", self.layout.staging + STAGING_RECORD, data=staging.to_json())
 
     # --- switching ---------------------------------------------------------------------------------
 
-    def _to_live(self, dav: _Dav, live: _Record | None) -> tuple[str, list[str]]:
+    def _to_live(self, dav: Dav, live: _Record | None) -> tuple[str, list[str]]:
         old = self._swap(dav, self.layout.staging, live)
         return self.layout.live, [f"{old} is kept for rollback"] if old else []
 
-    def _to_drafts(self, dav: _Dav, deploy_id: str) -> tuple[str, list[str]]:
-        _mkcol(dav, self.layout.drafts)
-        url = _url(self.layout.drafts, deploy_id + "/")
+    def _to_drafts(self, dav: Dav, deploy_id: str) -> tuple[str, list[str]]:
+        mkcol(dav, self.layout.drafts)
+        url = join(self.layout.drafts, deploy_id + "/")
         dav.send("MOVE", self.layout.staging, headers={"Destination": url, "Overwrite": "F"}, ok=(201, 204), retry=False)
         return url, []
 
-    def _swap(self, dav: _Dav, source: str, live: _Record | None) -> str | None:
+    def _swap(self, dav: Dav, source: str, live: _Record | None) -> str | None:
         """Move the live collection into the deploys and `source` into its place; returns the id the old one is kept under."""
         into_place = {"Destination": self.layout.live, "Overwrite": "F"}
-        if live is None and not _exists(dav, self.layout.live):
+        if live is None and not exists(dav, self.layout.live):
             dav.send("MOVE", source, headers=into_place, ok=(201, 204), retry=False)
             return None
         old_id = live.deploy_id if live is not None else _new_id()  # a live site from before this target: kept too
-        _mkcol(dav, self.layout.deploys)
-        kept = _url(self.layout.deploys, old_id + "/")
+        mkcol(dav, self.layout.deploys)
+        kept = join(self.layout.deploys, old_id + "/")
         try:
             dav.send("MOVE", self.layout.live, headers={"Destination": kept, "Overwrite": "F"}, ok=(201, 204), retry=False)
         except PipelineError:
-            if _exists(dav, self.layout.live) or not _exists(dav, kept):
+            if exists(dav, self.layout.live) or not exists(dav, kept):
                 raise  # nothing moved: the old deploy is still live
             # the server moved it but its answer was lost: carry on with the second MOVE
         try:
             dav.send("MOVE", source, headers=into_place, ok=(201, 204), retry=False)
         except PipelineError as exc:
-            if not _exists(dav, source) and _exists(dav, self.layout.live):
+            if not exists(dav, source) and exists(dav, self.layout.live):
                 return old_id  # the server moved it but its answer was lost: the new deploy is live
             try:
                 dav.send("MOVE", kept, headers=into_place, ok=(201, 204))
@@ -344,197 +303,48 @@ class WebDavTarget:
             raise PublishError(f"making the new deploy live failed ({exc.message}); {old_id} is live again") from exc
         return old_id
 
-    def _prune(self, dav: _Dav, collection: str) -> list[str]:
+    def _prune(self, dav: Dav, collection: str) -> list[str]:
         """Delete all but the newest `keep` deploys in `collection` (ids sort by time); returns notes. The deploy is done: never raises."""
         try:
-            old = sorted(_children(dav, collection), reverse=True)[self.settings.keep :]
+            old = sorted(children(dav, collection), reverse=True)[self.settings.keep :]
             for deploy_id in old:
-                dav.send("DELETE", _url(collection, deploy_id + "/"), ok=(200, 204, 404))
+                dav.send("DELETE", join(collection, deploy_id + "/"), ok=(200, 204, 404))
         except PipelineError as exc:
-            return [f"could not remove old deploys from {_shown(collection)}: {exc.message}"]
-        return [f"removed {len(old)} old deploy(s) from {_shown(collection)}, keeping the newest {self.settings.keep}"] if old else []
+            return [f"could not remove old deploys from {shown(collection)}: {exc.message}"]
+        return [f"removed {len(old)} old deploy(s) from {shown(collection)}, keeping the newest {self.settings.keep}"] if old else []
 
-    def _find(self, dav: _Dav, deploy_id: str | None) -> str:
+    def _find(self, dav: Dav, deploy_id: str | None) -> str:
         """The collection of `deploy_id` (an earlier deploy or a draft), or of the newest earlier deploy."""
-        earlier = sorted(_children(dav, self.layout.deploys), reverse=True)
+        earlier = sorted(children(dav, self.layout.deploys), reverse=True)
         if deploy_id is None:
             if not earlier:
                 raise PublishError(f"target {self.name} has no earlier deploy to roll back to")
-            return _url(self.layout.deploys, earlier[0] + "/")
+            return join(self.layout.deploys, earlier[0] + "/")
         if deploy_id in earlier:
-            return _url(self.layout.deploys, deploy_id + "/")
-        if deploy_id in _children(dav, self.layout.drafts):
-            return _url(self.layout.drafts, deploy_id + "/")
+            return join(self.layout.deploys, deploy_id + "/")
+        if deploy_id in children(dav, self.layout.drafts):
+            return join(self.layout.drafts, deploy_id + "/")
         raise PublishError(f"target {self.name} has no deploy {deploy_id!r}; `pipeline deploys` lists them")
 
-    # --- locking and checks --------------------------------------------------------------------------
+    # --- checks --------------------------------------------------------------------------
 
-    def _lock_holder(self, dav: _Dav) -> tuple[str, str | None]:
-        """Who holds the lock, and its token when the holder ran on this machine and is gone (a stale lock)."""
-        response = dav.send("PROPFIND", self.layout.lock, headers={**_XML, "Depth": "0"}, data=_PROPFIND_LOCKS, ok=(207,))
-        active = _xml(response).find(".//{DAV:}activelock")
-        owner = active.find("{DAV:}owner") if active is not None else None
-        token = active.find("{DAV:}locktoken/{DAV:}href") if active is not None else None
-        text = "".join(owner.itertext()).strip() if owner is not None else ""
-        try:
-            who = json.loads(text)
-        except ValueError:
-            return text[:200] or "an unknown holder", None
-        if not isinstance(who, dict):
-            return text[:200], None
-        described = f"{who.get('user', '?')} on {who.get('host', '?')} (process {who.get('pid', '?')}, since {who.get('since', '?')})"
-        token_text = (token.text or "").strip() if token is not None else ""
-        stale = bool(token_text and who.get("host")) and locks.is_stale(who)
-        return described, token_text if stale else None
-
-    def _keep_locked(self, dav: _Dav, token: str, stop: threading.Event) -> None:
-        """Refresh the lock halfway through each timeout, so a long publish keeps it."""
-        while not stop.wait(LOCK_SECONDS / 2):
-            with suppress(PipelineError):
-                dav.send("LOCK", self.layout.lock, headers={"If": f"(<{token}>)", "Timeout": f"Second-{LOCK_SECONDS}"}, ok=(200,))
-
-    def _check_parent(self, dav: _Dav) -> None:
-        if not _exists(dav, self.layout.parent):
+    def _check_parent(self, dav: Dav) -> None:
+        if not exists(dav, self.layout.parent):
             raise TargetConfigError(
-                f"target {self.name}: the WebDAV collection {_shown(self.layout.parent)} does not exist on {urlsplit(self.settings.url).netloc}; "
+                f"target {self.name}: the WebDAV collection {shown(self.layout.parent)} does not exist on {urlsplit(self.settings.url).netloc}; "
                 "create it, or fix `url`"
             )
 
     @contextmanager
-    def _connect(self) -> Iterator[_Dav]:
-        dav = _Dav(self.name, self.settings, self._auth)
+    def _connect(self) -> Iterator[Dav]:
+        dav = Dav(self.name, self.settings, self._auth)
         try:
             yield dav
         finally:
             dav.session.close()
 
 
-class _Dav:
-    """One HTTP session with timeouts and retries; its errors name the method, path and status, never the credentials."""
-
-    def __init__(self, name: str, settings: Settings, auth: tuple[str, str] | None) -> None:
-        self.name = name
-        self.settings = settings
-        self.session = requests.Session()
-        self.session.auth = auth
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=settings.concurrency + 1)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-
-    def __repr__(self) -> str:
-        return f"_Dav(target={self.name!r})"
-
-    def send(
-        self,
-        method: str,
-        url: str,
-        *,
-        ok: tuple[int, ...] = (200, 201, 204),
-        headers: Mapping[str, str] | None = None,
-        data: bytes | None = None,
-        retry: bool = True,
-    ) -> requests.Response:
-        """Send one request; retry 5xx answers and connection errors (if `retry`); raise unless the status is in `ok`."""
-        attempts = 1 + (self.settings.retries if retry else 0)
-        for attempt in range(attempts):
-            if attempt:
-                time.sleep(self.settings.retry_base * 2 ** (attempt - 1))
-            last = attempt + 1 == attempts
-            try:
-                response = self.session.request(
-                    method, url, headers=headers, data=data, timeout=self.settings.timeout, allow_redirects=False
-                )
-            except requests.RequestException as exc:
-                if last:
-                    tried = f", tried {attempts} times" if attempts > 1 else ""
-                    server = urlsplit(url).netloc
-                    raise PublishError(
-                        f"{method} {_shown(url)}: cannot reach the WebDAV server at {server} ({type(exc).__name__}{tried})"
-                    ) from None
-                continue
-            if response.status_code in ok:
-                return response
-            if not last and response.status_code >= 500 and response.status_code not in (501, 507):
-                continue
-            raise self._refused(method, url, response)
-        raise AssertionError("unreachable")
-
-    def _refused(self, method: str, url: str, response: requests.Response) -> PipelineError:
-        where, status = f"{method} {_shown(url)}", f"{response.status_code} {response.reason}"
-        if response.status_code == 401:
-            names = f"${self.settings.username_env} and ${self.settings.password_env}"
-            said = f"refused the credentials from {names}" if self.session.auth else f"asks for credentials: set {names}"
-            return TargetConfigError(f"target {self.name}: {where}: the WebDAV server {said} ({status})")
-        if response.status_code == 403:
-            return PublishError(
-                f"target {self.name}: {where}: the WebDAV server forbids it ({status}); the account needs write access there"
-            )
-        return PublishError(f"target {self.name}: {where} failed: {status}")
-
-
 # --- helpers -----------------------------------------------------------------------------------------
-
-
-def _settings(name: str, options: Mapping[str, Any]) -> Settings:
-    unknown = sorted(set(options) - set(OPTIONS) - {"type"})
-    if unknown:
-        raise TargetConfigError(f"target {name}: unknown option(s) {', '.join(unknown)}; the webdav target takes {', '.join(OPTIONS)}")
-    defaults = Settings("")
-    names = {key: options.get(key, getattr(defaults, key)) for key in ("username_env", "password_env")}
-    for key, value in names.items():
-        if not isinstance(value, str) or not value:
-            raise TargetConfigError(f"target {name}: `{key}` must name an environment variable")
-    return Settings(
-        url=_live_url(name, options.get("url")),
-        timeout=_number(name, options, "timeout", defaults.timeout, float, 0, above=True),
-        retries=_number(name, options, "retries", defaults.retries, int, 0),
-        retry_base=_number(name, options, "retry_base", defaults.retry_base, float, 0),
-        concurrency=_number(name, options, "concurrency", defaults.concurrency, int, 1),
-        keep=_number(name, options, "keep", defaults.keep, int, 1),
-        **names,
-    )
-
-
-def _live_url(name: str, url: object) -> str:
-    """`url` checked and with each path segment percent-encoded once (NFC), whether it came encoded or not."""
-    if not isinstance(url, str) or not url:
-        raise TargetConfigError(f"target {name}: `url` is required: the WebDAV collection readers are served from, ending in /")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise TargetConfigError(f"target {name}: `url` must be an http:// or https:// URL")
-    if parts.username is not None or parts.password is not None:
-        raise TargetConfigError(
-            f"target {name}: `url` must not carry credentials; put them in the environment variables username_env and password_env name"
-        )
-    if parts.query or parts.fragment or not parts.path.endswith("/"):
-        raise TargetConfigError(f"target {name}: `url` must be a collection ending in / (no query or fragment), not {url!r}")
-    segments = parts.path.strip("/").split("/")
-    if segments == [""] or any(segment in (".", "..") for segment in segments):
-        raise TargetConfigError(
-            f"target {name}: `url` must be a collection below the server's root, so its staging and deploys can sit beside it"
-        )
-    path = "/".join(quote(unicodedata.normalize("NFC", unquote(segment)), safe="") for segment in segments)
-    return f"{parts.scheme}://{parts.netloc}/{path}/"
-
-
-def _number(name: str, options: Mapping[str, Any], key: str, default: Any, kind: type, least: float, above: bool = False) -> Any:
-    value = options.get(key, default)
-    kinds = (int, float) if kind is float else (int,)
-    if isinstance(value, bool) or not isinstance(value, kinds) or value < least or (above and value == least):
-        bound = f"more than {least}" if above else f"at least {least}"
-        raise TargetConfigError(
-            f"target {name}: `{key}` must be {'a number' if kind is float else 'a whole number'} {bound}, not {value!r}"
-        )
-    return kind(value)
-
-
-def _credentials(name: str, settings: Settings) -> tuple[str, str] | None:
-    username, password = os.environ.get(settings.username_env, ""), os.environ.get(settings.password_env)
-    if not username:
-        if password:
-            raise TargetConfigError(f"target {name}: ${settings.password_env} is set but ${settings.username_env} is not")
-        return None
-    return username, password or ""
 
 
 def _segments(path: str) -> list[str]:
@@ -543,19 +353,6 @@ def _segments(path: str) -> list[str]:
     if any(segment in ("", ".", "..") for segment in segments) or path in (MANIFEST, STAGING_RECORD):
         raise PublishError(f"cannot publish {path!r}: not a plain relative path inside the site")
     return segments
-
-
-def _url(base: str, path: str) -> str:
-    """`base` joined with `path` ("he/a b.html", or "dir/" for a collection), each segment NFC and percent-encoded."""
-    return base + "/".join(quote(unicodedata.normalize("NFC", segment), safe="") for segment in path.split("/"))
-
-
-def _shown(url: str) -> str:
-    return unquote(urlsplit(url).path)
-
-
-def _last(url: str) -> str:
-    return unquote(url.rstrip("/").rsplit("/", 1)[-1])
 
 
 def _dirs(paths: Iterable[str]) -> set[str]:
@@ -573,29 +370,7 @@ def _deletions(paths: list[str], kept: set[str]) -> list[str]:
     return sorted(targets)
 
 
-def _exists(dav: _Dav, url: str) -> bool:
-    return dav.send("PROPFIND", url, headers={**_XML, "Depth": "0"}, data=_PROPFIND_TYPE, ok=(207, 404)).status_code == 207
-
-
-def _mkcol(dav: _Dav, url: str) -> None:
-    dav.send("MKCOL", url, ok=(201, 405))
-
-
-def _children(dav: _Dav, collection: str) -> list[str]:
-    """The names of the collections directly inside `collection` (none when it does not exist)."""
-    response = dav.send("PROPFIND", collection, headers={**_XML, "Depth": "1"}, data=_PROPFIND_TYPE, ok=(207, 404))
-    if response.status_code == 404:
-        return []
-    own = unquote(urlsplit(collection).path).rstrip("/")
-    names = []
-    for item in _xml(response).iter("{DAV:}response"):
-        href = unquote(urlsplit(item.findtext("{DAV:}href", "")).path).rstrip("/")
-        if href != own and item.find(".//{DAV:}resourcetype/{DAV:}collection") is not None:
-            names.append(unicodedata.normalize("NFC", href.rsplit("/", 1)[-1]))
-    return names
-
-
-def _read_record(dav: _Dav, collection: str) -> _Record | None:
+def _read_record(dav: Dav, collection: str) -> _Record | None:
     """The manifest of the deploy in `collection`, or None when it has none."""
     response = dav.send("GET", collection + MANIFEST, ok=(200, 404))
     if response.status_code == 404:
@@ -604,7 +379,7 @@ def _read_record(dav: _Dav, collection: str) -> _Record | None:
         data = json.loads(response.content)
         return _Record(str(data["deploy_id"]), str(data["created"]), _load(data["files"]))
     except (ValueError, KeyError, TypeError) as exc:
-        raise PublishError(f"{_shown(collection + MANIFEST)} is not a manifest this pipeline wrote ({exc})") from None
+        raise PublishError(f"{shown(collection + MANIFEST)} is not a manifest this pipeline wrote ({exc})") from None
 
 
 def _load_staging(content: bytes) -> _Staging | None:
@@ -625,13 +400,6 @@ def _load(files: Mapping[str, Mapping[str, Any]]) -> dict[str, FileEntry]:
 
 def _json(data: object) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
-
-
-def _xml(response: requests.Response) -> ET.Element:
-    try:
-        return ET.fromstring(response.content)
-    except ET.ParseError:
-        raise PublishError(f"{response.request.method} {_shown(response.url)}: the WebDAV server answered with malformed XML") from None
 
 
 def _new_id() -> str:

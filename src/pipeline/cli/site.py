@@ -1,0 +1,157 @@
+"""The commands over a site's files: `validate`, `build` and `serve`."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import tempfile
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from pipeline import report
+from pipeline.cli.common import batch, fail, root_option
+from pipeline.errors import ConfigError, PipelineError, UsageError
+
+if TYPE_CHECKING:
+    import http.server
+
+# The stages are imported by the commands that use them: `build` answers "nothing changed" before
+# Jinja, YAML, Babel or jsonschema are loaded.
+
+
+@click.command("validate")
+@root_option
+@click.option("--format", "fmt", type=click.Choice(report.FORMATS), default="text", show_default=True, help="How to print the diagnostics.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option("--jobs", type=click.IntRange(min=1), metavar="N", help="Processes to check files with.  [default: all cores]")
+def validate_command(root: Path, fmt: str, strict: bool, jobs: int | None) -> None:
+    """Check every article and site.yaml; print every problem with its file and line.
+
+    Exit 0 when clean (warnings allowed unless --strict), 1 when the content has errors,
+    2 when the command or site.yaml cannot be used.
+    """
+    from pipeline import workers
+    from pipeline.build import incremental
+    from pipeline.validate import validate
+
+    known, _, notes = incremental.last_build(root)  # files unchanged since the last build are not checked on their own again
+    for note in notes:
+        click.echo(f"pipeline: {note}", err=True)
+    try:
+        with batch():
+            result = validate(root, known, jobs or workers.default_jobs())
+    except ConfigError as exc:
+        click.echo(report.render(exc.diagnostics, fmt), nl=False)  # in every format, even with none (JSON readers get a document)
+        fail(exc)
+    except PipelineError as exc:
+        fail(exc)
+    click.echo(report.render(result.diagnostics, fmt), nl=False)
+    if fmt == "text":
+        click.echo(report.summary(result.diagnostics, len(result.files)), err=True)
+    if result.errors or (strict and result.diagnostics):
+        sys.exit(1)
+
+
+@click.command("build")
+@root_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="The output folder.  [default: ROOT/public]")
+@click.option("--drafts", is_flag=True, help="Include articles marked draft: true.")
+@click.option("--now", "now_text", metavar="ISO-8601", help="Build as of this moment (scheduled articles, feed dates).")
+@click.option("--jobs", type=click.IntRange(min=1), metavar="N", help="Processes to render with.  [default: all cores]")
+def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | None, jobs: int | None) -> None:
+    """Render the site: HTML pages, JSON API, Atom feeds and sitemap. Refuses content with errors.
+
+    Only what changed since the last build is made again (the cache is in ROOT/.pipeline-cache/);
+    when nothing did, the build stops at once.
+    """
+    from pipeline.build import freshness
+
+    target = out or root / "public"
+    moment = _moment(now_text)
+    options = (now_text or "", "drafts" if drafts else "")
+    if freshness.up_to_date(root, target, options, moment or datetime.now(UTC)):
+        click.echo(f"nothing changed since the last build; {target} is up to date")
+        return
+    from pipeline import workers
+    from pipeline.build import incremental
+
+    try:
+        with batch():
+            outcome = incremental.build_into(root, target, moment, drafts, jobs or workers.default_jobs(), options)
+    except OSError as exc:
+        fail(UsageError(f"cannot write the build: {exc.strerror} ({exc.filename})"))
+    except PipelineError as exc:
+        fail(exc, "text")
+    for note in outcome.notes:
+        click.echo(f"pipeline: {note}", err=True)
+    removed = f", {outcome.removed} removed" if outcome.removed else ""
+    click.echo(f"built {outcome.files} files ({outcome.pages} pages) into {target}: {outcome.written} written{removed}")
+
+
+@click.command("serve")
+@root_option
+@click.option("--port", default=8000, show_default=True, help="The port on 127.0.0.1 (0: any free port).")
+@click.option("--drafts", is_flag=True, help="Include articles marked draft: true.")
+@click.option("--live", is_flag=True, help="Serve what a local target has live (its `current` deploy) instead of a fresh build.")
+@click.option("--target", "target_name", metavar="NAME", help="With --live: the local target.  [default: default]")
+def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: str | None) -> None:
+    """Preview the site on http://127.0.0.1:PORT/, rebuilding when a file changes (Ctrl-C stops)."""
+    from pipeline import workers
+    from pipeline.build import incremental, serve
+    from pipeline.config.site import load_config
+    from pipeline.publish import run as publish
+
+    if live:
+        try:
+            chosen, kind = publish.target(load_config(root)[0], target_name)
+        except PipelineError as exc:
+            fail(exc)
+        if kind != "local":
+            fail(UsageError(f"--live serves a local target; '{chosen.name}' is {kind}"))
+        _serve_forever(serve.server(chosen.current, port), f"the live deploy of target '{chosen.name}'")  # type: ignore[attr-defined]
+        return
+    with tempfile.TemporaryDirectory(prefix="pipeline-serve-") as folder:
+        out = Path(folder) / "site"
+
+        def rebuild(jobs: int = 1) -> None:  # one process once the server's threads run (forking them is unsafe)
+            try:
+                done = incremental.build_into(root, out, None, drafts, jobs, ("", "drafts" if drafts else ""))
+                for note in done.notes:
+                    click.echo(f"pipeline: {note}", err=True)
+                click.echo(f"rebuilt: {done.written} written", err=True)
+            except PipelineError as exc:
+                click.echo(report.render(exc.diagnostics, "text") + f"pipeline: {exc.message}; still serving the last good build", err=True)
+
+        rebuild(workers.default_jobs())
+        out.mkdir(exist_ok=True)
+        stop = threading.Event()
+        threading.Thread(target=serve.watch, args=(root, rebuild, stop), daemon=True).start()
+        try:
+            _serve_forever(serve.server(out, port), str(root.resolve()))
+        finally:
+            stop.set()
+
+
+def _serve_forever(httpd: http.server.ThreadingHTTPServer, what: str) -> None:
+    click.echo(f"serving {what} on http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C to stop)")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # clean up (the preview folder) on `kill` too
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()
+
+
+def _moment(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise click.BadParameter(f"'{text}' is not an ISO-8601 date and time", param_hint="--now") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
