@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -32,7 +33,7 @@ def test_text_table_with_states_and_coverage(stale_site):
     result = run("status", "--root", str(stale_site))
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "he: 0/3 articles up to date (1 stale, 1 unverified, 1 orphaned)"
+    assert lines[0].startswith("he: 0/2 articles up to date (1 stale, 1 unverified, 1 orphaned); ")  # an orphan is no article of the site
     assert "he: no interface catalog yet" in lines[1]
     assert any(line.split()[:3] == ["a", "he", "stale"] and "section 'Why it works' changed" in line for line in lines)
     assert any(line.split()[:3] == ["orphan", "he", "orphaned"] for line in lines)
@@ -58,7 +59,7 @@ def test_without_git_the_sections_are_still_named(stale_site):
 
 def test_json_for_bots(stale_site):
     data = json.loads(run("status", "--root", str(stale_site), "--format", "json").stdout)
-    assert data["locales"]["he"] == {"ok": 0, "stale": 1, "unverified": 1, "missing": 0, "orphaned": 1, "invalid": 0}
+    assert data["locales"]["he"] == {"ok": 0, "stale": 1, "draft": 0, "unverified": 1, "missing": 0, "orphaned": 1, "invalid": 0}
     a = next(item for item in data["articles"] if item["id"] == "a")
     assert a["title"] == "טוב לב" and a["source_title"] == "Kindness"
     assert len(a["translated_from_commit"]) == 40
@@ -72,7 +73,7 @@ def test_html_page_is_self_contained_and_right_to_left_where_hebrew(stale_site, 
     page = out.read_text("utf-8")
     assert '<td lang="he" dir="rtl"><a href="file://' in page and ">טוב לב</a></td>" in page
     assert '<span lang="he" dir="rtl">עברית</span>' in page
-    assert '<progress max="3" value="0">' in page
+    assert '<progress max="2" value="0">' in page  # orphans are not counted
     assert "No interface catalog yet: <code>pipeline i18n init he</code>" in page
     assert '<span class="add">+Serotonin and oxytocin' in page
     assert "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
@@ -84,3 +85,46 @@ def test_unknown_article_is_a_usage_error(stale_site):
     result = run("status", "--root", str(stale_site), "nope")
     assert result.exit_code == 2
     assert "no article 'nope'" in result.stderr
+
+
+def test_a_fresh_draft_is_a_draft_with_every_word_left_and_readers_get_the_fallback(make_site, tmp_path):
+    root = make_site(FILES, POLICY.replace("    untranslated: omit\n", "    untranslated: fallback\n"))
+    run("translate", "--root", str(root), "he", "a")
+    data = json.loads(run("status", "--root", str(root), "--format", "json").stdout)
+    a = next(item for item in data["articles"] if item["id"] == "a")
+    assert a["state"] == "draft" and a["words"] > 0 and a["words_left"] == a["words"]
+    assert {"title", "summary", "intro", "why-it-works", "image.alt"} <= set(a["untranslated"])
+    assert data["locales"]["he"]["draft"] == 1 and data["locales"]["he"]["ok"] == 0
+    text = run("status", "--root", str(root)).stdout
+    assert "he: 0/2 articles up to date (1 draft, 1 unverified)" in text  # a draft is not up to date
+    assert re.search(r"^a\s+he\s+draft\s+\d+ of \d+ words left: title, summary", text, re.MULTILINE)
+    # The build publishes the English source under /he/ as a fallback, never the draft as Hebrew.
+    out = tmp_path / "out"
+    assert run("build", "--root", str(root), "--out", str(out)).exit_code == 0
+    page = (out / "he/a/index.html").read_text("utf-8")
+    assert 'lang="en" dir="ltr"' in page and "Intro paragraph." in page
+    published = run("publish", "--root", str(root), "--dry-run")
+    assert "held back: he/a: its translation is a draft" in published.stdout
+
+
+def test_a_half_translated_draft_counts_the_words_left(make_site):
+    root = make_site(FILES, POLICY)
+    run("translate", "--root", str(root), "he", "a")
+    path = root / "content/he/a.md"
+    text = translated(path).replace("פסקת פתיחה.", "Intro paragraph.")  # the intro left in English
+    path.write_text(text, encoding="utf-8")
+    a = next(item for item in json.loads(run("status", "--root", str(root), "--format", "json").stdout)["articles"] if item["id"] == "a")
+    assert a["state"] == "draft" and a["untranslated"] == ["intro"] and a["words_left"] == 2
+    translated(path)
+    a = next(item for item in json.loads(run("status", "--root", str(root), "--format", "json").stdout)["articles"] if item["id"] == "a")
+    assert a["state"] == "ok" and a["words_left"] == 0 and a["untranslated"] == []
+
+
+def test_a_translation_with_an_error_is_invalid_not_ok(make_site):
+    root = make_site(FILES, POLICY)
+    run("translate", "--root", str(root), "he", "a")
+    path = root / "content/he/a.md"
+    translated(path)
+    path.write_text(path.read_text("utf-8").replace("tags: [kindness]", "tags: [gratitude]"), encoding="utf-8")  # a shared field differs
+    a = next(item for item in json.loads(run("status", "--root", str(root), "--format", "json").stdout)["articles"] if item["id"] == "a")
+    assert a["state"] == "invalid"

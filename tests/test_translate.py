@@ -133,9 +133,9 @@ def test_every_state_is_known(make_site):
         "content/he/d.md": "---\ntitle: [broken\n---\n",  # invalid
     }
     root = make_site(files, POLICY)
-    run("translate", "--root", str(root), "he", "a")
+    run("translate", "--root", str(root), "he", "a")  # a fresh draft: still the English text
     states = {(s.id, s.state) for s in validate(root).states}
-    assert states == {("a", "ok"), ("b", "unverified"), ("c", "missing"), ("d", "invalid"), ("gone", "orphaned")}
+    assert states == {("a", "draft"), ("b", "unverified"), ("c", "missing"), ("d", "invalid"), ("gone", "orphaned")}
 
 
 def test_translate_refuses_what_it_cannot_do(make_site):

@@ -93,7 +93,7 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1) -> Val
     articles = {(p.article.lang, p.article.id): p.article for p in parsed if p.article is not None}
     sets = pairing.group(articles.values())
     source_prints = MappingProxyType({i: fp for (lang, i), fp in prints.items() if lang == config.source_locale})
-    pair_states = states.pair_states(files, articles, source_prints, config)
+    pair_states = states.pair_states(files, articles, prints, config)
     found += pairing.check_ids(files)
     found += states.diagnostics(pair_states, articles, config)
     found += pairing.check_shared(sets, FrontMatterRules(config).shared, config.source_locale)
@@ -103,7 +103,7 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1) -> Val
         config,
         tuple(parsed),
         sets,
-        pair_states,
+        states.with_errors(pair_states, {d.path for d in ordered if d.is_error}),
         source_prints,
         MappingProxyType(bodies),
         MappingProxyType(articles),

@@ -18,7 +18,7 @@ from pipeline.content.markdown import render_trusted, scan
 from pipeline.content.sources import text_digest
 from pipeline.render.bidi import isolate_html
 from pipeline.render.l10n import reading_minutes
-from pipeline.translation.states import STALE, PairState, describe
+from pipeline.translation.states import DRAFT, STALE, PairState, describe
 from pipeline.validate import Validation
 
 
@@ -128,6 +128,9 @@ def plan(result: Validation, now: datetime, drafts: bool = False, bodies: Mappin
             state = states.get((lang, article_id))
             if translation is not None and state is not None and state.state == STALE and config.locales[lang].stale_publish == "hold":
                 held.append((lang, article_id, f"its translation is stale: {describe(state.changes)}"))
+                translation = None
+            if translation is not None and state is not None and state.state == DRAFT:
+                held.append((lang, article_id, f"its translation is a draft: {state.words_left} of {state.words} words still the source's"))
                 translation = None
             if translation is not None:
                 chosen[lang].append((translation, state))

@@ -1,18 +1,22 @@
-"""Each translation's state against its source: ok, missing, stale (which sections), orphaned, unverified."""
+"""Each translation's state against its source: ok, stale (which sections), draft (words left), unverified, missing, orphaned, invalid."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.config.site import SiteConfig, severity
 from pipeline.content.articles import Article
 from pipeline.content.fingerprint import Change, Fingerprint, compare
 from pipeline.content.sources import SourceFile
 from pipeline.diagnostics import Diagnostic
+from pipeline.translation.structure import marked_untranslated, same_as_source
+
+_SECTION_FIELDS = ("title", "summary")  # fingerprinted already: counted as sections
 
 OK, MISSING, STALE, ORPHANED, UNVERIFIED, INVALID = "ok", "missing", "stale", "orphaned", "unverified", "invalid"
-STATES = (OK, STALE, UNVERIFIED, MISSING, ORPHANED, INVALID)
+DRAFT = "draft"  # some of its text is still the source's (or still marked `# translate`): readers get the untranslated policy
+STATES = (OK, STALE, DRAFT, UNVERIFIED, MISSING, ORPHANED, INVALID)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,17 +30,24 @@ class PairState:
     source_path: str | None  # None when orphaned
     changes: tuple[Change, ...] = ()  # stale only: what changed in the source
     recorded: Mapping[str, str] | None = None  # the section digests the translation recorded
+    words: int = 0  # words in the source's sections
+    words_left: int = 0  # of those, the words still to translate (all of them when missing)
+    untranslated: tuple[str, ...] = ()  # what is still the source's text: section keys, and fields still marked `# translate`
+
+    @property
+    def words_done(self) -> int:
+        return self.words - self.words_left
 
 
 def pair_states(
     files: list[SourceFile],
     articles: Mapping[tuple[str, str], Article],
-    fingerprints: Mapping[str, Fingerprint],
+    prints: Mapping[tuple[str, str], Fingerprint],
     config: SiteConfig,
 ) -> tuple[PairState, ...]:
     """The state of every (article id, translation language), sorted by id then language.
 
-    `articles` maps (lang, id) to each valid article; `fingerprints` maps id to its source's fingerprint.
+    `articles` maps (lang, id) to each valid article; `prints` maps (lang, id) to its fingerprint.
     """
     source = config.source_locale
     present = {(f.lang, f.id): f for f in files}
@@ -44,16 +55,18 @@ def pair_states(
     found = []
     for article_id in ids:
         source_file = present.get((source, article_id))
+        words = _words(prints.get((source, article_id)))
         for lang in config.translations:
             translation = present.get((lang, article_id))
             path = translation.path if translation else f"content/{lang}/{article_id}.md"
             if translation is None:
                 if source_file is not None:
-                    found.append(PairState(article_id, lang, MISSING, path, source_file.path))
+                    found.append(PairState(article_id, lang, MISSING, path, source_file.path, words=words, words_left=words))
             elif source_file is None:
                 found.append(PairState(article_id, lang, ORPHANED, path, None))
             else:
-                found.append(_state(article_id, lang, path, source_file.path, articles, fingerprints))
+                state = _state(article_id, lang, path, source_file.path, articles, prints, source)
+                found.append(_drafted(state, articles, prints, source, translation.text or "", words))
     return tuple(found)
 
 
@@ -63,10 +76,11 @@ def _state(
     path: str,
     source_path: str,
     articles: Mapping[tuple[str, str], Article],
-    fingerprints: Mapping[str, Fingerprint],
+    prints: Mapping[tuple[str, str], Fingerprint],
+    source: str,
 ) -> PairState:
     article = articles.get((lang, article_id))
-    current = fingerprints.get(article_id)
+    current = prints.get((source, article_id))
     if article is None or current is None:
         return PairState(article_id, lang, INVALID, path, source_path)
     record = article.fields.get("translated_from")
@@ -76,6 +90,37 @@ def _state(
     if record["fingerprint"] == current.digest:
         return PairState(article_id, lang, OK, path, source_path, recorded=recorded)
     return PairState(article_id, lang, STALE, path, source_path, compare(recorded, current), recorded)
+
+
+def _drafted(
+    state: PairState,
+    articles: Mapping[tuple[str, str], Article],
+    prints: Mapping[tuple[str, str], Fingerprint],
+    source: str,
+    text: str,
+    words: int,
+) -> PairState:
+    """`state` with its word counts, and as a draft when some of its text is still the source's."""
+    if state.state == INVALID:
+        return replace(state, words=words, words_left=words)
+    key = (state.lang, state.id)
+    same = same_as_source(prints[(source, state.id)], prints[key])
+    fields = marked_untranslated(articles[(source, state.id)], articles[key], text)
+    left = sum(len(section.text.split()) for section in same)
+    untranslated = tuple(section.key for section in same) + tuple(
+        ".".join(path) for path in fields if len(path) > 1 or path[0] not in _SECTION_FIELDS
+    )
+    kind = DRAFT if same or fields else state.state
+    return replace(state, state=kind, words=words, words_left=min(left, words), untranslated=untranslated)
+
+
+def with_errors(states: tuple[PairState, ...], broken: set[str]) -> tuple[PairState, ...]:
+    """The states, with every translation that has an error (`broken`: the paths of files with errors) as invalid."""
+    return tuple(replace(s, state=INVALID) if s.path in broken and s.state not in (MISSING, ORPHANED) else s for s in states)
+
+
+def _words(print_: Fingerprint | None) -> int:
+    return sum(len(section.text.split()) for section in print_.sections) if print_ else 0
 
 
 def diagnostics(states: tuple[PairState, ...], articles: Mapping[tuple[str, str], Article], config: SiteConfig) -> list[Diagnostic]:
@@ -92,7 +137,7 @@ def diagnostics(states: tuple[PairState, ...], articles: Mapping[tuple[str, str]
             found.append(
                 Diagnostic.make("translation-orphaned", item.path, 1, 1, f"no source article {source}; was it renamed or deleted?", level)
             )
-        elif item.state == STALE and (level := severity(policy.stale)):
+        elif item.changes and item.state in (STALE, DRAFT) and (level := severity(policy.stale)):
             line, col = articles[(item.lang, item.id)].where("translated_from")
             message = f"{item.source_path} changed since this was translated: {describe(item.changes)}; update them, then run `{command} --accept`"
             found.append(Diagnostic.make("translation-stale", item.path, line, col, message, level))

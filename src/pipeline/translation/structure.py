@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 
 from pipeline.content.articles import Article
-from pipeline.content.fingerprint import Fingerprint
+from pipeline.content.fingerprint import Fingerprint, Section
 from pipeline.content.markdown import Body
 from pipeline.diagnostics import Diagnostic
+from pipeline.translation.draft import TRANSLATE_MARK
 
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
 
@@ -42,16 +44,44 @@ def check(source: Article, source_body: Body, translation: Article, body: Body) 
     return found
 
 
+def same_as_source(source_print: Fingerprint, own_print: Fingerprint) -> tuple[Section, ...]:
+    """The translation's sections (title, summary, intro, under a heading) that are still word for word a source section with words."""
+    source_digests = {s.digest for s in source_print.sections if _LETTERS.search(s.text)}
+    return tuple(section for section in own_print.sections if section.digest in source_digests)
+
+
+def marked_untranslated(source: Article, translation: Article, text: str) -> tuple[tuple[str, ...], ...]:
+    """Front-matter fields still marked `# translate` by the draft and still holding the source's value."""
+    lines = text.split("\n")
+    found = []
+    for path, (line, _) in translation.lines.items():
+        if 0 < line <= len(lines) and lines[line - 1].rstrip().endswith(TRANSLATE_MARK.strip()):
+            mine, theirs = _field(translation.fields, path), _field(source.fields, path)
+            if isinstance(mine, str) and mine == theirs:
+                found.append(tuple(str(part) for part in path))
+    return tuple(sorted(found))
+
+
+def _field(fields: object, path: tuple[str | int, ...]) -> object:
+    for part in path:
+        if isinstance(fields, Mapping) and part in fields:
+            fields = fields[part]
+        elif isinstance(fields, (list, tuple)) and isinstance(part, int) and 0 <= part < len(fields):
+            index: int = part
+            fields = fields[index]
+        else:
+            return None
+    return fields
+
+
 def untranslated(source: Article, source_print: Fingerprint, translation: Article, own_print: Fingerprint) -> list[Diagnostic]:
     """Title, summary and sections that are still word for word the source's text."""
-    source_digests = {s.digest for s in source_print.sections if _LETTERS.search(s.text)}
     found = []
-    for section in own_print.sections:
-        if section.digest in source_digests:
-            line, col = translation.where(section.key) if section.line == 0 else (section.line, 1)
-            name = section.key if section.key in ("title", "summary", "intro") else f"section '{section.label}'"
-            message = f"{name} is still the text of {source.path}; translate it"
-            found.append(Diagnostic.make("translation-untranslated", translation.path, line, col, message))
+    for section in same_as_source(source_print, own_print):
+        line, col = translation.where(section.key) if section.line == 0 else (section.line, 1)
+        name = section.key if section.key in ("title", "summary", "intro") else f"section '{section.label}'"
+        message = f"{name} is still the text of {source.path}; translate it"
+        found.append(Diagnostic.make("translation-untranslated", translation.path, line, col, message))
     if source.image and translation.image and source.image.alt == translation.image.alt:
         line, col = translation.where("image", "alt")
         found.append(

@@ -26,8 +26,9 @@ def render(report: Report, config: SiteConfig) -> str:
                 "code": code,
                 "name": config.locales[code].name,
                 "dir": config.locales[code].direction,
-                "ok": counts["ok"],
-                "total": sum(counts.values()),
+                "ok": report.up_to_date(code)[0],
+                "total": report.up_to_date(code)[1],
+                "words": report.words[code],
                 "counts": counts,
                 "catalog": {**cat.as_dict(), "url": (root / cat.path).as_uri()} if cat else None,
             }

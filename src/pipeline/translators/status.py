@@ -13,7 +13,7 @@ from pipeline.content.articles import FrontMatterRules, parse
 from pipeline.content.fingerprint import Fingerprint, fingerprint
 from pipeline.content.markdown import scan
 from pipeline.content.sources import SourceFile
-from pipeline.translation.states import STALE, STATES, PairState, describe
+from pipeline.translation.states import DRAFT, OK, ORPHANED, STALE, STATES, PairState, describe
 from pipeline.translators import history
 from pipeline.validate import Validation
 
@@ -86,16 +86,25 @@ class Report:
     rows: tuple[Row, ...]
     catalogs: tuple[CatalogStatus, ...]
     locales: dict[str, dict[str, int]]  # lang -> state -> count
+    words: dict[str, tuple[int, int]]  # lang -> (words translated, words left)
+
+    def up_to_date(self, lang: str) -> tuple[int, int]:
+        """(translations up to date, articles that have a source): orphans are not articles of the site."""
+        counts = self.locales[lang]
+        return counts[OK], sum(n for state, n in counts.items() if state != ORPHANED)
 
 
 def build(result: Validation, only: str | None = None) -> Report:
     """The report for every article (or only article `only`), with diffs from git where it has them."""
     rows = tuple(_row(result, state) for state in result.states if only in (None, state.id))
     locales: dict[str, dict[str, int]] = {}
+    words: dict[str, tuple[int, int]] = {}
     for lang in result.config.translations:
-        counts = Counter(r.state.state for r in rows if r.state.lang == lang)
+        mine = [r.state for r in rows if r.state.lang == lang]
+        counts = Counter(state.state for state in mine)
         locales[lang] = {name: counts.get(name, 0) for name in STATES}
-    return Report(rows, catalog_status(result.config), locales)
+        words[lang] = (sum(state.words_done for state in mine), sum(state.words_left for state in mine))
+    return Report(rows, catalog_status(result.config), locales, words)
 
 
 def _row(result: Validation, state: PairState) -> Row:
@@ -103,7 +112,7 @@ def _row(result: Validation, state: PairState) -> Row:
     translation = result.article(state.lang, state.id)
     sections: tuple[SectionDiff, ...] = ()
     since = None
-    if state.state == STALE and state.source_path and state.recorded is not None:
+    if state.changes and state.source_path and state.recorded is not None:
         old, since = _source_as_translated(result, state)
         current = result.fingerprints[state.id]
         sections = tuple(_diff(change.key, change.label, change.kind, old, current) for change in state.changes)
@@ -138,9 +147,10 @@ def as_text(report: Report, with_diffs: bool) -> str:
     """A table for the terminal, then catalogs, then (with `with_diffs`) the diff of each stale section."""
     out = []
     for lang, counts in report.locales.items():
-        total = sum(counts.values())
+        done, total = report.up_to_date(lang)
         summary = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
-        out.append(f"{lang}: {counts['ok']}/{total} articles up to date ({summary or 'no articles'})")
+        translated, left = report.words[lang]
+        out.append(f"{lang}: {done}/{total} articles up to date ({summary or 'no articles'}); {translated} words translated, {left} left")
     for cat in report.catalogs:
         if cat.state == "missing":
             out.append(f"{cat.lang}: no interface catalog yet ({cat.path}; start it with `pipeline i18n init {cat.lang}`)")
@@ -151,11 +161,21 @@ def as_text(report: Report, with_diffs: bool) -> str:
     width = max([len(r.state.id) for r in report.rows] + [2])
     out += ["", f"{'ID':<{width}}  LANG  STATE       DETAILS"]
     for row in report.rows:
-        details = describe(row.state.changes) if row.state.state == STALE else row.state.path
+        details = _details(row.state)
         out.append(f"{row.state.id:<{width}}  {row.state.lang:<4}  {row.state.state:<10}  {details}")
         if with_diffs:
             out += _text_diffs(row)
     return "\n".join(out) + "\n"
+
+
+def _details(state: PairState) -> str:
+    """What the DETAILS column says of a translation."""
+    if state.state == STALE:
+        return describe(state.changes)
+    if state.state == DRAFT:
+        changed = f"; and since: {describe(state.changes)}" if state.changes else ""
+        return f"{state.words_left} of {state.words} words left: {', '.join(state.untranslated)} still the source's{changed}"
+    return state.path
 
 
 def _text_diffs(row: Row) -> list[str]:
@@ -172,6 +192,7 @@ def _text_diffs(row: Row) -> list[str]:
 def as_json(report: Report) -> str:
     data = {
         "locales": report.locales,
+        "words": {lang: {"translated": done, "left": left} for lang, (done, left) in report.words.items()},
         "articles": [
             {
                 "id": r.state.id,
@@ -182,6 +203,9 @@ def as_json(report: Report) -> str:
                 "title": r.title,
                 "source_title": r.source_title,
                 "translated_from_commit": r.since,
+                "words": r.state.words,
+                "words_left": r.state.words_left,
+                "untranslated": list(r.state.untranslated),
                 "changes": [{"section": s.key, "label": s.label, "kind": s.kind, "diff": s.diff} for s in r.sections],
             }
             for r in report.rows
