@@ -139,3 +139,24 @@ def test_a_broken_site_yaml_in_every_format(make_site):
     assert result.exit_code == 2
     region = json.loads(result.stdout)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
     assert region == {"startLine": 16, "startColumn": 1}
+
+
+def test_ci_formats_give_paths_from_the_repository_top_percent_encoded(tmp_path):
+    """A site in a sub-folder of its repository: annotations and SARIF results land on the repository's files."""
+    repo = tmp_path / "repo"
+    root = repo / "docs site" / "אתר"
+    (root / "content/en").mkdir(parents=True)
+    (root / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
+    (root / "content/en/a.md").write_text(article(body="[gone](missing.md)\n"), encoding="utf-8")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    github = run("validate", "--root", str(root), "--format", "github").stdout
+    assert "::error file=docs site/אתר/content/en/a.md,line=" in github
+    sarif = json.loads(run("validate", "--root", str(root), "--format", "sarif").stdout)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]}
+    assert "docs%20site/%D7%90%D7%AA%D7%A8/content/en/a.md" in uris
+    text = run("validate", "--root", str(root), "--format", "json").stdout  # JSON and text stay relative to the site
+    assert {d["path"] for d in json.loads(text)["diagnostics"]} == {"content/en/a.md"}
+    chosen = run("validate", "--root", str(root), "--format", "github", "--path-base", str(repo / "docs site")).stdout
+    assert "::error file=אתר/content/en/a.md,line=" in chosen
+    outside = run("validate", "--root", str(root), "--format", "github", "--path-base", str(tmp_path / "elsewhere")).stdout
+    assert "::error file=content/en/a.md,line=" in outside  # a base that does not hold the site: paths from the site

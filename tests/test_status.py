@@ -128,3 +128,11 @@ def test_a_translation_with_an_error_is_invalid_not_ok(make_site):
     path.write_text(path.read_text("utf-8").replace("tags: [kindness]", "tags: [gratitude]"), encoding="utf-8")  # a shared field differs
     a = next(item for item in json.loads(run("status", "--root", str(root), "--format", "json").stdout)["articles"] if item["id"] == "a")
     assert a["state"] == "invalid"
+
+
+def test_fail_on_gives_ci_an_exit_code(stale_site):
+    assert run("status", "--root", str(stale_site), "--fail-on", "missing").exit_code == 0
+    failed = run("status", "--root", str(stale_site), "--fail-on", "stale,draft")
+    assert failed.exit_code == 1 and "1 translation(s) in a state --fail-on names: he/a stale" in failed.stderr
+    unknown = run("status", "--root", str(stale_site), "--fail-on", "stail")
+    assert unknown.exit_code == 2 and "no state 'stail'" in unknown.stderr

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from urllib.parse import quote
 
 from pipeline import __version__
 from pipeline.diagnostics import RULES, Diagnostic, count
@@ -12,15 +15,30 @@ FORMATS = ("text", "json", "github", "sarif")
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
 
-def render(diagnostics: Sequence[Diagnostic], fmt: str) -> str:
-    """The report in format `fmt`, one of FORMATS, ending in a newline when not empty."""
+def render(diagnostics: Sequence[Diagnostic], fmt: str, prefix: str = "") -> str:
+    """The report in format `fmt`, one of FORMATS, ending in a newline when not empty.
+
+    `prefix` (the site's folder from the repository's top, "docs/" or "") goes before every path in
+    the CI formats, github and sarif, whose annotations are placed by repository paths.
+    """
     renderer: dict[str, Callable[[Sequence[Diagnostic]], str]] = {
         "text": _text,
         "json": _json,
-        "github": _github,
-        "sarif": _sarif,
+        "github": partial(_github, prefix=prefix),
+        "sarif": partial(_sarif, prefix=prefix),
     }
     return renderer[fmt](diagnostics)
+
+
+def repository_prefix(root: Path, base: Path | None = None) -> str:
+    """The site folder `root` as a path from `base`, or from the top of the git repository holding it ("" when none does)."""
+    site = root.resolve()
+    top = base.resolve() if base is not None else next((folder for folder in (site, *site.parents) if (folder / ".git").exists()), site)
+    try:
+        rel = site.relative_to(top).as_posix()
+    except ValueError:
+        return ""
+    return "" if rel == "." else rel + "/"
 
 
 def _text(diagnostics: Sequence[Diagnostic]) -> str:
@@ -59,16 +77,16 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _github(diagnostics: Sequence[Diagnostic]) -> str:
+def _github(diagnostics: Sequence[Diagnostic], prefix: str) -> str:
     """GitHub Actions workflow commands: one annotation per diagnostic, on its file and line."""
     lines = []
     for d in diagnostics:
-        props = f"file={_escape_property(d.path)},line={d.line},col={d.column},title={_escape_property(d.code)}"
+        props = f"file={_escape_property(prefix + d.path)},line={d.line},col={d.column},title={_escape_property(d.code)}"
         lines.append(f"::{d.severity.value} {props}::{_escape_data(d.message)}")
     return "".join(line + "\n" for line in lines)
 
 
-def _sarif(diagnostics: Sequence[Diagnostic]) -> str:
+def _sarif(diagnostics: Sequence[Diagnostic], prefix: str) -> str:
     used = sorted({d.code for d in diagnostics})
     rules = [
         {
@@ -87,7 +105,7 @@ def _sarif(diagnostics: Sequence[Diagnostic]) -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": d.path, "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {"uri": quote(prefix + d.path, safe="/"), "uriBaseId": "%SRCROOT%"},
                         "region": {"startLine": d.line, "startColumn": d.column},
                     }
                 }

@@ -23,10 +23,17 @@ root_option = click.option(
 )
 
 
-def fail(exc: PipelineError, fmt: str | None = None, err: bool = False) -> NoReturn:
+path_base_option = click.option(
+    "--path-base",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Give paths in github and sarif reports from this folder.  [default: the top of the git repository holding ROOT]",
+)
+
+
+def fail(exc: PipelineError, fmt: str | None = None, err: bool = False, prefix: str = "") -> NoReturn:
     """Print the error's diagnostics (in `fmt`, when given) and its message, and exit with its code."""
     if fmt is not None and exc.diagnostics:
-        click.echo(report.render(exc.diagnostics, fmt), nl=False, err=err)
+        click.echo(report.render(exc.diagnostics, fmt, prefix), nl=False, err=err)
     click.echo(f"pipeline: {exc.message}", err=True)
     sys.exit(exc.exit_code)
 

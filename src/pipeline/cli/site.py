@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pipeline import report
-from pipeline.cli.common import batch, fail, root_option
+from pipeline.cli.common import batch, fail, path_base_option, root_option
 from pipeline.errors import ConfigError, PipelineError, UsageError
 
 if TYPE_CHECKING:
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 @click.option("--format", "fmt", type=click.Choice(report.FORMATS), default="text", show_default=True, help="How to print the diagnostics.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.option("--jobs", type=click.IntRange(min=1), metavar="N", help="Processes to check files with.  [default: all cores]")
-def validate_command(root: Path, fmt: str, strict: bool, jobs: int | None) -> None:
+@path_base_option
+def validate_command(root: Path, fmt: str, strict: bool, jobs: int | None, path_base: Path | None) -> None:
     """Check every article and site.yaml; print every problem with its file and line.
 
     Exit 0 when clean (warnings allowed unless --strict), 1 when the content has errors,
@@ -38,6 +39,7 @@ def validate_command(root: Path, fmt: str, strict: bool, jobs: int | None) -> No
     from pipeline.build import incremental
     from pipeline.validate import validate
 
+    prefix = report.repository_prefix(root, path_base)
     known, _, notes = incremental.last_build(root)  # files unchanged since the last build are not checked on their own again
     for note in notes:
         click.echo(f"pipeline: {note}", err=True)
@@ -45,11 +47,11 @@ def validate_command(root: Path, fmt: str, strict: bool, jobs: int | None) -> No
         with batch():
             result = validate(root, known, jobs or workers.default_jobs())
     except ConfigError as exc:
-        click.echo(report.render(exc.diagnostics, fmt), nl=False)  # in every format, even with none (JSON readers get a document)
+        click.echo(report.render(exc.diagnostics, fmt, prefix), nl=False)  # in every format, even with none (JSON readers get a document)
         fail(exc)
     except PipelineError as exc:
         fail(exc)
-    click.echo(report.render(result.diagnostics, fmt), nl=False)
+    click.echo(report.render(result.diagnostics, fmt, prefix), nl=False)
     if fmt == "text":
         click.echo(report.summary(result.diagnostics, len(result.files)), err=True)
     if result.errors or (strict and result.diagnostics):

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from pipeline import report
-from pipeline.cli.common import fail, root_option
+from pipeline.cli.common import fail, path_base_option, root_option
 from pipeline.errors import PipelineError, UsageError
 
 
@@ -32,16 +32,34 @@ def translate_command(root: Path, lang: str, article_id: str, accept: bool) -> N
         fail(exc, "text")
 
 
+def _states(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    from pipeline.translation.states import STATES
+
+    names = tuple(name.strip() for name in (value or "").split(",") if name.strip())
+    unknown = [name for name in names if name not in STATES]
+    if unknown:
+        raise click.BadParameter(f"no state {', '.join(map(repr, unknown))}; the states are {', '.join(STATES)}")
+    return names
+
+
 @click.command("status")
 @root_option
 @click.argument("article_id", metavar="[ID]", required=False)
 @click.option("--format", "fmt", type=click.Choice(("text", "json", "html")), default="text", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to this file instead of printing it.")
-def status_command(root: Path, article_id: str | None, fmt: str, out: Path | None) -> None:
-    """Show each translation's state (ok, stale, unverified, missing, orphaned, invalid) and catalog coverage.
+@click.option(
+    "--fail-on",
+    "fail_on",
+    metavar="STATES",
+    callback=_states,
+    help="Exit 1 when a translation is in one of these states, comma-separated (e.g. stale,draft,missing).",
+)
+def status_command(root: Path, article_id: str | None, fmt: str, out: Path | None, fail_on: tuple[str, ...]) -> None:
+    """Show each translation's state (ok, stale, draft, unverified, missing, orphaned, invalid) and catalog coverage.
 
     With ID, only that article, and for stale translations the diff of each changed source
     section since the translation was made (when git history has that version of the source).
+    Exit 0, or 1 with --fail-on when a translation is in one of its states.
     """
     from pipeline.translators import dashboard, status
     from pipeline.validate import validate
@@ -62,6 +80,11 @@ def status_command(root: Path, article_id: str | None, fmt: str, out: Path | Non
         click.echo(f"wrote {out}", err=True)
     else:
         click.echo(text, nl=False)
+    failing = [row.state for row in built.rows if row.state.state in fail_on]
+    if failing:
+        names = ", ".join(f"{state.lang}/{state.id} {state.state}" for state in failing[:5]) + (", …" if len(failing) > 5 else "")
+        click.echo(f"pipeline: {len(failing)} translation(s) in a state --fail-on names: {names}", err=True)
+        sys.exit(1)
 
 
 @click.group("i18n")
@@ -140,18 +163,20 @@ def i18n_compile_command(root: Path) -> None:
 @root_option
 @click.option("--format", "fmt", type=click.Choice(report.FORMATS), default="text", show_default=True, help="How to print the diagnostics.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too: fuzzy or untranslated strings.")
-def i18n_check_command(root: Path, fmt: str, strict: bool) -> None:
+@path_base_option
+def i18n_check_command(root: Path, fmt: str, strict: bool, path_base: Path | None) -> None:
     """The CI gate: is messages.pot up to date with the sources, and is every catalog sound?
 
     Exit 0 when clean (warnings allowed unless --strict), 1 on problems, 2 when the command cannot run.
     """
     from pipeline.catalogs import i18n
 
+    prefix = report.repository_prefix(root, path_base)
     try:
         files, diagnostics = i18n.check(root)
     except PipelineError as exc:
-        fail(exc, fmt)
-    click.echo(report.render(diagnostics, fmt), nl=False)
+        fail(exc, fmt, prefix=prefix)
+    click.echo(report.render(diagnostics, fmt, prefix), nl=False)
     if fmt == "text":
         click.echo(i18n.summary(diagnostics, files), err=True)
     if any(d.is_error for d in diagnostics) or (strict and diagnostics):
