@@ -136,3 +136,24 @@ def test_fail_on_gives_ci_an_exit_code(stale_site):
     assert failed.exit_code == 1 and "1 translation(s) in a state --fail-on names: he/a stale" in failed.stderr
     unknown = run("status", "--root", str(stale_site), "--fail-on", "stail")
     assert unknown.exit_code == 2 and "no state 'stail'" in unknown.stderr
+
+
+def test_adopting_the_tool_keeps_real_lags_visible(make_site):
+    """A site translated before the tool: accepting against each translation's last commit shows what changed since."""
+    root = make_site(FILES, POLICY)
+    run("translate", "--root", str(root), "he", "a")  # stands in for a translation made by hand, long ago
+    path = root / "content/he/a.md"
+    path.write_text(re.sub(r"translated_from:\n(  .*\n)+", "", translated(path)), encoding="utf-8")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "site as it was")
+    (root / "content/en/a.md").write_text(SOURCE.replace("Dopamine and oxytocin", "Serotonin and oxytocin"), encoding="utf-8")
+    git(root, "commit", "-qam", "the source moved on; the translation did not")
+    accepted = run("translate", "--root", str(root), "--accept", "--all", "--as-of-translation")
+    assert accepted.exit_code == 0, accepted.stderr
+    assert re.search(r"recorded the en source of commit [0-9a-f]{12} in content/he/a\.md \(it had no fingerprint\)", accepted.stdout)
+    a = next(item for item in json.loads(run("status", "--root", str(root), "--format", "json").stdout)["articles"] if item["id"] == "a")
+    assert a["state"] == "stale" and [c["label"] for c in a["changes"]] == ["Why it works"]
+    assert "+Serotonin and oxytocin" in a["changes"][0]["diff"]  # the diff since the translation, from git
+    bad = run("translate", "--root", str(root), "he", "a", "--accept", "--as-of", "--help")
+    assert bad.exit_code == 2 and "git has no content/en/a.md at --help" in bad.stderr

@@ -171,3 +171,37 @@ def test_structure_differences_are_warnings_at_the_translation_lines(make_site):
         "content/en/a.md has an image to '/images/heart.svg' (line 19) that this translation lacks",
         "link to 'https://example.org/' is not in content/en/a.md; a translation keeps the source's links",
     ]
+
+
+def test_translate_and_accept_articles_in_sub_folders(make_site):
+    files = {path.replace("/a.md", "/guides/a.md").replace("/b.md", "/guides/b.md"): text for path, text in FILES.items()}
+    root = make_site(files, POLICY)
+    missing = validate_json(root).messages["translation-missing"]
+    assert "content/he/guides/a.md does not exist" in missing  # the translation's place mirrors the source's
+    started = run("translate", "--root", str(root), "he", "a")
+    assert started.exit_code == 0 and "wrote content/he/guides/a.md" in started.stdout
+    translated(root / "content/he/guides/a.md")
+    (root / "content/en/guides/a.md").write_text(SOURCE.replace("Dopamine", "Serotonin"), encoding="utf-8")
+    accepted = run("translate", "--root", str(root), "he", "content/en/guides/a.md", "--accept")  # a path names its article too
+    assert accepted.exit_code == 0, accepted.stderr
+    assert "recorded the current en source in content/he/guides/a.md (it was stale: section 'Why it works' changed)" in accepted.stdout
+    assert {(s.id, s.state) for s in validate(root).states} >= {("a", "ok")}
+
+
+def test_accept_all_with_a_dry_run_first(make_site):
+    files = {**FILES, "content/en/c.md": article("Cee"), "content/he/c.md": hebrew("סי")}
+    root = make_site(files, POLICY)
+    before = {p: (root / p).read_text("utf-8") for p in ("content/he/b.md", "content/he/c.md")}
+    dry = run("translate", "--root", str(root), "he", "--accept", "--all", "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    assert dry.stdout.splitlines() == [
+        "would record the current en source in content/he/b.md (it had no fingerprint)",
+        "would record the current en source in content/he/c.md (it had no fingerprint)",
+    ]
+    assert {p: (root / p).read_text("utf-8") for p in before} == before
+    assert run("translate", "--root", str(root), "--accept", "--all").exit_code == 0  # every language
+    assert {s.state for s in validate(root).states if s.id in ("b", "c")} == {"ok"}
+    again = run("translate", "--root", str(root), "he", "--accept", "--all")
+    assert again.stdout == "every translation is up to date; nothing to record\n"
+    wrong = run("translate", "--root", str(root), "he", "b", "--dry-run")
+    assert wrong.exit_code == 2 and "--dry-run goes with --accept" in wrong.stderr

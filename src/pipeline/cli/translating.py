@@ -14,22 +14,71 @@ from pipeline.errors import PipelineError, UsageError
 
 @click.command("translate")
 @root_option
-@click.argument("lang")
-@click.argument("article_id", metavar="ID")
-@click.option("--accept", is_flag=True, help="Record that the translation now matches the current source.")
-def translate_command(root: Path, lang: str, article_id: str, accept: bool) -> None:
-    """Start the LANG translation of article ID from its source, or --accept it as up to date.
+@click.argument("lang", required=False)
+@click.argument("article_id", metavar="[ID]", required=False)
+@click.option("--accept", is_flag=True, help="Record that the translation now matches the source (the current one, or --as-of).")
+@click.option(
+    "--all", "every", is_flag=True, help="With --accept: every translation in LANG (or in every language) that is not up to date."
+)
+@click.option("--dry-run", is_flag=True, help="With --accept: say what would be recorded; change nothing.")
+@click.option("--as-of", "as_of", metavar="REV", help="With --accept: record the source as it was at git revision REV.")
+@click.option(
+    "--as-of-translation", is_flag=True, help="With --accept: record the source as it was when each translation was last committed."
+)
+def translate_command(
+    root: Path,
+    lang: str | None,
+    article_id: str | None,
+    accept: bool,
+    every: bool,
+    dry_run: bool,
+    as_of: str | None,
+    as_of_translation: bool,
+) -> None:
+    """Start the LANG translation of article ID from its source, or --accept translations as up to date.
 
-    Without --accept, writes content/LANG/ID.md: shared fields copied, text fields marked
-    `# translate`, the body to translate, and the source's fingerprint. With --accept, records
-    the current source fingerprint in an existing translation, so it is no longer stale.
+    Without --accept, writes the translation beside its source (content/LANG/..., the same
+    sub-folder): shared fields copied, text fields marked `# translate`, the body to translate,
+    and the source's fingerprint. With --accept, records in an existing translation which source
+    it matches, so it is no longer stale: ID's, or with --all every translation not up to date.
+    Adopting the tool on a site translated before it: `--accept --all --as-of-translation`
+    records each translation against the source as it was when the translation was last
+    committed, so the real lags show as stale.
     """
     from pipeline.translators import translate
+    from pipeline.validate import validate
 
+    options = [
+        name
+        for name, given in (("--all", every), ("--dry-run", dry_run), ("--as-of", as_of), ("--as-of-translation", as_of_translation))
+        if given
+    ]
+    if options and not accept:
+        fail(UsageError(f"{options[0]} goes with --accept"))
+    if as_of and as_of_translation:
+        fail(UsageError("give --as-of or --as-of-translation, not both"))
+    if not every and (lang is None or article_id is None):
+        fail(UsageError("name the language and the article: `pipeline translate LANG ID` (or --accept --all)"))
+    if article_id is not None and ("/" in article_id or article_id.endswith(".md")):
+        article_id = Path(article_id).stem  # a path was given: the id is its file name
     try:
-        click.echo(translate.translate(root, lang, article_id, accept))
+        result = validate(root)
+        if not accept:
+            click.echo(translate.start(result, lang or "", article_id or ""))
+            return
+        langs = [lang] if lang else list(result.config.translations)
+        ids = None if every else [article_id or ""]
+        version = translate.LAST_COMMIT if as_of_translation else as_of
+        done = translate.accept(result, langs, ids, version, dry_run)
     except PipelineError as exc:
         fail(exc, "text")
+    source = result.config.source_locale
+    verb = "would record" if dry_run else "recorded"
+    for item in done:
+        which = f"the current {source} source" if item.version == "current" else f"the {source} source of commit {item.version}"
+        click.echo(f"{verb} {which} in {item.path} ({item.was})")
+    if every and not done:
+        click.echo("every translation is up to date; nothing to record")
 
 
 def _states(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:

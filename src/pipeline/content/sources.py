@@ -46,6 +46,12 @@ def discover(config: SiteConfig) -> tuple[list[SourceFile], list[Diagnostic]]:
     return files, problems
 
 
+def counterpart(path: str, lang: str) -> str:
+    """Where the `lang` version of the article at `path` belongs: the same sub-folder under content/<lang>/."""
+    parts = path.split("/")
+    return "/".join([parts[0], lang, *parts[2:]])
+
+
 def _read(path: Path, rel: str, limit: int) -> tuple[str | None, Diagnostic | None]:
     try:
         size = path.stat().st_size

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pipeline.config.site import SiteConfig, severity
 from pipeline.content.articles import Article
 from pipeline.content.fingerprint import Change, Fingerprint, compare
-from pipeline.content.sources import SourceFile
+from pipeline.content.sources import SourceFile, counterpart
 from pipeline.diagnostics import Diagnostic
 from pipeline.translation.structure import marked_untranslated, same_as_source
 
@@ -58,7 +58,11 @@ def pair_states(
         words = _words(prints.get((source, article_id)))
         for lang in config.translations:
             translation = present.get((lang, article_id))
-            path = translation.path if translation else f"content/{lang}/{article_id}.md"
+            path = (
+                translation.path
+                if translation
+                else counterpart(source_file.path if source_file else f"content/{source}/{article_id}.md", lang)
+            )
             if translation is None:
                 if source_file is not None:
                     found.append(PairState(article_id, lang, MISSING, path, source_file.path, words=words, words_left=words))
@@ -133,7 +137,7 @@ def diagnostics(states: tuple[PairState, ...], articles: Mapping[tuple[str, str]
             message = f"no {policy.english_name} translation: {item.path} does not exist; start one with `{command}`"
             found.append(Diagnostic.make("translation-missing", item.source_path or item.path, 1, 1, message, level))
         elif item.state == ORPHANED and (level := severity(policy.orphaned)):
-            source = f"content/{config.source_locale}/{item.id}.md"
+            source = counterpart(item.path, config.source_locale)
             found.append(
                 Diagnostic.make("translation-orphaned", item.path, 1, 1, f"no source article {source}; was it renamed or deleted?", level)
             )

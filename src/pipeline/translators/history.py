@@ -19,6 +19,19 @@ def versions(root: Path, rel: str, limit: int = MAX_VERSIONS) -> Iterator[tuple[
             yield commit, text
 
 
+def version_at(root: Path, rel: str, revision: str) -> str | None:
+    """The text of `rel` (relative to `root`) at git `revision`, or None when git does not have it there."""
+    if revision.startswith("-") or not revision.strip():
+        return None  # never an option to git
+    return _git(root, "show", f"{revision}:./{rel}")
+
+
+def last_commit(root: Path, rel: str) -> str | None:
+    """The newest commit that touched `rel`, or None (not in git, or never committed)."""
+    log = _git(root, "log", "-n1", "--format=%H", "--", rel)
+    return log.strip() or None if log is not None else None
+
+
 def _git(root: Path, *args: str) -> str | None:
     try:
         done = subprocess.run(

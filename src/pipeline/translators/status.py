@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from pipeline.catalogs import pofiles
 from pipeline.config.site import SiteConfig
-from pipeline.content.articles import FrontMatterRules, parse
-from pipeline.content.fingerprint import Fingerprint, fingerprint
-from pipeline.content.markdown import scan
+from pipeline.content.articles import FrontMatterRules
+from pipeline.content.fingerprint import Fingerprint
+from pipeline.content.perfile import study
 from pipeline.content.sources import SourceFile
 from pipeline.translation.states import DRAFT, OK, ORPHANED, STALE, STATES, PairState, describe
 from pipeline.translators import history
@@ -124,12 +124,8 @@ def _source_as_translated(result: Validation, state: PairState) -> tuple[Fingerp
     record = result.article(state.lang, state.id).fields["translated_from"]  # type: ignore[union-attr]
     rules = FrontMatterRules(result.config)
     for commit, text in history.versions(result.config.root, state.source_path or ""):
-        parsed = parse(SourceFile(state.source_path or "", result.config.source_locale, state.id, text), rules)
-        if parsed.article is None or parsed.body is None:
-            continue
-        article = parsed.article
-        old = fingerprint(article.title, article.summary, article.body, scan(parsed.body, parsed.body_line).headings, article.body_line)
-        if old.digest == record["fingerprint"]:
+        old = study(SourceFile(state.source_path or "", result.config.source_locale, state.id, text), rules).fingerprint
+        if old is not None and old.digest == record["fingerprint"]:
             return old, commit
     return None, None
 
