@@ -157,3 +157,13 @@ def test_adopting_the_tool_keeps_real_lags_visible(make_site):
     assert "+Serotonin and oxytocin" in a["changes"][0]["diff"]  # the diff since the translation, from git
     bad = run("translate", "--root", str(root), "he", "a", "--accept", "--as-of", "--help")
     assert bad.exit_code == 2 and "git has no content/en/a.md at --help" in bad.stderr
+
+
+def test_a_renamed_heading_is_diffed_against_its_old_self(stale_site):
+    source = (stale_site / "content/en/a.md").read_text("utf-8")
+    (stale_site / "content/en/a.md").write_text(source.replace("## Why it works", "## Why this works"), encoding="utf-8")
+    git(stale_site, "commit", "-qam", "heading renamed")
+    text = run("status", "--root", str(stale_site), "a").stdout
+    assert "section 'why-it-works' renamed to 'Why this works'" in text
+    assert "    renamed: Why it works → Why this works" in text
+    assert "      -## Why it works" in text and "      +## Why this works" in text

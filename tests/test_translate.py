@@ -102,7 +102,7 @@ def test_titles_summaries_added_and_removed_sections_are_named(make_site):
     changed = SOURCE.replace("title: Kindness", "title: Kindness matters").replace("## In practice", "## Every day")
     (root / "content/en/a.md").write_text(changed, encoding="utf-8")
     message = validate_json(root).messages["translation-stale"]
-    assert "title changed, section 'Every day' added, section 'in-practice' removed" in message
+    assert "title changed, section 'in-practice' renamed to 'Every day'" in message  # the heading given new words in its place
 
 
 def test_stale_policy_per_locale(make_site):
@@ -205,3 +205,19 @@ def test_accept_all_with_a_dry_run_first(make_site):
     assert again.stdout == "every translation is up to date; nothing to record\n"
     wrong = run("translate", "--root", str(root), "he", "b", "--dry-run")
     assert wrong.exit_code == 2 and "--dry-run goes with --accept" in wrong.stderr
+
+
+def test_sections_added_removed_and_moved_are_named(make_site):
+    root = make_site(FILES, POLICY)
+    run("translate", "--root", str(root), "he", "a")
+    body = SOURCE.split("---\n", 2)[2]
+    why = body[body.index("## Why it works") : body.index("## In practice")]
+    moved = SOURCE.replace(why, "") + "\n" + why.rstrip("\n") + "\n"
+    assert moved.count("## Why it works") == 1 and moved.index("## In practice") < moved.index("## Why it works")
+    (root / "content/en/a.md").write_text(moved, encoding="utf-8")
+    message = validate_json(root).messages["translation-stale"]  # two sections swapped: either one moved, said in words
+    assert "section 'In practice' moved before 'Why it works'" in message or "section 'Why it works' moved to the end" in message
+    (root / "content/en/a.md").write_text(SOURCE.replace("## In practice\n", "## Brand new\n\nNew text.\n\n## In practice\n"), encoding="utf-8")
+    assert "section 'Brand new' added" in validate_json(root).messages["translation-stale"]
+    (root / "content/en/a.md").write_text(SOURCE.replace(why, ""), encoding="utf-8")
+    assert "section 'why-it-works' removed" in validate_json(root).messages["translation-stale"]

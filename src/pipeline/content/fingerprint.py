@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import unicodedata
 from collections.abc import Mapping
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from pipeline.content.markdown import Heading
 
 INTRO = "intro"
+MAX_ALIGNED = 250_000  # sections recorded x sections now: above it, no alignment (quadratic), only keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +42,12 @@ class Fingerprint:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """How one section differs from what the translator saw: 'changed', 'added' or 'removed'."""
+    """How one section differs from what the translator saw: 'changed', 'added', 'removed', 'renamed' or 'moved'."""
 
     key: str
     label: str
     kind: str
+    other: str = ""  # renamed: the key it had; moved: the label of the section it now comes before ("" for the end)
 
 
 def fingerprint(title: str, summary: str | None, body: str, headings: tuple[Heading, ...], body_line: int) -> Fingerprint:
@@ -65,7 +68,37 @@ def fingerprint(title: str, summary: str | None, body: str, headings: tuple[Head
 
 
 def compare(recorded: Mapping[str, str], current: Fingerprint) -> tuple[Change, ...]:
-    """What changed in the source since a translation recorded `recorded` (key -> digest)."""
+    """What changed in the source since a translation recorded `recorded` (key -> digest, in the order the sections had).
+
+    Headings are aligned in order, so a heading given new words where the old one stood is 'renamed' (not one added and
+    one removed) and a section that now stands elsewhere is 'moved'; its text may have changed as well.
+    """
+    old_keys, sections = list(recorded), current.sections
+    new_keys = [section.key for section in sections]
+    if len(old_keys) * len(new_keys) > MAX_ALIGNED:  # a hostile number of headings: keys compared as sets, in linear time
+        return _by_key(recorded, current)
+    changes: list[Change] = []
+    old_set, new_set = set(old_keys), set(new_keys)
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old_keys, b=new_keys, autojunk=False).get_opcodes():
+        if tag == "equal":
+            changes += [Change(s.key, s.label, "changed") for s in sections[j1:j2] if recorded[s.key] != s.digest]
+            continue
+        gone = [key for key in old_keys[i1:i2] if key not in new_set]
+        came = [s for s in sections[j1:j2] if s.key not in old_set]
+        renames = min(len(gone), len(came)) if tag == "replace" else 0
+        changes += [Change(s.key, s.label, "renamed", old) for old, s in zip(gone, came)]
+        changes += [Change(s.key, s.label, "added") for s in came[renames:]]
+        changes += [Change(key, key, "removed") for key in gone[renames:]]
+        for index, section in enumerate(sections[j1:j2], j1):
+            if section.key in old_set:
+                after = sections[index + 1].label if index + 1 < len(sections) else ""
+                changes.append(Change(section.key, section.label, "moved", after))
+                if recorded[section.key] != section.digest:
+                    changes.append(Change(section.key, section.label, "changed"))
+    return tuple(changes)
+
+
+def _by_key(recorded: Mapping[str, str], current: Fingerprint) -> tuple[Change, ...]:
     changes = []
     for section in current.sections:
         if section.key not in recorded:

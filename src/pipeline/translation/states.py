@@ -156,5 +156,10 @@ def describe(changes: tuple[Change, ...]) -> str:
     parts = []
     for change in changes:
         name = change.key if change.key in ("title", "summary", "intro") else f"section '{change.label}'"
-        parts.append(f"{name} {change.kind}")
+        if change.kind == "renamed":
+            parts.append(f"section '{change.other}' renamed to '{change.label}'")
+        elif change.kind == "moved":
+            parts.append(f"{name} moved " + (f"before '{change.other}'" if change.other else "to the end"))
+        else:
+            parts.append(f"{name} {change.kind}")
     return ", ".join(parts) or "sections reordered"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pipeline.catalogs import pofiles
 from pipeline.config.site import SiteConfig
 from pipeline.content.articles import FrontMatterRules
-from pipeline.content.fingerprint import Fingerprint
+from pipeline.content.fingerprint import Change, Fingerprint
 from pipeline.content.perfile import study
 from pipeline.content.sources import SourceFile
 from pipeline.translation.states import DRAFT, OK, ORPHANED, STALE, STATES, PairState, describe
@@ -115,7 +115,7 @@ def _row(result: Validation, state: PairState) -> Row:
     if state.changes and state.source_path and state.recorded is not None:
         old, since = _source_as_translated(result, state)
         current = result.fingerprints[state.id]
-        sections = tuple(_diff(change.key, change.label, change.kind, old, current) for change in state.changes)
+        sections = tuple(_diff(change, old, current) for change in state.changes)
     return Row(state, source.title if source else None, translation.title if translation else None, sections, since)
 
 
@@ -130,13 +130,21 @@ def _source_as_translated(result: Validation, state: PairState) -> tuple[Fingerp
     return None, None
 
 
-def _diff(key: str, label: str, kind: str, old: Fingerprint | None, current: Fingerprint) -> SectionDiff:
+def _diff(change: Change, old: Fingerprint | None, current: Fingerprint) -> SectionDiff:
+    """The diff of one changed section since it was translated; a renamed one against its old self, a moved one named."""
+    was = change.other if change.kind == "renamed" else change.key
+    label = change.label
+    if change.kind == "renamed":
+        old_label = next((s.label for s in old.sections if s.key == was), was) if old else was
+        label = f"{old_label} → {change.label}"
+    elif change.kind == "moved":
+        label = f"{change.label} (now before {change.other})" if change.other else f"{change.label} (now at the end)"
     if old is None:
-        return SectionDiff(key, label, kind, "")
-    before = next((s.text for s in old.sections if s.key == key), "")
-    after = next((s.text for s in current.sections if s.key == key), "")
+        return SectionDiff(change.key, label, change.kind, "")
+    before = next((s.text for s in old.sections if s.key == was), "")
+    after = next((s.text for s in current.sections if s.key == change.key), "")
     lines = difflib.unified_diff(before.splitlines(), after.splitlines(), "as translated", "source now", n=1, lineterm="")
-    return SectionDiff(key, label, kind, "\n".join(lines))
+    return SectionDiff(change.key, label, change.kind, "\n".join(lines))
 
 
 def as_text(report: Report, with_diffs: bool) -> str:
@@ -180,7 +188,7 @@ def _text_diffs(row: Row) -> list[str]:
         lines.append(f"    {section.kind}: {section.label}")
         if section.diff:
             lines += ["      " + line for line in section.diff.splitlines()]
-        else:
+        elif section.kind != "moved":  # a move alone changes no text
             lines.append("      (no earlier version of the source in git matches the translation's fingerprint)")
     return lines
 
