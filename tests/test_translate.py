@@ -217,7 +217,9 @@ def test_sections_added_removed_and_moved_are_named(make_site):
     (root / "content/en/a.md").write_text(moved, encoding="utf-8")
     message = validate_json(root).messages["translation-stale"]  # two sections swapped: either one moved, said in words
     assert "section 'In practice' moved before 'Why it works'" in message or "section 'Why it works' moved to the end" in message
-    (root / "content/en/a.md").write_text(SOURCE.replace("## In practice\n", "## Brand new\n\nNew text.\n\n## In practice\n"), encoding="utf-8")
+    (root / "content/en/a.md").write_text(
+        SOURCE.replace("## In practice\n", "## Brand new\n\nNew text.\n\n## In practice\n"), encoding="utf-8"
+    )
     assert "section 'Brand new' added" in validate_json(root).messages["translation-stale"]
     (root / "content/en/a.md").write_text(SOURCE.replace(why, ""), encoding="utf-8")
     assert "section 'why-it-works' removed" in validate_json(root).messages["translation-stale"]
