@@ -147,3 +147,42 @@ def test_pagination_arrows_point_the_reading_way(browser, tmp_path_factory):
         assert older.bounding_box()["x"] < newer.bounding_box()["x"]
         page.close()
     shutil.rmtree(root / "public")
+
+
+def test_the_status_dashboard_shows_every_column_at_1280_px(browser, make_site, tmp_path):
+    """With long diffs shown (a paragraph, a URL with no spaces), the table stays within the window and the rows filter."""
+    import subprocess
+
+    from test_translate import FILES, POLICY, SOURCE, translated
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-C", str(root), "-c", "user.name=T", "-c", "user.email=t@example.org", *args], check=True, capture_output=True
+        )
+
+    long = "Dopamine and oxytocin " * 40 + "https://example.org/" + "a" * 300
+    root = make_site({**FILES, "content/en/a.md": SOURCE.replace("Dopamine and oxytocin", long)}, POLICY)
+    run("translate", "--root", str(root), "he", "a")
+    translated(root / "content/he/a.md")
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "translated")
+    (root / "content/en/a.md").write_text(SOURCE.replace("Dopamine and oxytocin", long.replace("oxytocin", "serotonin")), encoding="utf-8")
+    out = tmp_path / "status.html"
+    assert run("status", "--root", str(root), "--format", "html", "--out", str(out)).exit_code == 0
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(out.as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    for header in page.locator("thead th").all():
+        box = header.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1280, header.inner_text()
+    diff = page.locator("pre.diff").first.bounding_box()
+    assert diff is not None and diff["x"] + diff["width"] <= 1280
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "status-dashboard-1280.png"), full_page=True)
+    page.locator("#show-unverified").check()  # the filter, without a server
+    assert page.locator('tbody[data-state="stale"]').is_hidden() and page.locator('tbody[data-state="unverified"]').is_visible()
+    page.locator("#show-all").check()
+    page.locator("th button[data-sort=id]").click()  # sorting: descending now
+    assert page.locator("tbody.row").first.get_attribute("data-id") == "b"
+    page.close()

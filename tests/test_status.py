@@ -67,18 +67,47 @@ def test_json_for_bots(stale_site):
 
 
 def test_html_page_is_self_contained_and_right_to_left_where_hebrew(stale_site, tmp_path):
-    out = tmp_path / "status.html"
+    out = tmp_path / "reports" / "status.html"
+    out.parent.mkdir()
     result = run("status", "--root", str(stale_site), "--format", "html", "--out", str(out))
     assert result.exit_code == 0
     page = out.read_text("utf-8")
-    assert '<td lang="he" dir="rtl"><a href="file://' in page and ">טוב לב</a></td>" in page
+    assert '<span lang="he" dir="rtl"><a href="../site/content/he/a.md">טוב לב</a></span>' in page  # relative to the page
+    assert '<a href="../site/content/en/a.md" dir="auto">Kindness</a>' in page
     assert '<span lang="he" dir="rtl">עברית</span>' in page
     assert '<progress max="2" value="0">' in page  # orphans are not counted
     assert "No interface catalog yet: <code>pipeline i18n init he</code>" in page
-    assert '<span class="add">+Serotonin and oxytocin' in page
-    assert "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
+    assert '<span class="add">+<ins>Serotonin</ins> and oxytocin' in page  # the changed word marked, not the whole line
+    assert '<span class="del">-<del>Dopamine</del> and oxytocin' in page
+    assert 'data-state="stale"' in page and 'id="show-stale"' in page and "for 0 days" in page
+    assert " src=" not in page and "http://" not in page.replace("http://www.w3.org", "") and "file://" not in page
     for physical in ("margin-left", "margin-right", "padding-left", "padding-right", "text-align: left", "text-align: right"):
         assert physical not in page
+
+
+def test_html_links_to_the_repository_when_site_yaml_names_it(stale_site, tmp_path):
+    config = stale_site / "site.yaml"
+    config.write_text(
+        config.read_text("utf-8") + "repository:\n"
+        "  view: https://github.com/org/site/blob/main/{path}\n"
+        "  edit: https://github.com/org/site/edit/main/{path}\n"
+        "  new: https://github.com/org/site/new/main/{dir}?filename={name}\n",
+        encoding="utf-8",
+    )
+    (stale_site / "content/en/c.md").write_text(SOURCE.replace("Kindness", "Cee"), encoding="utf-8")  # missing in Hebrew
+    out = tmp_path / "status.html"
+    assert run("status", "--root", str(stale_site), "--format", "html", "--out", str(out)).exit_code == 0
+    page = out.read_text("utf-8")
+    assert '<a href="https://github.com/org/site/blob/main/content/he/a.md">טוב לב</a>' in page
+    assert '<a href="https://github.com/org/site/edit/main/content/he/a.md">edit</a>' in page
+    assert '<a href="https://github.com/org/site/new/main/content/he?filename=c.md">start this translation</a>' in page
+    assert run("validate", "--root", str(stale_site)).exit_code != 2  # site.yaml's repository is accepted
+    config.write_text(
+        config.read_text("utf-8").replace("  view: https://github.com/org/site/blob/main/{path}", "  view: javascript:alert(1)//{path}"),
+        encoding="utf-8",
+    )
+    refused = run("validate", "--root", str(stale_site))
+    assert refused.exit_code == 2 and "site.yaml:" in refused.stdout + refused.stderr
 
 
 def test_unknown_article_is_a_usage_error(stale_site):

@@ -121,7 +121,7 @@ def status_command(root: Path, article_id: str | None, fmt: str, out: Path | Non
         fail(UsageError(f"no article '{article_id}' in this site"))
     built = status.build(result, article_id)
     if fmt == "html":
-        text = dashboard.render(built, result.config)
+        text = dashboard.render(built, result.config, out)
     else:
         text = status.as_json(built) if fmt == "json" else status.as_text(built, with_diffs=article_id is not None)
     if out:

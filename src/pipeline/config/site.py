@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -56,6 +56,9 @@ class SiteConfig:
     tags: Mapping[str, Mapping[str, str]]  # tag id -> locale -> display name
     targets: Mapping[str, Mapping[str, Any]]  # publish target name -> its options (type, ...)
     max_delete_share: float  # a publish deleting more of the live site needs --yes
+    repository: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({})
+    )  # "view", "edit", "new" -> a URL pattern with {path} (or {dir}, {name})
 
     @property
     def translations(self) -> tuple[str, ...]:
@@ -167,6 +170,7 @@ def _build(root: Path, data: dict[str, Any], schema: dict[str, Any], schema_rel:
         per_page=int(data.get("per_page", 10)),
         targets=MappingProxyType({name: MappingProxyType(dict(options)) for name, options in data.get("targets", {}).items()}),
         max_delete_share=float(data.get("publish", {}).get("max_delete_share", 0.5)),
+        repository=MappingProxyType(dict(data.get("repository", {}))),
         tags=MappingProxyType({tag: MappingProxyType(dict(names)) for tag, names in data.get("tags", {}).items()}),
     )
 

@@ -26,6 +26,14 @@ def version_at(root: Path, rel: str, revision: str) -> str | None:
     return _git(root, "show", f"{revision}:./{rel}")
 
 
+def commit_date(root: Path, commit: str) -> str | None:
+    """When `commit` was made (ISO 8601, with its offset), or None."""
+    if commit.startswith("-"):
+        return None
+    shown = _git(root, "show", "-s", "--format=%cI", commit)
+    return shown.strip() or None if shown is not None else None
+
+
 def last_commit(root: Path, rel: str) -> str | None:
     """The newest commit that touched `rel`, or None (not in git, or never committed)."""
     log = _git(root, "log", "-n1", "--format=%H", "--", rel)

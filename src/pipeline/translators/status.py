@@ -35,6 +35,7 @@ class Row:
     title: str | None
     sections: tuple[SectionDiff, ...]
     since: str | None  # the commit whose source the translation matches, when git knows it
+    stale_since: str | None = None  # when the source first changed after that commit (ISO 8601); "" for changes not committed yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,22 +113,26 @@ def _row(result: Validation, state: PairState) -> Row:
     translation = result.article(state.lang, state.id)
     sections: tuple[SectionDiff, ...] = ()
     since = None
+    stale_since = None
     if state.changes and state.source_path and state.recorded is not None:
-        old, since = _source_as_translated(result, state)
+        old, since, stale_since = _source_as_translated(result, state)
         current = result.fingerprints[state.id]
         sections = tuple(_diff(change, old, current) for change in state.changes)
-    return Row(state, source.title if source else None, translation.title if translation else None, sections, since)
+    return Row(state, source.title if source else None, translation.title if translation else None, sections, since, stale_since)
 
 
-def _source_as_translated(result: Validation, state: PairState) -> tuple[Fingerprint | None, str | None]:
-    """The source's fingerprint at the commit whose version the translation recorded."""
+def _source_as_translated(result: Validation, state: PairState) -> tuple[Fingerprint | None, str | None, str | None]:
+    """The source's fingerprint at the commit whose version the translation recorded, that commit, and when the next one came."""
     record = result.article(state.lang, state.id).fields["translated_from"]  # type: ignore[union-attr]
     rules = FrontMatterRules(result.config)
-    for commit, text in history.versions(result.config.root, state.source_path or ""):
+    root = result.config.root
+    newer = ""  # the commit after the one being looked at ("": the file as it is now, not committed)
+    for commit, text in history.versions(root, state.source_path or ""):
         old = study(SourceFile(state.source_path or "", result.config.source_locale, state.id, text), rules).fingerprint
         if old is not None and old.digest == record["fingerprint"]:
-            return old, commit
-    return None, None
+            return old, commit, history.commit_date(root, newer) if newer else ""
+        newer = commit
+    return None, None, None
 
 
 def _diff(change: Change, old: Fingerprint | None, current: Fingerprint) -> SectionDiff:
@@ -207,6 +212,7 @@ def as_json(report: Report) -> str:
                 "title": r.title,
                 "source_title": r.source_title,
                 "translated_from_commit": r.since,
+                "stale_since": r.stale_since,
                 "words": r.state.words,
                 "words_left": r.state.words_left,
                 "untranslated": list(r.state.untranslated),
