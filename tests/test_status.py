@@ -7,7 +7,7 @@ import re
 import subprocess
 
 import pytest
-from conftest import hebrew, run
+from conftest import hebrew, run, validate_json
 from test_translate import FILES, POLICY, SOURCE, translated
 
 
@@ -196,3 +196,23 @@ def test_a_renamed_heading_is_diffed_against_its_old_self(stale_site):
     assert "section 'why-it-works' renamed to 'Why this works'" in text
     assert "    renamed: Why it works → Why this works" in text
     assert "      -## Why it works" in text and "      +## Why this works" in text
+
+
+def test_a_source_change_committed_as_minor_leaves_translations_up_to_date(make_site):
+    root = make_site(FILES, POLICY + "translation:\n  minor_keywords: ['[minor]']\n")
+    run("translate", "--root", str(root), "he", "a")
+    translated(root / "content/he/a.md")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "translated")
+    source = root / "content/en/a.md"
+    source.write_text(SOURCE.replace("Intro paragraph.", "Intro paragraph, fixed."), encoding="utf-8")
+    assert "translation-stale" in validate_json(root).messages  # not committed yet: a change like any other
+    git(root, "commit", "-qam", "Fix a typo [minor]")
+    assert "translation-stale" not in validate_json(root).messages
+    a = next(item for item in json.loads(run("status", "--root", str(root), "--format", "json").stdout)["articles"] if item["id"] == "a")
+    assert a["state"] == "ok" and len(a["minor_commits"]) == 1
+    assert "changed since only in commits marked minor" in run("status", "--root", str(root)).stdout
+    source.write_text(SOURCE.replace("Intro paragraph.", "A new intro."), encoding="utf-8")
+    git(root, "commit", "-qam", "Rewrite the intro")
+    assert "intro changed" in validate_json(root).messages["translation-stale"]  # a real change after a minor one: stale

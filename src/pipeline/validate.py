@@ -20,7 +20,7 @@ from pipeline.content.markdown import Body
 from pipeline.content.perfile import FileRecords, Studied, study
 from pipeline.content.sources import SourceFile, discover, text_digest
 from pipeline.diagnostics import Diagnostic
-from pipeline.translation import pairing, states, structure
+from pipeline.translation import minor, pairing, states, structure
 from pipeline.translation.pairing import TranslationSet
 from pipeline.translation.states import PairState
 
@@ -93,7 +93,8 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1) -> Val
     articles = {(p.article.lang, p.article.id): p.article for p in parsed if p.article is not None}
     sets = pairing.group(articles.values())
     source_prints = MappingProxyType({i: fp for (lang, i), fp in prints.items() if lang == config.source_locale})
-    pair_states = states.pair_states(files, articles, prints, config)
+    texts = {file.path: file.text or "" for file in files if file.lang == config.source_locale}
+    pair_states = minor.forgive(states.pair_states(files, articles, prints, config), articles, texts, config)
     found += pairing.check_ids(files)
     found += states.diagnostics(pair_states, articles, config)
     found += pairing.check_shared(sets, FrontMatterRules(config).shared, config.source_locale)

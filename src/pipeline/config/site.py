@@ -56,6 +56,7 @@ class SiteConfig:
     tags: Mapping[str, Mapping[str, str]]  # tag id -> locale -> display name
     targets: Mapping[str, Mapping[str, Any]]  # publish target name -> its options (type, ...)
     max_delete_share: float  # a publish deleting more of the live site needs --yes
+    minor_keywords: tuple[str, ...] = ()  # a source commit whose message has one of these leaves translations up to date
     repository: Mapping[str, str] = field(
         default_factory=lambda: MappingProxyType({})
     )  # "view", "edit", "new" -> a URL pattern with {path} (or {dir}, {name})
@@ -171,6 +172,7 @@ def _build(root: Path, data: dict[str, Any], schema: dict[str, Any], schema_rel:
         targets=MappingProxyType({name: MappingProxyType(dict(options)) for name, options in data.get("targets", {}).items()}),
         max_delete_share=float(data.get("publish", {}).get("max_delete_share", 0.5)),
         repository=MappingProxyType(dict(data.get("repository", {}))),
+        minor_keywords=tuple(data.get("translation", {}).get("minor_keywords", ())),
         tags=MappingProxyType({tag: MappingProxyType(dict(names)) for tag, names in data.get("tags", {}).items()}),
     )
 

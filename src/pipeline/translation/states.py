@@ -33,6 +33,7 @@ class PairState:
     words: int = 0  # words in the source's sections
     words_left: int = 0  # of those, the words still to translate (all of them when missing)
     untranslated: tuple[str, ...] = ()  # what is still the source's text: section keys, and fields still marked `# translate`
+    minor: tuple[str, ...] = ()  # ok despite these source commits, marked minor in their messages
 
     @property
     def words_done(self) -> int:

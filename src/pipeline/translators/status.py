@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 from pipeline.catalogs import pofiles
 from pipeline.config.site import SiteConfig
+from pipeline.content import history
 from pipeline.content.articles import FrontMatterRules
 from pipeline.content.fingerprint import Change, Fingerprint
 from pipeline.content.perfile import study
 from pipeline.content.sources import SourceFile
 from pipeline.translation.states import DRAFT, OK, ORPHANED, STALE, STATES, PairState, describe
-from pipeline.translators import history
 from pipeline.validate import Validation
 
 
@@ -184,6 +184,8 @@ def _details(state: PairState) -> str:
     if state.state == DRAFT:
         changed = f"; and since: {describe(state.changes)}" if state.changes else ""
         return f"{state.words_left} of {state.words} words left: {', '.join(state.untranslated)} still the source's{changed}"
+    if state.minor:
+        return f"{state.path} (the source changed since only in commits marked minor: {', '.join(state.minor)})"
     return state.path
 
 
@@ -216,6 +218,7 @@ def as_json(report: Report) -> str:
                 "words": r.state.words,
                 "words_left": r.state.words_left,
                 "untranslated": list(r.state.untranslated),
+                "minor_commits": list(r.state.minor),
                 "changes": [{"section": s.key, "label": s.label, "kind": s.kind, "diff": s.diff} for s in r.sections],
             }
             for r in report.rows

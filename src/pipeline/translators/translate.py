@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pipeline.content import history
 from pipeline.content.articles import Article, FrontMatterRules
 from pipeline.content.fingerprint import Fingerprint
 from pipeline.content.perfile import study
@@ -12,7 +13,6 @@ from pipeline.content.sources import SourceFile, counterpart
 from pipeline.errors import ContentError, UsageError
 from pipeline.translation import draft
 from pipeline.translation.states import DRAFT, MISSING, OK, ORPHANED, STALE, PairState, describe
-from pipeline.translators import history
 from pipeline.validate import Validation
 
 LAST_COMMIT = "translation's last commit"  # --as-of-translation: the source as it was when each translation was last committed

@@ -1,4 +1,4 @@
-"""Earlier versions of a file from git, newest first; nothing when the site is not in a git repository."""
+"""Earlier versions of a file from git and the commits that made them, newest first; nothing when the site is not in git."""
 
 from __future__ import annotations
 
@@ -17,6 +17,17 @@ def versions(root: Path, rel: str, limit: int = MAX_VERSIONS) -> Iterator[tuple[
         text = _git(root, "show", f"{commit}:./{rel}")
         if text is not None:
             yield commit, text
+
+
+def commits(root: Path, rel: str, limit: int = MAX_VERSIONS) -> list[tuple[str, str]]:
+    """(commit, message) of each commit that changed `rel`, newest first; none outside git."""
+    log = _git(root, "log", f"-n{limit}", "--format=%H%x1f%B%x1e", "--", rel)
+    found = []
+    for entry in (log or "").split("\x1e"):
+        commit, _, message = entry.strip("\n").partition("\x1f")
+        if commit:
+            found.append((commit, message))
+    return found
 
 
 def version_at(root: Path, rel: str, revision: str) -> str | None:
