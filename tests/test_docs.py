@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -57,3 +59,32 @@ def test_every_folder_of_the_package_says_its_job_in_one_line():
         if init.parent.name != "pipeline":
             text = init.read_text("utf-8")
             assert re.fullmatch(r'"""[^\n]+"""\n', text), init
+
+
+def test_the_shipped_workflows_are_valid_github_workflows():
+    workflows = sorted(str(p) for p in (ROOT / ".github/workflows").glob("*.yml"))
+    assert len(workflows) >= 2
+    checked = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_publish_workflow_publishes_on_merge_and_on_a_button_and_previews_pull_requests():
+    workflow = yaml.safe_load((ROOT / ".github/workflows/publish-content.yml").read_text("utf-8"))
+    triggers = workflow[True]
+    assert triggers["push"]["branches"] == ["main"] and "workflow_dispatch" in triggers and "pull_request" in triggers
+    assert workflow["concurrency"]["cancel-in-progress"] is False  # a publish is never stopped halfway
+    assert workflow["env"]["NETLIFY_AUTH_TOKEN"] == "${{ secrets.NETLIFY_AUTH_TOKEN }}"
+    publish, preview = workflow["jobs"]["publish"], workflow["jobs"]["preview"]
+    assert publish["if"] == "github.event_name != 'pull_request'"
+    assert "head.repo.full_name == github.repository" in preview["if"]  # forks get no secrets and no preview
+    publish_runs = "\n".join(step.get("run", "") for step in publish["steps"])
+    assert "pip install bilingual-pipeline==" in publish_runs
+    assert '--dry-run > plan.txt' in publish_runs and publish_runs.count("GITHUB_STEP_SUMMARY") == 2
+    preview_runs = "\n".join(step.get("run", "") for step in preview["steps"])
+    assert '--draft > draft.txt' in preview_runs and "GITHUB_STEP_SUMMARY" in preview_runs
+    assert "${{ inputs.target" not in publish_runs + preview_runs  # inputs reach scripts as variables, never pasted into them
