@@ -84,7 +84,7 @@ def test_the_publish_workflow_publishes_on_merge_and_on_a_button_and_previews_pu
     assert "head.repo.full_name == github.repository" in preview["if"]  # forks get no secrets and no preview
     publish_runs = "\n".join(step.get("run", "") for step in publish["steps"])
     assert "pip install bilingual-pipeline==" in publish_runs
-    assert '--dry-run > plan.txt' in publish_runs and publish_runs.count("GITHUB_STEP_SUMMARY") == 2
+    assert "--dry-run > plan.txt" in publish_runs and publish_runs.count("GITHUB_STEP_SUMMARY") == 2
     preview_runs = "\n".join(step.get("run", "") for step in preview["steps"])
-    assert '--draft > draft.txt' in preview_runs and "GITHUB_STEP_SUMMARY" in preview_runs
+    assert "--draft > draft.txt" in preview_runs and "GITHUB_STEP_SUMMARY" in preview_runs
     assert "${{ inputs.target" not in publish_runs + preview_runs  # inputs reach scripts as variables, never pasted into them
