@@ -57,7 +57,8 @@ def test_placeholders_missing_or_extra_in_either_style(make_site):
     ]
     assert messages(result) == [
         "'Hello %(name)s': msgstr lacks %(name)s; keep every placeholder of the msgid",
-        "'Open {page}': msgstr has %(name)s, {pages}, which the msgid does not; nothing fills it in",
+        "'Open {page}': msgstr has %(name)s, which the msgid does not; nothing fills it in",
+        "'Open {page}': msgstr has {pages}, which the msgid does not; nothing fills it in",
         "'Open {page}': msgstr lacks {page}; keep every placeholder of the msgid",
     ]
 
