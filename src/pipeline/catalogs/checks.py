@@ -19,7 +19,7 @@ Finding = tuple[str, str]  # (code, message)
 
 _NAMED = re.compile(r"%\((\w+)\)[#0\- +]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[hlL]?[diouxXeEfFgGcrsa]")
 _BRACE = re.compile(r"\{(\w+)(?:![rsa])?(?::[^{}]*)?\}")
-_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
+TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
 _ELEMENT = re.compile(r"<\s*(script|iframe|object|embed|form)\b", re.IGNORECASE)
 _HANDLER = re.compile(r"\s(on[a-z]+)\s*=", re.IGNORECASE)
 _SCHEME = re.compile(r"(javascript|vbscript):", re.IGNORECASE)
@@ -251,13 +251,13 @@ def used_in_templates(message: Message) -> bool:
 
 
 def _tags(text: str) -> list[str]:
-    return [" ".join(tag.split()) for tag in _TAG.findall(text)]
+    return [" ".join(tag.split()) for tag in TAG.findall(text)]
 
 
 def _unsafe(text: str) -> list[str]:
     """Elements, event handlers and URL schemes that run code; schemes also when hidden by entities or spaces."""
     found = [f"a <{m.group(1).lower()}> element" for m in _ELEMENT.finditer(text)]
-    for tag in _TAG.findall(text):
+    for tag in TAG.findall(text):
         found += [f"an event handler attribute ({m.group(1).lower()}=)" for m in _HANDLER.finditer(tag)]
         found += [f"a {m.group(1).lower()}: URL" for m in _SCHEME.finditer(_INVISIBLE.sub("", html.unescape(tag)))]
     return found

@@ -21,6 +21,7 @@ from jinja2.ext import babel_extract
 
 from pipeline import __version__
 from pipeline.catalogs.checks import check_catalog, outdated_catalog, outdated_template
+from pipeline.catalogs.gate import catalogs, language_of
 from pipeline.catalogs.pofiles import PluralForms, PoFile, cldr_locale, plural_forms, read
 from pipeline.catalogs.runtime import catalog_path, mo_bytes
 from pipeline.config.site import SITE_FILE
@@ -184,15 +185,6 @@ def summary(diagnostics: list[Diagnostic], files: int) -> str:
     errors = f"{counts['error']} error" + ("" if counts["error"] == 1 else "s")
     warnings = f"{counts['warning']} warning" + ("" if counts["warning"] == 1 else "s")
     return f"checked {files} catalog file{'' if files == 1 else 's'}: {errors}, {warnings}"
-
-
-def catalogs(root: Path) -> list[str]:
-    """The paths of the site's catalogs, relative to its root."""
-    return [p.relative_to(root).as_posix() for p in sorted(root.glob("locales/*/LC_MESSAGES/messages.po"))]
-
-
-def language_of(rel: str) -> str:
-    return rel.split("/")[1]
 
 
 def _set_plurals(catalog: Catalog, forms: PluralForms) -> None:

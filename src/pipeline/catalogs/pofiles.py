@@ -171,10 +171,10 @@ def parse(data: bytes, rel: str) -> PoFile:
         return PoFile(rel, Catalog(), {}, (*found, *problem), None)
     lines = text.splitlines()
     forms, flags, problems = _scan(lines)
-    plural_line = next((n for n, line in enumerate(lines, 1) if line.startswith('"Plural-Forms:')), None)
-    if plural_line is not None and (refused := plural_problem(unescape(lines[plural_line - 1]).partition(":")[2])) is not None:
+    plural_line, plural_end, value = _header_field(lines, "Plural-Forms")
+    if plural_line is not None and (refused := plural_problem(value)) is not None:
         found.append(Diagnostic.make("catalog-plural-header", rel, plural_line, 1, refused))
-        lines[plural_line - 1] = '""'  # Babel would size every plural entry by it
+        lines[plural_line - 1 : plural_end] = ['""'] * (plural_end - plural_line + 1)  # Babel would size every plural entry by it
     catalog = Catalog(charset="utf-8")
     parser = _Parser(catalog)
     current = [0]
@@ -190,6 +190,26 @@ def parse(data: bytes, rel: str) -> PoFile:
             problems.append((line, message))
     found += [Diagnostic.make("catalog-syntax", rel, line, 1, message) for line, message in sorted(problems)]
     return PoFile(rel, catalog, forms, tuple(found), plural_line, flags)
+
+
+def _header_field(lines: list[str], name: str) -> tuple[int | None, int, str]:
+    """(first line, last line, value) of a header field, which may go on over several quoted lines; (None, 0, "") without it."""
+    first = next((n for n, raw in enumerate(lines) if raw.startswith("msgid")), None)
+    if first is None or lines[first].strip() != 'msgid ""':
+        return None, 0, ""  # the first entry is not a header
+    start, value = None, ""
+    for number in range(first + 2, len(lines) + 1):
+        line = lines[number - 1].strip()
+        if number > first + 2 and not line.startswith('"'):
+            break
+        text = unescape(line.removeprefix("msgstr").strip())
+        if start is None and text.startswith(f"{name}:"):
+            start, text = number, text.partition(":")[2]
+        if start is not None:
+            value += text
+            if value.endswith("\n"):
+                return start, number, value
+    return (start, number, value) if start is not None else (None, 0, "")
 
 
 def _decode(data: bytes, rel: str) -> tuple[str | None, tuple[Diagnostic, ...]]:
