@@ -257,8 +257,8 @@ def _tags(text: str) -> list[str]:
 def _unsafe(text: str) -> list[str]:
     """Elements, event handlers and URL schemes that run code; schemes also when hidden by entities or spaces."""
     found = [f"a <{m.group(1).lower()}> element" for m in _ELEMENT.finditer(text)]
+    found += [f"an event handler attribute ({m.group(1).lower()}=)" for m in _HANDLER.finditer(text)]  # in a tag, or breaking out of one
     for tag in TAG.findall(text):
-        found += [f"an event handler attribute ({m.group(1).lower()}=)" for m in _HANDLER.finditer(tag)]
         found += [f"a {m.group(1).lower()}: URL" for m in _SCHEME.finditer(_INVISIBLE.sub("", html.unescape(tag)))]
     return found
 
