@@ -238,7 +238,9 @@ def _formats(message: Message, rules: Rules) -> list[tuple[str, Callable[[str], 
     """
     flags = rules.flags.get(message.lineno or 0, frozenset())
     declared = {flag for flag in flags if flag.endswith("-format")}
-    python = "python-format" in declared or used_in_templates(message)
+    shown = any(path.endswith(".html") for path, _ in message.locations)  # Jinja formats whatever the flags say
+    unplaced = not message.locations and "no-python-format" not in declared  # a site catalog's own string, for its templates
+    python = "python-format" in declared or shown or unplaced
     python = python or (not declared and any(_NAMED.search(text) for text in _ids(message)))
     braces = "python-brace-format" in declared or (not declared and any(_BRACE.search(text) for text in _ids(message)))
     found: list[tuple[str, Callable[[str], formats.Parsed]]] = [("Python format", formats.python)] if python else []

@@ -22,7 +22,7 @@ from jinja2.ext import babel_extract
 from pipeline import __version__
 from pipeline.catalogs.checks import check_catalog, outdated_catalog, outdated_template
 from pipeline.catalogs.gate import catalogs, language_of
-from pipeline.catalogs.pofiles import PluralForms, PoFile, cldr_locale, plural_forms, read
+from pipeline.catalogs.pofiles import PluralForms, PoFile, cldr_locale, parse, plural_forms, read
 from pipeline.catalogs.runtime import catalog_path, mo_bytes
 from pipeline.config.site import SITE_FILE
 from pipeline.diagnostics import Diagnostic, count
@@ -177,6 +177,36 @@ def check(root: Path) -> tuple[int, list[Diagnostic]]:
             found += outdated_catalog(po, pot.catalog, TEMPLATE)
     ordered = sorted(set(found), key=lambda d: (d.path, d.line, d.column, d.code, d.message))
     return len(paths) + (pot is not None), ordered
+
+
+def check_files(paths: list[Path], lang: str | None = None) -> tuple[int, list[Diagnostic]]:
+    """Catalogs on their own, without a site or its template (for a translator on one file); returns (files, diagnostics).
+
+    The language is `lang`, else the folder above LC_MESSAGES, else the catalog's Language header.
+    """
+    found: list[Diagnostic] = []
+    for path in paths:
+        shown = _shown(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            found.append(Diagnostic.make("file-unreadable", shown, 1, 1, f"cannot be read: {exc.strerror}"))
+            continue
+        po = parse(data, shown)
+        language = lang or (path.parent.parent.name if path.parent.name == "LC_MESSAGES" else None)
+        language = language or (str(po.catalog.locale) if po.catalog.locale else None)
+        if language is None:
+            raise UsageError(f"{shown}: no language in its path or its Language header; name it with --lang")
+        found += check_catalog(po, language)
+    return len(paths), sorted(set(found), key=lambda d: (d.path, d.line, d.column, d.code, d.message))
+
+
+def _shown(path: Path) -> str:
+    """A path as the diagnostics name it: relative to the current folder when it is inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def summary(diagnostics: list[Diagnostic], files: int) -> str:
