@@ -41,7 +41,11 @@ BROKEN = {
     "charset disagrees": (entry("Tags", "תגיות").replace(b"charset=UTF-8", b"charset=ASCII"), 8, "catalog-encoding"),
     "unknown charset": (entry("Tags", "תגיות").replace(b"charset=UTF-8", b"charset=klingon"), 4, "catalog-encoding"),
     "byte order mark": (b"\xef\xbb\xbf" + entry("Tags", "תגיות"), 1, "catalog-encoding"),
-    "unbalanced plural": (entry("Tags", "תגיות").replace(b"(n==1 ? 0 : n==2 ? 1 : 2)", b"(n==1 ? 0 : (n==2 ? 1 : 2)"), 5, "catalog-plural-header"),
+    "unbalanced plural": (
+        entry("Tags", "תגיות").replace(b"(n==1 ? 0 : n==2 ? 1 : 2)", b"(n==1 ? 0 : (n==2 ? 1 : 2)"),
+        5,
+        "catalog-plural-header",
+    ),
     "huge nplurals": (entry("Tags", "תגיות").replace(b"nplurals=3", b"nplurals=999999999"), 5, "catalog-plural-header"),
     "script": (entry("Tags", "תגיות<script>alert(1)</script>"), 7, "catalog-unsafe"),
     "attribute break-out": (entry("Languages", 'שפות\\" onmouseover=\\"alert(1)'), 7, "catalog-unsafe"),

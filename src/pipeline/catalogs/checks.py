@@ -108,9 +108,7 @@ def placeholders(message: Message, rules: Rules) -> Iterator[Finding]:
         ids = [parse(text) for text in _ids(message)]
         if any(parsed.error for parsed in ids):
             if used_in_templates(message):  # the template formats the English too, so it fails as well
-                yield from (
-                    (parsed.code, f"{_name(message)}: msgid {parsed.error}") for parsed in ids if parsed.error
-                )
+                yield from ((parsed.code, f"{_name(message)}: msgid {parsed.error}") for parsed in ids if parsed.error)
             continue  # msgfmt checks a translation only against a valid msgid
         for form, string in enumerate(_strings(message)):
             if not string:

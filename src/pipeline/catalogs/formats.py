@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 MAX_WIDTH = 100  # a larger width or precision in a translation is refused: %(n)999999999d would print a gigabyte
 
-_PERCENT = re.compile(r"%(?:\((?P<name>[^()]*)\))?(?P<flags>[#0\- +]*)(?P<width>\*|\d+)?(?:\.(?P<precision>\*|\d*))?[hlL]?(?P<conv>.?)", re.DOTALL)
+_PERCENT = re.compile(
+    r"%(?:\((?P<name>[^()]*)\))?(?P<flags>[#0\- +]*)(?P<width>\*|\d+)?(?:\.(?P<precision>\*|\d*))?[hlL]?(?P<conv>.?)", re.DOTALL
+)
 _KINDS = {**dict.fromkeys("diouxX", "integer"), **dict.fromkeys("eEfFgG", "number"), "c": "character", **dict.fromkeys("sra", "any")}
 _FIELD = re.compile(r"(?P<name>[^{}!:.\[]*)(?P<rest>[^{}!:]*)(?:!(?P<conv>[^{}:]?))?(?::(?P<spec>[^{}]*))?")
 _SPEC_NUMBERS = re.compile(r"\d+")
@@ -46,7 +48,11 @@ def python(text: str) -> Parsed:
         where = f"at character {index + 1}"
         if conv not in _KINDS:
             shown = written[:-1] if conv else written
-            return Parsed((), f"'{shown}' {where} starts no directive; write %(name)s, %(name)d … for a value, or '%%' for a percent sign", "catalog-percent")
+            return Parsed(
+                (),
+                f"'{shown}' {where} starts no directive; write %(name)s, %(name)d … for a value, or '%%' for a percent sign",
+                "catalog-percent",
+            )
         name = match.group("name")
         if name is not None and "*" in (match.group("width") or "") + (match.group("precision") or ""):
             return Parsed((), f"'{written}' {where} takes its width from an argument, which a named directive cannot")

@@ -164,7 +164,11 @@ def parse(data: bytes, rel: str) -> PoFile:
     """A PO file's bytes read as gettext does: in the charset its header names (UTF-8 when it names none)."""
     found: list[Diagnostic] = []
     if data.startswith(codecs.BOM_UTF8):
-        found.append(Diagnostic.make("catalog-encoding", rel, 1, 1, "starts with a byte order mark, which gettext's msgfmt rejects; save as UTF-8 without BOM"))
+        found.append(
+            Diagnostic.make(
+                "catalog-encoding", rel, 1, 1, "starts with a byte order mark, which gettext's msgfmt rejects; save as UTF-8 without BOM"
+            )
+        )
         data = data[len(codecs.BOM_UTF8) :]
     text, problem = _decode(data, rel)
     if text is None:
@@ -220,7 +224,9 @@ def _decode(data: bytes, rel: str) -> tuple[str | None, tuple[Diagnostic, ...]]:
     try:
         codec = codecs.lookup(name if name.upper() != "CHARSET" else "ascii")  # xgettext's placeholder means ASCII only
     except LookupError:
-        return None, (Diagnostic.make("catalog-encoding", rel, line, 1, f"the header names the charset '{name}', which is not one gettext knows"),)
+        return None, (
+            Diagnostic.make("catalog-encoding", rel, line, 1, f"the header names the charset '{name}', which is not one gettext knows"),
+        )
     try:
         return data.decode(codec.name), ()
     except UnicodeDecodeError as exc:

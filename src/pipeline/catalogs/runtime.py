@@ -5,6 +5,7 @@ from __future__ import annotations
 import gettext
 import html
 import io
+import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def translations(root: Path, lang: str) -> gettext.NullTranslations:
     chain = [found for base in (root, THEME_ROOT) if (found := _compiled(base, rel)) is not None]
     if not chain:
         return gettext.NullTranslations()
-    for upper, lower in zip(chain, chain[1:]):
+    for upper, lower in itertools.pairwise(chain):
         upper.add_fallback(lower)
     if locale is not None:
         for loaded in chain:
