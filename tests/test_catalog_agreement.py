@@ -33,6 +33,7 @@ CASES: dict[str, tuple[str | bytes, bool, bool]] = {
     "positional type": ('#, python-format\nmsgid "%s has %d"\nmsgstr "%s יש %s"\n', True, True),
     "named for positional": ('#, python-format\nmsgid "%s items"\nmsgstr "%(n)s פריטים"\n', True, True),
     "brace field renamed": ('#, python-brace-format\nmsgid "Hello {name}"\nmsgstr "שלום {nam}"\n', True, True),
+    "brace attribute access": ('#, python-brace-format\nmsgid "Hello {name}"\nmsgstr "שלום {name.__class__}"\n', True, True),
     "newline at the end": ('msgid "Line\\n"\nmsgstr "שורה"\n', True, True),
     "newline at the start": ('msgid "Line"\nmsgstr "\\nשורה"\n', True, True),
     "byte order mark": (b"\xef\xbb\xbf" + (HEADER + 'msgid "A"\nmsgstr "א"\n').encode(), True, True),

@@ -48,6 +48,7 @@ BROKEN = {
     ),
     "huge nplurals": (entry("Tags", "תגיות").replace(b"nplurals=3", b"nplurals=999999999"), 5, "catalog-plural-header"),
     "script": (entry("Tags", "תגיות<script>alert(1)</script>"), 7, "catalog-unsafe"),
+    "over the size limit": (entry("Tags", "תגיות") + b"# padding\n" * 120_000, 1, "file-unreadable"),
     "attribute break-out": (entry("Languages", 'שפות\\" onmouseover=\\"alert(1)'), 7, "catalog-unsafe"),
 }
 
@@ -113,3 +114,15 @@ def test_a_translation_reaches_the_page_as_text_in_elements_and_attributes(make_
     page = (tmp_path / "out/he/a/index.html").read_text("utf-8")
     assert 'aria-label="שפות &#34;בחירה&#34; &amp; עוד"' in page
     assert "דילוג &lt; לתוכן &amp; &lt;b&gt;</a>" in page
+
+
+def test_the_theme_catalog_translates_every_string_of_the_theme_and_is_clean(make_site):
+    from pipeline.catalogs import i18n, pofiles, runtime
+
+    extracted = i18n.extract_messages(make_site({}))  # a bare site: the theme's templates and the package's code
+    theme = pofiles.read(runtime.THEME_ROOT, runtime.catalog_path("he"))
+    translated = {(m.id if isinstance(m.id, str) else m.id[0], m.context) for m in theme.catalog if m.id and all(m.string) and not m.fuzzy}
+    wanted = {(m.id if isinstance(m.id, str) else m.id[0], m.context) for m in extracted if m.id}
+    assert wanted and wanted <= translated, wanted - translated
+    result = run("i18n", "check", "--strict", str(runtime.THEME_ROOT / runtime.catalog_path("he")))
+    assert result.exit_code == 0, result.stdout

@@ -99,7 +99,7 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1) -> Val
     found += states.diagnostics(pair_states, articles, config)
     found += pairing.check_shared(sets, FrontMatterRules(config).shared, config.source_locale)
     found += _compare_pairs(sets, bodies, prints, config.source_locale)
-    catalog_found, catalog_records = gate.check_catalogs(root, reuse)
+    catalog_found, catalog_records = gate.check_catalogs(root, reuse, config.max_file_bytes)
     found += catalog_found
     records.update(catalog_records)
     ordered = sorted(set(found), key=lambda d: (d.path, d.line, d.column, d.code, d.message))

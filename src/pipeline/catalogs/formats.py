@@ -58,6 +58,8 @@ def python(text: str) -> Parsed:
             return Parsed((), f"'{written}' {where} takes its width from an argument, which a named directive cannot")
         if (bound := _too_wide((match.group("width") or "", match.group("precision") or ""))) is not None:
             return Parsed((), f"'{written}' {where} has a width or precision of {bound}; at most {MAX_WIDTH} is allowed")
+        stars = ((match.group("width") or "") + (match.group("precision") or "")).count("*")
+        specs += [Spec(None, "integer", written)] * stars  # `%*d` takes its width from an argument too
         specs.append(Spec(name, _KINDS[conv], written))
         index = text.find("%", match.end())
     if any(s.name is None for s in specs) and any(s.name is not None for s in specs):
@@ -85,7 +87,7 @@ def brace(text: str) -> Parsed:
                 return Parsed((), f"the '{{' at character {index + 1} opens no replacement field (write '{{{{' for a brace)")
             if (bound := _too_wide(tuple(_SPEC_NUMBERS.findall(match.group("spec") or "")))) is not None:
                 return Parsed((), f"'{text[index : end + 1]}' has a width or precision of {bound}; at most {MAX_WIDTH} is allowed")
-            specs.append(Spec(match.group("name"), "any", text[index : end + 1]))
+            specs.append(Spec(match.group("name") + match.group("rest"), "any", text[index : end + 1]))  # {name.attr} is not {name}
             index = end + 1
         else:
             index += 1

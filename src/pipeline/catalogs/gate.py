@@ -16,12 +16,20 @@ KEY = "catalog:"  # how a catalog's record is told apart from an article's in th
 LEFT_TO_STATUS = ("catalog-fuzzy", "catalog-untranslated")  # not used and shown in English: `status` reports them
 
 
-def check_catalogs(root: Path, known: Mapping[str, Known]) -> tuple[list[Diagnostic], dict[str, Known]]:
-    """The findings of every catalog under locales/, from `known` where its bytes are unchanged; and the records to keep."""
+def check_catalogs(root: Path, known: Mapping[str, Known], limit: int) -> tuple[list[Diagnostic], dict[str, Known]]:
+    """The findings of every catalog under locales/, from `known` where its bytes are unchanged; and the records to keep.
+
+    A catalog over `limit` bytes (the site's limits.max_file_bytes, as for articles) is refused unread.
+    """
     found: list[Diagnostic] = []
     records: dict[str, Known] = {}
     for rel in catalogs(root):
         try:
+            size = (root / rel).stat().st_size
+            if size > limit:
+                text = f"file is {size:,} bytes, over the site's limit of {limit:,} (limits.max_file_bytes)"
+                found.append(Diagnostic.make("file-unreadable", rel, 1, 1, text))
+                continue
             data = (root / rel).read_bytes()
         except OSError as exc:
             found.append(Diagnostic.make("file-unreadable", rel, 1, 1, f"cannot be read: {exc.strerror}"))
