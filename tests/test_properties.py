@@ -10,8 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.catalogs import checks as catalog_checks
-from pipeline.catalogs import formats
-from pipeline.catalogs import pofiles
+from pipeline.catalogs import formats, pofiles
 from pipeline.config.site import load_config
 from pipeline.config.yamldoc import load
 from pipeline.content import checks, textcheck
