@@ -178,7 +178,21 @@ def test_raw_html_that_validation_lets_through_runs_nothing(make_site, text):
         assert runs_something(render_trusted(text)) == [], text
 
 
-FORMAT_PIECES = ("%(name)s", "%(count)d", "%(count)s", "%(count)5.2f", "%(name)", "%s", "%d", "%*d", "%.*f", "%%", "%", "%(", ")")
+FORMAT_PIECES: tuple[str, ...] = (
+    "%(name)s",
+    "%(count)d",
+    "%(count)s",
+    "%(count)5.2f",
+    "%(name)",
+    "%s",
+    "%d",
+    "%*d",
+    "%.*f",
+    "%%",
+    "%",
+    "%(",
+    ")",
+)
 FORMAT_PIECES += ("{name}", "{count}", "{count:>5}", "{0}", "{1!r}", "{", "}", "{{", "}}", "{name.x}", "א", " ", "9", "s", "d")
 FORMAT_TEXT = st.lists(st.sampled_from(FORMAT_PIECES), max_size=8).map("".join)
 
