@@ -47,7 +47,7 @@ class Rules:
 def check_catalog(po: PoFile, lang: str) -> list[Diagnostic]:
     """Every problem of one catalog: how it reads, its plural header, and each of its messages."""
     found = list(po.problems)
-    if any(d.code in ("encoding-invalid", "file-unreadable") or d.code == "catalog-encoding" and d.line > 1 for d in po.problems):
+    if not po.decoded:
         return found
     locale = cldr_locale(lang)
     cldr = plural_forms(locale) if locale is not None else None

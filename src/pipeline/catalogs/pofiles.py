@@ -133,6 +133,7 @@ class PoFile:
     problems: tuple[Diagnostic, ...]  # syntax, encoding and a refused Plural-Forms header, each with its line
     plural_line: int | None  # the line of the Plural-Forms header, None when there is none
     flags: dict[int, frozenset[str]] = field(default_factory=dict)  # msgid line -> its `#,` flags as written
+    decoded: bool = True  # False when the bytes could not be read as text: there are no entries to check
 
     @property
     def plurals_usable(self) -> bool:
@@ -156,7 +157,8 @@ def read(root: Path, rel: str) -> PoFile:
     try:
         data = (root / rel).read_bytes()
     except OSError as exc:
-        return PoFile(rel, Catalog(), {}, (Diagnostic.make("file-unreadable", rel, 1, 1, f"cannot be read: {exc.strerror}"),), None)
+        diag = Diagnostic.make("file-unreadable", rel, 1, 1, f"cannot be read: {exc.strerror}")
+        return PoFile(rel, Catalog(), {}, (diag,), None, decoded=False)
     return parse(data, rel)
 
 
@@ -172,13 +174,14 @@ def parse(data: bytes, rel: str) -> PoFile:
         data = data[len(codecs.BOM_UTF8) :]
     text, problem = _decode(data, rel)
     if text is None:
-        return PoFile(rel, Catalog(), {}, (*found, *problem), None)
+        return PoFile(rel, Catalog(), {}, (*found, *problem), None, decoded=False)
     lines = text.splitlines()
     forms, flags, problems = _scan(lines)
     plural_line, plural_end, value = _header_field(lines, "Plural-Forms")
     if plural_line is not None and (refused := plural_problem(value)) is not None:
         found.append(Diagnostic.make("catalog-plural-header", rel, plural_line, 1, refused))
-        lines[plural_line - 1 : plural_end] = ['""'] * (plural_end - plural_line + 1)  # Babel would size every plural entry by it
+        for number in range(plural_line, plural_end + 1):  # Babel would size every plural entry by it
+            lines[number - 1] = 'msgstr ""' if lines[number - 1].lstrip().startswith("msgstr") else '""'
     catalog = Catalog(charset="utf-8")
     parser = _Parser(catalog)
     current = [0]

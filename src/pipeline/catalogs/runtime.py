@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import gettext
-import html
 import io
 import itertools
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from pipeline.catalogs.checks import TAG
 from pipeline.catalogs.pofiles import cldr_locale, plural_forms, read
 from pipeline.errors import ContentError
 
+_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 THEME_ROOT = Path(__file__).resolve().parents[1] / "theme"  # its locales/ holds the theme's own catalogs
 
 
@@ -69,19 +70,31 @@ class AsData(gettext.NullTranslations):
 
 
 def as_data(text: str, *ids: str) -> str:
-    """`text` as HTML: the template's own English unchanged; a translation escaped but for tags written as in the msgid."""
+    """`text` as HTML: the template's own English unchanged; a translation escaped but for tags written as in the msgid.
+
+    Character references (`&amp;`, `&#37;`) stay as written: they are text to a browser, and never a `%` to formatting.
+    """
     if text in ids:
         return text
     allowed = Counter(tag for msgid in ids for tag in TAG.findall(msgid))
     parts, last = [], 0
     for match in TAG.finditer(text):
-        parts.append(str(escape(html.unescape(text[last : match.start()]))))
+        parts.append(_escaped(text[last : match.start()]))
         tag = match.group(0)
-        parts.append(tag if allowed[tag] > 0 else str(escape(tag)))
+        parts.append(tag if allowed[tag] > 0 else _escaped(tag))
         allowed[tag] -= 1
         last = match.end()
-    parts.append(str(escape(html.unescape(text[last:]))))
+    parts.append(_escaped(text[last:]))
     return "".join(parts)
+
+
+def _escaped(text: str) -> str:
+    """Text escaped for HTML elements and attributes, its well-formed character references kept."""
+    parts, last = [], 0
+    for match in _REFERENCE.finditer(text):
+        parts += [str(escape(text[last : match.start()])), match.group(0)]
+        last = match.end()
+    return "".join(parts) + str(escape(text[last:]))
 
 
 def install(env: Environment, translations: gettext.NullTranslations) -> None:
