@@ -82,8 +82,8 @@ def test_fuzzy_and_untranslated_strings_build_and_fall_back(make_site, tmp_path)
     page = (tmp_path / "out/he/a/index.html").read_text("utf-8")
     assert "דילוג לתוכן" in page  # the site leaves it untranslated: the theme's Hebrew
     assert "תגים" not in page  # fuzzy: never shown
-    status = run("status", "--root", str(root), "--format", "json").stdout
-    assert "fuzzy" in status
+    catalogs = json.loads(run("status", "--root", str(root), "--format", "json").stdout)["catalogs"]
+    assert [(c["path"], c["translated"], c["fuzzy"]) for c in catalogs] == [(HE_PO, 0, 1)]  # the status reports them
 
 
 def test_a_new_site_without_locales_gets_the_theme_in_hebrew(make_site, tmp_path):
