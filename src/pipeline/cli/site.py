@@ -23,6 +23,23 @@ if TYPE_CHECKING:
 # Jinja, YAML, Babel or jsonschema are loaded.
 
 
+@click.command("new")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--languages", default="en,he", show_default=True, help="The site's languages, comma-separated, the source first.")
+def new_command(folder: Path, languages: str) -> None:
+    """Start a site in FOLDER: site.yaml, the schema, a first article and its translation, catalogs, CI workflows.
+
+    It validates, builds and publishes (to the local target) as it is.
+    """
+    from pipeline import newsite
+
+    try:
+        written = newsite.create(folder, tuple(languages.split(",")))
+    except PipelineError as exc:
+        fail(exc)
+    click.echo(f"created {folder} with {len(written)} files; next: pipeline validate --root {folder}, then build, serve or publish")
+
+
 @click.command("validate")
 @root_option
 @click.option("--format", "fmt", type=click.Choice(report.FORMATS), default="text", show_default=True, help="How to print the diagnostics.")
