@@ -97,6 +97,7 @@ def site_context(plan: SitePlan, lang: str, counterparts: dict[str, str]) -> dic
         "dir": config.locales[lang].direction,
         "home_url": plan.link(f"/{lang}/"),
         "feed_url": plan.link(f"/{lang}/feed.xml"),
+        "search_url": plan.link(f"/{lang}/search/"),
         "stylesheet": plan.link("/assets/style.css"),
         "root_url": plan.link("/"),
         "locales": locales,
