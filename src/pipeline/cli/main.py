@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pipeline import __version__
-from pipeline.cli import publishing, site, translating
+from pipeline.cli import importing, publishing, site, translating
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,6 +25,7 @@ for command in (
     translating.translate_command,
     translating.status_command,
     translating.i18n_group,
+    importing.import_group,
 ):
     cli.add_command(command)
 
