@@ -205,9 +205,9 @@ def test_code_is_left_to_right_and_latin_runs_isolated_in_hebrew(make_site, tmp_
     out = tmp_path / "out"
     run("build", "--root", str(root), "--out", str(out))
     page = (out / "he/b/index.html").read_text("utf-8")
-    assert '<span dir="ltr">C++</span>' in page
+    assert '<span dir="ltr" lang="en">C++</span>' in page
     assert '<code dir="ltr">print()</code>' in page
-    assert '<span dir="ltr">Node.js 20</span>' in page
+    assert '<span dir="ltr" lang="en">Node.js 20</span>' in page
     assert '<pre dir="ltr">' in page
 
 
