@@ -10,9 +10,10 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from functools import lru_cache
 
-from pipeline.render.bidiruns import OBJECT, Run, find_runs, opposite
+from pipeline.render.bidiruns import OBJECT, Run, decide, opposite
 
 _TAG = re.compile(r"(<[^>]+>)")
 _TAG_NAME = re.compile(r"^</?([a-zA-Z0-9]+)")
@@ -36,26 +37,35 @@ def escape(text: str) -> str:
 
 def isolate_text(text: str, direction: str) -> str:
     """Plain text for a `direction` context (a <title>, an attribute, JSON, a feed) with other-direction runs isolated."""
-    out, last = [], 0
-    for run in find_runs(text, direction):
+    runs, cuts = decide(text, direction)
+    marks: dict[int, list[str]] = {}
+    for run in runs:
         start, end = ISOLATE[run.direction]
-        out += [text[last : run.start], start, text[run.start : run.end], end]
-        last = run.end
-    return "".join(out) + text[last:] if out else text
+        marks.setdefault(run.start, []).append(start)
+        marks.setdefault(run.end, []).insert(0, end)
+    return _marked(text, marks, cuts, str) if runs else text
 
 
 def isolate_plain(text: str, direction: str, other_lang: str | None = None) -> str:
     """Plain text (a title, a summary, an author) as HTML for a `direction` page: escaped once, runs in <span dir lang>."""
-    out, last = [], 0
-    for run in find_runs(text, direction):
-        out += [
-            escape(text[last : run.start]),
-            _open(run, other_lang or OTHER_LANG[direction]),
-            escape(text[run.start : run.end]),
-            "</span>",
-        ]
-        last = run.end
-    return "".join(out) + escape(text[last:]) if out else escape(text)
+    runs, cuts = decide(text, direction)
+    marks: dict[int, list[str]] = {}
+    for run in runs:
+        marks.setdefault(run.start, []).append(_open(run, other_lang or OTHER_LANG[direction]))
+        marks.setdefault(run.end, []).insert(0, "</span>")
+    return _marked(text, marks, cuts, escape) if runs else escape(text)
+
+
+def _marked(text: str, marks: dict[int, list[str]], cuts: list[tuple[int, int]], write: Callable[[str], str]) -> str:
+    """`text` written with `write`, the markup of `marks` inserted at their offsets and the `cuts` left out."""
+    bounds = sorted({0, len(text), *marks, *(c for cut in cuts for c in cut)})
+    dropped = {start for start, _ in cuts}
+    out: list[str] = []
+    for start, end in zip(bounds, [*bounds[1:], len(text)], strict=True):
+        out += marks.get(start, ())
+        if start not in dropped and start < end:
+            out.append(write(text[start:end]))
+    return "".join(out)
 
 
 def isolate_html(markup: str, direction: str, other_lang: str | None = None) -> str:
@@ -172,18 +182,18 @@ class _Walk:
         raw, self.inline = self.inline, []
         items = [(kind, _decoded(value)) if kind == "text" else (kind, value) for kind, value in raw]
         text = "".join(value if kind == "text" else OBJECT if kind == "object" else "" for kind, value in items)
-        runs = find_runs(text, self.current) if text.strip() else []
+        runs, cuts = decide(text, self.current) if text.strip() else ([], [])
         if not runs:  # nothing to isolate: the markup as it came
             self.out.append("".join(value for _, value in raw))
             return
-        self.out.append(_place(items, runs, self.other_lang or OTHER_LANG[self.current]))
+        self.out.append(_place(items, runs, cuts, self.other_lang or OTHER_LANG[self.current]))
 
 
 def _decoded(text: str) -> str:
     return html.unescape(text) if "&" in text else text
 
 
-def _place(items: list[tuple[str, str]], runs: list[Run], other_lang: str) -> str:
+def _place(items: list[tuple[str, str]], runs: list[Run], cuts: list[tuple[int, int]], other_lang: str) -> str:
     """The inline items as HTML with each run wrapped, where its markup nests; split at the tags where it would not."""
     gaps, depth, offset = [], 0, 0  # per gap before each item (and after the last): (text offset, nesting depth)
     for kind, value in items:
@@ -192,26 +202,42 @@ def _place(items: list[tuple[str, str]], runs: list[Run], other_lang: str) -> st
         offset += len(value) if kind == "text" else 1 if kind == "object" else 0
     gaps.append((offset, depth))
     offsets = [o for o, _ in gaps]
-    marks: dict[tuple[int, int], list[str]] = {}  # (item, character in it, or -1 before it) -> markup to insert there
+    marks: dict[int, dict[int, list[str]]] = {}  # item -> character in it (-1: before it) -> markup to insert there
     for run in runs:
         opening = _open(run, other_lang)
         chosen = _nesting(items, gaps, offsets, run)
-        for start, end in [chosen] if chosen else _pieces(items, gaps, run):
-            marks.setdefault(start, []).append(opening)
-            marks.setdefault(end, []).insert(0, "</span>")
+        for (start_item, start), (end_item, end) in [chosen] if chosen else _pieces(items, gaps, offsets, run):
+            marks.setdefault(start_item, {}).setdefault(start, []).append(opening)
+            marks.setdefault(end_item, {}).setdefault(end, []).insert(0, "</span>")
+    dropped: dict[int, list[tuple[int, int]]] = {}  # text item -> the characters of it left out
+    for cut in cuts:
+        for index, start, end in _inside(items, gaps, offsets, cut):
+            dropped.setdefault(index, []).append((start, end))
     out: list[str] = []
     for index, (kind, value) in enumerate(items):
-        out += marks.get((index, -1), ())
+        here = marks.get(index, {})
+        out += here.get(-1, ())
         if kind != "text":
             out.append(value)
             continue
-        last = 0
-        for at in sorted(k for i, k in marks if i == index and k >= 0) if marks else ():
-            out += [escape(value[last:at]), *marks[(index, at)]]
-            last = at
-        out.append(escape(value[last:]))
-    out += marks.get((len(items), -1), ())
+        inside = {k: markup for k, markup in here.items() if k >= 0}
+        local = dropped.get(index, [])
+        out.append(_marked(value, inside, local, escape) if inside or local else escape(value))
+    out += marks.get(len(items), {}).get(-1, ())
     return "".join(out)
+
+
+def _inside(
+    items: list[tuple[str, str]], gaps: list[tuple[int, int]], offsets: list[int], cut: tuple[int, int]
+) -> list[tuple[int, int, int]]:
+    """The parts (text item, start, end) of the text offsets `cut`."""
+    found = []
+    for index in range(max(bisect_right(offsets, cut[0]) - 1, 0), min(bisect_right(offsets, cut[1]), len(items))):
+        kind, value = items[index]
+        offset = gaps[index][0]
+        if kind == "text" and offset < cut[1] and cut[0] < offset + len(value):
+            found.append((index, max(cut[0] - offset, 0), min(cut[1] - offset, len(value))))
+    return found
 
 
 def _positions(
@@ -226,10 +252,9 @@ def _positions(
 
 
 def _nesting(
-    items: list[tuple[str, str]], gaps: list[tuple[int, int]], offsets: list[int] | None, run: Run
+    items: list[tuple[str, str]], gaps: list[tuple[int, int]], offsets: list[int], run: Run
 ) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """The widest pair of places around `run` between which the markup nests, if any."""
-    offsets = [o for o, _ in gaps] if offsets is None else offsets
     for start_order, start, depth in _positions(items, gaps, offsets, run.start):
         for end_order, end, end_depth in reversed(_positions(items, gaps, offsets, run.end)):
             between = [d for _, d in gaps[int(start_order) + 1 : int(end_order + 0.5)]]
@@ -238,10 +263,13 @@ def _nesting(
     return None
 
 
-def _pieces(items: list[tuple[str, str]], gaps: list[tuple[int, int]], run: Run) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+def _pieces(
+    items: list[tuple[str, str]], gaps: list[tuple[int, int]], offsets: list[int], run: Run
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """A run that cannot nest, as its parts inside each text item (blank ends left out)."""
     found = []
-    for index, (kind, value) in enumerate(items):
+    for index in range(max(bisect_right(offsets, run.start) - 1, 0), min(bisect_right(offsets, run.end), len(items))):
+        kind, value = items[index]
         offset = gaps[index][0]
         if kind != "text" or offset >= run.end or offset + len(value) <= run.start:
             continue

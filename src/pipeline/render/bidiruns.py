@@ -26,7 +26,9 @@ _TOKENS = (
     r"(?<![\w.])[$€£¥]\d+(?:[.,]\d+)*(?:\s?[-\u2013]\s?[$€£¥]?\d+(?:[.,]\d+)*)?",  # prices: $9.99, €10–€20
 )
 _TOKEN = re.compile("|".join(_TOKENS))
-_CONNECT = r"(?:[ \u00a0]|[-_/:'’&@+*=~\u2013]|\.(?=[{L}0-9{O}])|{O})"
+# Abbreviations and initials whose full stop does not end a sentence: "Dr. Smith", "J. R. R. Tolkien".
+_NOT_AN_END = "|".join(f"(?<={word})" for word in ("Dr", "Mr", "Mrs", "Ms", "Prof", "St", "Jr", "Sr", "vs", "Inc", "Ltd", "No"))
+_CONNECT = rf"(?:[ \u00a0]|[-_/:'’&@+*=~<>|\u2013]|\.(?=[{{L}}0-9{{O}}])|(?:{_NOT_AN_END}|(?<=\b[A-Z]))\. |{{O}})"
 # A run of Latin script inside right-to-left text: "Node.js 20", "C++", "print()", "Tom & Jerry"; it ends at a
 # sentence end (". ") and at a list separator (", "), so "Node.js. React" and "Node.js, React" are two runs.
 _LATIN_RUN = re.compile(rf"[{LATIN}](?:[{LATIN}0-9]|\([^()\n{HEBREW}]*\)|[+#]+|%|{_CONNECT.format(L=LATIN, O=OBJECT)}+(?=[{LATIN}0-9(]))*")
@@ -34,6 +36,8 @@ _LATIN_RUN = re.compile(rf"[{LATIN}](?:[{LATIN}0-9]|\([^()\n{HEBREW}]*\)|[+#]+|%
 _HEBREW_RUN = re.compile(rf"[{HEBREW}](?:[{HEBREW}0-9״׳\"'\u05be]|{_CONNECT.format(L=HEBREW, O=OBJECT)}+(?=[{HEBREW}0-9]))*")
 # A quoted phrase; whether it is of the other direction is decided on its text.
 _QUOTED = re.compile(r"(?<![^\s(\[\-\u05be\u2013\u2014:])([\"“„«])([^\"“”„«»\n]+)([\"”“»])(?=$|[\s.,;:!?)\]\-\u05be\u2013\u2014])")
+# An author's override where the heuristic cannot know: [text]{dir=ltr} or [text]{dir=rtl}.
+_OVERRIDE = re.compile(r"\[([^\[\]\n]+)\]\{dir=(ltr|rtl)\}")
 # What an author already isolated (U+2066-2068 ... U+2069): left as written.
 _AUTHOR_ISOLATE = re.compile("[\u2066\u2067\u2068][^\u2066-\u2069]*\u2069")
 
@@ -56,6 +60,21 @@ def is_foreign_only(text: str, direction: str) -> bool:
     """Text with letters of the other direction and none of its own: an English heading on a Hebrew page."""
     own, other = (_HEBREW_LETTER, _LATIN_LETTER) if direction == "rtl" else (_LATIN_LETTER, _HEBREW_LETTER)
     return other.search(text) is not None and own.search(text) is None
+
+
+def decide(text: str, direction: str) -> tuple[list[Run], list[tuple[int, int]]]:
+    """The runs to isolate and the characters to drop: the brackets and braces of the author's [text]{dir=...} overrides."""
+    if "]{dir=" not in text:
+        return find_runs(text, direction), []
+    forced, cuts = [], []
+    for match in _OVERRIDE.finditer(text):
+        chosen, inner = match.group(2), match.group(1)
+        foreign = chosen != direction and (_LATIN_LETTER if chosen == "ltr" else _HEBREW_LETTER).search(inner) is not None
+        forced.append(Run(match.start(1), match.end(1), chosen, foreign))
+        cuts += [(match.start(), match.start(1)), (match.end(1), match.end())]
+    spans = [(run.start - 1, cut[1]) for run, cut in zip(forced, cuts[1::2], strict=True)]
+    found = [r for r in find_runs(_mask(text, spans), direction) if not _overlaps(r.start, r.end, spans)]
+    return sorted(found + forced, key=lambda r: r.start), cuts
 
 
 def find_runs(text: str, direction: str) -> list[Run]:
