@@ -27,6 +27,7 @@ _INLINE = frozenset(
     | {"small", "span", "strong", "sub", "sup", "time", "u", "var", "br", "img", "wbr"}
 )
 ISOLATE = {"ltr": ("\u2066", "\u2069"), "rtl": ("\u2067", "\u2069")}  # LRI/RLI ... PDI
+_TRIED = 3  # the places tried on each side of a run's ends, where tags meet it (bounds the work per run)
 OTHER_LANG = {"rtl": "en", "ltr": "he"}  # what a run of the other direction is written in, unless the site says
 
 
@@ -245,8 +246,10 @@ def _positions(
 ) -> list[tuple[float, tuple[int, int], int]]:
     """Where text offset `offset` can be marked: (order, insertion key, depth) inside a text item, or at each gap there."""
     first, last = bisect_left(offsets, offset), bisect_right(offsets, offset)
-    if first < last:
-        return [(float(index), (index, -1), gaps[index][1]) for index in range(first, last)]
+    if first < last:  # tags there: a few of them on either side are tried (deeper nesting is split instead)
+        return [(float(index), (index, -1), gaps[index][1]) for index in range(first, last)][: _TRIED] + (
+            [(float(index), (index, -1), gaps[index][1]) for index in range(max(first + _TRIED, last - _TRIED), last)]
+        )
     index = first - 1  # the item that starts before `offset` and ends after it: a text
     return [(index + 0.5, (index, offset - offsets[index]), gaps[index][1])] if index >= 0 and items[index][0] == "text" else []
 
