@@ -13,9 +13,10 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from functools import lru_cache
 
-from pipeline.render.bidiruns import OBJECT, Run, decide, opposite
+from pipeline.render.bidiruns import HEBREW, OBJECT, Run, decide, opposite
 
 _TAG = re.compile(r"(<[^>]+>)")
+_RTL_LETTER = re.compile(f"[{HEBREW}]")
 _TAG_NAME = re.compile(r"^</?([a-zA-Z0-9]+)")
 _DIR_ATTR = re.compile(r'\sdir="(ltr|rtl|auto)"')
 _ALT_ATTR = re.compile(r'(\salt=")([^"]*)(")')
@@ -50,11 +51,15 @@ def isolate_text(text: str, direction: str) -> str:
 def isolate_plain(text: str, direction: str, other_lang: str | None = None) -> str:
     """Plain text (a title, a summary, an author) as HTML for a `direction` page: escaped once, runs in <span dir lang>."""
     runs, cuts = decide(text, direction)
+    return _marked(text, _text_marks(runs, other_lang or OTHER_LANG[direction]), cuts, escape) if runs else escape(text)
+
+
+def _text_marks(runs: list[Run], other_lang: str) -> dict[int, list[str]]:
     marks: dict[int, list[str]] = {}
     for run in runs:
-        marks.setdefault(run.start, []).append(_open(run, other_lang or OTHER_LANG[direction]))
+        marks.setdefault(run.start, []).append(_open(run, other_lang))
         marks.setdefault(run.end, []).insert(0, "</span>")
-    return _marked(text, marks, cuts, escape) if runs else escape(text)
+    return marks
 
 
 def _marked(text: str, marks: dict[int, list[str]], cuts: list[tuple[int, int]], write: Callable[[str], str]) -> str:
@@ -75,6 +80,8 @@ def isolate_html(markup: str, direction: str, other_lang: str | None = None) -> 
         return (
             isolate_plain(html.unescape(markup), direction, other_lang) if "&" in markup else isolate_plain(markup, direction, other_lang)
         )
+    if direction == "ltr" and 'dir="rtl"' not in markup and (markup.isascii() or _RTL_LETTER.search(markup) is None):
+        return markup  # nothing turns right-to-left and there is no right-to-left text to isolate
     return _Walk(direction, other_lang).run(markup)
 
 
@@ -187,7 +194,11 @@ class _Walk:
         if not runs:  # nothing to isolate: the markup as it came
             self.out.append("".join(value for _, value in raw))
             return
-        self.out.append(_place(items, runs, cuts, self.other_lang or OTHER_LANG[self.current]))
+        other_lang = self.other_lang or OTHER_LANG[self.current]
+        if len(items) == 1:  # text alone, the usual paragraph: no markup to nest the runs in
+            self.out.append(_marked(text, _text_marks(runs, other_lang), cuts, escape))
+            return
+        self.out.append(_place(items, runs, cuts, other_lang))
 
 
 def _decoded(text: str) -> str:
@@ -247,7 +258,7 @@ def _positions(
     """Where text offset `offset` can be marked: (order, insertion key, depth) inside a text item, or at each gap there."""
     first, last = bisect_left(offsets, offset), bisect_right(offsets, offset)
     if first < last:  # tags there: a few of them on either side are tried (deeper nesting is split instead)
-        return [(float(index), (index, -1), gaps[index][1]) for index in range(first, last)][: _TRIED] + (
+        return [(float(index), (index, -1), gaps[index][1]) for index in range(first, last)][:_TRIED] + (
             [(float(index), (index, -1), gaps[index][1]) for index in range(max(first + _TRIED, last - _TRIED), last)]
         )
     index = first - 1  # the item that starts before `offset` and ends after it: a text

@@ -9,25 +9,37 @@ LATIN = "A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"
 HEBREW = "\u0590-\u05ff\ufb1d-\ufb4f\u0600-\u06ff\u0750-\u077f"
 OBJECT = "\ufffc"  # stands for something the runs may pass over but never start or end on (inline code, an image)
 _LATIN_LETTER = re.compile(f"[{LATIN}]")
+_DIGIT_OR_MARK = re.compile(r"[\d/@#+$€£¥]")  # where a token can be without a Latin letter
 _HEBREW_LETTER = re.compile(f"[{HEBREW}]")
 _TAIL = ".,;:!?'’\"”»"
 
-# What must stay whole and left-to-right in right-to-left text, each anchored where it can start (linear time).
-_TOKENS = (
-    r"(?<![\w/])(?:https?|ftp)://[^\s<>\"]+|(?<![\w./])www\.[A-Za-z0-9-]+\.[^\s<>\"]+",  # URLs, with query and fragment
-    r"(?<![\w.+%-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+",  # emails
-    r"(?<![\w@#&])[@#][A-Za-z_][A-Za-z0-9_]*(?:[.\-][A-Za-z0-9_]+)*",  # @handles, #tags
-    r"(?<![\w/.~:])(?:~|\.{1,2})?/[A-Za-z0-9._~+-]+(?:/[A-Za-z0-9._~+-]*)*",  # paths: /etc/hosts, ./run.sh, ~/notes
-    r"(?<![\w+])\+\d[\d ().-]{4,20}\d",  # international phone numbers: +972-3-555-1234
-    # signed numbers and prices, with a unit: -5°C, +3.5%, −40 °F, -$5
-    r"(?<![^\s(\[])[+\-\u2212\u00b1][$€£¥]?\d+(?:[.,]\d+)*(?:\s?(?:°[CFK]?|%|‰|[A-Za-z]{1,3}\b))?",
-    r"(?<![\w.])\d+(?:[.,]\d+)*\s?(?:°[CFK]?|[A-Za-z]{1,3}\b)(?![.,]?\d)",  # numbers with a Latin unit: 5°C, 20 MB
-    r"(?<![\w.])(?:v\d+(?:\.\d+)*|\d+(?:\.\d+){2,})(?:[-+][0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?",  # versions: v2, 3.11.2, 1.0-beta
-    r"(?<![\w.])[$€£¥]\d+(?:[.,]\d+)*(?:\s?[-\u2013]\s?[$€£¥]?\d+(?:[.,]\d+)*)?",  # prices: $9.99, €10–€20
+# What must stay whole and left-to-right in right-to-left text, each anchored where it can start (linear time), with
+# a quick test of whether the text can hold one at all (most paragraphs hold none, and the patterns are the cost).
+_TOKENS = tuple(
+    (re.compile(test) if test.startswith("(") else test, re.compile(pattern))
+    for test, pattern in (
+        ("://", r"(?<![\w/])(?:https?|ftp)://[^\s<>\"]+"),  # URLs, with query and fragment
+        ("www.", r"(?<![\w./])www\.[A-Za-z0-9-]+\.[^\s<>\"]+"),
+        ("@", r"(?<![\w.+%-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"),  # emails
+        ("@", r"(?<![\w@#&])@[A-Za-z_][A-Za-z0-9_]*(?:[.\-][A-Za-z0-9_]+)*"),  # @handles
+        ("#", r"(?<![\w@#&])#[A-Za-z_][A-Za-z0-9_]*(?:[.\-][A-Za-z0-9_]+)*"),  # #tags
+        ("/", r"(?<![\w/.~:])(?:~|\.{1,2})?/[A-Za-z0-9._~+-]+(?:/[A-Za-z0-9._~+-]*)*"),  # /etc/hosts, ./run.sh
+        ("+", r"(?<![\w+])\+\d[\d ().-]{4,20}\d"),  # international phone numbers: +972-3-555-1234
+        # signed numbers and prices, with a unit: -5°C, +3.5%, −40 °F, -$5
+        (r"([+\-\u2212\u00b1][$€£¥]?\d)", r"(?<![^\s(\[])[+\-\u2212\u00b1][$€£¥]?\d+(?:[.,]\d+)*(?:\s?(?:°[CFK]?|%|‰|[A-Za-z]{1,3}\b))?"),
+        (r"(\d\s?[°A-Za-z])", r"(?<![\w.])\d+(?:[.,]\d+)*\s?(?:°[CFK]?|[A-Za-z]{1,3}\b)(?![.,]?\d)"),  # with a unit: 5°C, 20 MB
+        (
+            r"(v\d|\d\.\d+[.+-])",
+            r"(?<![\w.])(?:v\d+(?:\.\d+)*|\d+(?:\.\d+){2,})(?:[-+][0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?|(?<![\w.])\d+\.\d+[-+][0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*",
+        ),  # versions
+        (r"([$€£¥]\d)", r"(?<![\w.])[$€£¥]\d+(?:[.,]\d+)*(?:\s?[-\u2013]\s?[$€£¥]?\d+(?:[.,]\d+)*)?"),  # prices: $9.99, €10–€20
+    )
 )
-_TOKEN = re.compile("|".join(_TOKENS))
 # Abbreviations and initials whose full stop does not end a sentence: "Dr. Smith", "J. R. R. Tolkien".
 _NOT_AN_END = "|".join(f"(?<={word})" for word in ("Dr", "Mr", "Mrs", "Ms", "Prof", "St", "Jr", "Sr", "vs", "Inc", "Ltd", "No"))
+# Where a number token can be: a sign, a currency or "v" before a digit, a unit after one, a second dot.
+_MARKS = ("/", "@", "#", "+", "www.")  # what the other tokens hold (a URL holds "/")
+_NUMBER_SIGNAL = re.compile(r"\d(?:(?<=[+\-\u2212\u00b1$€£¥v]\d)|\s?[°A-Za-z]|\.\d+[.+-])")  # one scan, digits first
 _CONNECT = rf"(?:[ \u00a0]|[-_/:'’&@+*=~<>|\u2013]|\.(?=[{{L}}0-9{{O}}])|(?:{_NOT_AN_END}|(?<=\b[A-Z]))\. |{{O}})"
 # A run of Latin script inside right-to-left text: "Node.js 20", "C++", "print()", "Tom & Jerry"; it ends at a
 # sentence end (". ") and at a list separator (", "), so "Node.js. React" and "Node.js, React" are two runs.
@@ -80,32 +92,31 @@ def decide(text: str, direction: str) -> tuple[list[Run], list[tuple[int, int]]]
 def find_runs(text: str, direction: str) -> list[Run]:
     """The runs of `text` (read in a `direction` context) to isolate, in order and never overlapping."""
     other = opposite(direction)
-    if is_foreign_only(text, direction):
+    own_letters, letters = (_HEBREW_LETTER, _LATIN_LETTER) if direction == "rtl" else (_LATIN_LETTER, _HEBREW_LETTER)
+    first = letters.search(text)
+    if first is None and (direction != "rtl" or ("www." not in text and _DIGIT_OR_MARK.search(text) is None)):
+        return []  # nothing of the other direction, and nothing that must stay left-to-right
+    if first is not None and own_letters.search(text) is None:  # all of it foreign: one run
         stripped = text.strip()
-        start = text.index(stripped[0]) if stripped else 0
+        start = text.index(stripped[0])
         return [Run(start, start + len(stripped), other, True)]
-    letters = _LATIN_LETTER if direction == "rtl" else _HEBREW_LETTER
-    if letters.search(text) is None and (direction != "rtl" or not _has_token_start(text)):
-        return []
     fixed = [(m.start(), m.end()) for m in _AUTHOR_ISOLATE.finditer(text)] if "\u2069" in text else []
     quoted = _quoted(text, direction, fixed)
     taken = sorted(fixed + [(r.start, r.end) for r in quoted])
     masked = _mask(text, taken)
     runs = list(quoted)
+    begin = first.start() if first is not None else 0
     if direction == "rtl":
         tokens = [(s, e) for s, e in _tokens(masked) if not _overlaps(s, e, taken)]
         masked = _mask_as_word(masked, tokens)
+        begin = min([begin, *(s for s, _ in tokens[:1])])
         pattern = _LATIN_RUN
     else:
         pattern = _HEBREW_RUN
-    for match in pattern.finditer(masked):
+    for match in pattern.finditer(masked, begin):
         start, end = match.span()
         runs.append(Run(start, end, other, letters.search(text, start, end) is not None))
-    return sorted(runs, key=lambda r: r.start)
-
-
-def _has_token_start(text: str) -> bool:
-    return any(c in text for c in "/@#+-\u2212\u00b1$€£¥") or any(c.isdigit() for c in text)
+    return sorted(runs, key=lambda r: r.start) if quoted else runs
 
 
 def _quoted(text: str, direction: str, fixed: list[tuple[int, int]]) -> list[Run]:
@@ -123,15 +134,26 @@ def _quoted(text: str, direction: str, fixed: list[tuple[int, int]]) -> list[Run
 
 
 def _tokens(text: str) -> list[tuple[int, int]]:
+    """The tokens of `text`, leftmost first and the longest where two start together, never overlapping."""
+    numbers = _NUMBER_SIGNAL.search(text) is not None
+    if not numbers and not any(mark in text for mark in _MARKS):
+        return []  # the usual paragraph: nothing a token starts with
     found = []
-    for match in _TOKEN.finditer(text):
-        start, end = match.span()
-        while end > start + 1 and text[end - 1] in _TAIL:  # a sentence's full stop is not part of a URL or a path
-            end -= 1
-        if text[end - 1] == ")" and text.count("(", start, end) < text.count(")", start, end):
-            end -= 1
-        found.append((start, end))
-    return found
+    for test, pattern in _TOKENS:
+        if test in text if isinstance(test, str) else numbers and test.search(text):
+            for match in pattern.finditer(text):
+                start, end = match.span()
+                while end > start + 1 and text[end - 1] in _TAIL:  # a sentence's full stop is not part of a URL or a path
+                    end -= 1
+                if text[end - 1] == ")" and text.count("(", start, end) < text.count(")", start, end):
+                    end -= 1
+                found.append((start, end))
+    found.sort(key=lambda span: (span[0], -span[1]))
+    kept: list[tuple[int, int]] = []
+    for start, end in found:
+        if not kept or start >= kept[-1][1]:
+            kept.append((start, end))
+    return kept
 
 
 def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
