@@ -211,6 +211,24 @@ def test_code_is_left_to_right_and_latin_runs_isolated_in_hebrew(make_site, tmp_
     assert '<pre dir="ltr">' in page
 
 
+def test_isolated_alt_text_stays_inside_its_attribute(make_site, tmp_path):
+    body = 'תמונה של ![Node.js 20" onerror="alert(1)](/images/x.svg) ו-React.\n'
+    root = small_site(make_site, **{"content/he/b.md": hebrew("בטא", body=body), "static/images/x.svg": "<svg/>"})
+    out = tmp_path / "out"
+    assert run("build", "--root", str(root), "--out", str(out)).exit_code == 0
+    page = (out / "he/b/index.html").read_text("utf-8")
+    assert 'alt="\u2066Node.js 20&quot; onerror=&quot;alert(1)\u2069"' in page
+    images: list[list[str]] = []
+
+    class Images(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "img":
+                images.append([name for name, _ in attrs])
+
+    Images().feed(page)
+    assert images == [["src", "alt"]]  # the quotes stayed text: no attribute was added
+
+
 def test_build_refuses_invalid_content_and_writes_nothing(make_site, tmp_path):
     root = small_site(make_site, **{"content/en/c.md": "---\ntitle: [\n---\n"})
     out = tmp_path / "out"

@@ -117,7 +117,7 @@ class _Walk:
         self.other_lang = other_lang
         self.out: list[str] = []
         self.stack: list[tuple[str, str]] = []  # (tag name, direction inside it)
-        self.inline: list[tuple[str, str]] = []  # ("text", decoded) | ("open"/"close"/"other", tag) | ("object", markup)
+        self.inline: list[tuple[str, str]] = []  # ("text", as written) | ("open"/"close"/"other", tag) | ("object", markup)
         self.verbatim: list[str] = []  # the verbatim element being gathered (code, pre): its markup so far
         self.verbatim_name = ""
         self.verbatim_depth = 0
@@ -156,7 +156,9 @@ class _Walk:
             self.out.append(piece)
             return
         if name == "img" and ' alt="' in piece:
-            piece = _ALT_ATTR.sub(lambda m: m.group(1) + escape(isolate_text(html.unescape(m.group(2)), self.current)) + m.group(3), piece)
+            piece = _ALT_ATTR.sub(
+                lambda m: m.group(1) + html.escape(isolate_text(html.unescape(m.group(2)), self.current)) + m.group(3), piece
+            )
         self._stack(kind, name, explicit)
         self.inline.append(("other" if name in _VOID or kind == "other" else kind, piece))
 
