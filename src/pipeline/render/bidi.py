@@ -34,7 +34,7 @@ OTHER_LANG = {"rtl": "en", "ltr": "he"}  # what a run of the other direction is 
 
 def escape(text: str) -> str:
     """Text as HTML text: &, < and > as references (quotes need none outside attributes)."""
-    return html.escape(text, quote=False) if any(c in text for c in "&<>") else text
+    return html.escape(text, quote=False) if "&" in text or "<" in text or ">" in text else text
 
 
 def isolate_text(text: str, direction: str) -> str:
@@ -190,6 +190,9 @@ class _Walk:
         if not self.inline:
             return
         raw, self.inline = self.inline, []
+        if len(raw) == 1 and raw[0][0] == "text" and raw[0][1].isspace():  # the line break between two blocks
+            self.out.append(raw[0][1])
+            return
         items = [(kind, _decoded(value)) if kind == "text" else (kind, value) for kind, value in raw]
         text = "".join(value if kind == "text" else OBJECT if kind == "object" else "" for kind, value in items)
         runs, cuts = decide(text, self.current) if text.strip() else ([], [])
