@@ -139,3 +139,17 @@ SUMMARY_HTML = (
 )
 ALT = "תרשים של Node.js 20 ו-React"
 ALT_ISOLATED = "תרשים של \u2066Node.js 20\u2069 ו-\u2066React\u2069"
+
+# A table in raw HTML (a site with markdown.allow_raw_html): each cell decided on by itself.
+TABLE = (
+    "<table>\n<tr><th>שם</th><th>Version</th><th>הערה</th></tr>\n"
+    "<tr><td>Node.js</td><td>20.11.1</td><td>גרסת LTS, ראו https://nodejs.org/en?x=1&y=2</td></tr>\n"
+    "<tr><td>מסגרת React</td><td>v18.2.0-rc</td><td>-5°C ו-C++</td></tr>\n</table>"
+)
+TABLE_HTML = (
+    '<table>\n<tbody><tr><th>שם</th><th><bdi lang="en">Version</bdi></th><th>הערה</th></tr>\n'
+    '<tr><td><bdi lang="en">Node.js</bdi></td><td><bdi>20.11.1</bdi></td>'
+    '<td>גרסת <bdi lang="en">LTS</bdi>, ראו <bdi lang="en">https://nodejs.org/en?x=1&amp;y=2</bdi></td></tr>\n'
+    '<tr><td>מסגרת <bdi lang="en">React</bdi></td><td><bdi lang="en">v18.2.0-rc</bdi></td>'
+    '<td><bdi lang="en">-5°C</bdi> ו-<bdi lang="en">C++</bdi></td></tr>\n</tbody></table>'
+)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bidi_cases import ALT, ALT_ISOLATED, ENGLISH, HEBREW, SUMMARY, SUMMARY_HTML, TITLE, TITLE_HTML, TITLE_ISOLATED
+from bidi_cases import ALT, ALT_ISOLATED, ENGLISH, HEBREW, SUMMARY, SUMMARY_HTML, TABLE, TABLE_HTML, TITLE, TITLE_HTML, TITLE_ISOLATED
 from conftest import SITE_YAML
 from test_browser import CHROMIUM, FLAGS, ROOT, serve_build
 
@@ -111,6 +111,28 @@ def test_every_character_is_painted_where_the_typesetter_puts_it(browser, mixed_
     ]
     assert problems == []
     page.close()
+
+
+def test_table_cells_read_right(browser, make_site):
+    """A site that allows raw HTML: a table whose cells are English, Hebrew, numbers and mixed."""
+    root = make_site(
+        {
+            "content/en/t.md": _front("Table", "A table.", "A chart") + "Text.\n",
+            "content/he/t.md": _front("טבלה", "טבלה.", "תרשים") + TABLE + "\n",
+        },
+        SITE_YAML + "markdown:\n  allow_raw_html: true\n",
+    )
+    (root / "static/images").mkdir(parents=True)
+    (root / "static/images/chart.svg").write_text(SVG, encoding="utf-8")
+    for url in serve_build(root, root / "public"):
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"{url}/he/t/")
+        built = page.eval_on_selector_all(".article-body td, .article-body th", f"cells => cells.map({MEASURE})")
+        page.eval_on_selector(".article-body", "(el, html) => { el.innerHTML = html; }", TABLE_HTML)
+        expected = page.eval_on_selector_all(".article-body td, .article-body th", f"cells => cells.map({MEASURE})")
+        assert len(built) == len(expected) == 9
+        assert [p for i, (b, e) in enumerate(zip(built, expected, strict=True)) for p in _differences(f"cell {i}", b, e)] == []
+        page.close()
 
 
 def test_the_cases_are_ones_plain_html_gets_wrong(browser, mixed_url):
