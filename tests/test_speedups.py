@@ -5,8 +5,10 @@ from __future__ import annotations
 import html
 import re
 import sys
+import time
 
 import jinja2
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -146,3 +148,32 @@ def test_attribute_lookup_on_contexts_is_jinjas(attribute):
             )
         else:
             assert mine == jinjas and type(mine) is type(jinjas)
+
+
+@pytest.mark.parametrize(
+    ("unit", "closing"),
+    [
+        ("<strong>ב-React", "</strong>"),  # inline markup nested deeper and deeper, a run in each
+        ('"Hello ', ""),  # quotes that never close
+        ("word ", ""),  # one long English block on a Hebrew page
+        ("שלום Node.js, x&lt;y &amp; ", ""),  # many short runs and references
+        ("<em>a</em> ב-", ""),  # a run meeting a tag at every step
+        ("[a]{dir=ltr} ", ""),  # author overrides
+        ("+1 -2 v3 /a @b #c $4 ", ""),  # token starts everywhere
+    ],
+)
+def test_html_isolation_takes_linear_time(unit, closing):
+    """Four times the text takes about four times as long (a quadratic step would take sixteen)."""
+
+    def seconds(count: int) -> float:
+        markup = f"<p>{unit * count}{closing * count}</p>"
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            bidi.isolate_html(markup, "rtl")
+            bidi.isolate_html(markup, "ltr")
+            best = min(best, time.process_time() - start)
+        return best
+
+    small, large = seconds(1500), seconds(6000)
+    assert large < max(8 * small, 0.05), (small, large)
