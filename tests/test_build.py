@@ -229,6 +229,23 @@ def test_isolated_alt_text_stays_inside_its_attribute(make_site, tmp_path):
     assert images == [["src", "alt"]]  # the quotes stayed text: no attribute was added
 
 
+def test_a_quote_in_a_title_stays_text_in_a_site_template_attribute(make_site, tmp_path):
+    override = '{% extends "base.html" %}{% block head %}<meta name="description" content="{{ article.title }}">{% endblock %}'
+    title = "'Beta\" onfocus=\"alert(1)'"
+    root = small_site(make_site, **{"templates/article.html": override, "content/en/b.md": article(title)})
+    out = tmp_path / "out"
+    assert run("build", "--root", str(root), "--out", str(out)).exit_code == 0
+    page = (out / "en/b/index.html").read_text("utf-8")
+    attributes: list[str] = []
+
+    class Tags(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            attributes.extend(name for name, _ in attrs)
+
+    Tags().feed(page)
+    assert "content" in attributes and "onfocus" not in attributes  # the quotes in the title stayed text
+
+
 def test_build_refuses_invalid_content_and_writes_nothing(make_site, tmp_path):
     root = small_site(make_site, **{"content/en/c.md": "---\ntitle: [\n---\n"})
     out = tmp_path / "out"

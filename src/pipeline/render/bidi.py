@@ -50,8 +50,8 @@ def isolate_text(text: str, direction: str) -> str:
 
 def isolate_plain(text: str, direction: str, other_lang: str | None = None) -> str:
     """Plain text (a title, a summary, an author) as HTML for a `direction` page: escaped once, runs in <span dir lang>."""
-    runs, cuts = decide(text, direction)
-    return _marked(text, _text_marks(runs, other_lang or OTHER_LANG[direction]), cuts, escape) if runs else escape(text)
+    runs, cuts = decide(text, direction)  # quotes escaped too: a site template may put the field in an attribute
+    return _marked(text, _text_marks(runs, other_lang or OTHER_LANG[direction]), cuts, html.escape) if runs else html.escape(text)
 
 
 def _text_marks(runs: list[Run], other_lang: str) -> dict[int, list[str]]:
