@@ -16,7 +16,7 @@ from pipeline.config.site import SiteConfig
 from pipeline.content.articles import Article
 from pipeline.content.markdown import render_trusted, scan
 from pipeline.content.sources import text_digest
-from pipeline.render.bidi import isolate_html
+from pipeline.render.bidi import isolate_html, other_lang
 from pipeline.render.l10n import reading_minutes
 from pipeline.translation.states import DRAFT, STALE, PairState, describe
 from pipeline.validate import Validation
@@ -207,7 +207,8 @@ def prepare_body(result: Validation, article: Article) -> tuple[str, int, tuple[
         raw = result.bodies[article.path].html
         if raw is None:  # a body from the build cache, whose HTML was not kept
             raw = scan(article.body, article.body_line).html or ""
-    isolated = isolate_html(raw, config.locales[article.lang].direction)
+    direction = config.locales[article.lang].direction
+    isolated = isolate_html(raw, direction, other_lang({code: loc.direction for code, loc in config.locales.items()}, direction))
     return isolated, reading_minutes(article.body), linked_articles(isolated, article.path)
 
 
