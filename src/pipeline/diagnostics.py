@@ -94,7 +94,11 @@ RULES: dict[str, Rule] = {
         Rule("import-config", _E, "The Hugo site's configuration (hugo.toml|yaml|json, config/_default/) cannot be read."),
         Rule("import-frontmatter", _E, "A Hugo page's front matter (YAML, TOML or JSON) cannot be read; the page is not imported."),
         Rule("import-field", _W, "A Hugo front-matter value was filled in or kept as it was (no title or date, a date that is not one)."),
-        Rule("import-shortcode", _W, "A Hugo shortcode with no Markdown equivalent here (or a ref to no page) is left in the text as written."),
+        Rule(
+            "import-shortcode",
+            _W,
+            "A Hugo shortcode with no Markdown equivalent here (or a ref to no page) is left in the text as written.",
+        ),
         Rule("import-unpaired", _W, "A Hugo page translates no page of the source language (no same path or translationKey); left out."),
         Rule("import-skipped", _W, "A Hugo content file the import does not read (a section list page, HTML, AsciiDoc, not UTF-8)."),
         # gettext catalogs

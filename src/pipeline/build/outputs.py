@@ -14,7 +14,7 @@ from typing import Any
 from pipeline.content.sources import text_digest
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
-from pipeline.render import api, feeds, search
+from pipeline.render import api, feeds, redirects, search
 from pipeline.render.siteplan import Entry, PageBody, SitePlan
 from pipeline.render.theme import Theme, article_context, page_context, pages_of, site_context
 from pipeline.validate import Validation
@@ -98,6 +98,20 @@ def site_outputs(site: SitePlan, theme: Theme, result: Validation, root: Path, n
     outputs.append(Output("api/schema.json", common, schema.read_bytes))
     outputs += theme_assets(common)
     outputs += static_outputs(root)
+    return outputs + redirect_outputs(site, {o.path for o in outputs}, common)
+
+
+def redirect_outputs(site: SitePlan, taken: set[str], common: str) -> list[Output]:
+    """A redirect page at each old URL (`aliases`) no other output claims, and `_redirects` listing them for Netlify."""
+    found = [r for r in redirects.redirects(site) if redirects.output_path(r[0]) not in taken]
+    if not found:
+        return []
+    outputs = [
+        Output(redirects.output_path(old), key(common, "redirect", old, new, lang), partial(redirects.page, site, new, lang))
+        for old, new, lang in found
+    ]
+    if "_redirects" not in taken:
+        outputs.append(Output("_redirects", key(common, "_redirects", found), partial(redirects.netlify, site, found)))
     return outputs
 
 

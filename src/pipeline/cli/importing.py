@@ -20,8 +20,12 @@ def import_group() -> None:
 
 @import_group.command("hugo")
 @click.argument("src", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--out", "dest", required=True, type=click.Path(file_okay=False, path_type=Path), help="The new site's folder (new or empty).")
-@click.option("--languages", help="The languages to import, comma-separated, the source first.  [default: the Hugo site's, its default first]")
+@click.option(
+    "--out", "dest", required=True, type=click.Path(file_okay=False, path_type=Path), help="The new site's folder (new or empty)."
+)
+@click.option(
+    "--languages", help="The languages to import, comma-separated, the source first.  [default: the Hugo site's, its default first]"
+)
 @click.option("--format", "fmt", type=click.Choice(report.FORMATS), default="text", show_default=True, help="How to print the report.")
 def hugo_command(src: Path, dest: Path, languages: str | None, fmt: str) -> None:
     """Import the Hugo site at SRC into DEST: settings, pages and translations, tags, resources, old URLs as redirects.

@@ -77,7 +77,11 @@ def map_front(page: Page, tags: tuple[str, ...], aliases: tuple[str, ...], fallb
         fields["lastmod"] = plain(lastmod) if not isinstance(lastmod, str) else lastmod
     if aliases:
         fields["aliases"] = list(aliases)
-    kept = {str(k): plain(v) for k, v in front.items() if str(k).lower() not in MAPPED or (str(k).lower() == "author" and not isinstance(v, str | list))}
+    kept = {
+        str(k): plain(v)
+        for k, v in front.items()
+        if str(k).lower() not in MAPPED or (str(k).lower() == "author" and not isinstance(v, str | list))
+    }
     kept.pop("author", None)
     if kept:
         fields.setdefault(NAMESPACE, {}).update(kept)

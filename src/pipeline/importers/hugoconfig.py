@@ -61,7 +61,11 @@ def read_config(src: Path) -> tuple[HugoConfig | None, list[Diagnostic]]:
     if problems:
         return None, problems
     if not files:
-        return None, [Diagnostic.make("import-config", ".", 1, 1, "no Hugo configuration here (hugo.toml, hugo.yaml, hugo.json, config.toml or config/_default/)")]
+        return None, [
+            Diagnostic.make(
+                "import-config", ".", 1, 1, "no Hugo configuration here (hugo.toml, hugo.yaml, hugo.json, config.toml or config/_default/)"
+            )
+        ]
     return _config(data, tuple(files)), []
 
 
@@ -164,7 +168,9 @@ def _config(raw: dict[str, Any], files: tuple[str, ...]) -> HugoConfig:
         content_dir=content_dir,
         languages=tuple(languages),
         permalinks={str(k).strip("/"): str(v) for k, v in permalinks.items() if isinstance(v, str)},
-        taxonomies={str(k): str(v) for k, v in taxonomies.items()} if isinstance(taxonomies, dict) else {"tag": "tags", "category": "categories"},
+        taxonomies={str(k): str(v) for k, v in taxonomies.items()}
+        if isinstance(taxonomies, dict)
+        else {"tag": "tags", "category": "categories"},
         files=files,
     )
 

@@ -84,7 +84,15 @@ def read_content(src: Path, config: HugoConfig, languages: tuple[str, ...]) -> C
             suffix = path.suffix.lower()
             if suffix in MARKDOWN:
                 if path.stem.split(".")[0] == "_index":
-                    problems.append(Diagnostic.make("import-skipped", rel_src, 1, 1, "a section's list page (_index); sections are not articles here, so its text is not imported"))
+                    problems.append(
+                        Diagnostic.make(
+                            "import-skipped",
+                            rel_src,
+                            1,
+                            1,
+                            "a section's list page (_index); sections are not articles here, so its text is not imported",
+                        )
+                    )
                     continue
                 page, problem = _page(path, rel_src, lang, stem)
                 if problem:
@@ -92,9 +100,13 @@ def read_content(src: Path, config: HugoConfig, languages: tuple[str, ...]) -> C
                 if page:
                     pages.append(page)
             elif suffix in NOT_READ:
-                problems.append(Diagnostic.make("import-skipped", rel_src, 1, 1, f"a {suffix} content file; only Markdown is imported, convert it by hand"))
+                problems.append(
+                    Diagnostic.make(
+                        "import-skipped", rel_src, 1, 1, f"a {suffix} content file; only Markdown is imported, convert it by hand"
+                    )
+                )
             else:
-                resources.append(Resource(rel_src, lang, inner if code is None else inner))
+                resources.append(Resource(rel_src, lang, inner))
     return Content(tuple(pages), tuple(resources), tuple(problems))
 
 
@@ -144,7 +156,13 @@ def split(text: str, rel: str) -> tuple[dict[str, Any], dict[str, int], str, int
         try:
             data, end = json.JSONDecoder().raw_decode(text)
         except json.JSONDecodeError as exc:
-            return {}, {}, "", 1, Diagnostic.make("import-frontmatter", rel, exc.lineno, exc.colno, f"the JSON front matter is not valid: {exc.msg}")
+            return (
+                {},
+                {},
+                "",
+                1,
+                Diagnostic.make("import-frontmatter", rel, exc.lineno, exc.colno, f"the JSON front matter is not valid: {exc.msg}"),
+            )
         if not isinstance(data, dict):
             return {}, {}, "", 1, Diagnostic.make("import-frontmatter", rel, 1, 1, "the JSON front matter is not an object")
         newline = text.find("\n", end)

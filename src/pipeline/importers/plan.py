@@ -6,6 +6,7 @@ import hashlib
 import posixpath
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,7 @@ def plan_site(src: Path, config: HugoConfig, content: Content, languages: tuple[
             mapped = frontmatter.map_front(page, tag_ids.get((key, lang), ()), aliases, source_date)
             problems += mapped.diagnostics
             own = _bundle_files(resources, members, lang, source) if page.bundle else {}
-            done = shortcodes.convert(page.body, page.path, page.body_line, lambda t, ln, p=path, lg=lang: index.ref(p, lg, t, ln), lambda s, o=own: o.get(s, s))
+            done = shortcodes.convert(page.body, page.path, page.body_line, partial(index.ref, path, lang), partial(_lookup, own))
             problems += done.diagnostics
             body, rewritten = urls.rewrite_links(done.body, path, lang, index, own)
             for name, number in done.converted.items():
@@ -86,7 +87,13 @@ def plan_site(src: Path, config: HugoConfig, content: Content, languages: tuple[
             for name in mapped.fields.get(frontmatter.NAMESPACE, {}):
                 kept[name] = kept.get(name, 0) + 1
             articles.append(Article(path, lang, ids[key], mapped.fields, body, page.path))
-    return Plan(tuple(articles), tuple((origin, new) for new, origin in sorted(placed.items())), tag_names, converted, kept, tuple(problems))
+    return Plan(
+        tuple(articles), tuple((origin, new) for new, origin in sorted(placed.items())), tag_names, converted, kept, tuple(problems)
+    )
+
+
+def _lookup(table: dict[str, str], name: str) -> str:
+    return table.get(name, name)
 
 
 def _static_files(src: Path) -> list[str]:
@@ -114,14 +121,28 @@ def _groups(pages: tuple[Page, ...], source: str, problems: list[Diagnostic]) ->
     for page in pages:
         members = groups.setdefault(page.key, {})
         if page.lang in members:
-            problems.append(Diagnostic.make("import-unpaired", page.path, 1, 1, f"a second {page.lang} page for one translation key (the first is {members[page.lang].path}); left out"))
+            problems.append(
+                Diagnostic.make(
+                    "import-unpaired",
+                    page.path,
+                    1,
+                    1,
+                    f"a second {page.lang} page for one translation key (the first is {members[page.lang].path}); left out",
+                )
+            )
             continue
         members[page.lang] = page
     for key, members in list(groups.items()):
         if source not in members:
             for page in members.values():
                 problems.append(
-                    Diagnostic.make("import-unpaired", page.path, 1, 1, f"no {source} page has this page's path or translationKey, so it translates nothing here; left out (add the {source} page or a translationKey)")
+                    Diagnostic.make(
+                        "import-unpaired",
+                        page.path,
+                        1,
+                        1,
+                        f"no {source} page has this page's path or translationKey, so it translates nothing here; left out (add the {source} page or a translationKey)",
+                    )
                 )
             del groups[key]
     return groups
@@ -140,7 +161,9 @@ def _id(page: Page, taken: set[str]) -> str:
     return f"{base}-{number}"
 
 
-def _resources(resources: tuple[Resource, ...], groups: dict[str, dict[str, Page]], config: HugoConfig, src: Path, source: str) -> dict[Resource, str]:
+def _resources(
+    resources: tuple[Resource, ...], groups: dict[str, dict[str, Page]], config: HugoConfig, src: Path, source: str
+) -> dict[Resource, str]:
     """Each resource's place under the new site's static/: where Hugo served it, so its old URL still answers.
 
     A translation's bundle file with the same name and bytes as its source bundle's is the source's (as Hugo shares them).

@@ -71,7 +71,14 @@ def _next(body: str, position: int) -> Shortcode | None:
         return None
     inner = body[match.end() : end].strip()
     if inner.startswith("/*") and inner.endswith("*/"):  # Hugo's escape: {{</* x */>}} is the text {{< x >}}
-        return Shortcode(match.start(), end + 3, "escaped", False, (f"{{{{{match[1]} {inner[2:-2].strip()} {match[1]}}}}}",), {})
+        return Shortcode(
+            match.start(),
+            end + 3,
+            "escaped",
+            False,
+            ("{{" + match[1] + " " + inner[2:-2].strip() + " " + ("%" if match[1] == "%" else ">") + "}}",),
+            {},
+        )
     closing = inner.startswith("/")
     words = [(m[1], _unquote(m[2])) for m in _ARG.finditer(inner.lstrip("/").strip())]
     name = words[0][1] if words else ""
@@ -81,7 +88,7 @@ def _next(body: str, position: int) -> Shortcode | None:
 
 
 def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"`":
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in '"`':
         inner = value[1:-1]
         return inner.replace('\\"', '"').replace("\\\\", "\\") if value[0] == '"' else inner
     return value

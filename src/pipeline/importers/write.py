@@ -80,7 +80,9 @@ def site_yaml(config: HugoConfig, plan: Plan, languages: tuple[str, ...]) -> str
     data: dict[str, Any] = {"title": titles, "base_url": base, "source_locale": languages[0], "locales": locales}
     data["schema"] = "schemas/article.schema.json"
     if plan.tags:
-        data["tags"] = {tag: {code: names.get(code) or names.get(languages[0], tag) for code in languages} for tag, names in sorted(plan.tags.items())}
+        data["tags"] = {
+            tag: {code: names.get(code) or names.get(languages[0], tag) for code in languages} for tag, names in sorted(plan.tags.items())
+        }
     header = "# Imported from a Hugo site by `pipeline import hugo`; every key is documented in the pipeline's README.\n"
     return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False)
 

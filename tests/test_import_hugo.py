@@ -1,0 +1,161 @@
+"""`pipeline import hugo`: a Hugo-shaped bilingual site imported, validated and built; every old URL answers."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+from conftest import Run, run
+from hugo_fixture import hugo_site
+
+
+def _write(root: Path, files: dict[str, str | bytes]) -> Path:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+def _front(path: Path) -> dict:
+    text = path.read_text("utf-8")
+    return yaml.safe_load(text.split("---\n", 2)[1])
+
+
+def _imported(tmp_path: Path) -> tuple[Path, Run]:
+    src = _write(tmp_path / "hugo", hugo_site())
+    done = run("import", "hugo", str(src), "--out", str(tmp_path / "site"), "--format", "json")
+    return tmp_path / "site", done
+
+
+def test_import_reports_what_it_did_not_convert_with_file_and_line(tmp_path: Path) -> None:
+    site, done = _imported(tmp_path)
+    assert done.exit_code == 0, done.stdout + done.stderr
+    found = {(d["path"], d["line"], d["code"]) for d in json.loads(done.stdout)["diagnostics"]}
+    assert ("content/en/docs/faq.md", 22, "import-shortcode") in found  # {{< notice warning >}}
+    assert ("content/he/docs/faq.md", 17, "import-shortcode") in found
+    assert ("content/en/_index.md", 1, "import-skipped") in found
+    assert ("content/en/legacy.html", 1, "import-skipped") in found
+    assert ("content/he/only-hebrew.md", 1, "import-unpaired") in found
+    # what is left in the new site is real work: translations nobody has verified yet, nothing broken
+    remaining = {d["code"] for d in json.loads(done.stdout)["diagnostics"] if d["path"].startswith(str(site))}
+    assert remaining <= {"translation-unverified"}
+    assert "imported 8 pages (4 en articles, 4 with a translation)" in done.stderr
+    assert "kept under hugo: linkTitle (1), menu (1), slug (2), weight (2)" in done.stderr
+
+
+def test_every_page_is_paired_and_front_matter_is_mapped(tmp_path: Path) -> None:
+    site, _ = _imported(tmp_path)
+    en = sorted(p.relative_to(site / "content/en").as_posix() for p in (site / "content/en").rglob("*.md"))
+    he = sorted(p.relative_to(site / "content/he").as_posix() for p in (site / "content/he").rglob("*.md"))
+    assert en == he == ["about.md", "docs/faq.md", "docs/guide.md", "posts/hello-world.md"]  # translationKey paired about-page with about
+    faq = _front(site / "content/en/docs/faq.md")
+    assert faq["date"] == "2023-04-01" and faq["lastmod"] == "2024-01-15" and faq["summary"] == "Answers to what people ask most."
+    assert faq["aliases"] == ["/docs/faq/", "/faq/", "/docs/old-faq/"]
+    assert faq["hugo"] == {"weight": 20, "linkTitle": "FAQ", "menu": {"main": {"parent": "docs"}}}
+    faq_he = _front(site / "content/he/docs/faq.md")
+    assert faq_he["date"] == "2023-06-10"  # published later than the English, and kept so
+    assert faq_he["tags"] == faq["tags"] == ["getting-started"]
+    post_he = _front(site / "content/he/posts/hello-world.md")
+    assert post_he["publish_at"] == "2023-02-12T09:00:00+00:00"
+    config = yaml.safe_load((site / "site.yaml").read_text("utf-8"))
+    assert config["title"] == {"en": "Example Docs", "he": "תיעוד לדוגמה"}
+    assert config["tags"]["getting-started"] == {"en": "Getting Started", "he": "מתחילים"}
+    assert config["base_url"] == "https://docs.example.org/"
+
+
+def test_bodies_are_converted_where_it_is_safe(tmp_path: Path) -> None:
+    site, _ = _imported(tmp_path)
+    faq = (site / "content/en/docs/faq.md").read_text("utf-8")
+    assert "## Installing {#install}" in faq  # Hugo's heading id, kept for the shared section id
+    assert "[the guide](guide.md)" in faq and "[first post](../posts/hello-world.md)" in faq
+    assert "[YouTube video](https://www.youtube.com/watch?v=dQw4w9WgXcQ)" in faq
+    assert "{{< notice warning >}}" in faq  # not converted: left as written (and reported)
+    guide_he = (site / "content/he/docs/guide.md").read_text("utf-8")
+    assert "[השאלות](faq.md#install)" in guide_he  # /docs/faq/ from a translation leads to the translation
+    assert '```python\nprint("hello")\n```' in guide_he
+    assert 'כותבים קיצורים כך: {{< ref "x" >}}.' in guide_he  # Hugo's {{</* */>}} escape is the literal text
+    post = (site / "content/en/posts/hello-world.md").read_text("utf-8")
+    assert "![A hello sign](/blog/2023/hello-world/cover.png)\n\n*Hello, world*" in post
+    assert (site / "static/blog/2023/hello-world/cover.png").is_file()
+    assert not (site / "static/he").exists()  # the Hebrew bundle's identical image is the English one
+
+
+def test_every_old_url_answers_after_a_build(tmp_path: Path) -> None:
+    site, _ = _imported(tmp_path)
+    built = run("build", "--root", str(site), "--out", str(tmp_path / "public"))
+    assert built.exit_code == 0, built.stdout + built.stderr
+    public = tmp_path / "public"
+    redirects = {
+        "/docs/faq/": "/en/faq/",
+        "/faq/": "/en/faq/",
+        "/docs/old-faq/": "/en/faq/",
+        "/he/docs/faq/": "/he/faq/",
+        "/docs/guide/": "/en/guide/",
+        "/he/docs/guide/": "/he/guide/",
+        "/blog/2023/hello-world/": "/en/hello-world/",
+        "/he/blog/2023/hello-world/": "/he/hello-world/",
+        "/about/": "/en/about/",
+        "/he/about-page/": "/he/about/",
+    }
+    for old, new in redirects.items():
+        page = (public / old.strip("/") / "index.html").read_text("utf-8")
+        assert f'<link rel="canonical" href="https://docs.example.org{new}">' in page
+        assert f'content="0; url=https://docs.example.org{new}"' in page
+        assert (public / new.strip("/") / "index.html").is_file()
+    lines = (public / "_redirects").read_text("utf-8").splitlines()
+    assert sorted(lines) == sorted(f"{old} {new} 301" for old, new in redirects.items())
+    for resource in ("blog/2023/hello-world/cover.png", "images/logo.svg"):
+        assert (public / resource).is_file()
+    he = (public / "he/guide/index.html").read_text("utf-8")
+    assert re.search(r'href="/he/faq/#install"', he)
+
+
+def test_config_default_folder_and_language_suffixes(tmp_path: Path) -> None:
+    src = _write(
+        tmp_path / "hugo",
+        {
+            "config/_default/hugo.yaml": "baseURL: https://blog.example.org/\ntitle: Blog\ndefaultContentLanguage: en\n",
+            "config/_default/languages.yaml": "en:\n  weight: 1\nhe:\n  weight: 2\n  title: בלוג\n",
+            "content/posts/first.md": "---\ntitle: First\ndate: 2024-01-02\n---\n\nHello.\n",
+            "content/posts/first.he.md": "---\ntitle: ראשון\ndate: 2024-01-03\n---\n\nשלום.\n",
+        },
+    )
+    done = run("import", "hugo", str(src), "--out", str(tmp_path / "site"))
+    assert done.exit_code == 0, done.stdout + done.stderr
+    assert _front(tmp_path / "site/content/he/posts/first.md")["aliases"] == ["/he/posts/first/"]
+    assert yaml.safe_load((tmp_path / "site/site.yaml").read_text("utf-8"))["title"] == {"en": "Blog", "he": "בלוג"}
+    assert run("validate", "--root", str(tmp_path / "site")).exit_code == 0
+
+
+def test_nothing_is_written_when_the_configuration_is_broken(tmp_path: Path) -> None:
+    src = _write(tmp_path / "hugo", {**hugo_site(), "hugo.toml": 'baseURL = "https://x.org/"\ntitle = \n'})
+    done = run("import", "hugo", str(src), "--out", str(tmp_path / "site"))
+    assert done.exit_code == 2
+    assert "hugo.toml:2:1: error import-config: not valid TOML" in done.stdout
+    assert not (tmp_path / "site").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["hugo"]  # no staging folder left beside it
+
+
+def test_an_existing_folder_is_never_overwritten(tmp_path: Path) -> None:
+    src = _write(tmp_path / "hugo", hugo_site())
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site/keep.txt").write_text("mine", encoding="utf-8")
+    done = run("import", "hugo", str(src), "--out", str(tmp_path / "site"))
+    assert done.exit_code == 2 and "not an empty folder" in done.stderr
+    assert [p.name for p in (tmp_path / "site").iterdir()] == ["keep.txt"]
+
+
+def test_a_page_with_broken_front_matter_is_reported_and_left_out(tmp_path: Path) -> None:
+    files = {**hugo_site(), "content/en/broken.md": "---\ntitle: Broken\ndate: [2024\n---\n\nText.\n"}
+    src = _write(tmp_path / "hugo", files)
+    done = run("import", "hugo", str(src), "--out", str(tmp_path / "site"), "--format", "json")
+    assert done.exit_code == 0
+    found = [d for d in json.loads(done.stdout)["diagnostics"] if d["path"] == "content/en/broken.md"]
+    assert [(d["code"], d["line"]) for d in found] == [("import-frontmatter", 4)]
+    assert not (tmp_path / "site/content/en/broken.md").exists()
