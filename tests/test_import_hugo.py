@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -159,3 +161,26 @@ def test_a_page_with_broken_front_matter_is_reported_and_left_out(tmp_path: Path
     found = [d for d in json.loads(done.stdout)["diagnostics"] if d["path"] == "content/en/broken.md"]
     assert [(d["code"], d["line"]) for d in found] == [("import-frontmatter", 4)]
     assert not (tmp_path / "site/content/en/broken.md").exists()
+
+
+def _git(root: Path, *args: str) -> None:
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x", "HOME": str(root)}
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env={**os.environ, **env})
+
+
+def test_translation_baselines_come_from_history_so_real_lags_show_as_stale(tmp_path: Path) -> None:
+    src = _write(tmp_path / "hugo", hugo_site())
+    _git(src, "init", "-q")
+    _git(src, "add", "-A")
+    _git(src, "commit", "-qm", "both languages")
+    faq = src / "content/en/docs/faq.md"
+    faq.write_text(faq.read_text("utf-8") + "\n## Upgrading\n\nA section the Hebrew does not have yet.\n", encoding="utf-8")
+    _git(src, "commit", "-qam", "English: upgrading")
+    done = run("import", "hugo", str(src), "--out", str(tmp_path / "site"), "--format", "json")
+    assert done.exit_code == 0, done.stdout + done.stderr
+    status = run("status", "--root", str(tmp_path / "site"), "--format", "json")
+    states = {(t["id"], t["lang"]): t["state"] for t in json.loads(status.stdout)["articles"] if t["lang"] == "he"}
+    assert states[("faq", "he")] == "stale"  # the English changed after the Hebrew was last committed
+    assert states[("guide", "he")] == "ok"
+    messages = [d["message"] for d in json.loads(done.stdout)["diagnostics"] if d["code"] == "translation-stale"]
+    assert len(messages) == 1 and "upgrading" in messages[0].lower()

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+import yaml
+
 from pipeline.diagnostics import Diagnostic
 from pipeline.importers.hugopages import Page
 
@@ -144,3 +146,8 @@ def plain(value: Any) -> Any:
 def _note(page: Page, key: str, message: str) -> Diagnostic:
     line = page.lines.get(key) or page.lines.get(key.lower()) or 1
     return Diagnostic.make("import-field", page.path, line, 1, message)
+
+
+def article_text(fields: dict[str, Any], body: str) -> str:
+    front = yaml.safe_dump(fields, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100_000)
+    return f"---\n{front}---\n{body if body.startswith(chr(10)) else chr(10) + body}"

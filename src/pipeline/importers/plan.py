@@ -13,7 +13,7 @@ from typing import Any
 from pipeline.diagnostics import Diagnostic
 from pipeline.importers import frontmatter, shortcodes, urls
 from pipeline.importers.hugoconfig import HugoConfig
-from pipeline.importers.hugopages import Content, Page, Resource
+from pipeline.importers.hugopages import Content, Page, Resource, split
 from pipeline.importers.urls import Index, normalize, permalink, slugify
 
 RESERVED = {"tags", "page", "feed", "index", "api", "404", "sitemap", "static", "search", "assets"}
@@ -39,6 +39,7 @@ class Plan:
     converted: dict[str, int]  # what was converted, by kind
     kept: dict[str, int]  # front-matter keys kept under `hugo`, by key
     diagnostics: tuple[Diagnostic, ...]
+    baselines: dict[str, str]  # a translation's path -> its source's text when the translation was last committed
 
 
 def plan_site(src: Path, config: HugoConfig, content: Content, languages: tuple[str, ...]) -> Plan:
@@ -64,32 +65,73 @@ def plan_site(src: Path, config: HugoConfig, content: Content, languages: tuple[
     for resource, new in resources.items():
         placed.setdefault(new, resource.path)
     tag_names, tag_ids = _tags(groups, source)
+    context = _Context(src, config, index, resources, tag_ids, ids, source)
     articles: list[Article] = []
+    baselines: dict[str, str] = {}
     converted: dict[str, int] = {}
     kept: dict[str, int] = {}
     for key, members in groups.items():
         own_date = frontmatter.page_date(members[source])
         source_date = (own_date, "the date of its source page") if own_date else _git_date(src, members[source].path)
-        for lang, page in members.items():
-            path = index.files[(key, lang)]
-            old = permalink(page, config)
-            new_url = f"/{lang}/{ids[key]}/"
-            aliases = _aliases(page, old, new_url, lang, config)
-            mapped = frontmatter.map_front(page, tag_ids.get((key, lang), ()), aliases, source_date)
-            problems += mapped.diagnostics
-            own = _bundle_files(resources, members, lang, source) if page.bundle else {}
-            done = shortcodes.convert(page.body, page.path, page.body_line, partial(index.ref, path, lang), partial(_lookup, own))
-            problems += done.diagnostics
-            body, rewritten = urls.rewrite_links(done.body, path, lang, index, own)
-            for name, number in done.converted.items():
+        for page in members.values():
+            article, found, done = _convert(context, key, members, page, source_date)
+            problems += found
+            for name, number in done.items():
                 converted[name] = converted.get(name, 0) + number
-            converted["site link"] = converted.get("site link", 0) + rewritten
-            for name in mapped.fields.get(frontmatter.NAMESPACE, {}):
+            for name in article.fields.get(frontmatter.NAMESPACE, {}):
                 kept[name] = kept.get(name, 0) + 1
-            articles.append(Article(path, lang, ids[key], mapped.fields, body, page.path))
-    return Plan(
-        tuple(articles), tuple((origin, new) for new, origin in sorted(placed.items())), tag_names, converted, kept, tuple(problems)
-    )
+            articles.append(article)
+            if page.lang != source:
+                old = _baseline(context, key, members, page, source_date)
+                if old is not None:
+                    baselines[article.path] = old
+    placed_files = tuple((origin, new) for new, origin in sorted(placed.items()))
+    return Plan(tuple(articles), placed_files, tag_names, converted, kept, tuple(problems), baselines)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What converting one page needs to know about the whole site."""
+
+    src: Path
+    config: HugoConfig
+    index: Index
+    resources: dict[Resource, str]
+    tag_ids: dict[tuple[str, str], tuple[str, ...]]
+    ids: dict[str, str]
+    source: str
+
+
+def _convert(
+    context: _Context, key: str, members: dict[str, Page], page: Page, source_date: tuple[str, str]
+) -> tuple[Article, list[Diagnostic], dict[str, int]]:
+    """One page as the new site's article, what could not be converted, and what was (by kind)."""
+    lang = page.lang
+    path = context.index.files[(key, lang)]
+    aliases = _aliases(page, permalink(page, context.config), f"/{lang}/{context.ids[key]}/", lang, context.config)
+    mapped = frontmatter.map_front(page, context.tag_ids.get((key, lang), ()), aliases, source_date)
+    own = _bundle_files(context.resources, members, lang, context.source) if page.bundle else {}
+    done = shortcodes.convert(page.body, page.path, page.body_line, partial(context.index.ref, path, lang), partial(_lookup, own))
+    body, rewritten = urls.rewrite_links(done.body, path, lang, context.index, own)
+    article = Article(path, lang, context.ids[key], mapped.fields, body, page.path)
+    return article, [*mapped.diagnostics, *done.diagnostics], {**done.converted, "site link": rewritten}
+
+
+def _baseline(context: _Context, key: str, members: dict[str, Page], page: Page, source_date: tuple[str, str]) -> str | None:
+    """The source article as it was when the translation `page` was last committed (converted as today's), or None outside git."""
+    from pipeline.content import history
+
+    source = members[context.source]
+    commit = history.last_commit(context.src, page.path)
+    text = history.version_at(context.src, source.path, commit) if commit else None
+    if text is None:
+        return None
+    front, lines, body, body_line, problem = split(text.replace("\r\n", "\n"), source.path)
+    if problem:
+        return None
+    old = Page(source.path, source.lang, source.rel, source.bundle, front, lines, body, body_line)
+    article = _convert(context, key, {**members, context.source: old}, old, source_date)[0]
+    return frontmatter.article_text(article.fields, article.body)
 
 
 def _lookup(table: dict[str, str], name: str) -> str:

@@ -15,7 +15,7 @@ from babel import Locale, UnknownLocaleError
 
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import UsageError
-from pipeline.importers.frontmatter import NAMESPACE
+from pipeline.importers.frontmatter import NAMESPACE, article_text
 from pipeline.importers.hugoconfig import HugoConfig
 from pipeline.importers.plan import Plan
 
@@ -42,6 +42,7 @@ def write_site(src: Path, dest: Path, config: HugoConfig, plan: Plan, languages:
             path = staging / target
             path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src / origin, path)
+        _record_baselines(staging, plan)
         diagnostics = validate(staging, None, 1).diagnostics
         if dest.exists():
             dest.rmdir()
@@ -50,11 +51,6 @@ def write_site(src: Path, dest: Path, config: HugoConfig, plan: Plan, languages:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return diagnostics
-
-
-def article_text(fields: dict[str, Any], body: str) -> str:
-    front = yaml.safe_dump(fields, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100_000)
-    return f"---\n{front}---\n{body if body.startswith(chr(10)) else chr(10) + body}"
 
 
 def schema() -> dict[str, Any]:
@@ -85,6 +81,30 @@ def site_yaml(config: HugoConfig, plan: Plan, languages: tuple[str, ...]) -> str
         }
     header = "# Imported from a Hugo site by `pipeline import hugo`; every key is documented in the pipeline's README.\n"
     return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False)
+
+
+def _record_baselines(root: Path, plan: Plan) -> None:
+    """Each translation records the source as it was when the translation was last committed, so later source changes show as stale."""
+    from pipeline.config.site import load_config
+    from pipeline.content.articles import FrontMatterRules
+    from pipeline.content.perfile import study
+    from pipeline.content.sources import SourceFile
+    from pipeline.translation import draft
+
+    if not plan.baselines:
+        return
+    config, _ = load_config(root)
+    rules = FrontMatterRules(config)
+    sources = {a.id: a for a in plan.articles if a.lang == config.source_locale}
+    for article in plan.articles:
+        old = plan.baselines.get(article.path)
+        if old is None or article.id not in sources:
+            continue
+        studied = study(SourceFile(sources[article.id].path, config.source_locale, article.id, old), rules)
+        if studied.fingerprint is None:
+            continue
+        path = root / article.path
+        path.write_text(draft.accept(path.read_text("utf-8"), studied.fingerprint), encoding="utf-8")
 
 
 def _own_name(code: str) -> str:
