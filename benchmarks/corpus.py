@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
+import re
 import shutil
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.content.fingerprint import fingerprint
@@ -143,32 +148,82 @@ def article(title: str, summary: str, date: str, tags: list[str], text: str, ext
     return f'---\ntitle: "{title}"\ndate: {date}\nsummary: "{summary}"\nauthor: Noa Levi\ntags: [{", ".join(tags)}]\n{extra}---\n\n{text}'
 
 
-def write(pairs: int, out: Path, seed: int = 7) -> None:
+def pairs_of(pairs: int, seed: int = 7) -> Iterator[tuple[int, str, list[str], tuple[str, str, str], tuple[str, str, str]]]:
+    """(index, date, tags, (English title, summary, body), (Hebrew title, summary, body)) of each pair, seeded."""
     rng = random.Random(seed)
+    for index in range(pairs):
+        date = f"20{10 + index % 15:02d}-{1 + index % 12:02d}-{1 + index % 28:02d}"
+        tags = sorted(rng.sample(TAGS, 2))
+        en_body = body(rng, EN_WORDS, index, pairs, hebrew=False)
+        en = (f"Article {index}: {rng.choice(EN_WORDS)}", paragraph(rng, EN_WORDS, 20, False), en_body)
+        he_title = f"מאמר {index}: {rng.choice(HE_WORDS)}"
+        he_summary = paragraph(rng, HE_WORDS, 20, False)
+        yield index, date, tags, en, (he_title, he_summary, body(rng, HE_WORDS, index, pairs, hebrew=True))
+
+
+def write(pairs: int, out: Path, seed: int = 7) -> None:
+    """The native corpus: site.yaml, the sample site's catalogs, content/en and content/he with fingerprints recorded."""
     shutil.rmtree(out, ignore_errors=True)
     (out / "content/en").mkdir(parents=True)
     (out / "content/he").mkdir(parents=True)
     (out / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
     shutil.copytree(ROOT / "locales", out / "locales", ignore=shutil.ignore_patterns("*.mo"))
-    for index in range(pairs):
-        date = f"20{10 + index % 15:02d}-{1 + index % 12:02d}-{1 + index % 28:02d}"
-        tags = sorted(rng.sample(TAGS, 2))
-        en_body = body(rng, EN_WORDS, index, pairs, hebrew=False)
-        en_title, en_summary = f"Article {index}: {rng.choice(EN_WORDS)}", paragraph(rng, EN_WORDS, 20, False)
+    for index, date, tags, (en_title, en_summary, en_body), (he_title, he_summary, he_body) in pairs_of(pairs, seed):
         en_text = article(en_title, en_summary, date, tags, en_body)
         (out / f"content/en/a{index}.md").write_text(en_text, encoding="utf-8")
         body_line = en_text.count("\n", 0, en_text.index("\n---\n") + 4) + 1
         printed = fingerprint(en_title, en_summary, "\n" + en_body, scan("\n" + en_body, body_line).headings, body_line)
         record = "\n".join(record_lines(printed)) + "\n"
-        he_text = article(
-            f"מאמר {index}: {rng.choice(HE_WORDS)}",
-            paragraph(rng, HE_WORDS, 20, False),
-            date,
-            tags,
-            body(rng, HE_WORDS, index, pairs, hebrew=True),
-            record,
-        )
+        he_text = article(he_title, he_summary, date, tags, he_body, record)
         (out / f"content/he/a{index}.md").write_text(he_text, encoding="utf-8")
+
+
+HUGO_TOML = """baseURL = "https://example.org/"
+defaultContentLanguage = "en"
+
+[languages.en]
+  contentDir = "content/en"
+  languageName = "English"
+  weight = 1
+
+[languages.he]
+  contentDir = "content/he"
+  languageName = "עברית"
+  languageDirection = "rtl"
+  weight = 2
+"""
+TAG_NAMES = {
+    "kindness": ("Kindness", "טוב לב"),
+    "mental-health": ("Mental health", "בריאות הנפש"),
+    "gratitude": ("Gratitude", "הכרת תודה"),
+    "volunteering": ("Volunteering", "התנדבות"),
+    "wellbeing": ("Wellbeing", "רווחה נפשית"),
+}
+
+
+def write_hugo(pairs: int, out: Path, seed: int = 7) -> None:
+    """The same corpus as a Hugo site: TOML front matter, tags by name, links as ref/relref shortcodes, committed to git."""
+    shutil.rmtree(out, ignore_errors=True)
+    (out / "content/en").mkdir(parents=True)
+    (out / "content/he").mkdir(parents=True)
+    (out / "hugo.toml").write_text(HUGO_TOML, encoding="utf-8")
+    for index, date, tags, en, he in pairs_of(pairs, seed):
+        for lang, (title, summary, text), names, code in (("en", en, 0, "ref"), ("he", he, 1, "relref")):
+            shown = ", ".join(json.dumps(TAG_NAMES[tag][names], ensure_ascii=False) for tag in tags)
+            front = (
+                f"title = {json.dumps(title, ensure_ascii=False)}\ndate = {date}\ndescription = {json.dumps(summary, ensure_ascii=False)}\n"
+            )
+            front += f'author = "Noa Levi"\ntags = [{shown}]\n'
+            linked = re.sub(r"\]\((a\d+)\.md\)", lambda m, c=code: "](" + "{{< " + c + f' "{m[1]}" ' + ">}})", text)
+            (out / f"content/{lang}/a{index}.md").write_text(f"+++\n{front}+++\n\n{linked}", encoding="utf-8")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "corpus", "GIT_AUTHOR_EMAIL": "corpus@example.org", "GIT_COMMITTER_NAME": "corpus"}
+    env |= {
+        "GIT_COMMITTER_EMAIL": "corpus@example.org",
+        "GIT_AUTHOR_DATE": "2024-01-01T00:00:00Z",
+        "GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z",
+    }
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "corpus"]):
+        subprocess.run(["git", "-C", str(out), *command], check=True, capture_output=True, env=env)
 
 
 def main() -> None:
@@ -176,9 +231,10 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=1000)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--hugo", action="store_true", help="Write the same corpus as a Hugo site (for `pipeline import hugo`).")
     args = parser.parse_args()
-    write(args.pairs, args.out, args.seed)
-    print(f"wrote {args.pairs} article pairs into {args.out}")
+    (write_hugo if args.hugo else write)(args.pairs, args.out, args.seed)
+    print(f"wrote {args.pairs} article pairs into {args.out}" + (" as a Hugo site" if args.hugo else ""))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -184,3 +186,24 @@ def test_translation_baselines_come_from_history_so_real_lags_show_as_stale(tmp_
     assert states[("guide", "he")] == "ok"
     messages = [d["message"] for d in json.loads(done.stdout)["diagnostics"] if d["code"] == "translation-stale"]
     assert len(messages) == 1 and "upgrading" in messages[0].lower()
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file() and p.name != ".pipeline-build"}
+
+
+def test_the_hugo_side_of_the_benchmark_corpus_builds_byte_for_byte_as_the_native_one(tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import corpus
+
+    corpus.write(15, tmp_path / "native")
+    shutil.rmtree(tmp_path / "native/locales")  # the Hugo side has no interface catalog: both speak the theme's Hebrew
+    corpus.write_hugo(15, tmp_path / "hugo")
+    done = run("import", "hugo", str(tmp_path / "hugo"), "--out", str(tmp_path / "imported"))
+    assert done.exit_code == 0 and done.stdout == "", done.stdout  # nothing left unconverted, nothing to fix
+    for name in ("native", "imported"):
+        assert run("build", "--root", str(tmp_path / name), "--out", str(tmp_path / f"{name}-public")).exit_code == 0
+    native, imported = _files(tmp_path / "native-public"), _files(tmp_path / "imported-public")
+    assert {path: imported[path] for path in native} == native  # every page, feed, API document and sitemap the same bytes
+    extra = sorted(set(imported) - set(native))
+    assert extra == ["_redirects", *sorted(f"a{n}/index.html" for n in range(15))]  # Hugo's /a0/ URLs, redirected

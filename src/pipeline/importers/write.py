@@ -67,13 +67,14 @@ def schema() -> dict[str, Any]:
 
 def site_yaml(config: HugoConfig, plan: Plan, languages: tuple[str, ...]) -> str:
     by_code = {lang.code: lang for lang in config.languages}
-    titles = {code: (by_code[code].title if code in by_code and by_code[code].title else config.title or "My site") for code in languages}
+    titles = {code: title for code in languages if (title := (by_code[code].title if code in by_code else None) or config.title)}
     locales: dict[str, Any] = {}
     for code in languages:
         name = by_code[code].name if code in by_code and by_code[code].name else _own_name(code)
         locales[code] = {"name": name} if code == languages[0] else {"name": name, "unverified": "warning", "missing": "warning"}
     base = config.base_url if config.base_url.endswith("/") else config.base_url + "/"
-    data: dict[str, Any] = {"title": titles, "base_url": base, "source_locale": languages[0], "locales": locales}
+    data: dict[str, Any] = {"title": titles} if titles else {}  # without one, pages show the base URL, as Hugo shows none
+    data |= {"base_url": base, "source_locale": languages[0], "locales": locales}
     data["schema"] = "schemas/article.schema.json"
     if plan.tags:
         data["tags"] = {
