@@ -157,3 +157,19 @@ def _from_marked(exc: yaml.MarkedYAMLError, text: str, offset: int) -> YamlProbl
         start = exc.context_mark
         problem += f" that starts on line {start.line + 1 + offset})" if start and start.line != row else ")"
     return YamlProblem("yaml-syntax", row + 1 + offset, column + 1, problem)
+
+
+def load_foreign(text: str, first_line: int = 1) -> YamlDoc:
+    """Load another tool's YAML (Hugo's), whose keys may be numbers (`404:`): the same bounds, aliases refused, keys kept as text."""
+    doc = load(text, first_line)
+    if doc.data is not None or not doc.problems or any("must be text" not in p.message for p in doc.problems):
+        return doc
+    return YamlDoc(_text_keys(yaml.load(text, Loader=_Loader)), doc.lines, (), doc.values)  # noqa: S506 - the safe loader, checked above
+
+
+def _text_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(key): _text_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_text_keys(item) for item in value]
+    return value

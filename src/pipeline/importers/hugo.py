@@ -55,7 +55,7 @@ def import_hugo(src: Path, dest: Path, languages: tuple[str, ...] | None = None)
     if not plan.articles:
         raise UsageError(f"no {codes[0]} pages found under {src}; nothing was written", plan.diagnostics)
     validation = write_site(src, dest, config, plan, codes)
-    return Imported(plan, codes, tuple(sorted(plan.diagnostics)), validation)
+    return Imported(plan, codes, tuple(sorted(config.notes + plan.diagnostics)), validation)
 
 
 def _check_languages(codes: tuple[str, ...], known: set[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ class HugoConfig:
     permalinks: dict[str, str]  # section -> pattern (":year/:slug/")
     taxonomies: dict[str, str]  # singular -> plural (tag -> tags)
     files: tuple[str, ...]  # the configuration files read, relative to the source
+    notes: tuple[Diagnostic, ...] = ()  # settings that could not be used as they are
 
 
 def read_config(src: Path) -> tuple[HugoConfig | None, list[Diagnostic]]:
@@ -99,7 +101,7 @@ def parse_data(text: str, suffix: str, rel: str, first_line: int, code: str = "i
         elif suffix == ".json":
             value = json.loads(text) if text.strip() else {}
         else:
-            doc = yamldoc.load(text, first_line=first_line)  # safely, bounded, no aliases, dates as text
+            doc = yamldoc.load_foreign(text, first_line=first_line)  # safely, bounded, no aliases, dates as text
             if doc.problems:
                 problem = doc.problems[0]
                 return {}, Diagnostic.make(code, rel, problem.line, problem.column, f"not valid YAML: {problem.message}")
@@ -160,8 +162,9 @@ def _config(raw: dict[str, Any], files: tuple[str, ...]) -> HugoConfig:
     if isinstance(permalinks.get("page"), dict):
         permalinks = permalinks["page"]
     taxonomies = data.get("taxonomies")
+    base_url, notes = _base_url(data.get("baseurl"), files)
     return HugoConfig(
-        base_url=str(data.get("baseurl") or "https://example.org/"),
+        base_url=base_url,
         title=_text(data.get("title")),
         default_language=default,
         default_in_subdir=bool(data.get("defaultcontentlanguageinsubdir", False)),
@@ -172,7 +175,21 @@ def _config(raw: dict[str, Any], files: tuple[str, ...]) -> HugoConfig:
         if isinstance(taxonomies, dict)
         else {"tag": "tags", "category": "categories"},
         files=files,
+        notes=notes,
     )
+
+
+def _base_url(value: Any, files: tuple[str, ...]) -> tuple[str, tuple[Diagnostic, ...]]:
+    """An absolute http(s) URL ending in /, as site.yaml needs; a placeholder (reported) for a relative or missing baseURL."""
+    text = str(value or "").strip()
+    if re.match(r"^https?://[^\s/]+(/\S*)?$", text):
+        return (text if text.endswith("/") else text + "/"), ()
+    placeholder = "https://example.org/"
+    why = f"baseURL '{text}' is not an absolute http(s) URL" if text else "no baseURL"
+    note = Diagnostic.make(
+        "import-field", files[0], 1, 1, f"{why}; site.yaml has {placeholder}: set base_url to where readers find the site"
+    )
+    return placeholder, (note,)
 
 
 def _text(value: Any) -> str | None:
