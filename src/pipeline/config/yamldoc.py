@@ -164,7 +164,7 @@ def load_foreign(text: str, first_line: int = 1) -> YamlDoc:
     doc = load(text, first_line)
     if doc.data is not None or not doc.problems or any("must be text" not in p.message for p in doc.problems):
         return doc
-    return YamlDoc(_text_keys(yaml.load(text, Loader=_Loader)), doc.lines, (), doc.values)  # noqa: S506 - the safe loader, checked above
+    return YamlDoc(_text_keys(yaml.load(text, Loader=_Loader)), doc.lines, (), doc.values)
 
 
 def _text_keys(value: Any) -> Any:
