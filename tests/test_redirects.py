@@ -39,3 +39,26 @@ def test_an_alias_that_leaves_the_site_or_hides_a_file_is_refused(make_site: Cal
     result = validate_json(root)
     assert result.exit_code == 1
     assert [code for _, _, _, code in result.diagnostics].count("field-invalid") == 3
+
+
+def test_links_to_an_alias_validate_and_lead_to_the_article_in_the_page_language(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    linking = "See [the FAQ](/docs/faq/#install) and [the other](/docs/other).\n"
+    root = make_site(
+        {
+            "content/en/faq.md": article("FAQ", aliases="['/docs/faq/']", body="## Install\n\nText.\n"),
+            "content/he/faq.md": hebrew("שאלות", body="## התקנה\n\nטקסט.\n"),
+            "content/en/other.md": article("Other", aliases="['/docs/other/']"),
+            "content/en/guide.md": article("Guide", body=linking),
+            "content/he/guide.md": hebrew("מדריך", body="ראו [השאלות](/docs/faq/#install) ו[האחר](/docs/other).\n"),
+            "content/en/broken.md": article("Broken", body="[gone](/docs/gone/)\n"),
+        }
+    )
+    result = validate_json(root)
+    assert [(path, code) for path, _, _, code in result.diagnostics if code == "link-broken"] == [("content/en/broken.md", "link-broken")]
+    (root / "content/en/broken.md").unlink()
+    assert run("build", "--root", str(root), "--out", str(tmp_path / "out")).exit_code == 0
+    en = (tmp_path / "out/en/guide/index.html").read_text("utf-8")
+    he = (tmp_path / "out/he/guide/index.html").read_text("utf-8")
+    assert 'href="/en/faq/#install"' in en and 'href="/en/other/"' in en
+    assert 'href="/he/faq/#install"' in he  # from a translation, to the translation
+    assert 'href="/he/other/"' in he  # not translated: its fallback page in this locale, as a link to other.md leads

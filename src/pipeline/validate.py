@@ -15,6 +15,7 @@ from pipeline.catalogs import gate
 from pipeline.config.site import SiteConfig, load_config
 from pipeline.content import checks
 from pipeline.content import serialize as records_
+from pipeline.content.aliases import alias_targets
 from pipeline.content.articles import Article, FrontMatterRules, Parsed
 from pipeline.content.fingerprint import Fingerprint
 from pipeline.content.markdown import Body
@@ -72,11 +73,12 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1) -> Val
     config, found = load_config(root)
     files, problems = discover(config)
     found += problems
-    index = _index(config, files)
     readable = [file for file in files if file.text is not None]
     rules = rules_key(config)
     reuse = known.files if known is not None and known.rules == rules else {}
     studied, records = _study_all(readable, FrontMatterRules(config), reuse, jobs)
+    aliases = alias_targets((r.parsed.article for r in studied if r.parsed.article is not None), config.source_locale)
+    index = _index(config, files, frozenset(aliases))
     parsed, bodies, prints = [], {}, {}
     for file, result in zip(readable, studied):
         parsed.append(result.parsed)
@@ -166,7 +168,7 @@ def _compare_pairs(
     return found
 
 
-def _index(config: SiteConfig, files: list[SourceFile]) -> checks.SiteIndex:
+def _index(config: SiteConfig, files: list[SourceFile], aliases: frozenset[str]) -> checks.SiteIndex:
     """What links may point at: the content files found and every file under static/."""
     static = config.root / STATIC_DIR
     static_files = frozenset(p.relative_to(static).as_posix() for p in static.rglob("*") if p.is_file()) if static.is_dir() else frozenset()
@@ -176,4 +178,5 @@ def _index(config: SiteConfig, files: list[SourceFile]) -> checks.SiteIndex:
         static=static_files,
         locales=tuple(config.locales),
         source_locale=config.source_locale,
+        aliases=aliases,
     )

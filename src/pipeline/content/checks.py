@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from pipeline.config.site import SiteConfig
 from pipeline.config.yamldoc import YamlDoc
+from pipeline.content.aliases import alias_key
 from pipeline.content.markdown import Body, Ref, render_trusted
 from pipeline.diagnostics import Diagnostic
 
@@ -35,6 +36,7 @@ class SiteIndex:
     static: frozenset[str]  # relative to static/
     locales: tuple[str, ...]
     source_locale: str
+    aliases: frozenset[str] = frozenset()  # the articles' old URL paths (alias_key), each a page of the site
 
 
 def check_body(path: str, lang: str, body: Body, index: SiteIndex, config: SiteConfig) -> list[Diagnostic]:
@@ -179,7 +181,7 @@ def _did_you_mean(word: str, options: Iterable[str]) -> str:
 def _resolve_site_path(target_path: str, index: SiteIndex) -> str | None:
     """A site-absolute path: a static file, or a page the site builds (/<lang>/, /<lang>/<id>/)."""
     rel = posixpath.normpath(target_path).lstrip("/")
-    if rel in index.static or rel == ".":
+    if rel in index.static or rel == "." or alias_key(target_path) in index.aliases:
         return None
     parts = rel.split("/")
     if parts[0] in index.locales:

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from urllib.parse import unquote, urlsplit
 
 from pipeline.config.site import SiteConfig
+from pipeline.content.aliases import alias_key, alias_targets
 from pipeline.content.articles import Article
 from pipeline.content.markdown import render_trusted, scan
 from pipeline.content.sources import text_digest
@@ -139,10 +140,15 @@ def plan(result: Validation, now: datetime, drafts: bool = False, bodies: Mappin
     published = {lang: {a.id for a, _ in items} for lang, items in chosen.items()}
     real = {lang: {a.id for a, _ in items if a.lang == lang} for lang, items in chosen.items()}
     base_path = urlsplit(config.base_url).path or "/"
+    aliases = alias_targets(result.articles, source)
+    alias_leads = {lang: _alias_leads(aliases, published.get(lang, set())) for lang in chosen}
     entries = {
         lang: tuple(
             sorted(
-                (_entry(result, lang, article, state, published, real, base_path, bodies) for article, state in items),
+                (
+                    _entry(result, lang, article, state, (published, real, aliases, alias_leads[lang]), base_path, bodies)
+                    for article, state in items
+                ),
                 key=lambda e: (e.article.date, e.id),
                 reverse=True,
             )
@@ -163,11 +169,13 @@ def _entry(
     lang: str,
     article: Article,
     state: PairState | None,
-    published: dict[str, set[str]],
-    real: dict[str, set[str]],
+    chosen: tuple[dict[str, set[str]], dict[str, set[str]], Mapping[str, str], str],
     base_path: str,
     bodies: Mapping[str, Prepared],
 ) -> Entry:
+    """`chosen`: the ids each locale publishes, those it publishes in its own language, the aliases (old path -> id), and what
+    links to those lead to from this locale (_alias_leads)."""
+    published, real, aliases, alias_leads = chosen
     config = result.config
     fallback = article.lang if article.lang != lang else None
     prepared = bodies.get(article.path)
@@ -175,8 +183,8 @@ def _entry(
         html_text, minutes, links = prepare_body(result, article)
         prepared = Prepared(text_digest(html_text), minutes, links, lambda: html_text)
     leads = tuple(target in published.get(lang, ()) for target in prepared.links)  # where its article links lead
-    key = text_digest(f"{prepared.digest}\0{lang}\0{base_path}\0{leads}")
-    finish = partial(_finish, prepared.load, article.path, lang, config.source_locale, published, base_path)
+    key = text_digest(f"{prepared.digest}\0{lang}\0{base_path}\0{leads}{alias_leads}")
+    finish = partial(_finish, prepared.load, article.path, lang, config.source_locale, (published, aliases), base_path)
     alternates = [(code, f"/{code}/{article.id}/") for code in config.locales if article.id in real.get(code, ())]
     if article.id in real.get(config.source_locale, ()):
         alternates.append(("x-default", f"/{config.source_locale}/{article.id}/"))
@@ -224,23 +232,38 @@ def linked_articles(markup: str, path: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _finish(load: Callable[[], str], path: str, lang: str, source: str, published: dict[str, set[str]], base_path: str) -> str:
-    return _rewrite_links(load(), path, lang, source, published, base_path)
+def _alias_leads(aliases: Mapping[str, str], published: set[str]) -> str:
+    """What rewriting links to aliases depends on (nothing for a site without aliases): each alias, its article, whether the locale has it."""
+    if not aliases:
+        return ""
+    return "\0" + text_digest("".join(f"{alias}>{target}:{target in published}\n" for alias, target in sorted(aliases.items())))
+
+
+def _finish(
+    load: Callable[[], str], path: str, lang: str, source: str, links: tuple[dict[str, set[str]], Mapping[str, str]], base_path: str
+) -> str:
+    return _rewrite_links(load(), path, lang, source, links, base_path)
 
 
 def _joined(path: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(path), unquote(target)))
 
 
-def _rewrite_links(markup: str, path: str, lang: str, source: str, published: dict[str, set[str]], base_path: str) -> str:
-    """Links to article files become page URLs in the page's locale; site paths get the base path."""
+def _rewrite_links(
+    markup: str, path: str, lang: str, source: str, links: tuple[dict[str, set[str]], Mapping[str, str]], base_path: str
+) -> str:
+    """Links to article files and to article aliases (`/docs/faq/`) become page URLs in the page's locale; site paths get the base path."""
+    published, aliases = links
 
     def rewrite(match: re.Match[str]) -> str:
         attribute, value = match.group(1), html.unescape(match.group(2))
         if not value or _SCHEME.match(value):
             return match.group()
         target, _, fragment = value.partition("#")
-        if target.startswith("/"):
+        if target.startswith("/") and aliases and alias_key(target) in aliases:
+            article_id = aliases[alias_key(target)]
+            url = f"{base_path}{lang if article_id in published.get(lang, ()) else source}/{article_id}/"
+        elif target.startswith("/"):
             url = base_path + target.lstrip("/")
         else:
             joined = _joined(path, target)
