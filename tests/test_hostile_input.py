@@ -180,5 +180,5 @@ def test_a_link_in_static_that_leads_outside_the_site_is_refused(make_site, tmp_
     out = tmp_path / "out"
     result = run("build", "--root", str(root), "--out", str(out))
     assert result.exit_code == 1
-    assert "static/leak.txt:1:1: error file-unreadable: a link that leads outside static/" in result.stdout
+    assert "static/leak.txt:1:1: error path-unsafe: a link that leads outside the site" in result.stdout
     assert not out.exists()

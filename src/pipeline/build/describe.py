@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 
-from pipeline import __version__, workers
+from pipeline import __version__, sitepaths, workers
 from pipeline.build import bodystore
 from pipeline.build.outputs import Output, site_outputs
 from pipeline.content.articles import Article
@@ -144,9 +144,11 @@ def _common_key(root: Path, now: datetime | None, drafts: bool) -> str:
     """A digest of what every output depends on: the tool, site.yaml, templates, catalogs, and the build's options."""
     digest = hashlib.blake2b(digest_size=20)
     digest.update(f"{__version__}\0{now.isoformat() if now else ''}\0{drafts}\0".encode())
-    for folder in (root / "templates", root / "locales", _PACKAGE):
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    site_file = root / "site.yaml"
-    digest.update(site_file.read_bytes() if site_file.is_file() else b"")
+    for folder in ("templates", "locales"):
+        for rel, refused in sitepaths.walk(root, folder):
+            if not refused:  # the gate has reported the others
+                digest.update(rel.encode() + b"\0" + sitepaths.read_bytes(root, rel) + b"\0")
+    for path in sorted(p for p in _PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(sitepaths.read_bytes(root, "site.yaml") if sitepaths.is_file(root, "site.yaml") else b"")
     return digest.hexdigest()

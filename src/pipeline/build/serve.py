@@ -6,7 +6,9 @@ import functools
 import http.server
 import threading
 from collections.abc import Callable
+from io import BytesIO
 from pathlib import Path
+from typing import BinaryIO
 
 WATCHED = ("site.yaml", "content", "templates", "static", "locales", "schemas")
 
@@ -24,6 +26,22 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
+    def send_head(self) -> BinaryIO | BytesIO | None:
+        """Serve only what lies inside the served folder with no link on the way (a committed deploy may hold links)."""
+        found = Path(self.translate_path(self.path))
+        base = Path(self.directory)
+        try:
+            rel = found.relative_to(base)
+        except ValueError:
+            rel = None
+        current = base
+        for part in rel.parts if rel is not None else ("..",):
+            current = current / part
+            if rel is None or current.is_symlink():
+                self.send_error(404, "File not found")
+                return None
+        return super().send_head()
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         page = Path(self.directory) / "404.html"
         if code == 404 and page.is_file():

@@ -10,7 +10,9 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from jinja2 import Environment
 
-from pipeline.catalogs.pofiles import cldr_locale, plural_forms, read
+from pipeline import sitepaths
+from pipeline.catalogs.pofiles import MAX_PO_BYTES, cldr_locale, plural_forms, read
+from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
 
 
@@ -18,11 +20,15 @@ def translations(root: Path, lang: str) -> gettext.NullTranslations:
     """The site's translations into `lang`: the compiled .mo if up to date, else the .po itself; CLDR picks plural forms."""
     locale = cldr_locale(lang)
     rel = catalog_path(str(locale) if locale else lang)
-    po, mo = root / rel, root / (rel.removesuffix(".po") + ".mo")
-    if mo.is_file() and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime):
-        with mo.open("rb") as fileobj:
-            loaded: gettext.NullTranslations = gettext.GNUTranslations(fileobj)
-    elif po.is_file():
+    mo_rel = rel.removesuffix(".po") + ".mo"
+    po, mo = root / rel, root / mo_rel
+    has_po = sitepaths.is_file(root, rel)
+    if sitepaths.is_file(root, mo_rel) and (not has_po or mo.stat().st_mtime >= po.stat().st_mtime):
+        try:
+            loaded: gettext.NullTranslations = gettext.GNUTranslations(io.BytesIO(sitepaths.read_bytes(root, mo_rel, MAX_PO_BYTES)))
+        except (OSError, sitepaths.UnsafePath, sitepaths.TooLarge) as exc:
+            raise ContentError(f"{mo_rel} cannot be read", (Diagnostic.make("path-unsafe", mo_rel, 1, 1, str(exc)),)) from None
+    elif has_po:
         read_po = read(root, rel)
         if read_po.problems:
             raise ContentError(f"{rel} cannot be read", read_po.problems)

@@ -1,0 +1,213 @@
+"""A pull request cannot hurt whoever builds or previews it: links, special files and templates, each with a folder outside the site proven untouched."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import article, hebrew, run, validate_json
+
+from pipeline.build import serve
+
+TOKEN = "tok-3f9a1c55e0d2-secret"
+PAIR = {"content/en/a.md": article(), "content/he/a.md": hebrew()}
+
+
+@pytest.fixture
+def outside(tmp_path: Path):
+    """A folder beside the site, with a secret in it; after the test, exactly as it was."""
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    (folder / "secret.txt").write_text(f"the secret {TOKEN}\n", encoding="utf-8")
+    (folder / "usercustomize.py").write_text("print('hello')\n", encoding="utf-8")
+    before = _snapshot(folder)
+    yield folder
+    assert _snapshot(folder) == before, "a folder outside the site was changed"
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _everything(root: Path, *results) -> str:
+    """All the commands printed and every text file under the site, for searching a secret in."""
+    text = "".join(r.stdout + r.stderr for r in results)
+    for path in root.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            text += path.read_bytes().decode("utf-8", "replace")
+    return text
+
+
+def test_a_committed_public_link_does_not_send_the_build_elsewhere(make_site, outside):
+    empty = outside / "site-packages"
+    empty.mkdir()
+    root = make_site(PAIR)
+    (root / "public").symlink_to(empty)
+    result = run("build", "--root", str(root))
+    assert result.exit_code == 2
+    assert "it is a link" in result.stderr
+    assert list(empty.iterdir()) == []
+    empty.rmdir()
+
+
+def test_a_folder_named_with_out_may_be_a_link(make_site, tmp_path):
+    real = tmp_path / "real-out"
+    real.mkdir()
+    (tmp_path / "link-out").symlink_to(real)
+    root = make_site(PAIR)
+    assert run("build", "--root", str(root), "--out", str(tmp_path / "link-out")).exit_code == 0
+    assert (real / "en/a/index.html").is_file()
+
+
+@pytest.mark.parametrize("link", [".pipeline-cache", ".pipeline-cache/bodies"])
+def test_a_cache_link_is_neither_written_through_nor_emptied(make_site, outside, tmp_path, link):
+    root = make_site(PAIR)
+    (root / link).parent.mkdir(exist_ok=True)
+    (root / link).symlink_to(outside)
+    first = run("build", "--root", str(root), "--out", str(tmp_path / "out"))
+    assert first.exit_code == 0, first.stdout + first.stderr
+    assert "no build cache" in first.stderr and "is a link" in first.stderr
+    (root / "content/en/a.md").write_text(article(body="Changed.\n"), encoding="utf-8")
+    again = run("build", "--root", str(root), "--out", str(tmp_path / "out"))
+    assert again.exit_code == 0
+    assert "Changed." in (tmp_path / "out/en/a/index.html").read_text("utf-8")
+
+
+def test_the_body_store_deletes_only_packs_it_made(make_site, tmp_path):
+    root = make_site(PAIR)
+    assert run("build", "--root", str(root), "--out", str(tmp_path / "out")).exit_code == 0
+    keep = root / ".pipeline-cache/bodies/notes.txt"
+    keep.write_text("mine", encoding="utf-8")
+    (root / "content/en/a.md").write_text(article(body="Changed.\n"), encoding="utf-8")
+    assert run("build", "--root", str(root), "--out", str(tmp_path / "out")).exit_code == 0
+    assert keep.read_text("utf-8") == "mine"
+
+
+def test_a_template_cannot_run_commands_or_read_the_environment(make_site, outside, tmp_path, monkeypatch):
+    monkeypatch.setenv("NETLIFY_AUTH_TOKEN", TOKEN)
+    pwned = outside / "pwned"
+    payloads = (
+        f"{{{{ cycler.__init__.__globals__.os.popen('touch {pwned}').read() }}}}",
+        "{{ lipsum.__globals__['os'].environ }}",
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ self._TemplateReference__context.environment.globals }}",
+    )
+    for payload in payloads:
+        root = make_site({**PAIR, "templates/article.html": '{% extends "base.html" %}{% block content %}' + payload + "{% endblock %}"})
+        result = run("build", "--root", str(root), "--out", str(tmp_path / "out"))
+        assert result.exit_code == 1, payload
+        assert "template-error" in result.stdout, payload
+        assert not pwned.exists(), payload
+        assert TOKEN not in _everything(root, result), payload
+        assert not (tmp_path / "out").exists()
+
+
+def test_a_template_linked_to_proc_environ_is_refused(make_site, tmp_path, monkeypatch):
+    monkeypatch.setenv("NETLIFY_AUTH_TOKEN", TOKEN)
+    root = make_site(PAIR)
+    (root / "templates").mkdir()
+    (root / "templates/article.html").symlink_to("/proc/self/environ")
+    checked = validate_json(root)
+    assert checked.exit_code == 1
+    assert ("templates/article.html", 1, 1, "path-unsafe") in checked.diagnostics
+    built = run("build", "--root", str(root), "--out", str(tmp_path / "out"))
+    assert built.exit_code == 1
+    assert TOKEN not in _everything(root, checked, built)
+    assert not (tmp_path / "out").exists()
+
+
+def test_validate_parses_the_site_templates(make_site):
+    root = make_site({**PAIR, "templates/partials/notice.html": "<p>\n\n{{ x | }}\n"})
+    result = validate_json(root)
+    assert result.exit_code == 1
+    assert [d for d in result.diagnostics if d[3] == "template-error"] == [("templates/partials/notice.html", 3, 1, "template-error")]
+
+
+@pytest.mark.parametrize("where", ["content/en/b.md", "content/he", "locales/he/LC_MESSAGES/messages.po", "schemas/article.schema.json"])
+def test_a_link_to_a_file_outside_is_not_read_nor_echoed(make_site, outside, where):
+    root = make_site(
+        {"content/en/a.md": article(), "content/he/a.md": hebrew()} if where != "content/he" else {"content/en/a.md": article()}
+    )
+    (root / where).parent.mkdir(parents=True, exist_ok=True)
+    (root / where).symlink_to(outside / "secret.txt" if where != "content/he" else outside)
+    result = validate_json(root)
+    assert result.exit_code in (1, 2)
+    refused = (where, 1, 1, "path-unsafe") if not where.startswith("schemas/") else ("site.yaml", 1, 1, "config-invalid")
+    assert refused in result.diagnostics
+    assert TOKEN not in result.stdout + result.stderr
+    github = run("validate", "--root", str(root), "--format", "github")
+    assert TOKEN not in github.stdout + github.stderr
+
+
+def test_site_yaml_linked_outside_is_refused(make_site, outside):
+    root = make_site(PAIR, site_yaml=None)
+    (root / "site.yaml").symlink_to(outside / "secret.txt")
+    result = validate_json(root)
+    assert result.exit_code == 2
+    assert result.diagnostics == [("site.yaml", 1, 1, "path-unsafe")]
+    assert TOKEN not in result.stdout + result.stderr
+
+
+def test_special_files_are_not_read(make_site, tmp_path):
+    root = make_site(PAIR)
+    (root / "static").mkdir()
+    (root / "static/zero.bin").symlink_to("/dev/zero")
+    os.mkfifo(root / "content/en/pipe.md")
+    started = time.monotonic()
+    result = validate_json(root)
+    assert time.monotonic() - started < 10
+    assert result.exit_code == 1
+    assert {("static/zero.bin", 1, 1, "path-unsafe"), ("content/en/pipe.md", 1, 1, "path-unsafe")} <= set(result.diagnostics)
+    assert run("build", "--root", str(root), "--out", str(tmp_path / "out")).exit_code == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_serve_live_refuses_a_current_link_that_leaves_the_target(make_site, tmp_path):
+    root = make_site(PAIR)
+    (root / "published").mkdir()
+    (root / "published/current").symlink_to("/etc")
+    result = run("serve", "--root", str(root), "--live", "--port", "0")
+    assert result.exit_code == 1
+    assert "not to one of its deploys" in result.stderr
+
+
+def test_a_local_target_folder_that_is_a_link_is_refused(make_site, outside):
+    root = make_site(PAIR)
+    (root / "published").symlink_to(outside)
+    result = run("publish", "--root", str(root))
+    assert result.exit_code == 2
+    assert "must be a folder inside the site" in result.stderr
+    (root / "published").unlink()
+    (root / "elsewhere").mkdir()
+    (root / "published").symlink_to(root / "elsewhere")  # inside the site, but still a link the publish would write through
+    again = run("publish", "--root", str(root))
+    assert again.exit_code == 2
+    assert "is a link" in again.stderr
+    assert list((root / "elsewhere").iterdir()) == []
+
+
+def test_the_preview_server_does_not_follow_links(tmp_path, outside):
+    folder = tmp_path / "deploy"
+    folder.mkdir()
+    (folder / "index.html").write_text("home", encoding="utf-8")
+    (folder / "leak.txt").symlink_to(outside / "secret.txt")
+    (folder / "etc").symlink_to(outside)
+    httpd = serve.server(folder, 0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        with urllib.request.urlopen(f"{base}/index.html") as answer:
+            assert answer.read() == b"home"
+        for path in ("/leak.txt", "/etc/secret.txt", "/../outside/secret.txt"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(base + path)
+            assert refused.value.code == 404
+            refused.value.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
