@@ -23,8 +23,21 @@ def render(diagnostics: Sequence[Diagnostic], fmt: str) -> str:
     return renderer[fmt](diagnostics)
 
 
+# Control characters (C0, DEL, C1: terminal escape sequences, a carriage return that overwrites the line) and the
+# bidi controls that reorder a line, shown as escapes in text meant for terminals and CI logs; one pass, linear.
+_UNPRINTABLE = {
+    code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    for code in (*range(0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+}
+
+
+def printable(text: str) -> str:
+    """`text` with control characters and bidi controls escaped (`\\x1b`, `\\u202e`), safe to print on one line."""
+    return text.translate(_UNPRINTABLE)
+
+
 def _text(diagnostics: Sequence[Diagnostic]) -> str:
-    return "".join(f"{d.path}:{d.line}:{d.column}: {d.severity.value} {d.code}: {d.message}\n" for d in diagnostics)
+    return "".join(printable(f"{d.path}:{d.line}:{d.column}: {d.severity.value} {d.code}: {d.message}") + "\n" for d in diagnostics)
 
 
 def summary(diagnostics: Sequence[Diagnostic], files: int) -> str:
@@ -63,8 +76,8 @@ def _github(diagnostics: Sequence[Diagnostic]) -> str:
     """GitHub Actions workflow commands: one annotation per diagnostic, on its file and line."""
     lines = []
     for d in diagnostics:
-        props = f"file={_escape_property(d.path)},line={d.line},col={d.column},title={_escape_property(d.code)}"
-        lines.append(f"::{d.severity.value} {props}::{_escape_data(d.message)}")
+        props = f"file={_escape_property(printable(d.path))},line={d.line},col={d.column},title={_escape_property(d.code)}"
+        lines.append(f"::{d.severity.value} {props}::{_escape_data(printable(d.message))}")
     return "".join(line + "\n" for line in lines)
 
 
