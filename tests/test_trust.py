@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -211,3 +213,78 @@ def test_the_preview_server_does_not_follow_links(tmp_path, outside):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def _netlify_site(make_site, api_url: str, hosts: str = "") -> Path:
+    yaml = (
+        "base_url: https://example.org/\nsource_locale: en\nlocales:\n  en: {name: English}\n  he: {name: עברית, unverified: off}\n"
+        f"targets:\n  default:\n    type: netlify\n    site_id: s1\n    api_url: {api_url}\n{hosts}"
+    )
+    return make_site(PAIR, site_yaml=yaml)
+
+
+@pytest.mark.parametrize(
+    ("api_url", "hosts", "complaint"),
+    [
+        ("https://collector.example/api/v1", "", "only sent to the hosts listed under `token_hosts`"),
+        ("http://api.netlify.com/api/v1", "", "only sent over https"),
+        ("http://collector.example/api/v1", "    token_hosts: [collector.example]\n", "only sent over https"),
+    ],
+)
+def test_the_token_goes_only_to_allowed_https_hosts(make_site, monkeypatch, api_url, hosts, complaint):
+    monkeypatch.setenv("NETLIFY_AUTH_TOKEN", TOKEN)
+    root = _netlify_site(make_site, api_url, hosts)
+    result = run("publish", "--root", str(root))
+    assert result.exit_code == 2
+    assert complaint in result.stderr
+    assert TOKEN not in _everything(root, result)
+
+
+def test_a_token_with_a_newline_is_refused_without_showing_it(make_site, monkeypatch):
+    monkeypatch.setenv("NETLIFY_AUTH_TOKEN", TOKEN[:8] + "\n" + TOKEN[8:])
+    root = _netlify_site(make_site, "https://api.netlify.com/api/v1")
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "publish", "--root", str(root)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 2
+    assert "holds a space, a newline or a control character" in result.stderr
+    assert TOKEN[:8] not in result.stdout + result.stderr and TOKEN[8:] not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://me:hunter2secret@dav.example.org:port/blog/",
+        "https://me:hunter2secret@[dav/blog/",
+        "htps://me:hunter2secret@dav.example.org/blog/",
+        "https://me:hunter2secret@dav.example.org/blog",
+    ],
+)
+def test_a_password_in_a_malformed_webdav_url_is_not_echoed(make_site, url):
+    yaml = (
+        "base_url: https://example.org/\nsource_locale: en\nlocales:\n  en: {name: English}\n  he: {name: עברית, unverified: off}\n"
+        f"targets:\n  default:\n    type: webdav\n    url: '{url}'\n"
+    )
+    root = make_site(PAIR, site_yaml=yaml)
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "publish", "--root", str(root)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 2
+    assert "hunter2secret" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bug_prints_a_located_line_and_never_a_traceback(tmp_path):
+    script = (
+        "import click, pipeline.cli.main as m\n"
+        "@click.command('boom')\n"
+        f"def boom():\n    raise RuntimeError('the token is {TOKEN}')\n"
+        "m.cli.add_command(boom)\n"
+        "m.main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, "boom"], capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path)
+    assert result.returncode == 70
+    assert "pipeline: internal error: RuntimeError" in result.stderr and "please report it" in result.stderr
+    assert TOKEN not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
