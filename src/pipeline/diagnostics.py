@@ -91,6 +91,7 @@ RULES: dict[str, Rule] = {
             _E,
             "Raw HTML that can run code (<script>, <iframe>, <object>, <embed>, on*= event attributes), even where raw HTML is allowed.",
         ),
+        Rule("static-unsafe", _E, "An SVG or HTML file under static/ holds a script, an event handler or a script URL."),
         Rule("template-error", _E, "A template of the site's templates/ folder (or the theme) is broken or failed while rendering."),
         Rule(
             "url-unsafe", _E, "A link or image uses a scheme that can run code or read local files (javascript:, vbscript:, data:, file:)."

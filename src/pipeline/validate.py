@@ -12,7 +12,7 @@ from typing import Any
 
 from pipeline import __version__, sitepaths, workers
 from pipeline.config.site import SiteConfig, load_config
-from pipeline.content import checks
+from pipeline.content import checks, staticfiles
 from pipeline.content import serialize as records_
 from pipeline.content.articles import Article, FrontMatterRules, Parsed
 from pipeline.content.fingerprint import Fingerprint
@@ -71,7 +71,7 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1) -> Val
     config, found = load_config(root)
     files, problems = discover(config)
     found += problems
-    static_files, refused = _static(config.root)
+    static_files, refused = _static(config.root, config.max_file_bytes)
     found += refused + _refused(config.root, ("templates", "locales", "schemas"))
     index = _index(config, files, static_files)
     readable = [file for file in files if file.text is not None]
@@ -163,14 +163,19 @@ def _compare_pairs(
     return found
 
 
-def _static(root: Path) -> tuple[frozenset[str], list[Diagnostic]]:
-    """The files under static/ the site may publish (relative to static/), and those the path policy refuses."""
+def _static(root: Path, limit: int) -> tuple[frozenset[str], list[Diagnostic]]:
+    """The files under static/ the site may publish (relative to static/), and what is wrong: refused paths, scripts in SVG or HTML."""
     allowed, refused = set(), []
     for rel, why in sitepaths.walk(root, STATIC_DIR):
         if why:
             refused.append(Diagnostic.make("path-unsafe", rel, 1, 1, why))
-        else:
-            allowed.add(rel[len(STATIC_DIR) + 1 :])
+            continue
+        allowed.add(rel[len(STATIC_DIR) + 1 :])
+        if rel.lower().endswith(staticfiles.ACTIVE):
+            try:
+                refused += staticfiles.check(rel, sitepaths.read_bytes(root, rel, limit))
+            except (OSError, sitepaths.UnsafePath, sitepaths.TooLarge) as exc:
+                refused.append(Diagnostic.make("file-unreadable", rel, 1, 1, f"cannot be checked for scripts: {exc}"))
     return frozenset(allowed), refused
 
 

@@ -10,6 +10,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO
 
+SVG_POLICY = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
 WATCHED = ("site.yaml", "content", "templates", "static", "locales", "schemas")
 
 
@@ -41,6 +42,11 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
                 self.send_error(404, "File not found")
                 return None
         return super().send_head()
+
+    def end_headers(self) -> None:
+        if self.path.split("?", 1)[0].lower().endswith(".svg"):  # an image opened on its own runs nothing, whatever it holds
+            self.send_header("Content-Security-Policy", SVG_POLICY)
+        super().end_headers()
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         page = Path(self.directory) / "404.html"
