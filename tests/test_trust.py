@@ -334,3 +334,63 @@ def test_plain_svg_is_published_and_previewed_under_a_policy_that_runs_nothing(m
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+HOSTILE_CHILDREN = "".join(
+    f"<D:response><D:href>{href}</D:href><D:propstat><D:prop><D:resourcetype><D:collection/></D:resourcetype></D:prop>"
+    "<D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>"
+    for href in ("/sites/.dav.deploys/..", "/sites/.dav.deploys/../blog", "/sites/", "/sites/.dav.deploys/%2e%2e/", "/elsewhere/x")
+)
+
+
+def test_a_hostile_webdav_server_naming_a_child_dot_dot_gets_nothing_outside_deleted(tmp_path, monkeypatch):
+    from cheroot import wsgi
+    from test_target_webdav import FIRST, dav_app
+
+    from pipeline.publish.targets.webdav import from_config
+
+    folder = tmp_path / "dav"
+    (folder / "sites").mkdir(parents=True)
+    (folder / "sites/keep-me.txt").write_text("not the tool's", encoding="utf-8")
+    app, deletes = dav_app(folder), []
+
+    def hostile(environ, start_response):
+        method, path = environ["REQUEST_METHOD"], environ["PATH_INFO"]
+        if method == "DELETE":
+            deletes.append(path)
+        if method != "PROPFIND" or environ.get("HTTP_DEPTH") != "1":
+            return app(environ, start_response)
+        captured = {}
+        body = b"".join(app(environ, lambda status, headers, exc_info=None: captured.update(status=status, headers=headers)))
+        if captured["status"].startswith("207"):
+            text = body.decode("utf-8")
+            prefix = text[text.rindex("</") + 2 : text.rindex(":multistatus>")]
+            body = text.replace(
+                f"</{prefix}:multistatus>", HOSTILE_CHILDREN.replace("D:", f"{prefix}:") + f"</{prefix}:multistatus>"
+            ).encode()
+        start_response(
+            captured["status"],
+            [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"] + [("Content-Length", str(len(body)))],
+        )
+        return [body]
+
+    httpd = wsgi.Server(("127.0.0.1", 0), hostile)
+    httpd.expiration_interval = 0.05
+    httpd.prepare()
+    thread = threading.Thread(target=httpd.serve, daemon=True)
+    thread.start()
+    monkeypatch.setenv("WEBDAV_USERNAME", "tester")
+    monkeypatch.setenv("WEBDAV_PASSWORD", "s3cret")
+    try:
+        url = f"http://127.0.0.1:{httpd.bind_addr[1]}/sites/blog/"
+        target = from_config("dav", {"type": "webdav", "url": url, "retry_base": 0, "keep": 1}, Path("."))
+        for round_ in range(3):
+            target.publish({**FIRST, "index.html": f"round {round_}".encode()}, False, lambda path, size: None)
+    finally:
+        httpd.stop()
+        thread.join(5)
+    assert (folder / "sites/keep-me.txt").read_text("utf-8") == "not the tool's"
+    assert (folder / "sites/blog/index.html").read_bytes() == b"round 2"
+    assert all(
+        path.startswith(("/sites/.dav.deploys/2", "/sites/.dav.staging/", "/sites/.dav.lock", "/sites/blog/")) for path in deletes
+    ), deletes

@@ -216,8 +216,10 @@ def children(dav: Dav, collection: str) -> list[str]:
     names = []
     for item in parse_xml(response).iter("{DAV:}response"):
         href = unquote(urlsplit(item.findtext("{DAV:}href", "")).path).rstrip("/")
-        if href != own and item.find(".//{DAV:}resourcetype/{DAV:}collection") is not None:
-            names.append(unicodedata.normalize("NFC", href.rsplit("/", 1)[-1]))
+        parent, _, name = href.rpartition("/")
+        # only a child directly inside, by a plain name: a hostile server naming `..` or another folder gets nothing deleted
+        if parent == own and name not in ("", ".", "..") and item.find(".//{DAV:}resourcetype/{DAV:}collection") is not None:
+            names.append(unicodedata.normalize("NFC", name))
     return names
 
 
