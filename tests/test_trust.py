@@ -394,3 +394,15 @@ def test_a_hostile_webdav_server_naming_a_child_dot_dot_gets_nothing_outside_del
     assert all(
         path.startswith(("/sites/.dav.deploys/2", "/sites/.dav.staging/", "/sites/.dav.lock", "/sites/blog/")) for path in deletes
     ), deletes
+
+
+@pytest.mark.parametrize("accept", [False, True])
+def test_translate_never_writes_through_a_link(make_site, outside, accept):
+    root = make_site({"content/en/a.md": article()})
+    (root / "content/he").mkdir()
+    (root / "content/he/a.md").symlink_to(outside / ("secret.txt" if accept else "new.md"))
+    args = ["translate", "--root", str(root), "he", "a"] + (["--accept"] if accept else [])
+    result = run(*args)
+    assert result.exit_code == 2
+    assert "is a link" in result.stderr
+    assert not (outside / "new.md").exists()

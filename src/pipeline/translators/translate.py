@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline import sitepaths
 from pipeline.content.articles import FrontMatterRules
 from pipeline.content.fingerprint import Fingerprint
 from pipeline.errors import ContentError, UsageError
@@ -27,6 +28,7 @@ def translate(root: Path, lang: str, article_id: str, accept: bool) -> str:
     target = root / "content" / lang / f"{article_id}.md"
     rel = target.relative_to(root).as_posix()
     current = result.fingerprints[article_id]
+    _refuse_links(root, rel)
     if accept:
         return _accept(result, target, rel, lang, article_id, current)
     if target.exists():
@@ -35,6 +37,16 @@ def translate(root: Path, lang: str, article_id: str, accept: bool) -> str:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     return f"wrote {rel}: translate the fields marked `# translate` and the body, then run `pipeline validate`"
+
+
+def _refuse_links(root: Path, rel: str) -> None:
+    """The file `translate` writes must be a plain file inside the site: never written through a link."""
+    try:
+        sitepaths.resolve_inside(root, rel.rsplit("/", 1)[0])
+    except sitepaths.UnsafePath as exc:
+        raise UsageError(f"{exc}; nothing was written") from None
+    if (root / rel).is_symlink():
+        raise UsageError(f"{rel} is a link; the tool writes only plain files (replace the link with the file); nothing was written")
 
 
 def _accept(result: Validation, target: Path, rel: str, lang: str, article_id: str, current: Fingerprint) -> str:
