@@ -38,6 +38,8 @@ PATTERNS: dict[str, tuple[Callable[[int], str], bool]] = {
     "many images": (lambda n: "".join(f"![a{i}](/x.png) " for i in range(n)) + "\n", False),
     "long line, not NFC at its end": (lambda n: "a" * (20 * n) + "e\u0301\n", False),
     "backtick runs of every length": (lambda n: " ".join("`" * k for k in range(1, int((4 * n) ** 0.5) + 2)) + "\n", False),
+    "HTML block of unclosed tags": (lambda n: "<div>\n" + "<a " * (5 * n) + "\n", True),
+    "unclosed comments": (lambda n: "<div>\n" + "<!--" * (5 * n) + "\n", True),
     "many unsafe attributes": (lambda n: "".join(f'<p onclick{i % 26 * "x"}="a">x</p>\n\n' for i in range(n)), True),
 }
 

@@ -26,6 +26,8 @@ PAYLOADS = (
     '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
     '<img src="x" onload  =  "alert(1)">',
     '<p dir="ltr" onmouseover="alert(1)">hover</p>',
+    "<div>\n<![<![<![ <img src=x onerror=alert(1)>",  # made Python's html.parser raise AssertionError
+    "<div>\n<svg><![CDATA[</svg><img src=x onerror=alert(1)>]]></svg>",
 )
 
 SAFE_TAGS = {

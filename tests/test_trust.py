@@ -298,6 +298,10 @@ SCRIPTED_SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">
   <foreignObject><iframe src="https://evil.example/"></iframe></foreignObject>
 </svg>
 """
+ENTITY_SVG = """<?xml version="1.0"?>
+<!DOCTYPE svg [ <!ENTITY x "&#60;script&#62;alert(1)&#60;/script&#62;"> ]>
+<svg xmlns="http://www.w3.org/2000/svg">&x;</svg>
+"""
 
 
 def test_scripts_in_static_svg_and_html_are_refused_where_they_are(make_site, tmp_path):

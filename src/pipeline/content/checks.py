@@ -8,8 +8,9 @@ import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from urllib.parse import unquote
+
+from selectolax.lexbor import LexborHTMLParser
 
 from pipeline.config.site import SiteConfig
 from pipeline.config.yamldoc import YamlDoc
@@ -56,7 +57,7 @@ def check_trusted(path: str, markdown: str, first_line: int) -> list[Diagnostic]
     lines = markdown.lower().split("\n")
     at = (0, 0)  # parts come in source order: each is searched for from where the last was found, so the search is linear
     for part in executable_parts(render_trusted(markdown)):
-        place = _find_from(lines, part, at) or _find_from(lines, part, (0, 0)) or (0, -1)
+        place = find_from(lines, part, at) or find_from(lines, part, (0, 0)) or (0, -1)
         at = (place[0], place[1] + 1)
         found.append(
             Diagnostic.make("html-unsafe", path, first_line + place[0], place[1] + 1, f"raw HTML with {part} can run code; remove it")
@@ -64,7 +65,7 @@ def check_trusted(path: str, markdown: str, first_line: int) -> list[Diagnostic]
     return found
 
 
-def _find_from(lines: list[str], part: str, start: tuple[int, int]) -> tuple[int, int] | None:
+def find_from(lines: list[str], part: str, start: tuple[int, int]) -> tuple[int, int] | None:
     number, column = start
     while number < len(lines):
         column = lines[number].find(part, column)
@@ -74,28 +75,29 @@ def _find_from(lines: list[str], part: str, start: tuple[int, int]) -> tuple[int
     return None
 
 
-class _Executable(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
+def executable_parts(markup: str) -> list[str]:
+    """Script-like elements, event handlers and script URLs in `markup`, as a browser's HTML5 parser sees them.
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if _UNSAFE_HTML.match(f"<{tag}>"):
-            self.parts.append(f"<{tag}")
-        for name, value in attrs:
+    Lexbor (selectolax) parses in linear time whatever it is given; Python's html.parser took quadratic time on
+    unclosed tags in an HTML block, and raised AssertionError on `<![<![`."""
+    parts = []
+    for node in LexborHTMLParser(markup).root.traverse():  # type: ignore[union-attr]
+        tag = node.tag or ""
+        if _UNSAFE_HTML.match(f"<{tag}>") or tag in _RAW_TEXT_TRAPS:
+            parts.append(f"<{tag}")
+        for name, value in node.attributes.items():
             url = _INVISIBLE.sub("", value or "").lower()
-            if name.startswith("on") or (
+            if name.startswith("on"):
+                parts.append(f"{name}=")
+            elif (
                 name in ("href", "src", "action", "formaction", "xlink:href") and _SCHEME.match(url) and url.split(":")[0] in UNSAFE_SCHEMES
             ):
-                self.parts.append(f"{name}=" if name.startswith("on") else f"{name.split(':')[-1]}")
+                parts.append(name.split(":")[-1])
+    return parts
 
 
-def executable_parts(markup: str) -> list[str]:
-    """Script-like elements, event handlers and script URLs in `markup`, as an HTML parser sees them."""
-    parser = _Executable()
-    parser.feed(markup)
-    parser.close()
-    return parser.parts
+# Parsed differently with scripting on (browsers) and off (this parser): markup hidden in them may run; never allowed.
+_RAW_TEXT_TRAPS = frozenset({"noscript", "noembed", "noframes", "xmp", "plaintext"})
 
 
 def check_front_matter(path: str, lang: str, front: YamlDoc, index: SiteIndex, config: SiteConfig) -> list[Diagnostic]:

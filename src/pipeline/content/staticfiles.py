@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from html.parser import HTMLParser
-
+from pipeline.content.checks import executable_parts, find_from
 from pipeline.diagnostics import Diagnostic
 
 ACTIVE = (".svg", ".svgz", ".html", ".htm", ".xhtml", ".xml", ".xsl")  # what a browser renders as a document on the site's origin
-_RUNS = frozenset({"script", "iframe", "object", "embed", "frame", "base", "form", "meta", "link", "foreignobject", "handler", "listener"})
-_INVISIBLE = re.compile(r"[\x00-\x20\x7f]")
-_SCRIPT_URL = re.compile(r"(?:javascript|vbscript|data):")
-
-
-class _Finder(HTMLParser):
-    """Start tags as a browser's tokenizer sees them (case folded, entities decoded), with where each starts."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[tuple[int, int, str]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        line, column = self.getpos()
-        if tag in _RUNS:
-            self.found.append((line, column + 1, f"a <{tag}> element"))
-        for name, value in attrs:
-            if name.startswith("on"):
-                self.found.append((line, column + 1, f"an event handler ({name}=)"))
-            elif _SCRIPT_URL.match(_INVISIBLE.sub("", value or "").lower()):
-                self.found.append((line, column + 1, f"a script URL in {name}="))
-
-    handle_startendtag = handle_starttag
-
-    def handle_pi(self, data: str) -> None:
-        if data.lower().startswith("xml-stylesheet"):  # XSLT can run script
-            line, column = self.getpos()
-            self.found.append((line, column + 1, "an xml-stylesheet instruction"))
+_MORE = ("<foreignobject", "<handler", "<listener")  # SVG elements that embed HTML or run script
+# An XML document (SVG served as image/svg+xml) may also run script through a stylesheet, or hide markup in an entity
+# that the browser's XML parser expands but an HTML parser does not see.
+_XML_ONLY = (("<?xml-stylesheet", "an xml-stylesheet instruction"), ("<!entity", "an entity declaration"))
 
 
 def check(rel: str, data: bytes) -> list[Diagnostic]:
@@ -44,12 +18,15 @@ def check(rel: str, data: bytes) -> list[Diagnostic]:
         return []
     if rel.lower().endswith(".svgz"):
         return [Diagnostic.make("static-unsafe", rel, 1, 1, "a compressed SVG cannot be checked for scripts; publish it uncompressed")]
-    finder = _Finder()
-    finder.feed(data.decode("utf-8", "replace"))
-    finder.close()
-    return [
-        Diagnostic.make(
-            "static-unsafe", rel, line, column, f"{what} would run on the site's own origin; remove it (no script in static files)"
-        )
-        for line, column, what in finder.found
-    ]
+    text = data.decode("utf-8", "replace")
+    lines = text.lower().split("\n")
+    parts = [(part, f"{part}{'>' if part.startswith('<') else ''}") for part in executable_parts(text)]
+    parts += [(needle, f"{needle}>") for line in lines for needle in _MORE if needle in line]
+    parts += [(needle, what) for needle, what in _XML_ONLY if any(needle in line for line in lines)]
+    found, at = [], (0, 0)
+    for part, what in parts:  # located like raw HTML in articles: from where the last one was found
+        place = find_from(lines, part, at) or find_from(lines, part, (0, 0)) or (0, 0)
+        at = (place[0], place[1] + 1)
+        message = f"{what} would run on the site's own origin; remove it (no script in static files)"
+        found.append(Diagnostic.make("static-unsafe", rel, place[0] + 1, place[1] + 1, message))
+    return sorted(set(found), key=lambda d: (d.line, d.column, d.message))
