@@ -410,3 +410,24 @@ def test_translate_never_writes_through_a_link(make_site, outside, accept):
     assert result.exit_code == 2
     assert "is a link" in result.stderr
     assert not (outside / "new.md").exists()
+
+
+def test_validate_renders_the_site_templates_and_locates_a_failure(make_site, tmp_path):
+    template = '{% extends "base.html" %}{% block content %}\n<p>fine</p>\n{{ article.nope.deeper }}\n{% endblock %}'
+    root = make_site({**PAIR, "templates/article.html": template})
+    result = validate_json(root)
+    assert result.exit_code == 1
+    assert ("templates/article.html", 3, 1, "template-error") in result.diagnostics
+    assert "'dict object' has no attribute 'nope'" in result.messages["template-error"]
+    sandboxed = make_site(
+        {
+            **PAIR,
+            "templates/article.html": '{% extends "base.html" %}{% block content %}\n{{ cycler.__init__.__globals__ }}\n{% endblock %}',
+        }
+    )
+    refused = validate_json(sandboxed)
+    assert ("templates/article.html", 2, 1, "template-error") in refused.diagnostics
+    clean = make_site(
+        {**PAIR, "templates/article.html": '{% extends "base.html" %}{% block content %}<p>{{ article.title }}</p>{% endblock %}'}
+    )
+    assert validate_json(clean).exit_code == 0

@@ -35,7 +35,7 @@ def validate_command(root: Path, fmt: str, strict: bool, jobs: int | None) -> No
     2 when the command or site.yaml cannot be used.
     """
     from pipeline import workers
-    from pipeline.build import incremental
+    from pipeline.build import describe, incremental
     from pipeline.render.theme import check_templates
     from pipeline.validate import validate
 
@@ -50,7 +50,9 @@ def validate_command(root: Path, fmt: str, strict: bool, jobs: int | None) -> No
         fail(exc)
     except PipelineError as exc:
         fail(exc)
-    found = sorted((*result.diagnostics, *check_templates(root)), key=lambda d: (d.path, d.line, d.column, d.code, d.message))
+    templates = check_templates(root)  # parsed; and, when they parse and the content is clean, one page of each kind rendered
+    templates += [] if templates else describe.template_check(result)
+    found = sorted((*result.diagnostics, *templates), key=lambda d: (d.path, d.line, d.column, d.code, d.message))
     click.echo(report.render(found, fmt), nl=False)
     if fmt == "text":
         click.echo(report.summary(found, len(result.files)), err=True)

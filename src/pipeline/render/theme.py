@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -58,9 +59,11 @@ class Theme:
                 f"template {exc.name or template} is broken", (_diag(exc.filename or template, exc.lineno, exc.message or ""),)
             ) from exc
         except SecurityError as exc:
-            raise ContentError(f"template {template} was refused", (_diag(template, 1, f"not allowed in a template: {exc}"),)) from exc
+            where, line = _failed_at(exc, template)
+            raise ContentError(f"template {where} was refused", (_diag(where, line, f"not allowed in a template: {exc}"),)) from exc
         except jinja2.TemplateError as exc:
-            raise ContentError(f"template {template} failed", (_diag(template, 1, f"{type(exc).__name__}: {exc}"),)) from exc
+            where, line = _failed_at(exc, template)
+            raise ContentError(f"template {where} failed", (_diag(where, line, f"{type(exc).__name__}: {exc}"),)) from exc
 
 
 class SiteLoader(jinja2.BaseLoader):
@@ -100,6 +103,12 @@ class _Environment(ImmutableSandboxedEnvironment):
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))  # all a dict has as attributes (it has no instance dict)
+
+
+def _failed_at(exc: BaseException, template: str) -> tuple[str, int]:
+    """The site template and line a rendering error happened at (Jinja puts template lines in the traceback), else `template`, 1."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(f"{TEMPLATES_DIR}/")]
+    return (frames[-1].filename, frames[-1].lineno or 1) if frames else (template, 1)
 
 
 def _diag(path: str, line: int, message: str) -> Diagnostic:
