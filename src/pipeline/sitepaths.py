@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import stat
 from collections.abc import Iterator
@@ -22,34 +23,33 @@ class UnsafePath(Exception):
         self.reason = reason
 
 
+@functools.lru_cache(maxsize=16)
 def _real_root(root: Path) -> Path:
-    return Path(os.path.realpath(root))
+    return Path(os.path.realpath(root))  # once per site, not once per file: the site's own folder does not move under a run
 
 
 def resolve_inside(root: Path, rel: str) -> Path | None:
     """The real path of `root/rel` when every component is inside the site (links included), else UnsafePath; None when it is absent."""
-    real_root = _real_root(root)
+    real_root = str(_real_root(root))
     current = real_root
-    parts = [p for p in Path(rel).parts if p not in ("", ".")]
+    parts = [p for p in rel.split("/") if p not in ("", ".")]
     for index, part in enumerate(parts):
         if part == ".." or os.sep in part:
             raise UnsafePath(rel, LEAVES)
-        candidate = current / part
+        candidate = f"{current}{os.sep}{part}"  # strings, not Path objects: this runs for every file of a site
         try:
             st = os.lstat(candidate)
-        except FileNotFoundError:
-            return None
-        except NotADirectoryError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         if stat.S_ISLNK(st.st_mode):
-            target = Path(os.path.realpath(candidate))
-            if not target.is_relative_to(real_root):
+            target = os.path.realpath(candidate)
+            if target != real_root and not target.startswith(real_root + os.sep):
                 raise UnsafePath(rel, LEAVES)
             candidate = target
         elif index < len(parts) - 1 and not stat.S_ISDIR(st.st_mode):
             return None
         current = candidate
-    return current
+    return Path(current)
 
 
 def is_file(root: Path, rel: str) -> bool:
