@@ -196,7 +196,10 @@ def test_the_preview_reloads_open_pages_and_shows_what_broke(browser, make_site)
 
     root = make_site({"content/en/a.md": article("First title"), "content/he/a.md": hebrew("כותרת ראשונה")})
     process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "serve", "--root", str(root), "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "pipeline", "serve", "--root", str(root), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         line = process.stdout.readline()  # type: ignore[union-attr]
