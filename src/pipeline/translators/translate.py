@@ -84,6 +84,7 @@ def _named(result: Validation, lang: str, article_id: str) -> PairState:
     source = _source(result, article_id)
     state = next((s for s in result.states if s.lang == lang and s.id == article_id), None)
     if state is None or state.state == MISSING:
+        _refuse_links(result.config.root, counterpart(source.path, lang))  # a link the policy would not read is no translation
         raise UsageError(f"{counterpart(source.path, lang)} does not exist; start it with `pipeline translate {lang} {article_id}`")
     return state
 
