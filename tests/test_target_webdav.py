@@ -361,7 +361,7 @@ def test_bad_options_are_config_errors(options: dict[str, Any], complaint: str) 
 
 
 def test_urls_and_unsafe_paths(dav: DavServer, target: WebDavTarget) -> None:
-    hebrew = from_config("dav", {"url": "https://dav.example.org/אתרים/בלוג/"}, Path("."))
+    hebrew = from_config("dav", {"url": "https://dav.example.org/אתרים/בלוג/", "token_hosts": ["dav.example.org"]}, Path("."))
     assert hebrew.settings.url == "https://dav.example.org/" + quote("אתרים") + "/" + quote("בלוג") + "/"
     assert repr(hebrew) == f"WebDavTarget(name='dav', url={hebrew.settings.url!r})"
     for bad in ("../escape.html", "a//b.html", "/abs.html", ".pipeline-manifest.json"):

@@ -10,10 +10,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pipeline import __version__, workers
+from pipeline import __version__, sitepaths, workers
 from pipeline.catalogs import gate
 from pipeline.config.site import SiteConfig, load_config
-from pipeline.content import checks
+from pipeline.content import checks, staticfiles
 from pipeline.content import serialize as records_
 from pipeline.content.aliases import alias_targets
 from pipeline.content.articles import Article, FrontMatterRules, Parsed
@@ -73,12 +73,14 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1) -> Val
     config, found = load_config(root)
     files, problems = discover(config)
     found += problems
+    static_files, refused = _static(config.root, config.max_file_bytes)
+    found += refused + _refused(config.root, ("templates", "locales", "schemas"))
     readable = [file for file in files if file.text is not None]
     rules = rules_key(config)
     reuse = known.files if known is not None and known.rules == rules else {}
     studied, records = _study_all(readable, FrontMatterRules(config), reuse, jobs)
     aliases = alias_targets((r.parsed.article for r in studied if r.parsed.article is not None), config.source_locale)
-    index = _index(config, files, frozenset(aliases))
+    index = _index(config, files, static_files, frozenset(aliases))
     parsed, bodies, prints = [], {}, {}
     for file, result in zip(readable, studied):
         parsed.append(result.parsed)
@@ -168,10 +170,29 @@ def _compare_pairs(
     return found
 
 
-def _index(config: SiteConfig, files: list[SourceFile], aliases: frozenset[str]) -> checks.SiteIndex:
+def _static(root: Path, limit: int) -> tuple[frozenset[str], list[Diagnostic]]:
+    """The files under static/ the site may publish (relative to static/), and what is wrong: refused paths, scripts in SVG or HTML."""
+    allowed, refused = set(), []
+    for rel, why in sitepaths.walk(root, STATIC_DIR):
+        if why:
+            refused.append(Diagnostic.make("path-unsafe", rel, 1, 1, why))
+            continue
+        allowed.add(rel[len(STATIC_DIR) + 1 :])
+        if rel.lower().endswith(staticfiles.ACTIVE):
+            try:
+                refused += staticfiles.check(rel, sitepaths.read_bytes(root, rel, limit))
+            except (OSError, sitepaths.UnsafePath, sitepaths.TooLarge) as exc:
+                refused.append(Diagnostic.make("file-unreadable", rel, 1, 1, f"cannot be checked for scripts: {exc}"))
+    return frozenset(allowed), refused
+
+
+def _refused(root: Path, folders: tuple[str, ...]) -> list[Diagnostic]:
+    """What the path policy refuses under the site's other folders (templates, catalogs, schemas)."""
+    return [Diagnostic.make("path-unsafe", rel, 1, 1, why) for folder in folders for rel, why in sitepaths.walk(root, folder) if why]
+
+
+def _index(config: SiteConfig, files: list[SourceFile], static_files: frozenset[str], aliases: frozenset[str]) -> checks.SiteIndex:
     """What links may point at: the content files found and every file under static/."""
-    static = config.root / STATIC_DIR
-    static_files = frozenset(p.relative_to(static).as_posix() for p in static.rglob("*") if p.is_file()) if static.is_dir() else frozenset()
     return checks.SiteIndex(
         content=frozenset(f.path for f in files),
         articles=frozenset(f"{f.lang}/{f.id}" for f in files),

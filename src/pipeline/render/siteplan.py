@@ -17,6 +17,7 @@ from pipeline.content.aliases import alias_key, alias_targets
 from pipeline.content.articles import Article
 from pipeline.content.markdown import render_trusted, scan
 from pipeline.content.sources import text_digest
+from pipeline.render import sanitize
 from pipeline.render.bidi import isolate_html, other_lang
 from pipeline.render.l10n import reading_minutes
 from pipeline.translation.states import DRAFT, STALE, PairState, describe
@@ -184,7 +185,9 @@ def _entry(
         prepared = Prepared(text_digest(html_text), minutes, links, lambda: html_text)
     leads = tuple(target in published.get(lang, ()) for target in prepared.links)  # where its article links lead
     key = text_digest(f"{prepared.digest}\0{lang}\0{base_path}\0{leads}{alias_leads}")
-    finish = partial(_finish, prepared.load, article.path, lang, config.source_locale, (published, aliases), base_path)
+    finish = partial(
+        _finish, prepared.load, article.path, lang, config.source_locale, (published, aliases), base_path, config.allow_raw_html
+    )
     alternates = [(code, f"/{code}/{article.id}/") for code in config.locales if article.id in real.get(code, ())]
     if article.id in real.get(config.source_locale, ()):
         alternates.append(("x-default", f"/{config.source_locale}/{article.id}/"))
@@ -240,9 +243,17 @@ def _alias_leads(aliases: Mapping[str, str], published: set[str]) -> str:
 
 
 def _finish(
-    load: Callable[[], str], path: str, lang: str, source: str, links: tuple[dict[str, set[str]], Mapping[str, str]], base_path: str
+    load: Callable[[], str],
+    path: str,
+    lang: str,
+    source: str,
+    links: tuple[dict[str, set[str]], Mapping[str, str]],
+    base_path: str,
+    raw_html: bool,
 ) -> str:
-    return _rewrite_links(load(), path, lang, source, links, base_path)
+    """The page's body: links rewritten, then (where the site allows raw HTML) sanitized, last, so no rewrite can undo it."""
+    markup = _rewrite_links(load(), path, lang, source, links, base_path)
+    return sanitize.clean(markup) if raw_html else markup
 
 
 def _joined(path: str, target: str) -> str:

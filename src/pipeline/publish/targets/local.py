@@ -40,8 +40,21 @@ class LocalTarget:
         return self._manifest(deploy_id) if deploy_id else {}
 
     def live_id(self) -> str | None:
-        """The id of the deploy readers see, if any."""
-        return os.readlink(self.current).rsplit("/", 1)[-1] if self.current.is_symlink() else None
+        """The id of the deploy readers see, if any: `current` must name a deploy of this target (it is the only link the target makes)."""
+        if not self.current.is_symlink():
+            return None
+        target = os.readlink(self.current)
+        deploy_id = target.rsplit("/", 1)[-1]
+        if target != f"deploys/{deploy_id}" or deploy_id in ("", ".", ".."):
+            raise PublishError(f"{self.current} points to {target!r}, not to one of its deploys; remove it")
+        return deploy_id
+
+    def live_folder(self) -> Path:
+        """The folder readers see (for `serve --live`), after checking `current` names one of the target's deploys."""
+        deploy_id = self.live_id()
+        if deploy_id is None:
+            raise PublishError(f"nothing is live on target '{self.name}' yet: run `pipeline publish`")
+        return self.history / deploy_id
 
     def publish(self, files: Mapping[str, bytes], draft: bool, progress: Progress) -> Receipt:
         entries = manifest(files)
@@ -155,4 +168,20 @@ def from_config(name: str, options: Mapping[str, Any], root: Path) -> LocalTarge
     site = root.resolve()
     if not path.is_relative_to(site) or path == site or path.is_relative_to(site / "content"):
         raise TargetConfigError(f"target '{name}': path '{raw}' must be a folder inside the site (not the site itself or content/)")
+    link = _first_link(root, raw)
+    if link:
+        raise TargetConfigError(f"target '{name}': {link} is a link; a local target's folders may not be links (remove it)")
     return LocalTarget(name, path)
+
+
+def _first_link(root: Path, raw: str) -> str | None:
+    """The first link on the way to the target's folder or in its own folders (objects/, deploys/), checked with lstat."""
+    current = root
+    for part in Path(raw).parts:
+        current = current / part
+        if current.is_symlink():
+            return str(current)
+    for own in ("objects", "deploys"):
+        if (current / own).is_symlink():
+            return str(current / own)
+    return None

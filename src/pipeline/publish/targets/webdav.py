@@ -27,6 +27,7 @@ If the second MOVE fails, the old deploy is moved back and PublishError raised.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager, suppress
@@ -306,7 +307,7 @@ class WebDavTarget:
     def _prune(self, dav: Dav, collection: str) -> list[str]:
         """Delete all but the newest `keep` deploys in `collection` (ids sort by time); returns notes. The deploy is done: never raises."""
         try:
-            old = sorted(children(dav, collection), reverse=True)[self.settings.keep :]
+            old = sorted((name for name in children(dav, collection) if _DEPLOY_ID.fullmatch(name)), reverse=True)[self.settings.keep :]
             for deploy_id in old:
                 dav.send("DELETE", join(collection, deploy_id + "/"), ok=(200, 204, 404))
         except PipelineError as exc:
@@ -400,6 +401,9 @@ def _load(files: Mapping[str, Mapping[str, Any]]) -> dict[str, FileEntry]:
 
 def _json(data: object) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+
+
+_DEPLOY_ID = re.compile(r"\d{8}T\d{6}\.\d{3}Z")  # what _new_id makes: the only names _prune deletes
 
 
 def _new_id() -> str:

@@ -20,9 +20,9 @@ from requests.adapters import HTTPAdapter
 
 from pipeline.errors import PipelineError
 from pipeline.publish import locks
-from pipeline.publish.targets.base import PublishError, TargetConfigError
+from pipeline.publish.targets.base import PublishError, TargetConfigError, credential_problem, secret_problem
 
-OPTIONS = ("url", "username_env", "password_env", "timeout", "retries", "retry_base", "concurrency", "keep")
+OPTIONS = ("url", "username_env", "password_env", "timeout", "retries", "retry_base", "concurrency", "keep", "token_hosts")
 PROPFIND_TYPE = b'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/></D:prop></D:propfind>'
 PROPFIND_LOCKS = b'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop><D:lockdiscovery/></D:prop></D:propfind>'
 XML_HEADERS = {"Content-Type": 'application/xml; charset="utf-8"'}
@@ -40,6 +40,7 @@ class Settings:
     retry_base: float = 0.5  # seconds before the first retry; doubled for each next one
     concurrency: int = 4
     keep: int = 5  # earlier deploys (and drafts) kept
+    token_hosts: tuple[str, ...] = ()  # the hosts the password may be sent to over https (this machine always)
 
 
 class Dav:
@@ -121,15 +122,26 @@ def read_settings(name: str, options: Mapping[str, Any]) -> Settings:
         retry_base=_number(name, options, "retry_base", defaults.retry_base, float, 0),
         concurrency=_number(name, options, "concurrency", defaults.concurrency, int, 1),
         keep=_number(name, options, "keep", defaults.keep, int, 1),
+        token_hosts=_hosts(name, options.get("token_hosts", [])),
         **names,
     )
+
+
+def _hosts(name: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise TargetConfigError(f"target {name}: `token_hosts` must be a list of host names")
+    return tuple(item.strip() for item in value)
 
 
 def _live_url(name: str, url: object) -> str:
     """`url` checked and with each path segment percent-encoded once (NFC), whether it came encoded or not."""
     if not isinstance(url, str) or not url:
         raise TargetConfigError(f"target {name}: `url` is required: the WebDAV collection readers are served from, ending in /")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        raise TargetConfigError(f"target {name}: `url` is not a well-formed URL (it is not shown: it may hold a password)") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TargetConfigError(f"target {name}: `url` must be an http:// or https:// URL")
     if parts.username is not None or parts.password is not None:
@@ -164,6 +176,13 @@ def credentials(name: str, settings: Settings) -> tuple[str, str] | None:
         if password:
             raise TargetConfigError(f"target {name}: ${settings.password_env} is set but ${settings.username_env} is not")
         return None
+    problem = (
+        secret_problem(username, settings.username_env)
+        or secret_problem(password or "", settings.password_env)
+        or credential_problem(settings.url, settings.token_hosts, "the password")
+    )
+    if problem:
+        raise TargetConfigError(f"target {name}: {problem}")
     return username, password or ""
 
 
@@ -197,8 +216,10 @@ def children(dav: Dav, collection: str) -> list[str]:
     names = []
     for item in parse_xml(response).iter("{DAV:}response"):
         href = unquote(urlsplit(item.findtext("{DAV:}href", "")).path).rstrip("/")
-        if href != own and item.find(".//{DAV:}resourcetype/{DAV:}collection") is not None:
-            names.append(unicodedata.normalize("NFC", href.rsplit("/", 1)[-1]))
+        parent, _, name = href.rpartition("/")
+        # only a child directly inside, by a plain name: a hostile server naming `..` or another folder gets nothing deleted
+        if parent == own and name not in ("", ".", "..") and item.find(".//{DAV:}resourcetype/{DAV:}collection") is not None:
+            names.append(unicodedata.normalize("NFC", name))
     return names
 
 
