@@ -61,6 +61,7 @@ RULES: dict[str, Rule] = {
         # ids and translations
         Rule("id-invalid", _E, "The file name is not a valid article id (lowercase letters, digits, hyphens; not reserved)."),
         Rule("id-duplicate", _E, "Two files of one language have the same id (also when they differ only in case or Unicode form)."),
+        Rule("content-ignored", _W, "A file under content/ that is not an article (.md or .markdown), so nothing reads it."),
         Rule("locale-unknown", _W, "A Markdown file outside the content folders of the site's languages."),
         Rule(
             "translation-missing",

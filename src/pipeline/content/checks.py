@@ -170,7 +170,7 @@ def _resolve(path: str, lang: str, target: str, index: SiteIndex) -> str | None:
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), target_path))
     if joined.startswith("../") or joined == "..":
         return "points outside the site"
-    if joined.endswith(".md"):
+    if joined.endswith((".md", ".markdown")):
         return _resolve_article(joined, lang, index)
     if joined in index.content or joined.startswith("static/") and joined[len("static/") :] in index.static:
         return None

@@ -12,6 +12,7 @@ from pipeline.config.site import SiteConfig
 from pipeline.diagnostics import Diagnostic
 
 CONTENT_DIR = "content"
+MARKDOWN = (".md", ".markdown")  # what an article file is named
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +33,12 @@ def discover(config: SiteConfig) -> tuple[list[SourceFile], list[Diagnostic]]:
         if refused:
             problems.append(Diagnostic.make("path-unsafe", rel, 1, 1, refused))
             continue
-        if not rel.endswith(".md"):
-            continue
         path = PurePosixPath(rel)
         parts = path.parts[1:]
+        if not rel.endswith(MARKDOWN):
+            if not path.name.startswith("."):
+                problems.append(Diagnostic.make("content-ignored", rel, 1, 1, _ignored(path)))
+            continue
         if len(parts) < 2 or parts[0] not in config.locales:
             known = ", ".join(f"{CONTENT_DIR}/{code}/" for code in config.locales)
             problems.append(
@@ -47,6 +50,13 @@ def discover(config: SiteConfig) -> tuple[list[SourceFile], list[Diagnostic]]:
             problems.append(problem)
         files.append(SourceFile(rel, parts[0], unicodedata.normalize("NFC", path.stem), text))
     return files, problems
+
+
+def _ignored(path: PurePosixPath) -> str:
+    kind = f"a {path.suffix} file" if path.suffix else "a file without an extension"
+    return (
+        f"{kind} under content/ is not read (articles are .md or .markdown); convert it to Markdown, or move a file to publish to static/"
+    )
 
 
 def counterpart(path: str, lang: str) -> str:

@@ -230,8 +230,8 @@ def linked_articles(markup: str, path: str) -> tuple[str, ...]:
         value = html.unescape(match.group(2))
         if value and not _SCHEME.match(value) and not value.startswith("/"):
             joined = _joined(path, value.partition("#")[0])
-            if joined.startswith("content/") and joined.endswith(".md"):
-                found.append(posixpath.basename(joined)[:-3])
+            if joined.startswith("content/") and joined.endswith((".md", ".markdown")):
+                found.append(posixpath.splitext(posixpath.basename(joined))[0])
     return tuple(found)
 
 
@@ -285,8 +285,8 @@ def _rewrite_links(
 
 
 def _article_url(joined: str, lang: str, source: str, published: dict[str, set[str]], base_path: str) -> str | None:
-    if not (joined.startswith("content/") and joined.endswith(".md")):
+    if not (joined.startswith("content/") and joined.endswith((".md", ".markdown"))):
         return None
-    article_id = posixpath.basename(joined)[:-3]
+    article_id = posixpath.splitext(posixpath.basename(joined))[0]
     target_lang = lang if article_id in published.get(lang, ()) else source
     return f"{base_path}{target_lang}/{article_id}/"
