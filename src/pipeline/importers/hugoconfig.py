@@ -42,6 +42,7 @@ class HugoConfig:
     taxonomies: dict[str, str]  # singular -> plural (tag -> tags)
     files: tuple[str, ...]  # the configuration files read, relative to the source
     notes: tuple[Diagnostic, ...] = ()  # settings that could not be used as they are
+    raw_html: bool = False  # markup.goldmark.renderer.unsafe: the site's Markdown may hold HTML
 
 
 def read_config(src: Path) -> tuple[HugoConfig | None, list[Diagnostic]]:
@@ -176,7 +177,16 @@ def _config(raw: dict[str, Any], files: tuple[str, ...]) -> HugoConfig:
         else {"tag": "tags", "category": "categories"},
         files=files,
         notes=notes,
+        raw_html=_dig(data, "markup", "goldmark", "renderer", "unsafe") is True,
     )
+
+
+def _dig(data: dict[str, Any], *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = _lower(data).get(key)
+    return data
 
 
 def _base_url(value: Any, files: tuple[str, ...]) -> tuple[str, tuple[Diagnostic, ...]]:

@@ -53,7 +53,7 @@ def convert(body: str, path: str, body_line: int, ref: Ref, resource: Resource) 
         text, end, problem = _one(body, code, ref, resource)
         if problem:
             problems.append(Diagnostic.make("import-shortcode", path, line, 1, problem))
-        else:
+        elif problem is None:
             done[code.name] = done.get(code.name, 0) + 1
         out.append(text)
         position = end
@@ -95,12 +95,12 @@ def _unquote(value: str) -> str:
 
 
 def _one(body: str, code: Shortcode, ref: Ref, resource: Resource) -> tuple[str, int, str | None]:
-    """(replacement, where to go on, a problem or None)."""
+    """(replacement, where to go on, a problem: None when converted, "" when left as written with nothing to say)."""
     written = body[code.start : code.end]
     if code.name == "escaped":
         return code.positional[0] if code.positional else written, code.end, None
     if code.closing:
-        return written, code.end, f"'/{code.name}' closes a shortcode that was not converted; left as written"
+        return written, code.end, ""  # the closing tag of one not converted: its opening tag is reported
     if code.name in ("ref", "relref"):
         target = code.named.get("path") or (code.positional[0] if code.positional else "")
         lang = code.named.get("lang") or (code.positional[1] if len(code.positional) > 1 else None)

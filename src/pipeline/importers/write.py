@@ -76,6 +76,8 @@ def site_yaml(config: HugoConfig, plan: Plan, languages: tuple[str, ...]) -> str
     data: dict[str, Any] = {"title": titles} if titles else {}  # without one, pages show the base URL, as Hugo shows none
     data |= {"base_url": base, "source_locale": languages[0], "locales": locales}
     data["schema"] = "schemas/article.schema.json"
+    if config.raw_html:
+        data["markdown"] = {"allow_raw_html": True}  # Hugo rendered it (goldmark unsafe); it is sanitized here, and scripts refused
     if plan.tags:
         data["tags"] = {
             tag: {code: names.get(code) or names.get(languages[0], tag) for code in languages} for tag, names in sorted(plan.tags.items())
