@@ -181,7 +181,8 @@ def _config(raw: dict[str, Any], files: tuple[str, ...]) -> HugoConfig:
     )
 
 
-def _dig(data: dict[str, Any], *keys: str) -> Any:
+def _dig(data: Any, *keys: str) -> Any:
+    """A nested setting, its keys read case-insensitively, or None."""
     for key in keys:
         if not isinstance(data, dict):
             return None
