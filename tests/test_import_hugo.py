@@ -233,3 +233,16 @@ def test_a_real_hebrew_first_hugo_site_imports_with_only_real_problems_left(tmp_
     assert story["aliases"] == ["/he/articles/my-story/"]  # defaultContentLanguageInSubdir: the Hebrew URLs had /he/
     assert run("build", "--root", str(tmp_path / "site"), "--out", str(tmp_path / "public")).exit_code == 0
     assert 'href="https://example.org/he/my-story/"' in (tmp_path / "public/he/articles/my-story/index.html").read_text("utf-8")
+
+
+def test_hugo_i18n_strings_translate_the_theme_strings_they_spell(tmp_path: Path) -> None:
+    strings_en = '[search]\nother = "Search"\n[readMore]\nother = "Read more"\n[minutes]\none = "{{ .Count }} minute"\nother = "Minutes"\n'
+    strings_he = '[search]\nother = "חיפוש באתר"\n[readMore]\nother = "המשך קריאה"\n[minutes]\nother = "{{ .Count }} דקות"\n'
+    src = _write(tmp_path / "hugo", {**hugo_site(), "i18n/en.toml": strings_en, "i18n/he.toml": strings_he})
+    done = run("import", "hugo", str(src), "--out", str(tmp_path / "site"))
+    assert done.exit_code == 0, done.stdout + done.stderr
+    assert "interface strings from Hugo's i18n/: 1 (he)" in done.stderr  # Search; no theme string reads "Read more"
+    assert run("i18n", "check", "--root", str(tmp_path / "site")).exit_code == 0
+    assert run("build", "--root", str(tmp_path / "site"), "--out", str(tmp_path / "public")).exit_code == 0
+    search = (tmp_path / "public/he/search/index.html").read_text("utf-8")
+    assert "חיפוש באתר" in search  # Hugo's word for it, over the theme's own Hebrew

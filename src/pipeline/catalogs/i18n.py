@@ -7,7 +7,7 @@ import gettext
 import io
 import re
 import tokenize
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,10 +103,11 @@ def write_template(root: Path) -> tuple[int, bool]:
     return len(catalog), True
 
 
-def init(root: Path, lang: str, seed: bool = False) -> str:
+def init(root: Path, lang: str, seed: bool = False, strings: Mapping[str, str] | None = None) -> str:
     """Create locales/LANG/LC_MESSAGES/messages.po from the template, with CLDR's plural forms; returns its path.
 
-    With `seed`, the strings the theme's own catalog translates start with its translations.
+    With `seed`, the strings the theme's own catalog translates start with its translations; `strings`
+    (msgid -> translation, for singular strings) are put in over those (an import's own translations).
     """
     _require_site(root)
     locale = _language(lang)
@@ -121,6 +122,9 @@ def init(root: Path, lang: str, seed: bool = False) -> str:
             found = known.get(message.id, message.context) if message.id else None
             if found is not None and not found.fuzzy:
                 message.string = found.string
+    for message in catalog:
+        if strings and isinstance(message.id, str) and message.id in strings:
+            message.string = strings[message.id]
     catalog.locale = locale
     catalog.fuzzy = False
     catalog.revision_date = _now()

@@ -23,6 +23,7 @@ class Imported:
     languages: tuple[str, ...]
     diagnostics: tuple[Diagnostic, ...]  # about the Hugo site's files
     validation: tuple[Diagnostic, ...]  # about the new site's files
+    interface: dict[str, int]  # language -> theme strings translated from Hugo's i18n/
 
     def summary(self) -> str:
         pairs = len({a.id for a in self.plan.articles if a.lang != self.languages[0]})
@@ -35,6 +36,7 @@ class Imported:
             f"{len(self.plan.static)} static files and resources, {len(self.plan.tags)} tags, {aliases} redirects from old URLs\n"
             f"converted: {converted}\n"
             f"kept under hugo: {kept}\n"
+            f"interface strings from Hugo's i18n/: {', '.join(f'{n} ({lang})' for lang, n in sorted(self.interface.items())) or 'none'}\n"
             f"not converted: {len(self.diagnostics)} (listed above, with the Hugo file and line); "
             f"the new site: {sum(d.is_error for d in self.validation)} errors, {sum(not d.is_error for d in self.validation)} warnings"
         )
@@ -54,8 +56,8 @@ def import_hugo(src: Path, dest: Path, languages: tuple[str, ...] | None = None)
     plan = plan_site(src, config, content, codes)
     if not plan.articles:
         raise UsageError(f"no {codes[0]} pages found under {src}; nothing was written", plan.diagnostics)
-    validation = write_site(src, dest, config, plan, codes)
-    return Imported(plan, codes, tuple(sorted(config.notes + plan.diagnostics)), validation)
+    validation, interface = write_site(src, dest, config, plan, codes)
+    return Imported(plan, codes, tuple(sorted(config.notes + plan.diagnostics)), validation, interface)
 
 
 def _check_languages(codes: tuple[str, ...], known: set[str]) -> None:

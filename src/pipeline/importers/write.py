@@ -17,13 +17,17 @@ from pipeline.diagnostics import Diagnostic
 from pipeline.errors import UsageError
 from pipeline.importers.frontmatter import NAMESPACE, article_text
 from pipeline.importers.hugoconfig import HugoConfig
+from pipeline.importers.hugoi18n import theme_translations
 from pipeline.importers.plan import Plan
 
 GITIGNORE = "/public/\n/published/\n/.pipeline-cache/\n"
 
 
-def write_site(src: Path, dest: Path, config: HugoConfig, plan: Plan, languages: tuple[str, ...]) -> tuple[Diagnostic, ...]:
-    """Write the site into `dest` (new or empty), whole or not at all; the diagnostics `validate` gives on it."""
+def write_site(
+    src: Path, dest: Path, config: HugoConfig, plan: Plan, languages: tuple[str, ...]
+) -> tuple[tuple[Diagnostic, ...], dict[str, int]]:
+    """Write the site into `dest` (new or empty), whole or not at all; the diagnostics `validate` gives on it, and the
+    interface strings taken from Hugo's i18n/ per language."""
     from pipeline.validate import validate
 
     if dest.is_symlink() or (dest.exists() and (not dest.is_dir() or any(dest.iterdir()))):
@@ -43,6 +47,7 @@ def write_site(src: Path, dest: Path, config: HugoConfig, plan: Plan, languages:
             path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src / origin, path)
         _record_baselines(staging, plan)
+        interface = _catalogs(src, staging, languages)
         diagnostics = validate(staging, None, 1).diagnostics
         if dest.exists():
             dest.rmdir()
@@ -50,7 +55,7 @@ def write_site(src: Path, dest: Path, config: HugoConfig, plan: Plan, languages:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return diagnostics
+    return diagnostics, interface
 
 
 def schema() -> dict[str, Any]:
@@ -108,6 +113,20 @@ def _record_baselines(root: Path, plan: Plan) -> None:
             continue
         path = root / article.path
         path.write_text(draft.accept(path.read_text("utf-8"), studied.fingerprint), encoding="utf-8")
+
+
+def _catalogs(src: Path, root: Path, languages: tuple[str, ...]) -> dict[str, int]:
+    """The site's catalogs, when Hugo's i18n/ translates theme strings: the theme's Hebrew seeded, Hugo's words over it."""
+    from pipeline.catalogs import i18n
+
+    ids = {m.id for m in i18n.extract_messages(root) if isinstance(m.id, str) and m.id}
+    found = {lang: theme_translations(src, languages[0], lang, ids) for lang in languages[1:]}
+    if not any(found.values()):
+        return {}
+    i18n.write_template(root)
+    for lang in languages[1:]:
+        i18n.init(root, lang, seed=True, strings=found[lang])
+    return {lang: len(strings) for lang, strings in found.items() if strings}
 
 
 def _own_name(code: str) -> str:
