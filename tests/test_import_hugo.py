@@ -246,3 +246,27 @@ def test_hugo_i18n_strings_translate_the_theme_strings_they_spell(tmp_path: Path
     assert run("build", "--root", str(tmp_path / "site"), "--out", str(tmp_path / "public")).exit_code == 0
     search = (tmp_path / "public/he/search/index.html").read_text("utf-8")
     assert "חיפוש באתר" in search  # Hugo's word for it, over the theme's own Hebrew
+
+
+def test_a_hugo_site_cannot_make_the_import_read_or_write_outside(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text("---\ntitle: Secret\ndate: 2024-01-01\n---\n\nsecret\n", encoding="utf-8")
+    files = dict(hugo_site())
+    files["hugo.toml"] = files["hugo.toml"].replace('contentDir = "content/he"', 'contentDir = "../outside"')
+    post = str(files["content/en/posts/hello/index.md"]).replace("slug: hello-world", "slug: hello-world\nurl: /../../../../escaped/")
+    files["content/en/posts/hello/index.md"] = post
+    src = _write(tmp_path / "hugo", files)
+    (src / "content/en/linked.md").symlink_to(outside / "secret.md")
+    done = run("import", "hugo", str(src), "--out", str(tmp_path / "site"), "--format", "json")
+    errors = [d["message"] for d in json.loads(done.stdout)["diagnostics"] if d["severity"] == "error"]
+    assert done.exit_code == 1 and errors == [
+        "contentDir '../outside' is outside the Hugo site; not read",
+        "link target '/blog/2023/hello-world/' is neither a file under static/ nor a page of the site",  # the post's url moved it
+    ]
+    codes = {(d["path"], d["code"]) for d in json.loads(done.stdout)["diagnostics"]}
+    assert ("hugo.toml", "import-config") in codes and ("content/en/linked.md", "import-skipped") in codes
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and not p.is_relative_to(src) and not p.is_relative_to(outside)]
+    assert all(p.is_relative_to(tmp_path / "site") for p in written)
+    assert not (tmp_path / "escaped").exists() and "secret" not in "".join(p.read_text("utf-8", "replace") for p in written)
+    assert (tmp_path / "site/static/escaped/cover.png").is_file()  # the url's dot segments dropped: inside the site

@@ -28,7 +28,7 @@ class Mapped:
 def page_date(page: Page) -> str | None:
     """The page's date as YYYY-MM-DD: `date`, else `publishDate`, else `lastmod`."""
     for key in ("date", "publishDate", "lastmod"):
-        found = _get(page.front, key)
+        found = get(page.front, key)
         if found is not None:
             text = _date_text(found)
             if text:
@@ -41,9 +41,9 @@ def map_front(page: Page, tags: tuple[str, ...], aliases: tuple[str, ...], fallb
     front = page.front
     problems = []
     fields: dict[str, Any] = {}
-    title = _get(front, "title")
+    title = get(front, "title")
     if not isinstance(title, str) or not title.strip():
-        title = str(_get(front, "linkTitle") or page.rel.rsplit("/", 1)[-1].replace("-", " ").strip() or "untitled")
+        title = str(get(front, "linkTitle") or page.rel.rsplit("/", 1)[-1].replace("-", " ").strip() or "untitled")
         problems.append(_note(page, "title", f"no title; used '{title}'"))
     fields["title"] = title.strip()[:200]
     day = page_date(page)
@@ -51,10 +51,10 @@ def map_front(page: Page, tags: tuple[str, ...], aliases: tuple[str, ...], fallb
         day = fallback_date[0]
         problems.append(_note(page, "date", f"no date, publishDate or lastmod; used {day} ({fallback_date[1]})"))
     fields["date"] = day
-    summary = _get(front, "description") or _get(front, "summary")
+    summary = get(front, "description") or get(front, "summary")
     if isinstance(summary, str) and summary.strip():
         fields["summary"] = " ".join(summary.split())[:600]
-    author = _get(front, "author")
+    author = get(front, "author")
     if isinstance(author, list) and len(author) == 1:
         author = author[0]
     if isinstance(author, str) and author.strip():
@@ -63,10 +63,10 @@ def map_front(page: Page, tags: tuple[str, ...], aliases: tuple[str, ...], fallb
         fields.setdefault(NAMESPACE, {})["author"] = plain(author)
     if tags:
         fields["tags"] = list(tags)
-    draft = _get(front, "draft")
+    draft = get(front, "draft")
     if isinstance(draft, bool) and draft:
         fields["draft"] = True
-    published = _get(front, "publishDate")
+    published = get(front, "publishDate")
     if published is not None:
         moment = _moment(published)
         if moment:
@@ -74,23 +74,18 @@ def map_front(page: Page, tags: tuple[str, ...], aliases: tuple[str, ...], fallb
         else:
             problems.append(_note(page, "publishDate", f"publishDate '{published}' is not a date; kept under {NAMESPACE}"))
             fields.setdefault(NAMESPACE, {})["publishDate"] = plain(published)
-    lastmod = _get(front, "lastmod")
+    lastmod = get(front, "lastmod")
     if lastmod is not None:
         fields["lastmod"] = plain(lastmod) if not isinstance(lastmod, str) else lastmod
     if aliases:
         fields["aliases"] = list(aliases)
-    kept = {
-        str(k): plain(v)
-        for k, v in front.items()
-        if str(k).lower() not in MAPPED or (str(k).lower() == "author" and not isinstance(v, str | list))
-    }
-    kept.pop("author", None)
+    kept = {str(k): plain(v) for k, v in front.items() if str(k).lower() not in MAPPED}
     if kept:
         fields.setdefault(NAMESPACE, {}).update(kept)
     return Mapped(fields, tuple(problems))
 
 
-def _get(front: dict[str, Any], key: str) -> Any:
+def get(front: dict[str, Any], key: str) -> Any:
     """A key as Hugo reads it: case-insensitively."""
     if key in front:
         return front[key]

@@ -66,6 +66,11 @@ def read_content(src: Path, config: HugoConfig, languages: tuple[str, ...]) -> C
     codes = {lang.code for lang in config.languages}
     for folder, code in roots:
         base = src / folder
+        if not base.resolve().is_relative_to(src.resolve()):
+            problems.append(
+                Diagnostic.make("import-config", config.files[0], 1, 1, f"contentDir '{folder}' is outside the Hugo site; not read")
+            )
+            continue
         if not base.is_dir():
             continue
         for path in sorted(base.rglob("*")):

@@ -191,7 +191,7 @@ def _groups(pages: tuple[Page, ...], source: str, problems: list[Diagnostic]) ->
 
 
 def _id(page: Page, taken: set[str]) -> str:
-    slug = frontmatter._get(page.front, "slug")
+    slug = frontmatter.get(page.front, "slug")
     name = page.rel.rsplit("/", 1)[-1]
     for candidate in (slugify(str(slug)) if isinstance(slug, str | int) else "", slugify(name), slugify(page.rel.replace("/", "-"))):
         if candidate and candidate not in RESERVED and candidate not in taken:
@@ -249,13 +249,13 @@ def _tags(groups: dict[str, dict[str, Page]], source: str) -> tuple[dict[str, di
 
 
 def _tag_list(page: Page) -> list[str]:
-    value = frontmatter._get(page.front, "tags")
+    value = frontmatter.get(page.front, "tags")
     return [str(v).strip() for v in value if str(v).strip()] if isinstance(value, list) else []
 
 
 def _aliases(page: Page, old: str, new: str, lang: str, config: HugoConfig) -> tuple[str, ...]:
     found = [old]
-    own = frontmatter._get(page.front, "aliases")
+    own = frontmatter.get(page.front, "aliases")
     prefix = "" if lang == config.default_language and not config.default_in_subdir else f"/{lang}"
     for alias in own if isinstance(own, list) else []:
         text = str(alias).strip()

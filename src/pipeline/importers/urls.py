@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from pipeline.importers.frontmatter import _get, page_date
+from pipeline.importers.frontmatter import get, page_date
 from pipeline.importers.hugoconfig import HugoConfig
 from pipeline.importers.hugopages import Page
 
@@ -24,18 +24,18 @@ def slugify(text: str) -> str:
 def permalink(page: Page, config: HugoConfig) -> str:
     """The URL path Hugo served `page` at: its `url`, its section's permalink pattern, or its path (Hugo lowercases it)."""
     prefix = "" if page.lang == config.default_language and not config.default_in_subdir else f"/{page.lang}"
-    own = _get(page.front, "url")
+    own = get(page.front, "url")
     if isinstance(own, str) and own.strip():
         url = own.strip()
         return normalize(url if url.startswith(f"/{page.lang}/") or not prefix else prefix + "/" + url.lstrip("/"))
     folder, _, name = page.rel.rpartition("/")
-    slug = _get(page.front, "slug")
+    slug = get(page.front, "slug")
     leaf = str(slug).strip() if isinstance(slug, str | int) and str(slug).strip() else name
     section = page.rel.split("/", 1)[0] if "/" in page.rel else ""
     pattern = config.permalinks.get(section)
     if pattern:
         day = page_date(page) or "0000-00-00"
-        title = _get(page.front, "title")
+        title = get(page.front, "title")
         values = {
             ":year": day[:4],
             ":month": day[5:7],
@@ -54,8 +54,10 @@ def permalink(page: Page, config: HugoConfig) -> str:
 
 def normalize(url: str) -> str:
     """A site path as an index key: leading slash, lowercase, a trailing slash unless it names a file."""
-    path = "/" + url.split("#", 1)[0].split("?", 1)[0].strip().lstrip("/")
-    path = re.sub(r"/{2,}", "/", path).lower()
+    raw = url.split("#", 1)[0].split("?", 1)[0].strip()
+    segments = [part for part in raw.lower().split("/") if part and not part.startswith(".")]  # no '..', no hidden files
+    path = "/" + "/".join(segments) + ("/" if raw.endswith("/") else "")
+    path = path if path != "//" else "/"
     last = path.rsplit("/", 1)[-1]
     return path if path.endswith("/") or "." in last else path + "/"
 
@@ -143,18 +145,17 @@ def rewrite_links(body: str, page_path: str, lang: str, index: Index, resource: 
 
 def _outside_fences(body: str) -> list[str]:
     """The body cut into text, fenced code, text, … (even pieces are outside code fences)."""
-    pieces, position, opened = [], 0, None
+    pieces: list[str] = []
+    position, opened = 0, ""
     for match in _FENCE.finditer(body):
         mark = match[1]
-        if opened is None:
+        if not opened:
             pieces.append(body[position : match.start()])
             position, opened = match.start(), mark
         elif mark[0] == opened[0] and len(mark) >= len(opened):
             end = body.find("\n", match.end())
             end = len(body) if end < 0 else end + 1
             pieces.append(body[position:end])
-            position, opened = end, None
+            position, opened = end, ""
     pieces.append(body[position:])
-    if opened is None:
-        pieces.append("")
-    return pieces if len(pieces) % 2 == 0 else [*pieces, ""]
+    return pieces

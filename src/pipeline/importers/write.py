@@ -44,6 +44,8 @@ def write_site(
             _text(staging / article.path, article_text(article.fields, article.body))
         for origin, target in plan.static:
             path = staging / target
+            if not path.resolve().is_relative_to(staging.resolve()) or (src / origin).is_symlink():
+                continue  # never written outside the new site (static paths are built from normalized URLs)
             path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src / origin, path)
         _record_baselines(staging, plan)
