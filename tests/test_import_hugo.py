@@ -253,7 +253,7 @@ def test_a_hugo_site_cannot_make_the_import_read_or_write_outside(tmp_path: Path
     outside.mkdir()
     (outside / "secret.md").write_text("---\ntitle: Secret\ndate: 2024-01-01\n---\n\nsecret\n", encoding="utf-8")
     files = dict(hugo_site())
-    files["hugo.toml"] = files["hugo.toml"].replace('contentDir = "content/he"', 'contentDir = "../outside"')
+    files["hugo.toml"] = str(files["hugo.toml"]).replace('contentDir = "content/he"', 'contentDir = "../outside"')
     post = str(files["content/en/posts/hello/index.md"]).replace("slug: hello-world", "slug: hello-world\nurl: /../../../../escaped/")
     files["content/en/posts/hello/index.md"] = post
     src = _write(tmp_path / "hugo", files)
