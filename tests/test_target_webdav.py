@@ -368,3 +368,42 @@ def test_urls_and_unsafe_paths(dav: DavServer, target: WebDavTarget) -> None:
         with pytest.raises(PublishError, match="not a plain relative path"):
             target.publish({bad: b"x"}, False, noop)
     assert not (dav.folder / "escape.html").exists()
+
+
+def _refuse_the_switch(dav: DavServer, *, also_moving_back: bool) -> None:
+    """503 on staging's MOVE into the live place, and from then on on every PROPFIND (and, if asked, on moving a deploy back)."""
+    failed = threading.Event()
+
+    def rule(method: str, path: str, environ: dict[str, Any]) -> int | None:
+        into_live = method == "MOVE" and environ.get("HTTP_DESTINATION", "").endswith("/sites/blog/")
+        if into_live and path == "/sites/.dav.staging/":
+            failed.set()
+            return 503
+        if failed.is_set() and (method == "PROPFIND" or (also_moving_back and into_live)):
+            return 503
+        return None
+
+    dav.rules.append(rule)
+
+
+def test_a_failed_switch_with_failing_propfinds_still_moves_the_old_site_back(dav: DavServer, target: WebDavTarget) -> None:
+    first = target.publish(FIRST, False, noop)
+    _refuse_the_switch(dav, also_moving_back=False)
+    with pytest.raises(PublishError, match=f"{first.deploy_id} is live again"):
+        target.publish({**FIRST, "index.html": b"<h1>changed</h1>"}, False, noop)
+    assert dav.served() == FIRST
+
+
+def test_a_switch_that_cannot_be_undone_names_the_one_command_that_restores_the_site(dav: DavServer, target: WebDavTarget) -> None:
+    first = target.publish(FIRST, False, noop)
+    _refuse_the_switch(dav, also_moving_back=True)
+    with pytest.raises(PublishError) as raised:
+        target.publish({**FIRST, "index.html": b"<h1>changed</h1>"}, False, noop)
+    message = raised.value.message
+    assert f"deploy {first.deploy_id} is whole in /sites/.dav.deploys/{first.deploy_id}/" in message
+    assert f"`pipeline rollback {first.deploy_id}` makes {first.deploy_id} live again" in message
+    assert fetch(dav.url + "sites/blog/").status_code == 404  # what the message warns of
+    dav.rules.clear()
+    with target.lock("test"):
+        target.rollback(first.deploy_id)
+    assert dav.served() == FIRST

@@ -274,7 +274,11 @@ class WebDavTarget:
         return url, []
 
     def _swap(self, dav: Dav, source: str, live: _Record | None) -> str | None:
-        """Move the live collection into the deploys and `source` into its place; returns the id the old one is kept under."""
+        """Move the live collection into the deploys and `source` into its place; returns the id the old one is kept under.
+
+        Every failure either moves the old deploy back (and raises PublishError saying it is live again) or raises one
+        saying exactly where both deploys are and the one command that makes the old one live again.
+        """
         into_place = {"Destination": self.layout.live, "Overwrite": "F"}
         if live is None and not exists(dav, self.layout.live):
             dav.send("MOVE", source, headers=into_place, ok=(201, 204), retry=False)
@@ -284,24 +288,34 @@ class WebDavTarget:
         kept = join(self.layout.deploys, old_id + "/")
         try:
             dav.send("MOVE", self.layout.live, headers={"Destination": kept, "Overwrite": "F"}, ok=(201, 204), retry=False)
-        except PipelineError:
-            if exists(dav, self.layout.live) or not exists(dav, kept):
-                raise  # nothing moved: the old deploy is still live
-            # the server moved it but its answer was lost: carry on with the second MOVE
+        except PipelineError as exc:
+            if _probe(dav, self.layout.live) is not False:
+                raise  # nothing moved (or the server cannot say): the old deploy is still where readers find it
+            self._restore(dav, kept, old_id, exc)  # the server moved it but its answer was lost
+            raise PublishError(f"making the new deploy live failed ({exc.message}); {old_id} is live") from exc
         try:
             dav.send("MOVE", source, headers=into_place, ok=(201, 204), retry=False)
         except PipelineError as exc:
-            if not exists(dav, source) and exists(dav, self.layout.live):
+            if _probe(dav, self.layout.live):
                 return old_id  # the server moved it but its answer was lost: the new deploy is live
-            try:
-                dav.send("MOVE", kept, headers=into_place, ok=(201, 204))
-            except PipelineError:
-                raise PublishError(
-                    f"making the new deploy live failed ({exc.message}), and moving {old_id} back failed too: "
-                    f"{self.settings.url} is offline until `pipeline rollback {old_id}` or a rerun of the publish"
-                ) from exc
-            raise PublishError(f"making the new deploy live failed ({exc.message}); {old_id} is live again") from exc
+            self._restore(dav, kept, old_id, exc)  # returns only when the live place was taken: by the new deploy
         return old_id
+
+    def _restore(self, dav: Dav, kept: str, old_id: str, exc: PipelineError) -> None:
+        """Move the old deploy back into the live place after a failed switch and raise saying so, or saying how the site
+        stands when that fails too; returns (nothing moved) only when the live place is taken already."""
+        try:
+            back = dav.send("MOVE", kept, headers={"Destination": self.layout.live, "Overwrite": "F"}, ok=(201, 204, 412))
+        except PipelineError as again:
+            raise PublishError(
+                f"making the new deploy live failed ({exc.message}), and moving {old_id} back failed too ({again.message}): "
+                f"{self.settings.url} may answer 404 now; deploy {old_id} is whole in {shown(kept)} and the new one in "
+                f"{shown(self.layout.staging)}; `pipeline rollback {old_id}` makes {old_id} live again "
+                "(or rerun the publish to make the new one live)"
+            ) from exc
+        if back.status_code == 412:  # the live place is taken: the MOVE whose answer was lost did its work
+            return
+        raise PublishError(f"making the new deploy live failed ({exc.message}); {old_id} is live again") from exc
 
     def _prune(self, dav: Dav, collection: str) -> list[str]:
         """Delete all but the newest `keep` deploys in `collection` (ids sort by time); returns notes. The deploy is done: never raises."""
@@ -368,6 +382,14 @@ def _deletions(paths: list[str], kept: set[str]) -> list[str]:
         gone = next((depth for depth in range(1, len(segments)) if "/".join(segments[:depth]) not in kept), None)
         targets.add("/".join(segments[:gone]) + "/" if gone else path)
     return sorted(targets)
+
+
+def _probe(dav: Dav, url: str) -> bool | None:
+    """Whether `url` exists, or None when the server cannot say now (its errors are retried first)."""
+    try:
+        return exists(dav, url)
+    except PipelineError:
+        return None
 
 
 def _read_record(dav: Dav, collection: str) -> _Record | None:
