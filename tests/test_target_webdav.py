@@ -352,6 +352,7 @@ def test_a_missing_parent_collection_is_a_config_error(dav: DavServer, target: W
         ({"url": "https://dav.example.org/blog/", "concurrency": "4"}, "`concurrency` must be a whole number"),
         ({"url": "https://dav.example.org/blog/", "timeout": 0}, "`timeout` must be a number more than 0"),
         ({"url": "https://dav.example.org/blog/", "token": "x"}, "unknown option"),
+        ({"url": "https://dav.example.org/blog/", "public_url": "blog.example.org"}, "`public_url` must be an http:// or https://"),
     ],
 )
 def test_bad_options_are_config_errors(options: dict[str, Any], complaint: str) -> None:
@@ -406,4 +407,62 @@ def test_a_switch_that_cannot_be_undone_names_the_one_command_that_restores_the_
     dav.rules.clear()
     with target.lock("test"):
         target.rollback(first.deploy_id)
+    assert dav.served() == FIRST
+
+
+def test_what_staging_holds_is_recorded_in_bytes_linear_in_the_site(dav: DavServer, target: WebDavTarget) -> None:
+    recorded: list[int] = []
+
+    def count_record_bytes(method: str, path: str, environ: dict[str, Any]) -> int | None:
+        if method == "PUT" and (path.endswith("/.pipeline-staging.json") or path.startswith("/sites/.dav.journal/")):
+            recorded.append(int(environ.get("CONTENT_LENGTH") or 0))
+        return None
+
+    dav.rules.append(count_record_bytes)
+    files = {f"posts/{n // 50}/{n}/index.html": f"page {n}".encode() for n in range(1000)}
+    target.publish(files, False, noop)
+    one_record = sum(len(path) + 80 for path in files)  # a path and its digest and size, as the record lists them
+    assert sum(recorded) < 3 * one_record  # the whole record once, then each batch once: not the record per batch
+    assert dav.served() == files
+
+
+def test_a_publish_killed_without_a_chance_to_save_resumes_from_its_journal(dav: DavServer, target: WebDavTarget) -> None:
+    files = {f"posts/{n}.html": f"page {n}".encode() for n in range(120)}
+    cut = threading.Event()
+
+    def server_gone(method: str, path: str, environ: dict[str, Any]) -> int | None:
+        return 503 if cut.is_set() else None
+
+    class Killed(BaseException):  # what SIGKILL leaves: nothing more reaches the server
+        pass
+
+    seen: list[str] = []
+
+    def kill_after_sixty(path: str, size: int) -> None:
+        seen.append(path)
+        if len(seen) == 60:
+            cut.set()
+            raise Killed
+
+    dav.rules.append(server_gone)
+    with pytest.raises(Killed):
+        target.publish(files, False, kill_after_sixty)
+    cut.clear()
+    mark = len(dav.log)
+    receipt = target.publish(files, False, noop)
+    assert receipt.uploaded <= len(files) - 50  # the two journal entries written before the cut vouch for 50 files
+    assert not set(dav.sent(mark)) & set(seen[:50])  # what the journal vouches for is never sent again
+    assert dav.served() == files
+
+
+def test_public_url_is_where_receipts_and_deploys_send_readers(dav: DavServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBDAV_USERNAME", "tester")
+    monkeypatch.setenv("WEBDAV_PASSWORD", "s3cret")
+    target = make_target(dav, public_url="https://blog.example.org/")
+    first = target.publish(FIRST, False, noop)
+    assert first.url == "https://blog.example.org/"
+    second = target.publish({**FIRST, "index.html": b"<h1>changed</h1>"}, False, noop)
+    assert [d.url for d in target.deploys() if d.state == "live"] == ["https://blog.example.org/"]
+    assert target.rollback(first.deploy_id).url == "https://blog.example.org/"
+    assert second.deploy_id in {d.id for d in target.deploys()}
     assert dav.served() == FIRST

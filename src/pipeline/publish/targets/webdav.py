@@ -3,14 +3,16 @@
 Layout on the server, for `url: https://dav.example.org/sites/blog/` and a target named `dav`:
 
     sites/blog/                the live site; its .pipeline-manifest.json says what it holds (path -> sha1, size)
-    sites/.dav.staging/        the deploy being assembled; .pipeline-staging.json records what it holds so far
+    sites/.dav.staging/        the deploy being assembled; .pipeline-staging.json records what it held when the upload began
+    sites/.dav.journal/<n>.json  what each batch of uploads added since (a few files each: the bytes stay linear in the site)
     sites/.dav.deploys/<id>/   earlier deploys for rollback (the newest `keep`)
     sites/.dav.drafts/<id>/    drafts: assembled like a deploy, never made live
     sites/.dav.lock            a zero-byte resource a publish holds an exclusive WebDAV LOCK on
 
 A publish COPYs the live collection to staging on the server, PUTs only the files whose SHA-1 differs,
-DELETEs what the build no longer has and PUTs the manifest last. An interrupted publish leaves staging
-and its record behind; the rerun sends only what the record does not vouch for.
+DELETEs what the build no longer has and PUTs the manifest last. An interrupted publish leaves staging,
+its record and the journal behind; the rerun sends only what they do not vouch for. Folders are made
+with MKCOL one depth at a time, each depth's in parallel.
 
 How atomic the switch is: WebDAV cannot swap two collections in one step. `MOVE` with `Overwrite: T`
 onto the live collection is a DELETE of the destination followed by the move (RFC 4918, 9.9.3), and
@@ -67,12 +69,13 @@ class Layout:
     deploys: str
     drafts: str
     lock: str
+    journal: str
 
     @classmethod
     def of(cls, name: str, live: str) -> Layout:
         parent = live[: live.rstrip("/").rfind("/") + 1]
         sibling = parent + quote(f".{name}", safe="")
-        return cls(live, sibling + ".staging/", sibling + ".deploys/", sibling + ".drafts/", sibling + ".lock")
+        return cls(live, sibling + ".staging/", sibling + ".deploys/", sibling + ".drafts/", sibling + ".lock", sibling + ".journal/")
 
     @property
     def parent(self) -> str:
@@ -101,6 +104,7 @@ class _Staging:
     files: dict[str, FileEntry]
     pending: set[str] = field(default_factory=set)
     resumed: bool = False
+    batches: int = 0  # journal entries written since the record
 
     def to_json(self) -> bytes:
         return _json({"files": _dump(self.files), "pending": sorted(self.pending)})
@@ -128,6 +132,11 @@ class WebDavTarget:
     def __repr__(self) -> str:
         return f"WebDavTarget(name={self.name!r}, url={self.settings.url!r})"
 
+    @property
+    def _readers(self) -> str:
+        """Where readers see the live site: `public_url`, or the collection itself."""
+        return self.settings.public_url or self.layout.live
+
     def live(self) -> dict[str, FileEntry]:
         with self._connect() as dav:
             record = _read_record(dav, self.layout.live)
@@ -144,7 +153,7 @@ class WebDavTarget:
             self._check_parent(dav)
             live = _read_record(dav, self.layout.live)
             if not draft and live is not None and live.files == build:
-                return Receipt(live.deploy_id, self.layout.live, 0, 0, len(build), notes=(f"nothing changed: {live.deploy_id} stays live",))
+                return Receipt(live.deploy_id, self._readers, 0, 0, len(build), notes=(f"nothing changed: {live.deploy_id} stays live",))
             staging = self._open_staging(dav, live)
             notes = [f"resumed an interrupted publish: {len(staging.files)} files were already staged"] if staging.resumed else []
             sent, sent_bytes = self._fill(dav, staging, files, build, progress)
@@ -155,8 +164,10 @@ class WebDavTarget:
                 url, more = self._to_drafts(dav, record.deploy_id) if draft else self._to_live(dav, live)
             except PipelineError:
                 with suppress(PipelineError):  # staging is still complete: let the rerun reuse it
-                    dav.send("PUT", self.layout.staging + STAGING_RECORD, data=staging.to_json())
+                    self._save(dav, staging)
                 raise
+            with suppress(PipelineError):  # what it vouched for is live now; a leftover is never read without a record
+                dav.send("DELETE", self.layout.journal, ok=(200, 204, 404))
             more += self._prune(dav, self.layout.drafts if draft else self.layout.deploys)
             return Receipt(record.deploy_id, url, sent, sent_bytes, len(build), draft, tuple(notes + more))
 
@@ -166,7 +177,7 @@ class WebDavTarget:
             found = []
             live = _read_record(dav, self.layout.live)
             if live is not None:
-                found.append(Deploy(live.deploy_id, live.created, "live", self.layout.live, len(live.files)))
+                found.append(Deploy(live.deploy_id, live.created, "live", self._readers, len(live.files)))
             for collection, state in ((self.layout.deploys, "previous"), (self.layout.drafts, "draft")):
                 for deploy_id in children(dav, collection):
                     url = join(collection, deploy_id + "/")
@@ -189,7 +200,7 @@ class WebDavTarget:
                 raise PublishError(f"deploy {last(source)} on target {self.name} has no manifest; it cannot be made live")
             old = self._swap(dav, source, live)
             notes = (f"{old} is kept as an earlier deploy",) if old else ()
-            return Receipt(chosen.deploy_id, self.layout.live, 0, 0, len(chosen.files), notes=notes)
+            return Receipt(chosen.deploy_id, self._readers, 0, 0, len(chosen.files), notes=notes)
 
     @contextmanager
     def lock(self, holder: str) -> Iterator[list[str]]:
@@ -205,6 +216,7 @@ class WebDavTarget:
         staging = self.layout.staging
         response = dav.send("GET", staging + STAGING_RECORD, ok=(200, 404))
         if response.status_code == 200 and (record := _load_staging(response.content)) is not None:
+            self._replay(dav, record)
             return record
         dav.send("DELETE", staging, ok=(200, 204, 404))  # a leftover that no record vouches for
         if live is None:
@@ -227,9 +239,18 @@ class WebDavTarget:
         for target in _deletions(to_delete, _dirs(build)):
             dav.send("DELETE", join(self.layout.staging, target), ok=(200, 204, 404))
         staging.pending.difference_update(to_delete)
-        for folder in sorted(_dirs(to_put) - existing, key=lambda folder: (folder.count("/"), folder)):
-            dav.send("MKCOL", join(self.layout.staging, folder + "/"), ok=(201, 405))  # 405: it exists already
+        self._make_folders(dav, sorted(_dirs(to_put) - existing))
         return self._upload(dav, staging, files, build, to_put, progress)
+
+    def _make_folders(self, dav: Dav, folders: list[str]) -> None:
+        """MKCOL each folder in staging: one depth after the other (a folder needs its parent), each depth in parallel."""
+        by_depth: dict[int, list[str]] = {}
+        for folder in folders:
+            by_depth.setdefault(folder.count("/"), []).append(folder)
+        with ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix=f"webdav-{self.name}") as pool:
+            for depth in sorted(by_depth):
+                urls = [join(self.layout.staging, folder + "/") for folder in by_depth[depth]]
+                list(pool.map(lambda url: dav.send("MKCOL", url, ok=(201, 405)), urls))  # 405: it exists already
 
     def _upload(
         self, dav: Dav, staging: _Staging, files: Mapping[str, bytes], build: dict[str, FileEntry], paths: list[str], progress: Progress
@@ -237,15 +258,18 @@ class WebDavTarget:
         sent = sent_bytes = 0
         pool = ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix=f"webdav-{self.name}")
         futures = {pool.submit(dav.send, "PUT", join(self.layout.staging, path), data=files[path]): path for path in paths}
+        batch: list[str] = []
         try:
-            for done, future in enumerate(as_completed(futures), 1):
+            for future in as_completed(futures):
                 path = futures[future]
                 future.result()
                 staging.confirm(path, build[path])
+                batch.append(path)
                 sent, sent_bytes = sent + 1, sent_bytes + build[path].size
                 progress(path, build[path].size)
-                if done % RECORD_EVERY == 0:
-                    self._save(dav, staging)
+                if len(batch) == RECORD_EVERY:
+                    self._append(dav, staging, batch)
+                    batch = []
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             for future, path in futures.items():
@@ -255,17 +279,43 @@ class WebDavTarget:
                 self._save(dav, staging)
             raise
         pool.shutdown()
-        self._save(dav, staging)
+        if batch:
+            self._append(dav, staging, batch)
         return sent, sent_bytes
 
     def _save(self, dav: Dav, staging: _Staging) -> None:
+        """Record all that staging holds, and start its journal afresh (first: an old record without it only claims less)."""
+        dav.send("DELETE", self.layout.journal, ok=(200, 204, 404))
         dav.send("PUT", self.layout.staging + STAGING_RECORD, data=staging.to_json())
+        staging.batches = 0
+
+    def _append(self, dav: Dav, staging: _Staging, paths: list[str]) -> None:
+        """Record that `paths` are now in staging, in one small journal entry (never the whole record again)."""
+        if staging.batches == 0:
+            mkcol(dav, self.layout.journal)
+        staging.batches += 1
+        entry = _json({"files": _dump({path: staging.files[path] for path in paths})})
+        dav.send("PUT", join(self.layout.journal, f"{staging.batches}.json"), data=entry)
+
+    def _replay(self, dav: Dav, staging: _Staging) -> None:
+        """Add what the journal says was sent after the record was written (entries 1, 2, … until one is missing)."""
+        while True:
+            response = dav.send("GET", join(self.layout.journal, f"{staging.batches + 1}.json"), ok=(200, 404))
+            if response.status_code == 404:
+                return
+            try:
+                confirmed = _load(json.loads(response.content)["files"])
+            except (ValueError, KeyError, TypeError, AttributeError):
+                return  # a torn entry: what it names is sent again
+            for path, entry in confirmed.items():
+                staging.confirm(path, entry)
+            staging.batches += 1
 
     # --- switching ---------------------------------------------------------------------------------
 
     def _to_live(self, dav: Dav, live: _Record | None) -> tuple[str, list[str]]:
         old = self._swap(dav, self.layout.staging, live)
-        return self.layout.live, [f"{old} is kept for rollback"] if old else []
+        return self._readers, [f"{old} is kept for rollback"] if old else []
 
     def _to_drafts(self, dav: Dav, deploy_id: str) -> tuple[str, list[str]]:
         mkcol(dav, self.layout.drafts)

@@ -22,7 +22,7 @@ from pipeline.errors import PipelineError
 from pipeline.publish import locks
 from pipeline.publish.targets.base import PublishError, TargetConfigError
 
-OPTIONS = ("url", "username_env", "password_env", "timeout", "retries", "retry_base", "concurrency", "keep")
+OPTIONS = ("url", "public_url", "username_env", "password_env", "timeout", "retries", "retry_base", "concurrency", "keep")
 PROPFIND_TYPE = b'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/></D:prop></D:propfind>'
 PROPFIND_LOCKS = b'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop><D:lockdiscovery/></D:prop></D:propfind>'
 XML_HEADERS = {"Content-Type": 'application/xml; charset="utf-8"'}
@@ -40,6 +40,7 @@ class Settings:
     retry_base: float = 0.5  # seconds before the first retry; doubled for each next one
     concurrency: int = 4
     keep: int = 5  # earlier deploys (and drafts) kept
+    public_url: str = ""  # where readers see the live site, when not at `url` (e.g. https://blog.example.org/)
 
 
 class Dav:
@@ -121,8 +122,19 @@ def read_settings(name: str, options: Mapping[str, Any]) -> Settings:
         retry_base=_number(name, options, "retry_base", defaults.retry_base, float, 0),
         concurrency=_number(name, options, "concurrency", defaults.concurrency, int, 1),
         keep=_number(name, options, "keep", defaults.keep, int, 1),
+        public_url=_public_url(name, options.get("public_url")),
         **names,
     )
+
+
+def _public_url(name: str, url: object) -> str:
+    """The readers' address of the live site, as given (an http(s) URL), or "" when they use `url` itself."""
+    if url is None:
+        return ""
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        raise TargetConfigError(f"target {name}: `public_url` must be an http:// or https:// address without credentials")
+    return str(url)
 
 
 def _live_url(name: str, url: object) -> str:
