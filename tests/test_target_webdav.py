@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ from urllib.parse import quote
 import pytest
 import requests
 from cheroot import wsgi
+from wsgidav.lock_man.lock_storage import LockStorageDict
 from wsgidav.wsgidav_app import WsgiDAVApp
 
 from pipeline.publish import locks
@@ -466,3 +469,50 @@ def test_public_url_is_where_receipts_and_deploys_send_readers(dav: DavServer, m
     assert target.rollback(first.deploy_id).url == "https://blog.example.org/"
     assert second.deploy_id in {d.id for d in target.deploys()}
     assert dav.served() == FIRST
+
+
+def _no_lock_method(method: str, path: str, environ: dict[str, Any]) -> int | None:
+    """What stock nginx answers: its dav module has no LOCK or UNLOCK."""
+    return 405 if method in ("LOCK", "UNLOCK") else None
+
+
+def test_without_webdav_lock_a_lock_resource_names_the_holder_and_goes_away(dav: DavServer, target: WebDavTarget) -> None:
+    dav.rules.append(_no_lock_method)
+    other = make_target(dav)
+    me = locks.holder_description()
+    with target.lock("pipeline publish"):
+        assert (dav.folder / "sites/.dav.lock.json").is_file()
+        with pytest.raises(PublishError) as info, other.lock("pipeline publish"):
+            pass
+        target.publish(FIRST, False, noop)
+    assert f"{me['user']} on {me['host']} (process {me['pid']}" in str(info.value) and "pipeline unlock" in str(info.value)
+    assert not (dav.folder / "sites/.dav.lock.json").exists()
+    assert dav.served() == FIRST
+    assert not [entry for entry in dav.log if entry[0] == "LOCK" and entry[2] < 300]
+
+
+def test_a_lock_resource_past_its_expiry_is_taken_over_and_unlock_removes_a_live_one(dav: DavServer, target: WebDavTarget) -> None:
+    dav.rules.append(_no_lock_method)
+    left = {"user": "dana", "host": "build-7", "pid": 4242, "since": "2999-01-01T00:00:00Z", "token": "x"}
+    resource = dav.folder / "sites/.dav.lock.json"
+    resource.write_text(json.dumps({**left, "expires": "2000-01-01T00:00:00Z"}))
+    with target.lock("pipeline publish") as notes:
+        pass
+    assert notes == ["took over a stale lock left by dana on build-7 (process 4242, since 2999-01-01T00:00:00Z) (its time ran out)"]
+    resource.write_text(json.dumps({**left, "expires": "2999-01-01T00:00:00Z"}))
+    with pytest.raises(PublishError, match="dana on build-7"), target.lock("pipeline publish"):
+        pass
+    assert target.unlock() == "removed the lock on target 'dav' held by dana on build-7 (process 4242, since 2999-01-01T00:00:00Z)"
+    assert not resource.exists()
+
+
+def test_the_lock_is_refreshed_within_the_timeout_the_server_grants(
+    dav: DavServer, target: WebDavTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(LockStorageDict, "LOCK_TIME_OUT_MAX", 2)  # the server grants 2 s whatever is asked (nginx: 60 s)
+    other = make_target(dav)
+    with target.lock("pipeline publish"):
+        time.sleep(4.5)
+        with pytest.raises(PublishError, match="locked by another publish"), other.lock("pipeline publish"):
+            pass
+    assert any(method == "LOCK" and status == 200 for method, _, status in dav.log)  # the refreshes

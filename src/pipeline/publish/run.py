@@ -88,9 +88,12 @@ def _unchanged(prepared: Prepared) -> Receipt | None:
 
 def unlock(chosen: Target, kind: str) -> str:
     """Remove the target's lock whoever holds it, saying whose it was (for a publish that can no longer release it)."""
+    own = getattr(chosen, "unlock", None)
+    if callable(own):
+        return str(own())
     path = getattr(chosen, "lock_path", None)
     if not isinstance(path, Path):
-        raise PublishError(f"target '{chosen.name}' ({kind}) holds a WebDAV LOCK, which the server lets expire on its own")
+        raise PublishError(f"target '{chosen.name}' ({kind}) has no lock of its own to remove")
     return locks.release(path, f"target '{chosen.name}'")
 
 

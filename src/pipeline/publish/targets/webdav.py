@@ -8,6 +8,7 @@ Layout on the server, for `url: https://dav.example.org/sites/blog/` and a targe
     sites/.dav.deploys/<id>/   earlier deploys for rollback (the newest `keep`)
     sites/.dav.drafts/<id>/    drafts: assembled like a deploy, never made live
     sites/.dav.lock            a zero-byte resource a publish holds an exclusive WebDAV LOCK on
+    sites/.dav.lock.json       on a server without LOCK (stock nginx): the lock itself, naming holder and expiry
 
 A publish COPYs the live collection to staging on the server, PUTs only the files whose SHA-1 differs,
 DELETEs what the build no longer has and PUTs the manifest last. An interrupted publish leaves staging,
@@ -31,8 +32,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from pipeline.errors import PipelineError
 from pipeline.publish.targets.base import Deploy, FileEntry, Progress, PublishError, Receipt, TargetConfigError, manifest
 from pipeline.publish.targets.webdav_client import (
     Dav,
+    LockUnsupported,
     Settings,
     children,
     credentials,
@@ -53,11 +55,22 @@ from pipeline.publish.targets.webdav_client import (
     read_settings,
     shown,
 )
+from pipeline.publish.targets.webdav_lockfile import release, resource_lock
+from pipeline.publish.targets.webdav_staging import (
+    RECORD_EVERY,
+    STAGING_RECORD,
+    Staging,
+    append,
+    dump,
+    load,
+    load_staging,
+    replay,
+    save,
+    to_json,
+)
 
 MANIFEST = ".pipeline-manifest.json"
-STAGING_RECORD = ".pipeline-staging.json"
 LOCK_SECONDS = 600
-RECORD_EVERY = 25  # files uploaded between two records of what staging holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,27 +104,7 @@ class _Record:
     files: dict[str, FileEntry]
 
     def to_json(self) -> bytes:
-        return _json({"deploy_id": self.deploy_id, "created": self.created, "files": _dump(self.files)})
-
-
-@dataclass
-class _Staging:
-    """What the staging collection holds: `files` for certain; `pending` paths maybe (a PUT or DELETE was under way).
-
-    Mutable on purpose: it is the running account of one upload, saved to the server as it goes.
-    """
-
-    files: dict[str, FileEntry]
-    pending: set[str] = field(default_factory=set)
-    resumed: bool = False
-    batches: int = 0  # journal entries written since the record
-
-    def to_json(self) -> bytes:
-        return _json({"files": _dump(self.files), "pending": sorted(self.pending)})
-
-    def confirm(self, path: str, entry: FileEntry) -> None:
-        self.files[path] = entry
-        self.pending.discard(path)
+        return to_json({"deploy_id": self.deploy_id, "created": self.created, "files": dump(self.files)})
 
 
 def from_config(name: str, options: Mapping[str, Any], root: Path) -> WebDavTarget:
@@ -164,7 +157,7 @@ class WebDavTarget:
                 url, more = self._to_drafts(dav, record.deploy_id) if draft else self._to_live(dav, live)
             except PipelineError:
                 with suppress(PipelineError):  # staging is still complete: let the rerun reuse it
-                    self._save(dav, staging)
+                    save(dav, self.layout.staging, self.layout.journal, staging)
                 raise
             with suppress(PipelineError):  # what it vouched for is live now; a leftover is never read without a record
                 dav.send("DELETE", self.layout.journal, ok=(200, 204, 404))
@@ -204,29 +197,39 @@ class WebDavTarget:
 
     @contextmanager
     def lock(self, holder: str) -> Iterator[list[str]]:
-        with self._connect() as dav:
+        """A WebDAV LOCK on the lock resource; on a server without LOCK, a lock resource of our own (webdav_lockfile)."""
+        with self._connect() as dav, ExitStack() as stack:
             self._check_parent(dav)
-            with exclusive_lock(dav, self.layout.lock, holder, LOCK_SECONDS) as notes:
-                yield notes
+            try:
+                notes = stack.enter_context(exclusive_lock(dav, self.layout.lock, holder, LOCK_SECONDS))
+            except LockUnsupported:
+                notes = stack.enter_context(resource_lock(dav, self.layout.lock + ".json", holder, LOCK_SECONDS))
+            yield notes
+
+    def unlock(self) -> str:
+        """Remove a lock resource left by a publish that is gone (a WebDAV LOCK expires on the server by itself)."""
+        with self._connect() as dav:
+            message = release(dav, self.layout.lock + ".json")
+        return message if "held by" in message else f"{message} by a lock resource; a WebDAV LOCK ends by itself when its timeout runs out"
 
     # --- assembling a deploy -------------------------------------------------------------------
 
-    def _open_staging(self, dav: Dav, live: _Record | None) -> _Staging:
+    def _open_staging(self, dav: Dav, live: _Record | None) -> Staging:
         """Reuse the staging collection an interrupted run recorded, or start it from a server-side copy of the live site."""
         staging = self.layout.staging
         response = dav.send("GET", staging + STAGING_RECORD, ok=(200, 404))
-        if response.status_code == 200 and (record := _load_staging(response.content)) is not None:
-            self._replay(dav, record)
+        if response.status_code == 200 and (record := load_staging(response.content)) is not None:
+            replay(dav, self.layout.journal, record)
             return record
         dav.send("DELETE", staging, ok=(200, 204, 404))  # a leftover that no record vouches for
         if live is None:
             dav.send("MKCOL", staging, ok=(201,))
-            return _Staging({})
+            return Staging({})
         dav.send("COPY", self.layout.live, headers={"Destination": staging, "Depth": "infinity", "Overwrite": "T"}, ok=(201, 204))
-        return _Staging(dict(live.files))
+        return Staging(dict(live.files))
 
     def _fill(
-        self, dav: Dav, staging: _Staging, files: Mapping[str, bytes], build: dict[str, FileEntry], progress: Progress
+        self, dav: Dav, staging: Staging, files: Mapping[str, bytes], build: dict[str, FileEntry], progress: Progress
     ) -> tuple[int, int]:
         """Make staging hold exactly `build`: delete what it no longer has, send what differs. Returns (files, bytes) sent."""
         existing = _dirs(staging.files)
@@ -235,7 +238,7 @@ class WebDavTarget:
         for path in to_put + to_delete:
             staging.files.pop(path, None)
         staging.pending.update(to_put, to_delete)
-        self._save(dav, staging)  # from here on, the record never claims more than staging holds
+        save(dav, self.layout.staging, self.layout.journal, staging)  # from here on, the record never claims more than staging holds
         for target in _deletions(to_delete, _dirs(build)):
             dav.send("DELETE", join(self.layout.staging, target), ok=(200, 204, 404))
         staging.pending.difference_update(to_delete)
@@ -253,7 +256,7 @@ class WebDavTarget:
                 list(pool.map(lambda url: dav.send("MKCOL", url, ok=(201, 405)), urls))  # 405: it exists already
 
     def _upload(
-        self, dav: Dav, staging: _Staging, files: Mapping[str, bytes], build: dict[str, FileEntry], paths: list[str], progress: Progress
+        self, dav: Dav, staging: Staging, files: Mapping[str, bytes], build: dict[str, FileEntry], paths: list[str], progress: Progress
     ) -> tuple[int, int]:
         sent = sent_bytes = 0
         pool = ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix=f"webdav-{self.name}")
@@ -268,7 +271,7 @@ class WebDavTarget:
                 sent, sent_bytes = sent + 1, sent_bytes + build[path].size
                 progress(path, build[path].size)
                 if len(batch) == RECORD_EVERY:
-                    self._append(dav, staging, batch)
+                    append(dav, self.layout.journal, staging, batch)
                     batch = []
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -276,40 +279,12 @@ class WebDavTarget:
                 if future.done() and not future.cancelled() and future.exception() is None:
                     staging.confirm(path, build[path])
             with suppress(PipelineError):
-                self._save(dav, staging)
+                save(dav, self.layout.staging, self.layout.journal, staging)
             raise
         pool.shutdown()
         if batch:
-            self._append(dav, staging, batch)
+            append(dav, self.layout.journal, staging, batch)
         return sent, sent_bytes
-
-    def _save(self, dav: Dav, staging: _Staging) -> None:
-        """Record all that staging holds, and start its journal afresh (first: an old record without it only claims less)."""
-        dav.send("DELETE", self.layout.journal, ok=(200, 204, 404))
-        dav.send("PUT", self.layout.staging + STAGING_RECORD, data=staging.to_json())
-        staging.batches = 0
-
-    def _append(self, dav: Dav, staging: _Staging, paths: list[str]) -> None:
-        """Record that `paths` are now in staging, in one small journal entry (never the whole record again)."""
-        if staging.batches == 0:
-            mkcol(dav, self.layout.journal)
-        staging.batches += 1
-        entry = _json({"files": _dump({path: staging.files[path] for path in paths})})
-        dav.send("PUT", join(self.layout.journal, f"{staging.batches}.json"), data=entry)
-
-    def _replay(self, dav: Dav, staging: _Staging) -> None:
-        """Add what the journal says was sent after the record was written (entries 1, 2, … until one is missing)."""
-        while True:
-            response = dav.send("GET", join(self.layout.journal, f"{staging.batches + 1}.json"), ok=(200, 404))
-            if response.status_code == 404:
-                return
-            try:
-                confirmed = _load(json.loads(response.content)["files"])
-            except (ValueError, KeyError, TypeError, AttributeError):
-                return  # a torn entry: what it names is sent again
-            for path, entry in confirmed.items():
-                staging.confirm(path, entry)
-            staging.batches += 1
 
     # --- switching ---------------------------------------------------------------------------------
 
@@ -449,29 +424,9 @@ def _read_record(dav: Dav, collection: str) -> _Record | None:
         return None
     try:
         data = json.loads(response.content)
-        return _Record(str(data["deploy_id"]), str(data["created"]), _load(data["files"]))
+        return _Record(str(data["deploy_id"]), str(data["created"]), load(data["files"]))
     except (ValueError, KeyError, TypeError) as exc:
         raise PublishError(f"{shown(collection + MANIFEST)} is not a manifest this pipeline wrote ({exc})") from None
-
-
-def _load_staging(content: bytes) -> _Staging | None:
-    try:
-        data = json.loads(content)
-        return _Staging(_load(data["files"]), {str(path) for path in data["pending"]}, resumed=True)
-    except (ValueError, KeyError, TypeError):
-        return None  # unreadable: start staging afresh
-
-
-def _dump(files: Mapping[str, FileEntry]) -> dict[str, dict[str, object]]:
-    return {path: {"sha1": entry.sha1, "size": entry.size} for path, entry in sorted(files.items())}
-
-
-def _load(files: Mapping[str, Mapping[str, Any]]) -> dict[str, FileEntry]:
-    return {str(path): FileEntry(str(entry["sha1"]), int(entry["size"])) for path, entry in files.items()}
-
-
-def _json(data: object) -> bytes:
-    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
 
 
 def _new_id() -> str:

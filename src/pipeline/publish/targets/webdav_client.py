@@ -106,6 +106,10 @@ class Dav:
         return PublishError(f"target {self.name}: {where} failed: {status}")
 
 
+class LockUnsupported(PublishError):
+    """The server has no WebDAV LOCK (stock nginx answers 405): the publish lock is a resource instead."""
+
+
 def read_settings(name: str, options: Mapping[str, Any]) -> Settings:
     unknown = sorted(set(options) - set(OPTIONS) - {"type"})
     if unknown:
@@ -223,7 +227,10 @@ def parse_xml(response: requests.Response) -> ET.Element:
 
 @contextmanager
 def exclusive_lock(dav: Dav, url: str, holder: str, seconds: int) -> Iterator[list[str]]:
-    """An exclusive WebDAV LOCK on `url` for the block, refreshed halfway through each timeout; yields notes (a stale lock taken over)."""
+    """An exclusive WebDAV LOCK on `url` for the block, refreshed halfway through the timeout the server grants; yields notes.
+
+    Raises LockUnsupported when the server has no LOCK method.
+    """
     owner = json.dumps({**locks.holder_description(), "what": holder}, ensure_ascii=False)
     body = (
         '<?xml version="1.0" encoding="utf-8"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope>'
@@ -231,7 +238,9 @@ def exclusive_lock(dav: Dav, url: str, holder: str, seconds: int) -> Iterator[li
     ).encode()
     headers = {**XML_HEADERS, "Depth": "0", "Timeout": f"Second-{seconds}"}
     notes: list[str] = []
-    response = dav.send("LOCK", url, headers=headers, data=body, ok=(200, 201, 423), retry=False)
+    response = dav.send("LOCK", url, headers=headers, data=body, ok=(200, 201, 405, 423, 501), retry=False)
+    if response.status_code in (405, 501):
+        raise LockUnsupported(f"LOCK {shown(url)}: {response.status_code} {response.reason}")
     if response.status_code == 423:
         who, stale_token = _lock_holder(dav, url)
         if stale_token is None:
@@ -242,8 +251,9 @@ def exclusive_lock(dav: Dav, url: str, holder: str, seconds: int) -> Iterator[li
     token = response.headers.get("Lock-Token", "").strip().strip("<>")
     if not token:
         raise PublishError(f"LOCK {shown(url)}: the WebDAV server granted no lock token")
+    granted = _granted(response, seconds)
     stop = threading.Event()
-    refresher = threading.Thread(target=_keep_locked, args=(dav, url, token, stop, seconds), daemon=True)
+    refresher = threading.Thread(target=_keep_locked, args=(dav, url, token, stop, seconds, granted), daemon=True)
     refresher.start()
     try:
         yield notes
@@ -273,8 +283,20 @@ def _lock_holder(dav: Dav, url: str) -> tuple[str, str | None]:
     return described, token_text if stale else None
 
 
-def _keep_locked(dav: Dav, url: str, token: str, stop: threading.Event, seconds: int) -> None:
-    """Refresh the lock halfway through each timeout, so a long publish keeps it."""
-    while not stop.wait(seconds / 2):
+def _granted(response: requests.Response, asked: int) -> float:
+    """The timeout the server granted (nginx grants at most 60 s whatever is asked), from the lock's `timeout` or the header."""
+    text = ""
+    with suppress(ET.ParseError):
+        text = ET.fromstring(response.content).findtext(".//{DAV:}activelock/{DAV:}timeout") or ""
+    for value in (text, response.headers.get("Timeout", "")):
+        value = value.strip()
+        if value.lower().startswith("second-") and value[7:].isdigit():
+            return max(1.0, min(float(asked), float(value[7:])))
+    return float(asked)
+
+
+def _keep_locked(dav: Dav, url: str, token: str, stop: threading.Event, seconds: int, granted: float) -> None:
+    """Refresh the lock halfway through each granted timeout, so a long publish keeps it."""
+    while not stop.wait(granted / 2):
         with suppress(PipelineError):
             dav.send("LOCK", url, headers={"If": f"(<{token}>)", "Timeout": f"Second-{seconds}"}, ok=(200,))
