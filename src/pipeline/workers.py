@@ -56,15 +56,30 @@ def _die_with(parent: int) -> None:
     """
     global _parent
     _parent = parent
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
+    die_with_parent()
     _check_parent()
 
 
 _parent: int | None = None  # the command's process, in a worker
+
+
+def die_with_parent() -> None:
+    """For subprocess's preexec_fn: the child (ssh, rsync) is killed when the command that started it dies.
+
+    Only a call through a function pointer found beforehand, in the parent: nothing is loaded or locked after the fork.
+    """
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _find_prctl() -> Any:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_prctl = _find_prctl()
 
 
 def _check_parent() -> None:

@@ -22,6 +22,7 @@ EMBEDDED_DEFAULT: Mapping[str, Any] = {"type": "local", "path": "published"}
 _MODULES = {
     "local": "pipeline.publish.targets.local",
     "netlify": "pipeline.publish.targets.netlify",
+    "ssh": "pipeline.publish.targets.ssh",
     "webdav": "pipeline.publish.targets.webdav",
 }
 
