@@ -209,6 +209,8 @@ class LocalTarget:
 
     def _damaged(self, deploy_id: str, entries: Mapping[str, FileEntry]) -> dict[str, str]:
         """Live files changed in place since the deploy was made (path -> digest): missing, resized, or newer than its record."""
+        if not entries:
+            return {}  # no record: nothing it vouches for
         folder = self.history / deploy_id
         made = (self.history / f"{deploy_id}.json").stat().st_mtime_ns
         damaged = {}
