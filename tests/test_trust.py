@@ -396,7 +396,8 @@ def test_a_hostile_webdav_server_naming_a_child_dot_dot_gets_nothing_outside_del
     assert (folder / "sites/keep-me.txt").read_text("utf-8") == "not the tool's"
     assert (folder / "sites/blog/index.html").read_bytes() == b"round 2"
     assert all(
-        path.startswith(("/sites/.dav.deploys/2", "/sites/.dav.staging/", "/sites/.dav.lock", "/sites/blog/")) for path in deletes
+        path.startswith(("/sites/.dav.deploys/2", "/sites/.dav.staging/", "/sites/.dav.journal/", "/sites/.dav.lock", "/sites/blog/"))
+        for path in deletes
     ), deletes
 
 

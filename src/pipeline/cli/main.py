@@ -25,6 +25,7 @@ for command in (
     publishing.publish_command,
     publishing.deploys_command,
     publishing.rollback_command,
+    publishing.unlock_command,
     translating.translate_command,
     translating.status_command,
     translating.i18n_group,
