@@ -39,3 +39,8 @@ def test_other_files_under_content_are_reported(make_site: Callable[..., Path]) 
         ("content/en/legacy.html", "content-ignored")
     ]
     assert "a .html file under content/ is not read" in result.messages["content-ignored"]
+
+
+def test_a_link_to_the_site_root_is_not_broken(make_site: Callable[..., Path]) -> None:
+    root = make_site({"content/en/a.md": article(body="[Home](/)\n"), "content/he/a.md": hebrew(body="[בית](/)\n")})
+    assert validate_json(root).exit_code == 0

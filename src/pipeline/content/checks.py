@@ -199,7 +199,7 @@ def _did_you_mean(word: str, options: Iterable[str]) -> str:
 def _resolve_site_path(target_path: str, index: SiteIndex) -> str | None:
     """A site-absolute path: a static file, or a page the site builds (/<lang>/, /<lang>/<id>/)."""
     rel = posixpath.normpath(target_path).lstrip("/")
-    if rel in index.static or rel == "." or alias_key(target_path) in index.aliases:
+    if rel in index.static or rel in ("", ".") or alias_key(target_path) in index.aliases:
         return None
     parts = rel.split("/")
     if parts[0] in index.locales:
