@@ -208,7 +208,7 @@ def test_code_is_left_to_right_and_latin_runs_isolated_in_hebrew(make_site, tmp_
     assert '<span dir="ltr">C++</span>' in page
     assert '<code dir="ltr">print()</code>' in page
     assert '<span dir="ltr">Node.js 20</span>' in page
-    assert '<pre dir="ltr">' in page
+    assert '<pre dir="ltr" tabindex="0">' in page  # reachable by keyboard when it scrolls
 
 
 def test_build_refuses_invalid_content_and_writes_nothing(make_site, tmp_path):

@@ -20,7 +20,7 @@ from pipeline.content.markdown import Body
 from pipeline.content.perfile import FileRecords, Studied, study
 from pipeline.content.sources import SourceFile, discover, text_digest
 from pipeline.diagnostics import Diagnostic
-from pipeline.translation import minor, pairing, states, structure
+from pipeline.translation import anchors, minor, pairing, states, structure
 from pipeline.translation.pairing import TranslationSet
 from pipeline.translation.states import PairState
 
@@ -99,6 +99,7 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1) -> Val
     found += states.diagnostics(pair_states, articles, config)
     found += pairing.check_shared(sets, FrontMatterRules(config).shared, config.source_locale)
     found += _compare_pairs(sets, bodies, prints, config.source_locale)
+    found += anchors.check_fragments(((f.path, f.lang, f.id) for f in files), bodies, index)
     ordered = sorted(set(found), key=lambda d: (d.path, d.line, d.column, d.code, d.message))
     return Validation(
         config,

@@ -14,7 +14,7 @@ from typing import Any
 from pipeline.content.sources import text_digest
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
-from pipeline.render import api, feeds
+from pipeline.render import api, feeds, highlight
 from pipeline.render.siteplan import Entry, PageBody, SitePlan
 from pipeline.render.theme import Theme, article_context, page_context, pages_of, site_context
 from pipeline.validate import Validation
@@ -247,7 +247,8 @@ def choice_context(site: SitePlan) -> dict[str, Any]:
 
 def theme_assets(common: str) -> list[Output]:
     assets = resources.files("pipeline").joinpath("theme/static")
-    return [Output(f"assets/{item.name}", common, item.read_bytes) for item in assets.iterdir() if item.is_file()]
+    made = [Output(f"assets/{item.name}", common, item.read_bytes) for item in assets.iterdir() if item.is_file()]
+    return [*made, Output("assets/highlight.css", common, highlight.stylesheet)]
 
 
 def static_outputs(root: Path) -> list[Output]:

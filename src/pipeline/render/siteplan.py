@@ -14,10 +14,12 @@ from urllib.parse import unquote, urlsplit
 
 from pipeline.config.site import SiteConfig
 from pipeline.content.articles import Article
-from pipeline.content.markdown import render_trusted, scan
+from pipeline.content.markdown import Body, reanchor, render_trusted, scan
 from pipeline.content.sources import text_digest
 from pipeline.render.bidi import isolate_html
+from pipeline.render.highlight import highlight_code
 from pipeline.render.l10n import reading_minutes
+from pipeline.translation.anchors import aligned
 from pipeline.translation.states import DRAFT, STALE, PairState, describe
 from pipeline.validate import Validation
 
@@ -207,8 +209,20 @@ def prepare_body(result: Validation, article: Article) -> tuple[str, int, tuple[
         raw = result.bodies[article.path].html
         if raw is None:  # a body from the build cache, whose HTML was not kept
             raw = scan(article.body, article.body_line).html or ""
-    isolated = isolate_html(raw, config.locales[article.lang].direction)
+    own, anchors = section_ids(result, article)
+    if own is not None and anchors != tuple(h.anchor for h in own.headings):
+        raw = reanchor(raw, own.headings, anchors)
+    isolated = isolate_html(highlight_code(raw), config.locales[article.lang].direction)
     return isolated, reading_minutes(article.body), linked_articles(isolated, article.path)
+
+
+def section_ids(result: Validation, article: Article) -> tuple[Body | None, tuple[str, ...]]:
+    """An article's parsed body and the ids its headings get on the page: a translation's are its source's (see anchors.py)."""
+    own = result.bodies.get(article.path)
+    if own is None:
+        return None, ()
+    source = result.article(result.config.source_locale, article.id) if article.lang != result.config.source_locale else None
+    return own, aligned(result.bodies.get(source.path) if source is not None else None, own)
 
 
 def linked_articles(markup: str, path: str) -> tuple[str, ...]:

@@ -98,6 +98,7 @@ def site_context(plan: SitePlan, lang: str, counterparts: dict[str, str]) -> dic
         "home_url": plan.link(f"/{lang}/"),
         "feed_url": plan.link(f"/{lang}/feed.xml"),
         "stylesheet": plan.link("/assets/style.css"),
+        "highlight_stylesheet": plan.link("/assets/highlight.css"),
         "root_url": plan.link("/"),
         "locales": locales,
     }
