@@ -1,0 +1,123 @@
+"""What writers type: GFM (tables, footnotes, strikethrough, task lists, bare URLs), section links that hold across
+languages, and highlighted code — in pages, the API and feeds."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import article, hebrew, run, validate_json
+
+GFM = """Intro with ~~old~~ text and a bare https://example.com/x link.[^note]
+
+| Name | Value |
+| ---- | ----: |
+| one  | 1     |
+
+- [x] done
+- [ ] to do
+
+[^note]: The footnote.
+"""
+
+
+def build(root, tmp_path):
+    out = tmp_path / "out"
+    result = run("build", "--root", str(root), "--out", str(out))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return out
+
+
+def test_gfm_renders_in_pages_the_api_and_feeds(make_site, tmp_path):
+    root = make_site({"content/en/a.md": article(body=GFM), "content/he/a.md": hebrew(body=GFM.replace("Intro", "מבוא"))})
+    assert validate_json(root).diagnostics == []
+    out = build(root, tmp_path)
+    for lang in ("en", "he"):
+        page = (out / f"{lang}/a/index.html").read_text("utf-8")
+        assert "<del>old</del>" in page
+        assert '<a href="https://example.com/x">' in page
+        assert "<table>" in page and "<th>Name</th>" in page and '<td align="right">1</td>' in page
+        assert '<span class="task">☑</span> done' in page and '<span class="task">☐</span>' in page
+        assert 'href="#fn-note"' in page and '<li id="fn-note">' in page and 'href="#fnref-note"' in page
+        assert "<input" not in page  # a task's box is no unlabelled form control
+        document = json.loads((out / f"api/{lang}/articles/a.json").read_text("utf-8"))
+        assert "<del>old</del>" in document["html"] and "<table>" in document["html"]
+        assert "&lt;del&gt;old&lt;/del&gt;" in (out / f"{lang}/feed.xml").read_text("utf-8")
+
+
+def test_a_dead_fragment_is_an_error_at_its_line_with_the_ids_that_exist(make_site):
+    body = "## Why it works\n\nSee [above](#why-it-work), [b](b.md#steps) and [ok](b.md#first-steps).\n"
+    root = make_site(
+        {
+            "content/en/a.md": article(body=body),
+            "content/en/b.md": article(body="## First steps\n\nText.\n"),
+        },
+        site_yaml=None,
+    )
+    (root / "site.yaml").write_text(_EN_ONLY, encoding="utf-8")
+    result = validate_json(root)
+    assert result.exit_code == 1
+    assert [d for d in result.diagnostics if d[3] == "link-anchor"] == [
+        ("content/en/a.md", 9, 13, "link-anchor"),  # at the destination
+        ("content/en/a.md", 9, 32, "link-anchor"),
+    ]
+    messages = [d["message"] for d in json.loads(result.stdout)["diagnostics"]]
+    assert any("did you mean 'why-it-works'?" in m for m in messages)
+    assert any("no section 'steps' on /en/b/" in m and "first-steps" in m for m in messages)
+
+
+def test_a_translation_keeps_its_sources_section_ids(make_site, tmp_path):
+    source = "## Avoiding burnout\n\nText.\n\n## Custom heading {#shared}\n\nMore.\n"
+    translated = "## להימנע משחיקה\n\nטקסט.\n\n## כותרת {#shared}\n\nעוד.\n"
+    linking = "See [burnout](v.md#avoiding-burnout) and [shared](v.md#shared).\n"
+    root = make_site(
+        {
+            "content/en/v.md": article(body=source),
+            "content/he/v.md": hebrew(body=translated),
+            "content/en/l.md": article(body=linking),
+            "content/he/l.md": hebrew(body="ראו " + linking),
+        }
+    )
+    assert [d for d in validate_json(root).diagnostics if d[3] == "link-anchor"] == []
+    out = build(root, tmp_path)
+    hebrew_page = (out / "he/v/index.html").read_text("utf-8")
+    assert '<h2 id="avoiding-burnout">להימנע משחיקה</h2>' in hebrew_page
+    assert '<h2 id="shared">כותרת</h2>' in hebrew_page and "{#" not in hebrew_page
+    assert 'href="/he/v/#avoiding-burnout"' in (out / "he/l/index.html").read_text("utf-8")
+
+
+def test_a_hebrew_slug_is_not_an_id_of_the_translation(make_site):
+    root = make_site(
+        {
+            "content/en/v.md": article(body="## Avoiding burnout\n\nText.\n"),
+            "content/he/v.md": hebrew(body="## להימנע משחיקה\n\nטקסט [כאן](#להימנע-משחיקה).\n"),
+        }
+    )
+    result = validate_json(root)
+    assert ("content/he/v.md", 9, 12, "link-anchor") in result.diagnostics
+    assert "avoiding-burnout" in result.messages["link-anchor"]
+
+
+def test_code_blocks_are_highlighted_with_classes_and_a_light_and_dark_stylesheet(make_site, tmp_path):
+    body = 'Code:\n\n```python\ndef f(x):\n    return "<b>"  # note\n```\n\n```nosuchlanguage\nplain <text>\n```\n'
+    root = make_site({"content/en/a.md": article(body=body), "content/he/a.md": hebrew(body=body.replace("Code", "קוד"))})
+    out = build(root, tmp_path)
+    for lang in ("en", "he"):
+        page = (out / f"{lang}/a/index.html").read_text("utf-8")
+        assert '<pre dir="ltr" tabindex="0" class="highlight"><code class="language-python"><span class="k">def</span>' in page
+        assert '<span class="s2">&quot;&lt;b&gt;&quot;</span>' in page or '<span class="s2">"&lt;b&gt;"</span>' in page
+        assert '<code class="language-nosuchlanguage">plain &lt;text&gt;\n</code>' in page
+        assert 'href="/assets/highlight.css"' in page
+    css = (out / "assets/highlight.css").read_text("utf-8")
+    assert ".highlight .k {" in css and "@media (prefers-color-scheme: dark)" in css
+    assert "left" not in css and "right" not in css  # logical properties only
+
+
+_EN_ONLY = """\
+title: {en: Test}
+base_url: https://example.org/
+source_locale: en
+locales:
+  en: {name: English}
+tags:
+  kindness: {en: Kindness}
+"""
