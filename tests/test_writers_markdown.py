@@ -35,7 +35,7 @@ def test_gfm_renders_in_pages_the_api_and_feeds(make_site, tmp_path):
         page = (out / f"{lang}/a/index.html").read_text("utf-8")
         assert "<del>old</del>" in page
         assert '<a href="https://example.com/x">' in page
-        assert "<table>" in page and "<th>Name</th>" in page and '<td align="right">1</td>' in page
+        assert "<table>" in page and "<th>Name</th>" in page and '<td class="align-end">1</td>' in page  # mirrors in RTL
         assert '<span class="task">☑</span> done' in page and '<span class="task">☐</span>' in page
         assert 'href="#fn-note"' in page and '<li id="fn-note">' in page and 'href="#fnref-note"' in page
         assert "<input" not in page  # a task's box is no unlabelled form control

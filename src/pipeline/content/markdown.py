@@ -32,6 +32,8 @@ _SLUG_DROP = re.compile(r"[^\w\- ]")
 _EXPLICIT_ID = re.compile(r"\s*\{#([^\W_][\w-]*)\}\s*$")  # `## Heading {#id}`: an id the author chose, shared by translations
 _NOTE_ID = re.compile(r'<(?:li|a) (?:href="[^"]*" )?id="(fn(?:ref)?-[^"]*)"')  # footnotes and their references
 _PRE_OPEN = re.compile(r"<pre(?= data-sourcepos)")
+_ALIGN = re.compile(r'<(t[hd]) align="(left|center|right)"')
+_ALIGNED = {"left": "align-start", "center": "align-center", "right": "align-end"}  # so a table mirrors in right-to-left pages
 _TASK = re.compile(r'<input type="checkbox" (checked="" )?disabled="" />')
 _HTML_BLOCK_ENDS = (
     ("<script", "</script>"),
@@ -170,6 +172,8 @@ def _finish(output: str, headings: tuple[Heading, ...]) -> str:
     with_ids = _HEADING_OPEN.sub(lambda m: f'<h{m.group(1)} id="{html.escape(next(anchors).anchor)}">', output)
     if "<pre" in with_ids:
         with_ids = _PRE_OPEN.sub('<pre dir="ltr" tabindex="0"', with_ids)
+    if ' align="' in with_ids:
+        with_ids = _ALIGN.sub(lambda m: f'<{m.group(1)} class="{_ALIGNED[m.group(2)]}"', with_ids)
     if "<input" in with_ids:
         with_ids = _TASK.sub(_task_box, with_ids)
     return _SOURCEPOS.sub("", with_ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +13,7 @@ from pipeline.catalogs import runtime
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
 from pipeline.render.bidi import isolate_html, isolate_text
-from pipeline.render.l10n import long_date
+from pipeline.render.l10n import long_date, og_locale
 from pipeline.render.siteplan import Entry, SitePlan
 
 TEMPLATES_DIR = "templates"
@@ -99,15 +100,28 @@ def site_context(plan: SitePlan, lang: str, counterparts: dict[str, str]) -> dic
         "feed_url": plan.link(f"/{lang}/feed.xml"),
         "stylesheet": plan.link("/assets/style.css"),
         "highlight_stylesheet": plan.link("/assets/highlight.css"),
+        "favicon": plan.link("/assets/favicon.svg"),
+        "site_name": isolate_text(title, config.locales[lang].direction),
         "root_url": plan.link("/"),
         "locales": locales,
     }
 
 
 def page_context(
-    plan: SitePlan, lang: str, title: str, path: str, alternates: tuple[tuple[str, str], ...], canonical: str | None = None
+    plan: SitePlan,
+    lang: str,
+    title: str,
+    path: str,
+    alternates: tuple[tuple[str, str], ...],
+    canonical: str | None = None,
+    entry: Entry | None = None,
 ) -> dict[str, Any]:
+    """What a page's <head> says of it: title, URLs, alternates, and its description, Open Graph and JSON-LD metadata."""
     direction = plan.config.locales[lang].direction
+    site_title = plan.config.title.get(lang) or plan.config.title.get(plan.config.source_locale) or plan.config.base_url
+    article = entry.article if entry is not None else None
+    description = isolate_text(" ".join((article.summary or "").split()) if article else site_title, direction)
+    image = plan.absolute(article.image.src) if article and article.image and article.image.src.startswith("/") else None
     return {
         "title": isolate_text(title, direction),
         "lang": lang,
@@ -115,7 +129,36 @@ def page_context(
         "url": plan.absolute(path),
         "canonical": plan.absolute(canonical or path),
         "alternates": [{"hreflang": code, "url": plan.absolute(url)} for code, url in alternates],
+        "description": description,
+        "type": "article" if article else "website",
+        "og_locale": og_locale(article.lang if article else lang),
+        "og_alternates": [og_locale(code) for code, _ in alternates if code not in ("x-default", lang)],
+        "image": image,
+        "image_alt": isolate_text(article.image.alt, direction) if image and article and article.image else None,
+        "json_ld": _json_ld(plan, entry, description, image) if entry is not None else None,
     }
+
+
+def _json_ld(plan: SitePlan, entry: Entry, description: str, image: str | None) -> Markup:
+    """A schema.org Article for search engines, safe inside <script>: no '<', '>' or '&' left as such."""
+    article = entry.article
+    direction = plan.config.locales[entry.lang].direction
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": isolate_text(article.title, direction),
+        "description": description,
+        "inLanguage": article.lang,
+        "datePublished": article.date.isoformat(),
+        "url": plan.absolute(entry.canonical),
+        "mainEntityOfPage": plan.absolute(entry.url),
+    }
+    if article.author:
+        data["author"] = {"@type": "Person", "name": isolate_text(article.author, direction)}
+    if image:
+        data["image"] = image
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def article_context(plan: SitePlan, entry: Entry) -> dict[str, Any]:
