@@ -104,7 +104,9 @@ def test_the_language_switcher_on_a_later_list_page_leads_to_that_page(make_site
     assert '<a href="/en/page/2/" lang="en" hreflang="en">' in page
     third = (out / "en/page/3/index.html").read_text("utf-8")
     assert '<a href="/he/page/3/" lang="he" hreflang="he">' in third  # the untranslated one is there as a fallback
-    omitted = build(make_site, tmp_path / "omit", files, site_yaml.replace("    unverified: off\n", "    unverified: off\n    untranslated: omit\n"))
+    omitted = build(
+        make_site, tmp_path / "omit", files, site_yaml.replace("    unverified: off\n", "    unverified: off\n    untranslated: omit\n")
+    )
     assert '<a href="/he/" lang="he" hreflang="he">' in (omitted / "en/page/3/index.html").read_text("utf-8")  # Hebrew has two pages
 
 

@@ -182,7 +182,7 @@ def _finish(output: str, headings: tuple[Heading, ...]) -> str:
 def _without_explicit_ids(output: str) -> str:
     def strip(match: re.Match[str]) -> str:
         inner = _EXPLICIT_ID.sub("", match.group(3))
-        return f"<h{match.group(1)} data-sourcepos=\"{match.group(2)}\">{inner}</h{match.group(1)}>"
+        return f'<h{match.group(1)} data-sourcepos="{match.group(2)}">{inner}</h{match.group(1)}>'
 
     return re.sub(r'<h([1-6]) data-sourcepos="([^"]*)">(.*?)</h\1>', strip, output, flags=re.DOTALL)
 
