@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: validate build publish lint test browser golden clean
+.PHONY: validate build publish lint test browser msgfmt golden clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,17 @@ browser:
 	  fi; \
 	fi
 
-test: $(STAMP) browser
+# GNU msgfmt, which the catalog checks are compared with (tests/test_catalog_agreement.py).
+msgfmt:
+	@if ! command -v msgfmt >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; \
+	  else \
+	    echo "msgfmt is missing: run 'sudo apt-get install gettext' (Debian)"; exit 1; \
+	  fi; \
+	fi
+
+test: $(STAMP) browser msgfmt
 	$(BIN)/python -m pytest
 
 # Rewrite the golden output of the sample site after an intended change to rendering.

@@ -51,12 +51,14 @@ def test_placeholders_missing_or_extra_in_either_style(make_site):
     assert result.exit_code == 1
     assert result.diagnostics == [
         (HE_PO, 8, 1, "catalog-placeholder"),
-        (HE_PO, 11, 1, "catalog-placeholder"),
-        (HE_PO, 11, 1, "catalog-placeholder"),
+        (HE_PO, 11, 1, "catalog-placeholder"),  # {pages}, which the msgid does not have
+        (HE_PO, 11, 1, "catalog-placeholder"),  # {page}, which it lacks
+        (HE_PO, 11, 1, "catalog-placeholder"),  # %(name)s: templates %-format every string
     ]
     assert messages(result) == [
         "'Hello %(name)s': msgstr lacks %(name)s; keep every placeholder of the msgid",
-        "'Open {page}': msgstr has %(name)s, {pages}, which the msgid does not; nothing fills it in",
+        "'Open {page}': msgstr has %(name)s, which the msgid does not; nothing fills it in",
+        "'Open {page}': msgstr has {pages}, which the msgid does not; nothing fills it in",
         "'Open {page}': msgstr lacks {page}; keep every placeholder of the msgid",
     ]
 
@@ -81,7 +83,8 @@ def test_a_percent_sign_that_newstyle_gettext_would_choke_on(make_site):
     result = check(catalog_site(make_site, template, entries))
     assert result.diagnostics == [(HE_PO, 8, 1, "catalog-percent"), (HE_PO, 11, 1, "catalog-percent")]
     assert (
-        messages(result)[1] == "'Done': msgstr has a '%' that is not a %(name)s placeholder at character 10; write '%%' for a percent sign"
+        messages(result)[1] == "'Done': msgstr is not a valid Python format string: '% ' at character 10 starts no directive; "
+        "write %(name)s, %(name)d … for a value, or '%%' for a percent sign"
     )
 
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.catalogs import checks as catalog_checks
-from pipeline.catalogs import pofiles
+from pipeline.catalogs import formats, pofiles
 from pipeline.config.site import load_config
 from pipeline.config.yamldoc import load
 from pipeline.content import checks, textcheck
@@ -177,3 +177,37 @@ def test_raw_html_that_validation_lets_through_runs_nothing(make_site, text):
     found = checks.check_body("content/en/a.md", "en", scan(text), index, config) + checks.check_trusted("content/en/a.md", text, 1)
     if not any(d.code in ("html-unsafe", "url-unsafe") for d in found):
         assert runs_something(render_trusted(text)) == [], text
+
+
+FORMAT_PIECES: tuple[str, ...] = (
+    "%(name)s",
+    "%(count)d",
+    "%(count)s",
+    "%(count)5.2f",
+    "%(name)",
+    "%s",
+    "%d",
+    "%*d",
+    "%.*f",
+    "%%",
+    "%",
+    "%(",
+    ")",
+)
+FORMAT_PIECES += ("{name}", "{count}", "{count:>5}", "{0}", "{1!r}", "{", "}", "{{", "}}", "{name.x}", "א", " ", "9", "s", "d")
+FORMAT_TEXT = st.lists(st.sampled_from(FORMAT_PIECES), max_size=8).map("".join)
+
+
+@SETTINGS
+@given(msgstr=FORMAT_TEXT)
+def test_a_translation_the_format_checks_accept_formats_as_python_does(msgstr):
+    """What passes against its msgid formats with the msgid's arguments (no traceback in a build); what Python rejects is refused."""
+    for msgid, values in (("%(name)s has %(count)d", {"name": "x", "count": 3}), ("%s of %d", ("x", 3))):
+        parsed = formats.python(msgstr)
+        accepted = parsed.error is None and not list(formats.compare(formats.python(msgid), parsed, may_omit=False))
+        if accepted:
+            assert isinstance(msgstr % values, str)
+    for msgid in ("{name} has {count}", "{0} of {1}"):
+        parsed = formats.brace(msgstr)
+        if parsed.error is None and not list(formats.compare(formats.brace(msgid), parsed, may_omit=False)):
+            assert isinstance(msgstr.format("x", 3, name="x", count=3), str)

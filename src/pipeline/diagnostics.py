@@ -100,7 +100,18 @@ RULES: dict[str, Rule] = {
         Rule(
             "catalog-placeholder", _E, "A translation lacks a %(name)s or {name} placeholder of its msgid, or has one the msgid does not."
         ),
-        Rule("catalog-percent", _E, "A % that is neither %(name)s nor %%, which breaks newstyle gettext formatting."),
+        Rule("catalog-percent", _E, "A % that starts no directive (a bare % or %(name) without its conversion), which breaks formatting."),
+        Rule(
+            "catalog-format",
+            _E,
+            "A translation's format directive differs from its msgid's (conversion, style), or is too wide, as msgfmt -c checks.",
+        ),
+        Rule("catalog-newline", _E, "A msgid and its msgstr do not both begin, or both end, with a newline (msgfmt -c)."),
+        Rule(
+            "catalog-encoding",
+            _E,
+            "A PO file's bytes are not in the charset its header names, the charset is unknown, or it starts with a BOM.",
+        ),
         Rule("catalog-markup", _E, "A translation's HTML tags differ from its msgid's."),
         Rule("catalog-unsafe", _E, "A translation has markup that can run code (<script>, <iframe>, on*= attributes, javascript: URLs)."),
         Rule("catalog-fuzzy", _W, "A translation is marked fuzzy, so it is not used until a translator reviews it."),

@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Any
 
 from pipeline import __version__, workers
+from pipeline.catalogs import gate
 from pipeline.config.site import SiteConfig, load_config
 from pipeline.content import checks
 from pipeline.content import serialize as records_
@@ -100,6 +101,9 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1) -> Val
     found += pairing.check_shared(sets, FrontMatterRules(config).shared, config.source_locale)
     found += _compare_pairs(sets, bodies, prints, config.source_locale)
     found += anchors.check_fragments(((f.path, f.lang, f.id) for f in files), bodies, index)
+    catalog_found, catalog_records = gate.check_catalogs(root, reuse, config.max_file_bytes)
+    found += catalog_found
+    records.update(catalog_records)
     ordered = sorted(set(found), key=lambda d: (d.path, d.line, d.column, d.code, d.message))
     return Validation(
         config,

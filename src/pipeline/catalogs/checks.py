@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from babel.messages.catalog import Catalog, Message
 
+from pipeline.catalogs import formats
 from pipeline.catalogs.pofiles import PluralForms, PoFile, cldr_locale, plural_forms
 from pipeline.content import textcheck
 from pipeline.diagnostics import Diagnostic
@@ -18,7 +19,7 @@ Finding = tuple[str, str]  # (code, message)
 
 _NAMED = re.compile(r"%\((\w+)\)[#0\- +]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[hlL]?[diouxXeEfFgGcrsa]")
 _BRACE = re.compile(r"\{(\w+)(?:![rsa])?(?::[^{}]*)?\}")
-_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
+TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
 _ELEMENT = re.compile(r"<\s*(script|iframe|object|embed|form)\b", re.IGNORECASE)
 _HANDLER = re.compile(r"\s(on[a-z]+)\s*=", re.IGNORECASE)
 _SCHEME = re.compile(r"(javascript|vbscript):", re.IGNORECASE)
@@ -33,23 +34,26 @@ class Rules:
     plurals: PluralForms | None  # the rule readers get: CLDR's, else the header's; None when neither works
     forms: Mapping[int, tuple[int, ...]]  # msgid line -> msgstr[] indices as written
     single: frozenset[int]  # forms used for one number only, which may spell it out (he: "one", "two")
+    flags: Mapping[int, frozenset[str]]  # msgid line -> its `#,` flags as written
+    counted: bool = True  # False when the Plural-Forms header was refused: plural entries are not counted against it
 
     @classmethod
     def of(cls, po: PoFile, plurals: PluralForms | None) -> Rules:
-        count = po.catalog.num_plurals
+        count = po.catalog.num_plurals if po.plurals_usable else 0
         single = frozenset(form for form in range(count) if plurals is not None and len(plurals.numbers(form, 2)) == 1)
-        return cls(count, plurals, po.forms, single)
+        return cls(count, plurals, po.forms, single, po.flags, po.plurals_usable)
 
 
 def check_catalog(po: PoFile, lang: str) -> list[Diagnostic]:
     """Every problem of one catalog: how it reads, its plural header, and each of its messages."""
     found = list(po.problems)
-    if any(d.code in ("encoding-invalid", "file-unreadable") for d in po.problems):
+    if not po.decoded:
         return found
     locale = cldr_locale(lang)
     cldr = plural_forms(locale) if locale is not None else None
-    found += _check_header(po, lang, cldr)
-    rules = Rules.of(po, cldr or _declared(po.catalog))
+    if po.plurals_usable:
+        found += _check_header(po, lang, cldr)
+    rules = Rules.of(po, cldr or (_declared(po.catalog) if po.plurals_usable else None))
     for message in po.catalog:
         if message.id:
             found += [Diagnostic.make(code, po.path, message.lineno or 1, 1, text) for code, text in check_message(message, rules)]
@@ -72,6 +76,8 @@ def check_message(message: Message, rules: Rules) -> Iterator[Finding]:
 def plural_count(message: Message, rules: Rules) -> Iterator[Finding]:
     """A plural entry needs exactly msgstr[0] to msgstr[nplurals-1]; a singular one none of them."""
     written = rules.forms.get(message.lineno or 0, ())
+    if not rules.counted:
+        return
     if message.pluralizable and sorted(written) != list(range(rules.nplurals)):
         shown = ", ".join(f"msgstr[{i}]" for i in written) or "a msgstr without an index"
         yield (
@@ -97,45 +103,38 @@ def empty_forms(message: Message, rules: Rules) -> Iterator[Finding]:
 
 
 def placeholders(message: Message, rules: Rules) -> Iterator[Finding]:
-    """Named %(name)s and {name} placeholders must match the msgid's (a one-number plural form may spell the number out)."""
+    """Each translation's directives against its msgid's, for the formats the entry is formatted with (its flags, as msgfmt)."""
+    for kind, parse in _formats(message, rules):
+        ids = [parse(text) for text in _ids(message)]
+        if any(parsed.error for parsed in ids):
+            if used_in_templates(message):  # the template formats the English too, so it fails as well
+                yield from ((parsed.code, f"{_name(message)}: msgid {parsed.error}") for parsed in ids if parsed.error)
+            continue  # msgfmt checks a translation only against a valid msgid
+        for form, string in enumerate(_strings(message)):
+            if not string:
+                continue
+            label, parsed = _label(message, form), parse(string)
+            if parsed.error:
+                yield parsed.code, f"{_name(message)}: {label} is not a valid {kind} string: {parsed.error}"
+                continue
+            reference = ids[0] if form == 0 and rules.nplurals > 1 or len(ids) == 1 else ids[-1]
+            may_omit = message.pluralizable and form in rules.single
+            for code, text in formats.compare(reference, parsed, may_omit=may_omit):
+                yield code, f"{_name(message)}: {label} {text}"
+
+
+def newlines(message: Message, rules: Rules) -> Iterator[Finding]:
+    """A msgid and its translations all begin with a newline or none does, and the same for the end (msgfmt -c)."""
     ids = _ids(message)
-    allowed = set().union(*(_placeholders(text) for text in ids))
-    for form, string in enumerate(_strings(message)):
-        if not string:
-            continue
-        found = _placeholders(string)
-        expected = _placeholders(_reference(message, form, rules))
-        missing = set() if message.pluralizable and form in rules.single else set(expected) - set(found)
-        extra = set(found) - allowed
-        label = _label(message, form)
-        if missing:
-            yield (
-                "catalog-placeholder",
-                f"{_name(message)}: {label} lacks {_list(expected[k] for k in sorted(missing))}; keep every placeholder of the msgid",
-            )
-        if extra:
-            yield (
-                "catalog-placeholder",
-                f"{_name(message)}: {label} has {_list(found[k] for k in sorted(extra))}, which the msgid does not; nothing fills it in",
-            )
-
-
-def percent(message: Message, rules: Rules) -> Iterator[Finding]:
-    """A % that is not %(name)s or %% breaks formatting: templates always format translations (newstyle gettext)."""
-    if not _formatted(message):
-        return
-    texts = [("msgid", text) for text in _ids(message)] + [(_label(message, i), s) for i, s in enumerate(_strings(message))]
-    for label, text in texts:
-        column = _stray_percent(text)
-        if column is not None:
-            yield (
-                "catalog-percent",
-                f"{_name(message)}: {label} has a '%' that is not a %(name)s placeholder at character {column}; write '%%' for a percent sign",
-            )
+    texts = [("msgid_plural", text) for text in ids[1:]] + [(_label(message, i), s) for i, s in enumerate(_strings(message)) if s]
+    for edge, test in (("begin", str.startswith), ("end", str.endswith)):
+        for label, string in texts:
+            if test(string, "\n") != test(ids[0], "\n"):
+                yield "catalog-newline", f"{_name(message)}: the msgid and {label} do not both {edge} with a newline (\\n)"
 
 
 def markup(message: Message, rules: Rules) -> Iterator[Finding]:
-    """Translations are trusted HTML, so each must carry exactly the msgid's tags."""
+    """A translation carries exactly the msgid's tags (any other markup in it reaches the page escaped, as text)."""
     for form, string in enumerate(_strings(message)):
         if not string:
             continue
@@ -160,7 +159,7 @@ def text(message: Message, rules: Rules) -> Iterator[Finding]:
             yield problem.code, f"{_name(message)}: {_label(message, form)}: {problem.message}"
 
 
-CHECKS: tuple[Callable[[Message, Rules], Iterator[Finding]], ...] = (empty_forms, placeholders, percent, markup, unsafe, text)
+CHECKS: tuple[Callable[[Message, Rules], Iterator[Finding]], ...] = (empty_forms, placeholders, newlines, markup, unsafe, text)
 
 
 def outdated_template(pot: PoFile | None, fresh: Catalog, rel: str) -> list[Diagnostic]:
@@ -229,42 +228,37 @@ def _declared(catalog: Catalog) -> PluralForms | None:
     return forms
 
 
-def _placeholders(text: str) -> dict[tuple[str, str], str]:
-    """(kind, name) -> the placeholder as written, for %(name)s and {name}."""
-    found = {("%", m.group(1)): m.group(0) for m in _NAMED.finditer(text.replace("%%", ""))}
-    found.update({("{}", m.group(1)): m.group(0) for m in _BRACE.finditer(text.replace("{{", "").replace("}}", ""))})
-    return found
+def _formats(message: Message, rules: Rules) -> list[tuple[str, Callable[[str], formats.Parsed]]]:
+    """The formats applied to an entry, as gettext reads its flags; templates always %-format (newstyle gettext).
+
+    With no `*-format` flag at all, a msgid's own %(name)s or {name} placeholders say how it is used.
+    Another language's format (c-format, javascript-format, …) is left alone.
+    """
+    flags = rules.flags.get(message.lineno or 0, frozenset())
+    declared = {flag for flag in flags if flag.endswith("-format")}
+    shown = any(path.endswith(".html") for path, _ in message.locations)  # Jinja formats whatever the flags say
+    unplaced = not message.locations and "no-python-format" not in declared  # a site catalog's own string, for its templates
+    python = "python-format" in declared or shown or unplaced
+    python = python or (not declared and any(_NAMED.search(text) for text in _ids(message)))
+    braces = "python-brace-format" in declared or (not declared and any(_BRACE.search(text) for text in _ids(message)))
+    found: list[tuple[str, Callable[[str], formats.Parsed]]] = [("Python format", formats.python)] if python else []
+    return found + [("Python brace format", formats.brace)] if braces else found
 
 
-def _stray_percent(text: str) -> int | None:
-    """The 1-based character of the first % that starts neither %(name)s nor %%, if any."""
-    index = text.find("%")
-    while index != -1:
-        if text.startswith("%%", index):
-            index = text.find("%", index + 2)
-            continue
-        match = _NAMED.match(text, index)
-        if match is None:
-            return index + 1
-        index = text.find("%", match.end())
-    return None
-
-
-def _formatted(message: Message) -> bool:
-    """Whether % formatting is applied: always in templates, in Python code when the msgid has %(name)s."""
-    used_in_templates = not message.locations or any(path.endswith(".html") for path, _ in message.locations)
-    return used_in_templates or any(_NAMED.search(text) for text in _ids(message))
+def used_in_templates(message: Message) -> bool:
+    """Whether the string is shown by a template (or has no references: a site catalog's own), where Jinja always %-formats it."""
+    return not message.locations or any(path.endswith(".html") for path, _ in message.locations)
 
 
 def _tags(text: str) -> list[str]:
-    return [" ".join(tag.split()) for tag in _TAG.findall(text)]
+    return [" ".join(tag.split()) for tag in TAG.findall(text)]
 
 
 def _unsafe(text: str) -> list[str]:
     """Elements, event handlers and URL schemes that run code; schemes also when hidden by entities or spaces."""
     found = [f"a <{m.group(1).lower()}> element" for m in _ELEMENT.finditer(text)]
-    for tag in _TAG.findall(text):
-        found += [f"an event handler attribute ({m.group(1).lower()}=)" for m in _HANDLER.finditer(tag)]
+    found += [f"an event handler attribute ({m.group(1).lower()}=)" for m in _HANDLER.finditer(text)]  # in a tag, or breaking out of one
+    for tag in TAG.findall(text):
         found += [f"a {m.group(1).lower()}: URL" for m in _SCHEME.finditer(_INVISIBLE.sub("", html.unescape(tag)))]
     return found
 

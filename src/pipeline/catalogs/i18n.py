@@ -21,7 +21,8 @@ from jinja2.ext import babel_extract
 
 from pipeline import __version__
 from pipeline.catalogs.checks import check_catalog, outdated_catalog, outdated_template
-from pipeline.catalogs.pofiles import PluralForms, PoFile, cldr_locale, plural_forms, read
+from pipeline.catalogs.gate import catalogs, language_of
+from pipeline.catalogs.pofiles import PluralForms, PoFile, cldr_locale, parse, plural_forms, read
 from pipeline.catalogs.runtime import catalog_path, mo_bytes
 from pipeline.config.site import SITE_FILE
 from pipeline.diagnostics import Diagnostic, count
@@ -178,21 +179,42 @@ def check(root: Path) -> tuple[int, list[Diagnostic]]:
     return len(paths) + (pot is not None), ordered
 
 
+def check_files(paths: list[Path], lang: str | None = None) -> tuple[int, list[Diagnostic]]:
+    """Catalogs on their own, without a site or its template (for a translator on one file); returns (files, diagnostics).
+
+    The language is `lang`, else the folder above LC_MESSAGES, else the catalog's Language header.
+    """
+    found: list[Diagnostic] = []
+    for path in paths:
+        shown = _shown(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            found.append(Diagnostic.make("file-unreadable", shown, 1, 1, f"cannot be read: {exc.strerror}"))
+            continue
+        po = parse(data, shown)
+        language = lang or (path.parent.parent.name if path.parent.name == "LC_MESSAGES" else None)
+        language = language or (str(po.catalog.locale) if po.catalog.locale else None)
+        if language is None:
+            raise UsageError(f"{shown}: no language in its path or its Language header; name it with --lang")
+        found += check_catalog(po, language)
+    return len(paths), sorted(set(found), key=lambda d: (d.path, d.line, d.column, d.code, d.message))
+
+
+def _shown(path: Path) -> str:
+    """A path as the diagnostics name it: relative to the current folder when it is inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 def summary(diagnostics: list[Diagnostic], files: int) -> str:
     """One closing line for people: how many catalog files were checked and how it went."""
     counts = count(diagnostics)
     errors = f"{counts['error']} error" + ("" if counts["error"] == 1 else "s")
     warnings = f"{counts['warning']} warning" + ("" if counts["warning"] == 1 else "s")
     return f"checked {files} catalog file{'' if files == 1 else 's'}: {errors}, {warnings}"
-
-
-def catalogs(root: Path) -> list[str]:
-    """The paths of the site's catalogs, relative to its root."""
-    return [p.relative_to(root).as_posix() for p in sorted(root.glob("locales/*/LC_MESSAGES/messages.po"))]
-
-
-def language_of(rel: str) -> str:
-    return rel.split("/")[1]
 
 
 def _set_plurals(catalog: Catalog, forms: PluralForms) -> None:

@@ -1,44 +1,107 @@
-"""The site's interface strings at run time: a catalog loaded (compiled .mo or the .po itself) and installed in a Jinja2 environment."""
+"""The interface strings at run time: the site's checked .po over the theme's own catalog, compiled in memory, installed in Jinja2 as data."""
 
 from __future__ import annotations
 
 import gettext
 import io
+import itertools
+import re
+from collections import Counter
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from jinja2 import Environment
+from markupsafe import escape
 
+from pipeline.catalogs.checks import TAG
 from pipeline.catalogs.pofiles import cldr_locale, plural_forms, read
 from pipeline.errors import ContentError
 
+_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+THEME_ROOT = Path(__file__).resolve().parents[1] / "theme"  # its locales/ holds the theme's own catalogs
+
 
 def translations(root: Path, lang: str) -> gettext.NullTranslations:
-    """The site's translations into `lang`: the compiled .mo if up to date, else the .po itself; CLDR picks plural forms."""
+    """The strings of `lang`: the site's catalog where it translates a string, else the theme's; CLDR picks plural forms.
+
+    Both are compiled from their .po (fuzzy and untranslated strings left out); a committed .mo is never read.
+    """
     locale = cldr_locale(lang)
     rel = catalog_path(str(locale) if locale else lang)
-    po, mo = root / rel, root / (rel.removesuffix(".po") + ".mo")
-    if mo.is_file() and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime):
-        with mo.open("rb") as fileobj:
-            loaded: gettext.NullTranslations = gettext.GNUTranslations(fileobj)
-    elif po.is_file():
-        read_po = read(root, rel)
-        if read_po.problems:
-            raise ContentError(f"{rel} cannot be read", read_po.problems)
-        loaded = gettext.GNUTranslations(io.BytesIO(mo_bytes(read_po.catalog)))
-    else:
+    chain = [found for base in (root, THEME_ROOT) if (found := _compiled(base, rel)) is not None]
+    if not chain:
         return gettext.NullTranslations()
+    for upper, lower in itertools.pairwise(chain):
+        upper.add_fallback(lower)
     if locale is not None:
-        loaded.plural = plural_forms(locale).index()  # type: ignore[attr-defined]
-    return loaded
+        for loaded in chain:
+            loaded.plural = plural_forms(locale).index()  # type: ignore[attr-defined]
+    return chain[0]
+
+
+def _compiled(base: Path, rel: str) -> gettext.GNUTranslations | None:
+    if not (base / rel).is_file():
+        return None
+    po = read(base, rel)
+    if po.problems:
+        raise ContentError(f"{rel} cannot be read", po.problems)
+    return gettext.GNUTranslations(io.BytesIO(mo_bytes(po.catalog)))
+
+
+class AsData(gettext.NullTranslations):
+    """Translations as data: a translated string reaches the page escaped, except the exact tags of its msgid."""
+
+    def __init__(self, inner: gettext.NullTranslations) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def gettext(self, message: str) -> str:
+        return as_data(self.inner.gettext(message), message)
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return as_data(self.inner.ngettext(msgid1, msgid2, n), msgid1, msgid2)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return as_data(self.inner.pgettext(context, message), message)
+
+    def npgettext(self, context: str, msgid1: str, msgid2: str, n: int) -> str:
+        return as_data(self.inner.npgettext(context, msgid1, msgid2, n), msgid1, msgid2)
+
+
+def as_data(text: str, *ids: str) -> str:
+    """`text` as HTML: the template's own English unchanged; a translation escaped but for tags written as in the msgid.
+
+    Character references (`&amp;`, `&#37;`) stay as written: they are text to a browser, and never a `%` to formatting.
+    """
+    if text in ids:
+        return text
+    allowed = Counter(tag for msgid in ids for tag in TAG.findall(msgid))
+    parts, last = [], 0
+    for match in TAG.finditer(text):
+        parts.append(_escaped(text[last : match.start()]))
+        tag = match.group(0)
+        parts.append(tag if allowed[tag] > 0 else _escaped(tag))
+        allowed[tag] -= 1
+        last = match.end()
+    parts.append(_escaped(text[last:]))
+    return "".join(parts)
+
+
+def _escaped(text: str) -> str:
+    """Text escaped for HTML elements and attributes, its well-formed character references kept."""
+    parts, last = [], 0
+    for match in _REFERENCE.finditer(text):
+        parts += [str(escape(text[last : match.start()])), match.group(0)]
+        last = match.end()
+    return "".join(parts) + str(escape(text[last:]))
 
 
 def install(env: Environment, translations: gettext.NullTranslations) -> None:
-    """Make `_`, gettext, ngettext, pgettext and npgettext in `env`'s templates use `translations`, newstyle."""
+    """Make `_`, gettext, ngettext, pgettext and npgettext in `env`'s templates use `translations` as data, newstyle."""
     if "jinja2.ext.InternationalizationExtension" not in env.extensions:
         env.add_extension("jinja2.ext.i18n")
-    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_translations(AsData(translations), newstyle=True)  # type: ignore[attr-defined]
 
 
 def catalog_path(lang: str) -> str:
@@ -46,7 +109,8 @@ def catalog_path(lang: str) -> str:
 
 
 def mo_bytes(catalog: Catalog) -> bytes:
-    """A catalog compiled to .mo bytes, fuzzy strings left out."""
+    """A catalog compiled to .mo bytes in UTF-8, fuzzy strings left out."""
     buffer = io.BytesIO()
+    catalog.charset = "utf-8"
     write_mo(buffer, catalog, use_fuzzy=False)
     return buffer.getvalue()
