@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: validate build publish lint test browser msgfmt golden clean
+.PHONY: validate build publish lint test browser msgfmt testtools golden clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +48,22 @@ msgfmt:
 	  fi; \
 	fi
 
-test: $(STAMP) browser msgfmt
+# axe-core and the Nu HTML checker (vnu.jar), pinned by package-lock.json, and Java to run the checker:
+# tests/test_conformance.py checks every built page with both.
+testtools: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	@if ! command -v java >/dev/null || ! command -v npm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless npm >/dev/null; \
+	  else \
+	    echo "Java or npm is missing: run 'sudo apt-get install default-jre-headless npm' (Debian)"; exit 1; \
+	  fi; \
+	fi
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+test: $(STAMP) browser msgfmt testtools
 	$(BIN)/python -m pytest
 
 # Rewrite the golden output of the sample site after an intended change to rendering.
@@ -56,4 +71,4 @@ golden: $(STAMP)
 	$(BIN)/python tests/golden.py --write
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info public published test-artifacts
+	rm -rf $(VENV) build src/*.egg-info public published test-artifacts node_modules
