@@ -80,8 +80,10 @@ def test_a_translation_keeps_its_sources_section_ids(make_site, tmp_path):
     assert [d for d in validate_json(root).diagnostics if d[3] == "link-anchor"] == []
     out = build(root, tmp_path)
     hebrew_page = (out / "he/v/index.html").read_text("utf-8")
-    assert '<h2 id="avoiding-burnout">להימנע משחיקה</h2>' in hebrew_page
-    assert '<h2 id="shared">כותרת</h2>' in hebrew_page and "{#" not in hebrew_page
+    assert '<h2 id="avoiding-burnout">להימנע משחיקה <a class="permalink" href="#avoiding-burnout"' in hebrew_page
+    assert '<h2 id="shared">כותרת <a class="permalink" href="#shared"' in hebrew_page and "{#" not in hebrew_page
+    document = json.loads((out / "api/he/articles/v.json").read_text("utf-8"))
+    assert '<h2 id="avoiding-burnout">להימנע משחיקה</h2>' in document["html"]  # the API gets the body without permalinks
     assert 'href="/he/v/#avoiding-burnout"' in (out / "he/l/index.html").read_text("utf-8")
 
 
@@ -110,6 +112,25 @@ def test_code_blocks_are_highlighted_with_classes_and_a_light_and_dark_styleshee
     css = (out / "assets/highlight.css").read_text("utf-8")
     assert ".highlight .k {" in css and "@media (prefers-color-scheme: dark)" in css
     assert "left" not in css and "right" not in css  # logical properties only
+
+
+def test_permalinks_a_table_of_contents_and_footnote_labels_in_the_pages_language(make_site, tmp_path):
+    body = "Intro.[^1]\n\n## First part\n\nText.\n\n### A detail\n\nMore.\n\n[^1]: A note.\n"
+    hebrew_body = "מבוא.[^1]\n\n## חלק ראשון\n\nטקסט.\n\n### פרט\n\nעוד.\n\n[^1]: הערה.\n"
+    root = make_site({"content/en/a.md": article(body=body, toc="true"), "content/he/a.md": hebrew(body=hebrew_body, toc="true")})
+    out = build(root, tmp_path)
+    english = (out / "en/a/index.html").read_text("utf-8")
+    assert '<nav class="toc" aria-label="On this page"' in english
+    assert '<li class="toc-level-2"><a href="#first-part">First part</a></li>' in english
+    assert '<li class="toc-level-3"><a href="#a-detail">A detail</a></li>' in english
+    assert '<a class="permalink" href="#first-part" aria-label="Link to this section">#</a></h2>' in english
+    assert 'aria-label="Back to reference 1"' in english
+    page = (out / "he/a/index.html").read_text("utf-8")
+    assert '<nav class="toc" aria-label="בעמוד הזה"' in page
+    assert '<li class="toc-level-2"><a href="#first-part">חלק ראשון</a></li>' in page  # the source's ids
+    assert 'aria-label="קישור לסעיף הזה"' in page and 'aria-label="חזרה להפניה 1"' in page
+    without = make_site({"content/en/a.md": article(body=body), "content/he/a.md": hebrew(body=hebrew_body)})
+    assert 'class="toc"' not in (build(without, tmp_path / "plain") / "en/a/index.html").read_text("utf-8")
 
 
 _EN_ONLY = """\

@@ -14,6 +14,7 @@ from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
 from pipeline.render.bidi import isolate_html, isolate_text
 from pipeline.render.l10n import long_date, og_locale
+from pipeline.render.pagebody import contents, decorate
 from pipeline.render.siteplan import Entry, SitePlan
 
 TEMPLATES_DIR = "templates"
@@ -40,6 +41,8 @@ class Theme:
             )
             self._translations[lang] = runtime.translations(root, lang)
             runtime.install(env, self._translations[lang])
+            env.filters["page_body"] = _page_body
+            env.filters["toc"] = _toc
             self._envs[lang] = env
 
     def gettext(self, lang: str, message: str, **values: object) -> str:
@@ -72,6 +75,16 @@ class _Environment(jinja2.Environment):
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))  # all a dict has as attributes (it has no instance dict)
+
+
+def _page_body(body: object, permalink: str, backref: str) -> Markup:
+    """`{{ article.html | page_body(_("Link to this section"), _("Back to reference %(num)s", num="{num}")) }}`."""
+    return Markup(decorate(str(body), Markup(permalink).striptags(), Markup(backref).striptags()))
+
+
+def _toc(body: object) -> list[dict[str, Any]]:
+    """`{% for entry in article.html | toc %}`: the level 2 and 3 headings, with `level`, `id` and `text` (markup)."""
+    return [{"level": e.level, "id": e.id, "text": Markup(e.text)} for e in contents(str(body))]
 
 
 def _diag(path: str, line: int, message: str) -> Diagnostic:
@@ -187,6 +200,7 @@ def article_context(plan: SitePlan, entry: Entry) -> dict[str, Any]:
         if article.image
         else None,
         "html": entry.body,  # markup, made when a template shows it
+        "toc": bool(article.fields.get("toc", config.toc)),
         "reading_minutes": entry.reading_minutes,
         "fallback_from": entry.fallback_from,
         "stale": entry.stale,
