@@ -34,6 +34,8 @@ def greet(name: str) -> str:
     return f"Hello, {name}! This line is long enough to scroll sideways in a narrow column of text."
 ```
 
+![A blue square](/images/figure.svg "Figure 1: a square")
+
 ## Going further
 
 See [the start](#start), [going further](#going-further) and [the other article](b.md#first-steps).
@@ -58,6 +60,8 @@ def greet(name: str) -> str:
     return f"Hello, {name}! This line is long enough to scroll sideways in a narrow column of text."
 ```
 
+![ריבוע כחול](/images/figure.svg "איור 1: ריבוע")
+
 ## להמשיך הלאה
 
 ראו [ההתחלה](#start), [להמשיך](#going-further) ו[המאמר האחר](b.md#first-steps).
@@ -77,8 +81,9 @@ def feature_site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("features")
     files = {
         "site.yaml": SITE_YAML + "title: {en: Open Heart, he: לב פתוח}\n",
-        "content/en/a.md": article("Everything a writer types", "All of GFM.", body=BODY_EN, author="Noa", tags="[kindness]"),
-        "content/he/a.md": hebrew("כל מה שכותבים מקלידים", "כל GFM.", body=BODY_HE, tags="[kindness]"),
+        "content/en/a.md": article("Everything a writer types", "All of GFM.", body=BODY_EN, author="Noa", tags="[kindness]", toc="true"),
+        "content/he/a.md": hebrew("כל מה שכותבים מקלידים", "כל GFM.", body=BODY_HE, tags="[kindness]", toc="true"),
+        "static/images/figure.svg": '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><rect width="40" height="40" fill="#1f6feb"/></svg>',
         "content/en/b.md": article("Second", "Another one.", body="## First steps\n\nText.\n"),
         "content/he/b.md": hebrew("שני", "עוד אחד.", body="## צעדים ראשונים\n\nטקסט.\n"),
     }

@@ -142,3 +142,43 @@ locales:
 tags:
   kindness: {en: Kindness}
 """
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x02\x80\x00\x00\x01\xe0\x08\x02\x00\x00\x00" + b"\x00" * 16  # 640 x 480
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xc0\x00\x11\x08\x00\xc8\x01\x2c\x03" + b"\x00" * 12
+
+
+def test_images_get_their_intrinsic_size_lazy_loading_and_a_caption_from_their_title(make_site, tmp_path):
+    body = (
+        '![A chart](/images/chart.png "Figure 1: the chart")\n\n'
+        "Text with an inline ![photo](../../static/images/photo.jpg) image.\n\n"
+        "![A drawing](/images/drawing.svg)\n"
+    )
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 320 200"></svg>'
+    files = {
+        "content/en/a.md": article(body=body),
+        "content/he/a.md": hebrew(body=body.replace("Text with an inline", "טקסט עם תמונה").replace("Figure 1", "איור 1")),
+        "static/images/chart.png": PNG,
+        "static/images/photo.jpg": JPEG,
+        "static/images/drawing.svg": svg,
+    }
+    out = build(make_site(files), tmp_path)
+    page = (out / "en/a/index.html").read_text("utf-8")
+    assert (
+        '<figure><img src="/images/chart.png" alt="A chart" title="Figure 1: the chart" width="640" height="480" decoding="async">'
+        "<figcaption>Figure 1: the chart</figcaption></figure>" in page
+    )  # the first image, with no cover above it, is not lazy
+    assert '<img src="/images/photo.jpg" alt="photo" width="300" height="200" loading="lazy" decoding="async">' in page
+    assert '<p><img src="/images/drawing.svg" alt="A drawing" width="320" height="200" loading="lazy" decoding="async"></p>' in page
+    assert "<figcaption>איור 1: the chart</figcaption>" in (out / "he/a/index.html").read_text("utf-8")
+
+
+def test_a_cover_image_has_its_size_and_body_images_below_it_are_lazy(make_site, tmp_path):
+    files = {
+        "content/en/a.md": article(body="![A chart](/images/chart.png)\n", image="{src: /images/chart.png, alt: A chart}"),
+        "content/he/a.md": hebrew(body="![תרשים](/images/chart.png)\n", image="{src: /images/chart.png, alt: תרשים}"),
+        "static/images/chart.png": PNG,
+    }
+    page = (build(make_site(files), tmp_path) / "en/a/index.html").read_text("utf-8")
+    assert '<img src="/images/chart.png" alt="A chart" width="640" height="480">' in page
+    assert '<p><img src="/images/chart.png" alt="A chart" width="640" height="480" loading="lazy" decoding="async"></p>' in page

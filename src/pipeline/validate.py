@@ -13,7 +13,7 @@ from typing import Any
 from pipeline import __version__, workers
 from pipeline.catalogs import gate
 from pipeline.config.site import SiteConfig, load_config
-from pipeline.content import checks
+from pipeline.content import checks, images
 from pipeline.content import serialize as records_
 from pipeline.content.articles import Article, FrontMatterRules, Parsed
 from pipeline.content.fingerprint import Fingerprint
@@ -45,6 +45,7 @@ class Validation:
     records: FileRecords = field(
         default_factory=lambda: FileRecords("", MappingProxyType({}))
     )  # what each valid file gave, for the build cache
+    images: Mapping[str, tuple[int, int]] = field(default_factory=lambda: MappingProxyType({}))  # static/ path -> width, height
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -115,6 +116,7 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1) -> Val
         MappingProxyType(articles),
         tuple(ordered),
         FileRecords(rules, MappingProxyType(records)),
+        _image_sizes(config.root / STATIC_DIR, index.static),
     )
 
 
@@ -165,6 +167,20 @@ def _compare_pairs(
         found += structure.check(source, bodies[source.path], article, bodies[article.path])
         found += structure.untranslated(source, prints[(source_locale, source.id)], article, prints[(article.lang, article.id)])
     return found
+
+
+def _image_sizes(static: Path, files: frozenset[str]) -> Mapping[str, tuple[int, int]]:
+    """The intrinsic size of every image under static/ whose header says it (pages give images their width and height)."""
+    sizes = {}
+    for rel in sorted(f for f in files if f.lower().endswith(images.EXTENSIONS)):
+        try:
+            with open(static / rel, "rb") as handle:
+                size = images.intrinsic_size(rel, handle.read(images.HEAD_BYTES))
+        except OSError:
+            continue
+        if size is not None:
+            sizes[rel] = size
+    return MappingProxyType(sizes)
 
 
 def _index(config: SiteConfig, files: list[SourceFile]) -> checks.SiteIndex:

@@ -6,7 +6,7 @@ import html
 import posixpath
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from types import MappingProxyType
@@ -18,6 +18,7 @@ from pipeline.content.markdown import Body, reanchor, render_trusted, scan
 from pipeline.content.sources import text_digest
 from pipeline.render.bidi import isolate_html
 from pipeline.render.highlight import highlight_code
+from pipeline.render.images import sized
 from pipeline.render.l10n import reading_minutes
 from pipeline.translation.anchors import aligned
 from pipeline.translation.states import DRAFT, STALE, PairState, describe
@@ -93,6 +94,7 @@ class SitePlan:
     base_path: str  # "/" or "/blog/": where the site lives under its host
     entries: Mapping[str, tuple[Entry, ...]]
     held: tuple[tuple[str, str, str], ...] = ()  # (lang, id, why) of translations a gate kept back
+    images: Mapping[str, tuple[int, int]] = field(default_factory=lambda: MappingProxyType({}))  # static/ path -> width, height
 
     def link(self, path: str) -> str:
         """A site path ("/he/x/") as a link from any page: under the base path."""
@@ -141,17 +143,18 @@ def plan(result: Validation, now: datetime, drafts: bool = False, bodies: Mappin
     published = {lang: {a.id for a, _ in items} for lang, items in chosen.items()}
     real = {lang: {a.id for a, _ in items if a.lang == lang} for lang, items in chosen.items()}
     base_path = urlsplit(config.base_url).path or "/"
+    sizes_key = text_digest(repr(sorted(result.images.items())))  # bodies give their images these sizes
     entries = {
         lang: tuple(
             sorted(
-                (_entry(result, lang, article, state, published, real, base_path, bodies) for article, state in items),
+                (_entry(result, lang, article, state, published, real, base_path, bodies, sizes_key) for article, state in items),
                 key=lambda e: (e.article.date, e.id),
                 reverse=True,
             )
         )
         for lang, items in chosen.items()
     }
-    return SitePlan(config, base_path, MappingProxyType(entries), tuple(held))
+    return SitePlan(config, base_path, MappingProxyType(entries), tuple(held), result.images)
 
 
 def _is_live(article: Article, now: datetime, drafts: bool) -> bool:
@@ -169,6 +172,7 @@ def _entry(
     real: dict[str, set[str]],
     base_path: str,
     bodies: Mapping[str, Prepared],
+    sizes_key: str,
 ) -> Entry:
     config = result.config
     fallback = article.lang if article.lang != lang else None
@@ -177,8 +181,9 @@ def _entry(
         html_text, minutes, links = prepare_body(result, article)
         prepared = Prepared(text_digest(html_text), minutes, links, lambda: html_text)
     leads = tuple(target in published.get(lang, ()) for target in prepared.links)  # where its article links lead
-    key = text_digest(f"{prepared.digest}\0{lang}\0{base_path}\0{leads}")
-    finish = partial(_finish, prepared.load, article.path, lang, config.source_locale, published, base_path)
+    key = text_digest(f"{prepared.digest}\0{lang}\0{base_path}\0{leads}\0{sizes_key}")
+    place = partial(sized, path=article.path, sizes=result.images, eager_first=article.image is None)
+    finish = partial(_finish, prepared.load, place, article.path, lang, config.source_locale, published, base_path)
     alternates = [(code, f"/{code}/{article.id}/") for code in config.locales if article.id in real.get(code, ())]
     if article.id in real.get(config.source_locale, ()):
         alternates.append(("x-default", f"/{config.source_locale}/{article.id}/"))
@@ -237,8 +242,10 @@ def linked_articles(markup: str, path: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _finish(load: Callable[[], str], path: str, lang: str, source: str, published: dict[str, set[str]], base_path: str) -> str:
-    return _rewrite_links(load(), path, lang, source, published, base_path)
+def _finish(
+    load: Callable[[], str], place: Callable[[str], str], path: str, lang: str, source: str, published: dict[str, set[str]], base_path: str
+) -> str:
+    return _rewrite_links(place(load()), path, lang, source, published, base_path)
 
 
 def _joined(path: str, target: str) -> str:

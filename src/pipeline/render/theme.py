@@ -196,6 +196,7 @@ def article_context(plan: SitePlan, entry: Entry) -> dict[str, Any]:
         "image": {
             "src": plan.link(article.image.src) if article.image.src.startswith("/") else article.image.src,
             "alt": isolate_text(article.image.alt, direction),
+            "size": plan.images.get(article.image.src.lstrip("/")) if article.image.src.startswith("/") else None,
         }
         if article.image
         else None,
