@@ -114,3 +114,15 @@ def test_the_language_choice_page_has_a_heading(make_site, tmp_path):
     out = build(make_site, tmp_path, {"content/en/a.md": article()})
     page = (out / "index.html").read_text("utf-8")
     assert re.search(r"<h1[^>]*>.*</h1>", page, re.DOTALL)
+
+
+def test_the_sample_sites_feeds_are_valid_atom(tmp_path):
+    from test_browser import ROOT
+
+    out = tmp_path / "out"
+    assert run("build", "--root", str(ROOT), "--out", str(out)).exit_code == 0
+    feeds = sorted(out.rglob("feed.xml"))
+    assert len(feeds) > 2  # one per locale and one per tag
+    for path in feeds:
+        feed = assert_valid_atom(path.read_bytes())
+        assert feed.findall(f"{ATOM}entry"), path
