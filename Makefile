@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: validate build publish lint test browser msgfmt testtools golden clean
+.PHONY: validate build publish lint test browser msgfmt golden clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,13 +28,21 @@ lint: $(STAMP)
 	$(BIN)/mypy src tests
 	$(BIN)/lint-imports
 
-# The browser tests use Debian's Chromium (never a downloaded browser) and Noto fonts for Hebrew.
+# The browser tests use Debian's Chromium (never a downloaded browser), Noto fonts for Hebrew, Culmus for a Hebrew
+# monospace (code), Java for the Nu HTML checker; the checker (vnu.jar) and axe-core come from npm, pinned in tests/checkers/.
+CHECKERS := tests/checkers/node_modules/.installed
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@need=""; \
+	[ -x /usr/bin/chromium ] || need="$$need chromium"; \
+	fc-list | grep -q "Noto Sans Hebrew" || need="$$need fonts-noto-core"; \
+	fc-list | grep -q "Miriam Mono CLM" || need="$$need culmus"; \
+	command -v java >/dev/null || need="$$need default-jre-headless"; \
+	command -v npm >/dev/null || need="$$need npm"; \
+	if [ -n "$$need" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \
 	  else \
-	    echo "Chromium is missing: run 'sudo apt-get install chromium fonts-noto-core' (Debian)"; exit 1; \
+	    echo "Missing for the browser tests: run 'sudo apt-get install$$need' (Debian)"; exit 1; \
 	  fi; \
 	fi
 
@@ -48,22 +56,11 @@ msgfmt:
 	  fi; \
 	fi
 
-# axe-core and the Nu HTML checker (vnu.jar), pinned by package-lock.json, and Java to run the checker:
-# tests/test_conformance.py checks every built page with both.
-testtools: node_modules/.installed
-
-node_modules/.installed: package.json package-lock.json
-	@if ! command -v java >/dev/null || ! command -v npm >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless npm >/dev/null; \
-	  else \
-	    echo "Java or npm is missing: run 'sudo apt-get install default-jre-headless npm' (Debian)"; exit 1; \
-	  fi; \
-	fi
-	npm ci --no-audit --no-fund --silent
+$(CHECKERS): tests/checkers/package.json | browser
+	cd tests/checkers && npm install --no-package-lock --ignore-scripts --no-audit --no-fund --silent
 	touch $@
 
-test: $(STAMP) browser msgfmt testtools
+test: $(STAMP) browser msgfmt $(CHECKERS)
 	$(BIN)/python -m pytest
 
 # Rewrite the golden output of the sample site after an intended change to rendering.
@@ -71,4 +68,4 @@ golden: $(STAMP)
 	$(BIN)/python tests/golden.py --write
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info public published test-artifacts node_modules
+	rm -rf $(VENV) build src/*.egg-info public published test-artifacts tests/checkers/node_modules

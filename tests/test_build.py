@@ -205,10 +205,45 @@ def test_code_is_left_to_right_and_latin_runs_isolated_in_hebrew(make_site, tmp_
     out = tmp_path / "out"
     run("build", "--root", str(root), "--out", str(out))
     page = (out / "he/b/index.html").read_text("utf-8")
-    assert '<span dir="ltr">C++</span>' in page
+    assert '<span dir="ltr" lang="en">C++</span>' in page
     assert '<code dir="ltr">print()</code>' in page
-    assert '<span dir="ltr">Node.js 20</span>' in page
+    assert '<span dir="ltr" lang="en">Node.js 20</span>' in page
     assert '<pre dir="ltr" tabindex="0">' in page  # reachable by keyboard when it scrolls
+
+
+def test_isolated_alt_text_stays_inside_its_attribute(make_site, tmp_path):
+    body = 'תמונה של ![Node.js 20" onerror="alert(1)](/images/x.svg) ו-React.\n'
+    root = small_site(make_site, **{"content/he/b.md": hebrew("בטא", body=body), "static/images/x.svg": "<svg/>"})
+    out = tmp_path / "out"
+    assert run("build", "--root", str(root), "--out", str(out)).exit_code == 0
+    page = (out / "he/b/index.html").read_text("utf-8")
+    assert 'alt="\u2066Node.js 20&quot; onerror=&quot;alert(1)\u2069"' in page
+    images: list[list[str]] = []
+
+    class Images(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "img":
+                images.append([name for name, _ in attrs])
+
+    Images().feed(page)
+    assert images == [["src", "alt"]]  # the quotes stayed text: no attribute was added
+
+
+def test_a_quote_in_a_title_stays_text_in_a_site_template_attribute(make_site, tmp_path):
+    override = '{% extends "base.html" %}{% block head %}<meta name="description" content="{{ article.title }}">{% endblock %}'
+    title = "'Beta\" onfocus=\"alert(1)'"
+    root = small_site(make_site, **{"templates/article.html": override, "content/en/b.md": article(title)})
+    out = tmp_path / "out"
+    assert run("build", "--root", str(root), "--out", str(out)).exit_code == 0
+    page = (out / "en/b/index.html").read_text("utf-8")
+    attributes: list[str] = []
+
+    class Tags(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            attributes.extend(name for name, _ in attrs)
+
+    Tags().feed(page)
+    assert "content" in attributes and "onfocus" not in attributes  # the quotes in the title stayed text
 
 
 def test_build_refuses_invalid_content_and_writes_nothing(make_site, tmp_path):

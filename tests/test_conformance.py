@@ -13,7 +13,7 @@ import pytest
 from conftest import SITE_YAML, article, hebrew
 from test_browser import CHROMIUM, FLAGS, ROOT, serve_build
 
-TOOLS = ROOT / "node_modules"
+TOOLS = ROOT / "tests/checkers/node_modules"
 VNU = TOOLS / "vnu-jar/build/dist/vnu.jar"
 AXE = TOOLS / "axe-core/axe.min.js"
 
@@ -72,8 +72,8 @@ def greet(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def tools() -> None:
-    assert VNU.is_file() and AXE.is_file(), "run `make testtools` (npm ci: axe-core and the Nu HTML checker)"
-    assert shutil.which("java"), "the Nu HTML checker needs Java: run `make testtools`"
+    assert VNU.is_file() and AXE.is_file(), "run `make test` (it installs tests/checkers/: axe-core and the Nu HTML checker)"
+    assert shutil.which("java"), "the Nu HTML checker needs Java: run `make browser`"
 
 
 @pytest.fixture(scope="module")

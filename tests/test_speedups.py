@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import re
 import sys
+import time
 
 import jinja2
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -103,51 +106,22 @@ def test_word_count_is_the_number_of_word_runs(text):
 
 @SETTINGS
 @given(st.one_of(MARKUP, st.text(max_size=40)), st.sampled_from(["ltr", "rtl"]))
-def test_html_isolation_is_the_plain_walk_over_every_tag(markup, direction):
-    assert bidi.isolate_html(markup, direction) == _plain_isolate_html(markup, direction)
+def test_html_isolation_keeps_every_tag_and_the_text(markup, direction):
+    """One pass over the tags with the inline text gathered up gives back every tag and the same text, only isolated."""
+    isolated = bidi.isolate_html(markup, direction)
+    assert _tags(isolated) == _tags(markup)
+    assert _text(isolated) == _text(markup)
 
 
-def _plain_isolate_html(markup: str, direction: str) -> str:
-    """isolate_html as first written: every piece, the stack searched for code each time."""
-    out: list[str] = []
-    stack: list[tuple[str, str]] = []
-    for piece in bidi._TAG.split(markup):
-        if not piece:
-            continue
-        current = stack[-1][1] if stack else direction
-        if piece.startswith("<"):
-            out.append(_plain_open_or_close(piece, current, stack))
-        elif any(tag in bidi._LTR_ALWAYS for tag, _ in stack):
-            out.append(piece)
-        else:
-            opposite = "ltr" if current == "rtl" else "rtl"
-            out.append(
-                bidi._runs(current).sub(
-                    lambda m, opposite=opposite: f'<span dir="{opposite}">{m.group()}</span>' if not m.group().isalpha() else m.group(),
-                    piece,
-                )
-            )
-    return "".join(out)
+_ADDED = re.compile(r'<span dir="(?:ltr|rtl)"(?: lang="(?:en|he)")?>|</span>')
 
 
-def _plain_open_or_close(tag: str, current: str, stack: list[tuple[str, str]]) -> str:
-    name_match = bidi._TAG_NAME.match(tag)
-    if not name_match or tag.startswith("<!"):
-        return tag
-    name = name_match.group(1).lower()
-    if tag.startswith("</"):
-        while stack and stack.pop()[0] != name:
-            pass
-        return tag
-    if name in bidi._VOID or tag.endswith("/>"):
-        return tag
-    explicit = bidi._DIR_ATTR.search(tag)
-    inner = explicit.group(1) if explicit and explicit.group(1) != "auto" else current
-    if name in bidi._LTR_ALWAYS and not explicit and current == "rtl":
-        tag = tag[:-1] + ' dir="ltr">'
-        inner = "ltr"
-    stack.append((name, inner))
-    return tag
+def _tags(markup: str) -> list[str]:
+    return [t.replace(' dir="ltr"', "") for t in re.findall(r"<[^>]+>", markup) if not _ADDED.fullmatch(t)]
+
+
+def _text(markup: str) -> str:
+    return re.sub("[\u2066\u2067\u2069]", "", html.unescape(re.sub(r"<[^>]+>", "", markup)))
 
 
 class _Dict(dict):
@@ -174,3 +148,32 @@ def test_attribute_lookup_on_contexts_is_jinjas(attribute):
             )
         else:
             assert mine == jinjas and type(mine) is type(jinjas)
+
+
+@pytest.mark.parametrize(
+    ("unit", "closing"),
+    [
+        ("<strong>ב-React", "</strong>"),  # inline markup nested deeper and deeper, a run in each
+        ('"Hello ', ""),  # quotes that never close
+        ("word ", ""),  # one long English block on a Hebrew page
+        ("שלום Node.js, x&lt;y &amp; ", ""),  # many short runs and references
+        ("<em>a</em> ב-", ""),  # a run meeting a tag at every step
+        ("[a]{dir=ltr} ", ""),  # author overrides
+        ("+1 -2 v3 /a @b #c $4 ", ""),  # token starts everywhere
+    ],
+)
+def test_html_isolation_takes_linear_time(unit, closing):
+    """Four times the text takes about four times as long (a quadratic step would take sixteen)."""
+
+    def seconds(count: int) -> float:
+        markup = f"<p>{unit * count}{closing * count}</p>"
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            bidi.isolate_html(markup, "rtl")
+            bidi.isolate_html(markup, "ltr")
+            best = min(best, time.process_time() - start)
+        return best
+
+    small, large = seconds(1500), seconds(6000)
+    assert large < max(8 * small, 0.05), (small, large)

@@ -14,7 +14,7 @@ from typing import Any
 from pipeline.content.sources import text_digest
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
-from pipeline.render import api, feeds, highlight
+from pipeline.render import api, feeds, highlight, search
 from pipeline.render.siteplan import Entry, PageBody, SitePlan
 from pipeline.render.theme import Theme, article_context, page_context, pages_of, site_context
 from pipeline.validate import Validation
@@ -127,7 +127,24 @@ def locale_outputs(site: SitePlan, theme: Theme, lang: str, result: Validation, 
     )
     index = api.index_document(site, lang)
     outputs.append(Output(f"api/{lang}/articles.json", key(common, index), partial(api.encode, index)))
-    return outputs
+    return outputs + _search_outputs(site, theme, lang, [signatures[e.id] for e in entries], common)
+
+
+def _search_outputs(site: SitePlan, theme: Theme, lang: str, signatures: list[Any], common: str) -> list[Output]:
+    """The locale's search page and its index (made only when an entry's text or how it is published changed)."""
+    context = {
+        "site": site_context(site, lang, {code: f"/{code}/search/" for code in site.config.locales}),
+        "page": page_context(site, lang, theme.gettext(lang, "Search"), f"/{lang}/search/", ()),
+        "search": {"index_url": site.link(f"/{lang}/search-index.json"), "script_url": site.link("/assets/search.js")},
+    }
+    return [
+        page(theme, lang, "search.html", f"{lang}/search/index.html", common, context, lambda: context),
+        Output(f"{lang}/search-index.json", key(common, "search-index", lang, signatures), partial(_search_index, site, lang)),
+    ]
+
+
+def _search_index(site: SitePlan, lang: str) -> bytes:
+    return search.encode(search.index_document(site, lang))
 
 
 def _article_page(site: SitePlan, lang: str, entry: Entry, counterparts: dict[str, str], articles: _Articles) -> dict[str, Any]:

@@ -1,29 +1,122 @@
-"""Local preview: build into a folder, serve it on 127.0.0.1, rebuild when a site file changes."""
+"""Local preview: serve a build on 127.0.0.1, rebuild on the OS's file events, and reload open pages (or show what is wrong)."""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import watchfiles
+
 WATCHED = ("site.yaml", "content", "templates", "static", "locales", "schemas")
+EVENTS = "/__pipeline/events"  # server-sent events: one per build, with what is wrong when it failed
+SCRIPT = "/__pipeline/live.js"
+KEEP_ALIVE = 15.0  # seconds between comments on an idle event stream, so a closed page is noticed
+LIVE_JS = b"""/* Injected by `pipeline serve` (never in a build): reload when the site is rebuilt, show what is wrong when it fails. */
+(() => {
+  "use strict";
+  const source = new EventSource("/__pipeline/events");
+  source.addEventListener("build", (event) => {
+    const { error } = JSON.parse(event.data);
+    if (!error) { location.reload(); return; }
+    let overlay = document.getElementById("pipeline-overlay");
+    if (!overlay) {
+      overlay = document.createElement("div");
+      overlay.id = "pipeline-overlay";
+      overlay.setAttribute("role", "alert");
+      overlay.dir = "ltr";
+      overlay.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(20,20,20,.94);" +
+        "color:#ffd7d5;font:14px/1.5 ui-monospace,monospace;padding:2rem;white-space:pre-wrap;text-align:left";
+      document.body.append(overlay);
+    }
+    overlay.textContent = "The last edit broke the build; this is the last good page.\\n\\n" + error;
+  });
+})();
+"""
 
 
-def snapshot(root: Path) -> dict[str, tuple[int, int]]:
-    """(mtime, size) of every file that can change the site."""
-    state = {}
-    for name in WATCHED:
-        path = root / name
-        for item in [path] if path.is_file() else sorted(path.rglob("*")) if path.is_dir() else []:
-            if item.is_file():
-                info = item.stat()
-                state[item.as_posix()] = (info.st_mtime_ns, info.st_size)
-    return state
+class Builds:
+    """What the preview tells open pages: how many builds it made, and what was wrong with the last one ("" if nothing)."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self.number = 0
+        self.error = ""
+
+    def done(self, error: str = "") -> None:
+        with self._changed:
+            self.number += 1
+            self.error = error
+            self._changed.notify_all()
+
+    def after(self, seen: int, timeout: float) -> tuple[int, str]:
+        """The build number and error once a build after `seen` is done, or as they are when `timeout` passes."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.number != seen, timeout)
+            return self.number, self.error
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
+    builds: Builds | None = None  # set for a live preview: pages get the reload script
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if self.builds is not None and path == EVENTS:
+            self._events(self.builds)
+        elif self.builds is not None and path == SCRIPT:
+            self._send(200, "text/javascript; charset=utf-8", LIVE_JS)
+        elif self.builds is not None and path.endswith(("/", ".html")):
+            self._page()
+        else:
+            super().do_GET()
+
+    def _page(self) -> None:
+        """An HTML page with the reload script before `</body>`."""
+        found = Path(self.translate_path(self.path))
+        if found.is_dir():
+            found = found / "index.html"
+        if not _plain_file_inside(Path(self.directory), found):
+            self.send_error(404, "File not found")
+            return
+        body = found.read_bytes()
+        tag = f'<script src="{SCRIPT}"></script>'.encode()
+        at = body.rfind(b"</body>")
+        self._send(200, "text/html; charset=utf-8", body[:at] + tag + body[at:] if at >= 0 else body + tag)
+
+    def _events(self, builds: Builds) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        seen, error = builds.number, builds.error
+        try:
+            if error:  # a page opened while the site is broken learns it at once
+                self._event(error)
+            while True:
+                number, error = builds.after(seen, KEEP_ALIVE)
+                if number == seen:
+                    self.wfile.write(b": still here\n\n")
+                else:
+                    seen = number
+                    self._event(error)
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+    def _event(self, error: str) -> None:
+        self.wfile.write(b"event: build\ndata: " + json.dumps({"error": error}).encode() + b"\n\n")
+
+    def _send(self, status: int, kind: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         page = Path(self.directory) / "404.html"
         if code == 404 and page.is_file():
@@ -40,17 +133,69 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def server(out: Path, port: int) -> http.server.ThreadingHTTPServer:
-    """An HTTP server for `out` on 127.0.0.1 (port 0: any free port)."""
-    handler = functools.partial(_Handler, directory=str(out))
-    return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+def _plain_file_inside(base: Path, found: Path) -> bool:
+    """Whether `found` is a regular file under `base` reached through no link."""
+    try:
+        rel = found.relative_to(base)
+    except ValueError:
+        return False
+    current = base
+    for part in rel.parts:
+        current = current / part
+        if part in ("", ".", "..") or current.is_symlink():
+            return False
+    return current.is_file()
 
 
-def watch(root: Path, rebuild: Callable[[], None], stop: threading.Event, interval: float = 0.5) -> None:
-    """Call `rebuild` whenever a watched file changes, until `stop` is set."""
-    seen = snapshot(root)
-    while not stop.wait(interval):
-        now = snapshot(root)
-        if now != seen:
-            seen = now
+def server(out: Path, port: int, builds: Builds | None = None) -> http.server.ThreadingHTTPServer:
+    """An HTTP server for `out` on 127.0.0.1 (port 0: any free port); with `builds`, pages reload themselves."""
+    handler = type("Handler", (_Handler,), {"builds": builds})
+    return http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(out)))
+
+
+def watch(root: Path, rebuild: Callable[[], None], stop: threading.Event) -> None:
+    """Call `rebuild` after each burst of changes to the site's files (the OS's file events), until `stop` is set.
+
+    The folders that exist are watched with their sub-folders; the site's top folder on its own, so a folder made
+    later (templates/, say) is watched from then on, and nothing else under the site (.git, .venv, public/) is.
+    One rebuild runs at a time.
+    """
+    lock = threading.Lock()
+
+    def once() -> None:
+        with lock:
             rebuild()
+
+    while not stop.is_set():
+        folders = [root / name for name in WATCHED if (root / name).is_dir()]
+        again = threading.Event()
+        either = _Either(stop, again)
+        top = threading.Thread(target=_watch_top, args=(root, once, either, again, {p.name for p in folders}), daemon=True)
+        top.start()
+        if folders:
+            for _ in watchfiles.watch(*folders, stop_event=either, debounce=50, step=20):
+                once()
+        while not either.is_set():
+            again.wait(0.2)
+        again.set()  # the top watcher ends too
+        top.join()
+
+
+def _watch_top(root: Path, rebuild: Callable[[], None], either: _Either, again: threading.Event, known: set[str]) -> None:
+    """Watch the site's own folder (not below it): site.yaml, and a watched folder made or removed (then start over)."""
+    for changes in watchfiles.watch(root, stop_event=either, recursive=False, debounce=50, step=20):
+        if {Path(path).name for _, path in changes} & set(WATCHED):
+            rebuild()
+        if any((root / name).is_dir() != (name in known) for name in WATCHED if name != "site.yaml"):
+            again.set()
+            return
+
+
+class _Either:
+    """Set when either event is (watchfiles asks its stop_event only `is_set()`)."""
+
+    def __init__(self, *events: threading.Event) -> None:
+        self._events = events
+
+    def is_set(self) -> bool:
+        return any(event.is_set() for event in self._events)

@@ -23,7 +23,7 @@ from pipeline import __version__
 from pipeline.catalogs.checks import check_catalog, outdated_catalog, outdated_template
 from pipeline.catalogs.gate import catalogs, language_of
 from pipeline.catalogs.pofiles import PluralForms, PoFile, cldr_locale, parse, plural_forms, read
-from pipeline.catalogs.runtime import catalog_path, mo_bytes
+from pipeline.catalogs.runtime import THEME_ROOT, catalog_path, mo_bytes
 from pipeline.config.site import SITE_FILE
 from pipeline.diagnostics import Diagnostic, count
 from pipeline.errors import ContentError, UsageError
@@ -100,14 +100,24 @@ def write_template(root: Path) -> tuple[int, bool]:
     return len(catalog), True
 
 
-def init(root: Path, lang: str) -> str:
-    """Create locales/LANG/LC_MESSAGES/messages.po from the template, with CLDR's plural forms; returns its path."""
+def init(root: Path, lang: str, seed: bool = False) -> str:
+    """Create locales/LANG/LC_MESSAGES/messages.po from the template, with CLDR's plural forms; returns its path.
+
+    With `seed`, the strings the theme's own catalog translates start with its translations.
+    """
     _require_site(root)
     locale = _language(lang)
     rel = catalog_path(str(locale))
     if (root / rel).exists():
         raise UsageError(f"{rel} already exists; run `pipeline i18n update` to merge new strings into it")
     catalog = _template(root).catalog
+    theme = THEME_ROOT / rel
+    if seed and theme.is_file():
+        known = read(THEME_ROOT, rel).catalog
+        for message in catalog:
+            found = known.get(message.id, message.context) if message.id else None
+            if found is not None and not found.fuzzy:
+                message.string = found.string
     catalog.locale = locale
     catalog.fuzzy = False
     catalog.revision_date = _now()

@@ -15,6 +15,7 @@ def cli() -> None:
 
 
 for command in (
+    site.new_command,
     site.validate_command,
     site.build_command,
     site.serve_command,

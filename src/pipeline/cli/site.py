@@ -6,6 +6,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +22,23 @@ if TYPE_CHECKING:
 
 # The stages are imported by the commands that use them: `build` answers "nothing changed" before
 # Jinja, YAML, Babel or jsonschema are loaded.
+
+
+@click.command("new")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--languages", default="en,he", show_default=True, help="The site's languages, comma-separated, the source first.")
+def new_command(folder: Path, languages: str) -> None:
+    """Start a site in FOLDER: site.yaml, the schema, a first article and its translation, catalogs, CI workflows.
+
+    It validates, builds and publishes (to the local target) as it is.
+    """
+    from pipeline import newsite
+
+    try:
+        written = newsite.create(folder, tuple(languages.split(",")))
+    except PipelineError as exc:
+        fail(exc)
+    click.echo(f"created {folder} with {len(written)} files; next: pipeline validate --root {folder}, then build, serve or publish")
 
 
 @click.command("validate")
@@ -101,7 +119,10 @@ def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | No
 @click.option("--live", is_flag=True, help="Serve what a local target has live (its `current` deploy) instead of a fresh build.")
 @click.option("--target", "target_name", metavar="NAME", help="With --live: the local target.  [default: default]")
 def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: str | None) -> None:
-    """Preview the site on http://127.0.0.1:PORT/, rebuilding when a file changes (Ctrl-C stops)."""
+    """Preview the site on http://127.0.0.1:PORT/: rebuilt when a file changes, open pages reload (Ctrl-C stops).
+
+    A change that breaks the build shows on the open page, over the last good version, with the file and line.
+    """
     from pipeline import workers
     from pipeline.build import incremental, serve
     from pipeline.config.site import load_config
@@ -118,22 +139,28 @@ def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: 
         return
     with tempfile.TemporaryDirectory(prefix="pipeline-serve-") as folder:
         out = Path(folder) / "site"
+        builds = serve.Builds()
 
         def rebuild(jobs: int = 1) -> None:  # one process once the server's threads run (forking them is unsafe)
+            started = time.perf_counter()
             try:
                 done = incremental.build_into(root, out, None, drafts, jobs, ("", "drafts" if drafts else ""))
-                for note in done.notes:
-                    click.echo(f"pipeline: {note}", err=True)
-                click.echo(f"rebuilt: {done.written} written", err=True)
             except PipelineError as exc:
-                click.echo(report.render(exc.diagnostics, "text") + f"pipeline: {exc.message}; still serving the last good build", err=True)
+                shown = report.render(exc.diagnostics, "text") + f"pipeline: {exc.message}"
+                click.echo(shown + "; still serving the last good build", err=True)
+                builds.done(shown)
+                return
+            for note in done.notes:
+                click.echo(f"pipeline: {note}", err=True)
+            click.echo(f"rebuilt in {time.perf_counter() - started:.2f} s: {done.written} written", err=True)
+            builds.done()
 
         rebuild(workers.default_jobs())
         out.mkdir(exist_ok=True)
         stop = threading.Event()
         threading.Thread(target=serve.watch, args=(root, rebuild, stop), daemon=True).start()
         try:
-            _serve_forever(serve.server(out, port), str(root.resolve()))
+            _serve_forever(serve.server(out, port, builds), str(root.resolve()))
         finally:
             stop.set()
 

@@ -16,7 +16,7 @@ from pipeline.config.site import SiteConfig
 from pipeline.content.articles import Article
 from pipeline.content.markdown import Body, reanchor, render_trusted, scan
 from pipeline.content.sources import text_digest
-from pipeline.render.bidi import isolate_html
+from pipeline.render.bidi import isolate_html, other_lang
 from pipeline.render.highlight import highlight_code
 from pipeline.render.images import sized
 from pipeline.render.l10n import reading_minutes
@@ -217,7 +217,10 @@ def prepare_body(result: Validation, article: Article) -> tuple[str, int, tuple[
     own, anchors = section_ids(result, article)
     if own is not None and anchors != tuple(h.anchor for h in own.headings):
         raw = reanchor(raw, own.headings, anchors)
-    isolated = isolate_html(highlight_code(raw), config.locales[article.lang].direction)
+    direction = config.locales[article.lang].direction
+    isolated = isolate_html(
+        highlight_code(raw), direction, other_lang({code: loc.direction for code, loc in config.locales.items()}, direction)
+    )
     return isolated, reading_minutes(article.body), linked_articles(isolated, article.path)
 
 

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from pipeline.catalogs import runtime
+from pipeline.config.site import SiteConfig
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
-from pipeline.render.bidi import isolate_html, isolate_text
+from pipeline.render.bidi import isolate_plain, isolate_text, other_lang
 from pipeline.render.l10n import long_date, og_locale
 from pipeline.render.pagebody import contents, decorate
 from pipeline.render.siteplan import Entry, SitePlan
@@ -111,6 +112,7 @@ def site_context(plan: SitePlan, lang: str, counterparts: dict[str, str]) -> dic
         "dir": config.locales[lang].direction,
         "home_url": plan.link(f"/{lang}/"),
         "feed_url": plan.link(f"/{lang}/feed.xml"),
+        "search_url": plan.link(f"/{lang}/search/"),
         "stylesheet": plan.link("/assets/style.css"),
         "highlight_stylesheet": plan.link("/assets/highlight.css"),
         "favicon": plan.link("/assets/favicon.svg"),
@@ -179,16 +181,20 @@ def article_context(plan: SitePlan, entry: Entry) -> dict[str, Any]:
     config = plan.config
     article = entry.article
     direction = config.locales[article.lang].direction
+    foreign = other_lang(_directions(config), direction)
+    page_direction = config.locales[entry.lang].direction
     return {
         "id": entry.id,
         "url": plan.link(entry.url),
         "lang": article.lang,
         "dir": direction,
-        "title": Markup(isolate_html(str(escape(article.title)), direction)),
-        "summary": Markup(isolate_html(str(escape(article.summary or "")), direction)),
+        "title": Markup(isolate_plain(article.title, direction, foreign)),
+        "summary": Markup(isolate_plain(article.summary or "", direction, foreign)),
         "date": article.date.isoformat(),
         "date_display": long_date(article.date, entry.lang),
-        "author": Markup(isolate_html(str(escape(article.author)), config.locales[entry.lang].direction)) if article.author else None,
+        "author": Markup(isolate_plain(article.author, page_direction, other_lang(_directions(config), page_direction)))
+        if article.author
+        else None,
         "tags": [
             {"id": tag, "name": config.tags.get(tag, {}).get(entry.lang, tag), "url": plan.link(f"/{entry.lang}/tags/{tag}/")}
             for tag in article.tags
@@ -206,6 +212,10 @@ def article_context(plan: SitePlan, entry: Entry) -> dict[str, Any]:
         "fallback_from": entry.fallback_from,
         "stale": entry.stale,
     }
+
+
+def _directions(config: SiteConfig) -> dict[str, str]:
+    return {code: loc.direction for code, loc in config.locales.items()}
 
 
 def pages_of(items: tuple[Entry, ...], per_page: int) -> Iterator[tuple[int, int, tuple[Entry, ...]]]:

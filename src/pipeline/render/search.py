@@ -1,0 +1,119 @@
+"""The search index of one locale: each published article's words, normalized exactly as the theme's search.js normalizes a query.
+
+Normalizing (both sides): marks dropped (Hebrew niqqud and cantillation, Latin accents), lower case, Hebrew final
+letters folded (ך→כ, ם→מ, ן→נ, ף→פ, ץ→צ), the quote of an acronym joined (צה"ל→צהל), English words lightly stemmed
+(volunteers, volunteering → volunteer). Hebrew's one-letter prefixes (ו ה ב ל מ ש כ) are left on the indexed word:
+search.js matches a query word against every indexed word that is the query, or a prefixed form of it, so "שלום"
+finds "ושלום" and "בשלום", and "בשלום" finds "שלום".
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import unicodedata
+from collections import Counter
+from typing import Any
+
+from pipeline.render.siteplan import Entry, SitePlan
+
+VERSION = 1
+FINALS = tuple(zip("ךםןףץ", "כמנפצ"))
+SUMMARY_CHARS = 240
+WEIGHTS = {"title": 8, "heading": 4, "summary": 2, "body": 1}
+_ACRONYM = re.compile(r"(?<=[\u05d0-\u05ea])[\"'\u05f3\u05f4](?=[\u05d0-\u05ea])")
+_WORD = re.compile(r"[^\W_]+")
+_SEPARATORS = re.compile("[\u05be\u05c0\u05c3\u05c6]")  # maqaf, paseq, sof pasuq, nun hafukha: between words
+_LATIN = re.compile(r"[a-z]+")
+_MARKDOWN_NOISE = re.compile(r"\]\([^()\s]*\)|<[^<>\n]*>|https?://\S+")  # link targets, tags and bare URLs are not words
+_HEADING = re.compile(r"^#{1,6}[ \t]+([^\n]*)", re.MULTILINE)  # linear: the closing #s are stripped after
+
+
+def normalize(text: str) -> list[str]:
+    """The words of `text` as the index knows them."""
+    if not text.isascii():
+        text = _marks().sub("", _SEPARATORS.sub(" ", unicodedata.normalize("NFD", text)))
+    text = _ACRONYM.sub("", text.lower())
+    for final, plain in FINALS:
+        text = text.replace(final, plain)
+    return [stem(word) for word in _WORD.findall(text)]
+
+
+@functools.cache
+def _marks() -> re.Pattern[str]:
+    """Combining marks (niqqud, cantillation, accents), as one character class of ranges (str.translate is slow on Hebrew)."""
+    codes = [code for code in range(0x300, 0x10000) if unicodedata.category(chr(code)).startswith("M")]
+    ranges, start = [], codes[0]
+    for previous, code in zip(codes, codes[1:] + [-1]):
+        if code != previous + 1:
+            ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(previous))}" if previous > start else re.escape(chr(start)))
+            start = code
+    return re.compile(f"[{''.join(ranges)}]")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    """A light English stemmer (the same rules as search.js): plurals, -ing and -ed; other words as they are."""
+    if len(word) < 4 or not _LATIN.fullmatch(word):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("sses"):
+        return word[:-2]
+    if word.endswith("ing") and len(word) > 5:
+        return word[:-3]
+    if word.endswith("ed") and len(word) > 4:
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def index_document(site: SitePlan, lang: str) -> dict[str, Any]:
+    """The locale's index: its documents, its words (sorted) and, for each word, the documents with their weights."""
+    entries = site.entries[lang]
+    postings: dict[str, dict[int, int]] = {}
+    docs = []
+    for number, entry in enumerate(entries):
+        docs.append(_doc(site, entry, lang))
+        weights: Counter[str] = Counter()
+        for part, weight in _parts(entry):
+            for word, times in Counter(normalize(part)).items():
+                weights[word] += times * weight
+        for word, weight in weights.items():
+            postings.setdefault(word, {})[number] = weight
+    terms = sorted(postings)
+    return {
+        "version": VERSION,
+        "lang": lang,
+        "docs": docs,
+        "terms": terms,
+        "postings": [[value for pair in sorted(postings[term].items()) for value in pair] for term in terms],
+    }
+
+
+def encode(document: dict[str, Any]) -> bytes:
+    """The index as compact JSON, UTF-8 as is."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _doc(site: SitePlan, entry: Entry, lang: str) -> dict[str, str]:
+    article = entry.article
+    summary = (article.summary or "").strip()
+    if len(summary) > SUMMARY_CHARS:
+        summary = summary[: SUMMARY_CHARS - 1].rstrip() + "…"
+    doc = {"u": site.link(entry.url), "t": article.title, "s": summary}
+    if article.lang != lang:
+        doc["l"] = article.lang  # a fallback: shown in its own language
+    return doc
+
+
+def _parts(entry: Entry) -> list[tuple[str, int]]:
+    """The texts of an article with the weight a word found in each carries."""
+    article = entry.article
+    body = _MARKDOWN_NOISE.sub(" ", article.body)
+    parts = [(article.title, WEIGHTS["title"]), (article.summary or "", WEIGHTS["summary"])]
+    parts += [(heading.rstrip(" \t#"), WEIGHTS["heading"]) for heading in _HEADING.findall(body)]
+    parts.append((body, WEIGHTS["body"]))
+    return parts

@@ -1,0 +1,116 @@
+"""Search without a server, in Chromium: Hebrew prefixes, final letters and niqqud; English plurals; keyboard; size and speed."""
+
+from __future__ import annotations
+
+import gzip
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import SITE_YAML, article, hebrew
+from test_browser import browser, serve_build  # noqa: F401 - Debian's Chromium, and a built site served on 127.0.0.1
+
+from pipeline.render.search import normalize
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from corpus import write  # the benchmark's synthetic bilingual corpus
+
+FILES = {
+    "content/en/peace.md": article("Peace at home", "How volunteers make peace.", body="Volunteering brings calm.\n"),
+    "content/he/peace.md": hebrew("שלום בבית", "איך מתנדבים עושים שלום.", body="ושלום לכולם, ובשלום נלך.\n"),
+    "content/en/greeting.md": article("A greeting", "Saying hello.", body="Hello to all.\n"),
+    "content/he/greeting.md": hebrew("ברכה", "אומרים שָׁלוֹם.", body="אמרנו בשָׁלוֹם לשכנים.\n"),
+    "content/en/army.md": article("Service", "About service.", body="Service matters.\n"),
+    "content/he/army.md": hebrew("שירות", "על השירות.", body='שירות בצה"ל ובצה״ל.\n'),
+}
+WORDS = ["ושָׁלוֹם", "בשלום", 'צה"ל', "צה״ל", "ספרים", "Volunteering", "volunteers", "École", "R&D", "כ־100", "C++", "studies", "classes"]
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("search-site")
+    (root / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
+    for rel, text in FILES.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    yield from serve_build(root, root / "public")
+
+
+def results(page, url: str, query: str) -> list[str]:
+    page.goto(f"{url}?q={query}")
+    page.wait_for_function("document.querySelector('[data-search]').classList.contains('ready')")
+    return page.locator(".search-results a").all_inner_texts()
+
+
+def test_a_hebrew_word_finds_its_prefixed_pointed_and_plain_forms(browser, site_url):  # noqa: F811
+    page = browser.new_page()
+    found = results(page, f"{site_url}/he/search/", "שלום")
+    assert sorted(found) == ["ברכה", "שלום בבית"]  # ושלום, בשלום, שָׁלוֹם, בשָׁלוֹם all count
+    assert sorted(results(page, f"{site_url}/he/search/", "בשלום")) == sorted(found)  # and a prefixed query finds the plain forms
+    assert results(page, f"{site_url}/he/search/", "צהל") == ["שירות"]  # צה"ל and צה״ל, written either way
+    assert results(page, f"{site_url}/he/search/", "אין-כזה") == []
+    status = page.locator(".search-status").inner_text()
+    assert status.startswith("לא נמצאו מאמרים עבור")
+    assert page.locator("html").get_attribute("dir") == "rtl" and page.locator("#search-query").get_attribute("dir") == "auto"
+    page.close()
+
+
+def test_english_plurals_and_forms_find_each_other_and_the_keyboard_reaches_results(browser, site_url):  # noqa: F811
+    page = browser.new_page()
+    assert results(page, f"{site_url}/en/search/", "volunteer") == ["Peace at home"]
+    assert results(page, f"{site_url}/en/search/", "Volunteers") == ["Peace at home"]
+    assert page.locator(".search-status").inner_text() == "1 article found"
+    page.locator("#search-query").focus()
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.textContent") == "Peace at home"
+    page.keyboard.press("Escape")
+    assert page.evaluate("document.activeElement.id") == "search-query"
+    page.locator("#search-query").fill("hel")  # typed so far: a word's start finds it
+    page.wait_for_function("[...document.querySelectorAll('.search-results a')].map((a) => a.textContent).join() === 'A greeting'")
+    page.close()
+
+
+def test_the_header_box_leads_to_the_search_page(browser, site_url):  # noqa: F811
+    page = browser.new_page()
+    page.goto(f"{site_url}/he/")
+    page.locator("#site-search-query").fill("שלום")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('[data-search]')?.classList.contains('ready')")
+    assert "/he/search/?q=" in page.url and sorted(page.locator(".search-results a").all_inner_texts()) == ["ברכה", "שלום בבית"]
+    page.close()
+
+
+def test_the_browser_normalizes_as_the_build_does(browser, site_url):  # noqa: F811
+    page = browser.new_page()
+    page.goto(f"{site_url}/en/search/")
+    page.wait_for_function("window.pipelineSearch !== undefined")
+    for word in WORDS:
+        assert page.evaluate("(w) => window.pipelineSearch.normalize(w)", word) == normalize(word), word
+    page.close()
+
+
+def test_at_1000_pairs_the_index_is_small_and_a_query_is_fast(browser, tmp_path):  # noqa: F811
+    root = tmp_path / "corpus"
+    write(1000, root)
+    for url in serve_build(root, root / "public"):
+        for lang in ("en", "he"):
+            data = (root / f"public/{lang}/search-index.json").read_bytes()
+            assert len(gzip.compress(data, 9)) < 1_500_000, (lang, len(data))
+        page = browser.new_page()
+        page.goto(f"{url}/he/search/")
+        page.wait_for_function("document.querySelector('[data-search]').classList.contains('ready')")
+        timings = page.evaluate(
+            """async () => {
+                const index = await (await fetch('/he/search-index.json')).json();
+                const times = [];
+                for (const query of ['טוב לב', 'ובריאות', 'הנפש', 'מחקר יומי', 'תודה']) {
+                    const start = performance.now();
+                    window.pipelineSearch.search(index, query);
+                    times.push(performance.now() - start);
+                }
+                return times;
+            }"""
+        )
+        assert max(timings) < 50, timings
+        page.close()
