@@ -35,10 +35,10 @@ def test_gfm_renders_in_pages_the_api_and_feeds(make_site, tmp_path):
         page = (out / f"{lang}/a/index.html").read_text("utf-8")
         assert "<del>old</del>" in page
         assert '<a href="https://example.com/x">' in page
-        assert "<table>" in page and "<th>Name</th>" in page and '<td class="align-end">1</td>' in page  # mirrors in RTL
+        assert "<table>" in page and ">Name</" in page and '<td class="align-end">1</td>' in page  # mirrors in RTL
         assert '<span class="task">☑</span> done' in page and '<span class="task">☐</span>' in page
         assert 'href="#fn-note"' in page and '<li id="fn-note">' in page and 'href="#fnref-note"' in page
-        assert "<input" not in page  # a task's box is no unlabelled form control
+        assert "<input" not in page.split('<div class="article-body">')[1]  # a task's box is no unlabelled form control
         document = json.loads((out / f"api/{lang}/articles/a.json").read_text("utf-8"))
         assert "<del>old</del>" in document["html"] and "<table>" in document["html"]
         assert "&lt;del&gt;old&lt;/del&gt;" in (out / f"{lang}/feed.xml").read_text("utf-8")
@@ -80,8 +80,8 @@ def test_a_translation_keeps_its_sources_section_ids(make_site, tmp_path):
     assert [d for d in validate_json(root).diagnostics if d[3] == "link-anchor"] == []
     out = build(root, tmp_path)
     hebrew_page = (out / "he/v/index.html").read_text("utf-8")
-    assert '<h2 id="avoiding-burnout">להימנע משחיקה <a class="permalink" href="#avoiding-burnout"' in hebrew_page
-    assert '<h2 id="shared">כותרת <a class="permalink" href="#shared"' in hebrew_page and "{#" not in hebrew_page
+    assert '<h2 id="avoiding-burnout">להימנע משחיקה<a class="permalink" href="#avoiding-burnout"' in hebrew_page
+    assert '<h2 id="shared">כותרת<a class="permalink" href="#shared"' in hebrew_page and "{#" not in hebrew_page
     document = json.loads((out / "api/he/articles/v.json").read_text("utf-8"))
     assert '<h2 id="avoiding-burnout">להימנע משחיקה</h2>' in document["html"]  # the API gets the body without permalinks
     assert 'href="/he/v/#avoiding-burnout"' in (out / "he/l/index.html").read_text("utf-8")
@@ -123,7 +123,7 @@ def test_permalinks_a_table_of_contents_and_footnote_labels_in_the_pages_languag
     assert '<nav class="toc" aria-label="On this page"' in english
     assert '<li class="toc-level-2"><a href="#first-part">First part</a></li>' in english
     assert '<li class="toc-level-3"><a href="#a-detail">A detail</a></li>' in english
-    assert '<a class="permalink" href="#first-part" aria-label="Link to this section">#</a></h2>' in english
+    assert '<a class="permalink" href="#first-part" aria-label="Link to this section"></a></h2>' in english
     assert 'aria-label="Back to reference 1"' in english
     page = (out / "he/a/index.html").read_text("utf-8")
     assert '<nav class="toc" aria-label="בעמוד הזה"' in page

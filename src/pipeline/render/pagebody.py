@@ -30,7 +30,7 @@ def decorate(markup: str, permalink: str, backref: str) -> str:
         label = html.escape(permalink)
         markup = _HEADING.sub(
             lambda m: (
-                f'<h{m.group(1)} id="{m.group(2)}">{m.group(3)} <a class="permalink" href="#{m.group(2)}" aria-label="{label}">#</a></h{m.group(1)}>'
+                f'<h{m.group(1)} id="{m.group(2)}">{m.group(3)}<a class="permalink" href="#{m.group(2)}" aria-label="{label}"></a></h{m.group(1)}>'
             ),
             markup,
         )
