@@ -226,7 +226,7 @@ def test_isolated_alt_text_stays_inside_its_attribute(make_site, tmp_path):
                 images.append([name for name, _ in attrs])
 
     Images().feed(page)
-    assert images == [["src", "alt"]]  # the quotes stayed text: no attribute was added
+    assert images == [["src", "alt", "decoding"]]  # the quotes stayed text: only the page's own decoding="async" was added
 
 
 def test_a_quote_in_a_title_stays_text_in_a_site_template_attribute(make_site, tmp_path):
