@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: validate build publish lint test browser msgfmt golden clean
+.PHONY: validate build publish lint test browser msgfmt ssh-tools golden clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,7 +60,17 @@ $(CHECKERS): tests/checkers/package.json | browser
 	cd tests/checkers && npm install --no-package-lock --ignore-scripts --no-audit --no-fund --silent
 	touch $@
 
-test: $(STAMP) browser msgfmt $(CHECKERS)
+# The ssh target's tests start a real OpenSSH server on 127.0.0.1 and publish with rsync (Debian's packages).
+ssh-tools:
+	@if [ ! -x /usr/sbin/sshd ] || ! command -v rsync >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server openssh-client rsync >/dev/null; \
+	  else \
+	    echo "sshd or rsync is missing: run 'sudo apt-get install openssh-server openssh-client rsync' (Debian)"; exit 1; \
+	  fi; \
+	fi
+
+test: $(STAMP) browser msgfmt ssh-tools $(CHECKERS)
 	$(BIN)/python -m pytest
 
 # Rewrite the golden output of the sample site after an intended change to rendering.

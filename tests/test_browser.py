@@ -186,3 +186,44 @@ def test_the_status_dashboard_shows_every_column_at_1280_px(browser, make_site, 
     page.locator("th button[data-sort=id]").click()  # sorting: descending now
     assert page.locator("tbody.row").first.get_attribute("data-id") == "b"
     page.close()
+
+
+def test_the_preview_reloads_open_pages_and_shows_what_broke(browser, make_site):
+    """Save a file: the open page reloads by itself; break it: the page shows file:line over the last good page."""
+    import subprocess
+    import sys
+    import time
+
+    root = make_site({"content/en/a.md": article("First title"), "content/he/a.md": hebrew("כותרת ראשונה")})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "serve", "--root", str(root), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()  # type: ignore[union-attr]
+        base = line.split(" on ")[1].split()[0].rstrip("/")
+        page = browser.new_page()
+        page.goto(f"{base}/en/a/")
+        assert page.locator("h1").inner_text() == "First title"
+        assert page.evaluate("!!document.querySelector('script[src=\"/__pipeline/live.js\"]')")
+        page.wait_for_timeout(300)  # the event stream is open
+        started = time.monotonic()
+        (root / "content/en/a.md").write_text(article("Second title"), encoding="utf-8")
+        page.wait_for_function("document.querySelector('h1')?.textContent === 'Second title'", timeout=15000)
+        reloaded = time.monotonic() - started
+        (root / "content/en/a.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
+        page.wait_for_selector("#pipeline-overlay", timeout=15000)
+        assert "content/en/a.md:3:1: error yaml-syntax" in page.locator("#pipeline-overlay").inner_text()
+        assert page.locator("h1").inner_text() == "Second title"  # the last good page, under the overlay
+        (root / "content/en/a.md").write_text(article("Third title"), encoding="utf-8")
+        page.wait_for_function("document.querySelector('h1')?.textContent === 'Third title'", timeout=15000)
+        assert page.locator("#pipeline-overlay").count() == 0
+        page.close()
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    print(f"saved to reloaded: {reloaded:.2f} s")
+    built = (root / "public").exists()
+    assert not built  # the preview builds elsewhere: a site's own output is never touched, and no build has the script

@@ -72,6 +72,12 @@ CASES: dict[str, tuple[dict[str, str | bytes], str | None, tuple[str, int, str]]
     "id in capitals": ({"content/en/About.md": article()}, None, ("content/en/About.md", 1, "id-invalid")),
     "reserved id": ({"content/en/tags.md": article()}, None, ("content/en/tags.md", 1, "id-invalid")),
     "reserved id api": ({"content/en/api.md": article()}, None, ("content/en/api.md", 1, "id-invalid")),
+    "id with a trailing newline": ({"content/en/a\n.md": article()}, None, ("content/en/a\n.md", 1, "id-invalid")),
+    "id of 252 characters": ({f"content/en/{'a' * 252}.md": article()}, None, (f"content/en/{'a' * 252}.md", 1, "id-invalid")),
+    "windows device name con": ({"content/en/con.md": article()}, None, ("content/en/con.md", 1, "id-invalid")),
+    "windows device name aux": ({"content/en/aux.md": article()}, None, ("content/en/aux.md", 1, "id-invalid")),
+    "windows device name nul": ({"content/en/nul.md": article()}, None, ("content/en/nul.md", 1, "id-invalid")),
+    "windows device name lpt1": ({"content/en/lpt1.md": article()}, None, ("content/en/lpt1.md", 1, "id-invalid")),
     "ids equal but for case": (
         {"content/en/a.md": article(), "content/en/x/A.md": article()},
         None,
@@ -181,5 +187,5 @@ def test_a_link_in_static_that_leads_outside_the_site_is_refused(make_site, tmp_
     out = tmp_path / "out"
     result = run("build", "--root", str(root), "--out", str(out))
     assert result.exit_code == 1
-    assert "static/leak.txt:1:1: error file-unreadable: a link that leads outside static/" in result.stdout
+    assert "static/leak.txt:1:1: error path-unsafe: a link that leads outside the site" in result.stdout
     assert not out.exists()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SITE_YAML, article, hebrew
-from test_browser import browser, serve_build  # noqa: F401 - Debian's Chromium, and a built site served on 127.0.0.1
+from test_browser import browser, sample_url, serve_build  # noqa: F401 - Debian's Chromium, and built sites served on 127.0.0.1
 
 from pipeline.render.search import normalize
 
@@ -114,3 +114,10 @@ def test_at_1000_pairs_the_index_is_small_and_a_query_is_fast(browser, tmp_path)
         )
         assert max(timings) < 50, timings
         page.close()
+
+
+def test_the_sample_site_finds_its_articles_in_both_languages(browser, sample_url):  # noqa: F811
+    page = browser.new_page()
+    assert any("התנדבות" in title for title in results(page, f"{sample_url}/he/search/", "והתנדבות"))  # a prefixed form
+    assert any("Volunteering" in title for title in results(page, f"{sample_url}/en/search/", "volunteers"))
+    page.close()

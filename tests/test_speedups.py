@@ -11,6 +11,7 @@ import jinja2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from pipeline.content import markdown
 from pipeline.render import bidi, l10n, theme
@@ -137,7 +138,7 @@ ATTRIBUTES = st.sampled_from(
 @given(ATTRIBUTES)
 def test_attribute_lookup_on_contexts_is_jinjas(attribute):
     ours = theme._Environment(undefined=jinja2.StrictUndefined)
-    theirs = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    theirs = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined)  # the sandbox site templates render in
     for obj in ({"lang": "he", "dir": "rtl", "items": 1, attribute: 2}, {}, _Dict(lang="key"), "text", None, [1]):
         mine, jinjas = ours.getattr(obj, attribute), theirs.getattr(obj, attribute)
         if isinstance(jinjas, jinja2.Undefined):

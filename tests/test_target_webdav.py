@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ from urllib.parse import quote
 import pytest
 import requests
 from cheroot import wsgi
+from wsgidav.lock_man.lock_storage import LockStorageDict
 from wsgidav.wsgidav_app import WsgiDAVApp
 
 from pipeline.publish import locks
@@ -352,6 +355,7 @@ def test_a_missing_parent_collection_is_a_config_error(dav: DavServer, target: W
         ({"url": "https://dav.example.org/blog/", "concurrency": "4"}, "`concurrency` must be a whole number"),
         ({"url": "https://dav.example.org/blog/", "timeout": 0}, "`timeout` must be a number more than 0"),
         ({"url": "https://dav.example.org/blog/", "token": "x"}, "unknown option"),
+        ({"url": "https://dav.example.org/blog/", "public_url": "blog.example.org"}, "`public_url` must be an http:// or https://"),
     ],
 )
 def test_bad_options_are_config_errors(options: dict[str, Any], complaint: str) -> None:
@@ -361,10 +365,154 @@ def test_bad_options_are_config_errors(options: dict[str, Any], complaint: str) 
 
 
 def test_urls_and_unsafe_paths(dav: DavServer, target: WebDavTarget) -> None:
-    hebrew = from_config("dav", {"url": "https://dav.example.org/אתרים/בלוג/"}, Path("."))
+    hebrew = from_config("dav", {"url": "https://dav.example.org/אתרים/בלוג/", "token_hosts": ["dav.example.org"]}, Path("."))
     assert hebrew.settings.url == "https://dav.example.org/" + quote("אתרים") + "/" + quote("בלוג") + "/"
     assert repr(hebrew) == f"WebDavTarget(name='dav', url={hebrew.settings.url!r})"
     for bad in ("../escape.html", "a//b.html", "/abs.html", ".pipeline-manifest.json"):
         with pytest.raises(PublishError, match="not a plain relative path"):
             target.publish({bad: b"x"}, False, noop)
     assert not (dav.folder / "escape.html").exists()
+
+
+def _refuse_the_switch(dav: DavServer, *, also_moving_back: bool) -> None:
+    """503 on staging's MOVE into the live place, and from then on on every PROPFIND (and, if asked, on moving a deploy back)."""
+    failed = threading.Event()
+
+    def rule(method: str, path: str, environ: dict[str, Any]) -> int | None:
+        into_live = method == "MOVE" and environ.get("HTTP_DESTINATION", "").endswith("/sites/blog/")
+        if into_live and path == "/sites/.dav.staging/":
+            failed.set()
+            return 503
+        if failed.is_set() and (method == "PROPFIND" or (also_moving_back and into_live)):
+            return 503
+        return None
+
+    dav.rules.append(rule)
+
+
+def test_a_failed_switch_with_failing_propfinds_still_moves_the_old_site_back(dav: DavServer, target: WebDavTarget) -> None:
+    first = target.publish(FIRST, False, noop)
+    _refuse_the_switch(dav, also_moving_back=False)
+    with pytest.raises(PublishError, match=f"{first.deploy_id} is live again"):
+        target.publish({**FIRST, "index.html": b"<h1>changed</h1>"}, False, noop)
+    assert dav.served() == FIRST
+
+
+def test_a_switch_that_cannot_be_undone_names_the_one_command_that_restores_the_site(dav: DavServer, target: WebDavTarget) -> None:
+    first = target.publish(FIRST, False, noop)
+    _refuse_the_switch(dav, also_moving_back=True)
+    with pytest.raises(PublishError) as raised:
+        target.publish({**FIRST, "index.html": b"<h1>changed</h1>"}, False, noop)
+    message = raised.value.message
+    assert f"deploy {first.deploy_id} is whole in /sites/.dav.deploys/{first.deploy_id}/" in message
+    assert f"`pipeline rollback {first.deploy_id}` makes {first.deploy_id} live again" in message
+    assert fetch(dav.url + "sites/blog/").status_code == 404  # what the message warns of
+    dav.rules.clear()
+    with target.lock("test"):
+        target.rollback(first.deploy_id)
+    assert dav.served() == FIRST
+
+
+def test_what_staging_holds_is_recorded_in_bytes_linear_in_the_site(dav: DavServer, target: WebDavTarget) -> None:
+    recorded: list[int] = []
+
+    def count_record_bytes(method: str, path: str, environ: dict[str, Any]) -> int | None:
+        if method == "PUT" and (path.endswith("/.pipeline-staging.json") or path.startswith("/sites/.dav.journal/")):
+            recorded.append(int(environ.get("CONTENT_LENGTH") or 0))
+        return None
+
+    dav.rules.append(count_record_bytes)
+    files = {f"posts/{n // 50}/{n}/index.html": f"page {n}".encode() for n in range(1000)}
+    target.publish(files, False, noop)
+    one_record = sum(len(path) + 80 for path in files)  # a path and its digest and size, as the record lists them
+    assert sum(recorded) < 3 * one_record  # the whole record once, then each batch once: not the record per batch
+    assert dav.served() == files
+
+
+def test_a_publish_killed_without_a_chance_to_save_resumes_from_its_journal(dav: DavServer, target: WebDavTarget) -> None:
+    files = {f"posts/{n}.html": f"page {n}".encode() for n in range(120)}
+    cut = threading.Event()
+
+    def server_gone(method: str, path: str, environ: dict[str, Any]) -> int | None:
+        return 503 if cut.is_set() else None
+
+    class Killed(BaseException):  # what SIGKILL leaves: nothing more reaches the server
+        pass
+
+    seen: list[str] = []
+
+    def kill_after_sixty(path: str, size: int) -> None:
+        seen.append(path)
+        if len(seen) == 60:
+            cut.set()
+            raise Killed
+
+    dav.rules.append(server_gone)
+    with pytest.raises(Killed):
+        target.publish(files, False, kill_after_sixty)
+    cut.clear()
+    mark = len(dav.log)
+    receipt = target.publish(files, False, noop)
+    assert receipt.uploaded <= len(files) - 50  # the two journal entries written before the cut vouch for 50 files
+    assert not set(dav.sent(mark)) & set(seen[:50])  # what the journal vouches for is never sent again
+    assert dav.served() == files
+
+
+def test_public_url_is_where_receipts_and_deploys_send_readers(dav: DavServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBDAV_USERNAME", "tester")
+    monkeypatch.setenv("WEBDAV_PASSWORD", "s3cret")
+    target = make_target(dav, public_url="https://blog.example.org/")
+    first = target.publish(FIRST, False, noop)
+    assert first.url == "https://blog.example.org/"
+    second = target.publish({**FIRST, "index.html": b"<h1>changed</h1>"}, False, noop)
+    assert [d.url for d in target.deploys() if d.state == "live"] == ["https://blog.example.org/"]
+    assert target.rollback(first.deploy_id).url == "https://blog.example.org/"
+    assert second.deploy_id in {d.id for d in target.deploys()}
+    assert dav.served() == FIRST
+
+
+def _no_lock_method(method: str, path: str, environ: dict[str, Any]) -> int | None:
+    """What stock nginx answers: its dav module has no LOCK or UNLOCK."""
+    return 405 if method in ("LOCK", "UNLOCK") else None
+
+
+def test_without_webdav_lock_a_lock_resource_names_the_holder_and_goes_away(dav: DavServer, target: WebDavTarget) -> None:
+    dav.rules.append(_no_lock_method)
+    other = make_target(dav)
+    me = locks.holder_description()
+    with target.lock("pipeline publish"):
+        assert (dav.folder / "sites/.dav.lock.json").is_file()
+        with pytest.raises(PublishError) as info, other.lock("pipeline publish"):
+            pass
+        target.publish(FIRST, False, noop)
+    assert f"{me['user']} on {me['host']} (process {me['pid']}" in str(info.value) and "pipeline unlock" in str(info.value)
+    assert not (dav.folder / "sites/.dav.lock.json").exists()
+    assert dav.served() == FIRST
+    assert not [entry for entry in dav.log if entry[0] == "LOCK" and entry[2] < 300]
+
+
+def test_a_lock_resource_past_its_expiry_is_taken_over_and_unlock_removes_a_live_one(dav: DavServer, target: WebDavTarget) -> None:
+    dav.rules.append(_no_lock_method)
+    left = {"user": "dana", "host": "build-7", "pid": 4242, "since": "2999-01-01T00:00:00Z", "token": "x"}
+    resource = dav.folder / "sites/.dav.lock.json"
+    resource.write_text(json.dumps({**left, "expires": "2000-01-01T00:00:00Z"}))
+    with target.lock("pipeline publish") as notes:
+        pass
+    assert notes == ["took over a stale lock left by dana on build-7 (process 4242, since 2999-01-01T00:00:00Z) (its time ran out)"]
+    resource.write_text(json.dumps({**left, "expires": "2999-01-01T00:00:00Z"}))
+    with pytest.raises(PublishError, match="dana on build-7"), target.lock("pipeline publish"):
+        pass
+    assert target.unlock() == "removed the lock on target 'dav' held by dana on build-7 (process 4242, since 2999-01-01T00:00:00Z)"
+    assert not resource.exists()
+
+
+def test_the_lock_is_refreshed_within_the_timeout_the_server_grants(
+    dav: DavServer, target: WebDavTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(LockStorageDict, "LOCK_TIME_OUT_MAX", 2)  # the server grants 2 s whatever is asked (nginx: 60 s)
+    other = make_target(dav)
+    with target.lock("pipeline publish"):
+        time.sleep(4.5)
+        with pytest.raises(PublishError, match="locked by another publish"), other.lock("pipeline publish"):
+            pass
+    assert any(method == "LOCK" and status == 200 for method, _, status in dav.log)  # the refreshes

@@ -33,6 +33,11 @@ RULES: dict[str, Rule] = {
         # bytes and text
         Rule("encoding-invalid", _E, "The file is not valid UTF-8 (the message gives the byte offset)."),
         Rule("file-unreadable", _E, "The file could not be read, or is larger than the site's size limit."),
+        Rule(
+            "path-unsafe",
+            _E,
+            "A link that leads outside the site, a link to a folder, or a device, pipe or socket; nothing is read from it.",
+        ),
         Rule("unicode-not-nfc", _E, "A line is not in Unicode NFC; editors and search treat it as different text."),
         Rule(
             "bidi-override",
@@ -87,6 +92,7 @@ RULES: dict[str, Rule] = {
             _E,
             "Raw HTML that can run code (<script>, <iframe>, <object>, <embed>, on*= event attributes), even where raw HTML is allowed.",
         ),
+        Rule("static-unsafe", _E, "An SVG or HTML file under static/ holds a script, an event handler or a script URL."),
         Rule("template-error", _E, "A template of the site's templates/ folder (or the theme) is broken or failed while rendering."),
         Rule(
             "url-unsafe", _E, "A link or image uses a scheme that can run code or read local files (javascript:, vbscript:, data:, file:)."

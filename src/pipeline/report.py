@@ -41,8 +41,31 @@ def repository_prefix(root: Path, base: Path | None = None) -> str:
     return "" if rel == "." else rel + "/"
 
 
+# Control characters (C0, DEL, C1: terminal escape sequences, a carriage return that overwrites the line, a newline
+# that would break a message), the bidi controls that reorder a line and the invisible ones (RLM, ZWSP, soft hyphen,
+# word joiner, BOM), shown as escapes in text meant for terminals and CI logs; one pass, linear.
+_UNPRINTABLE = {
+    code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    for code in (
+        *range(0x20),
+        *range(0x7F, 0xA0),
+        0xAD,
+        0x61C,
+        *range(0x200B, 0x2010),
+        *range(0x2028, 0x202F),
+        *range(0x2060, 0x206A),
+        0xFEFF,
+    )
+}
+
+
+def printable(text: str) -> str:
+    """`text` with control characters and bidi controls escaped (`\\x1b`, `\\u202e`), safe to print on one line."""
+    return text.translate(_UNPRINTABLE)
+
+
 def _text(diagnostics: Sequence[Diagnostic]) -> str:
-    return "".join(f"{d.path}:{d.line}:{d.column}: {d.severity.value} {d.code}: {d.message}\n" for d in diagnostics)
+    return "".join(printable(f"{d.path}:{d.line}:{d.column}: {d.severity.value} {d.code}: {d.message}") + "\n" for d in diagnostics)
 
 
 def summary(diagnostics: Sequence[Diagnostic], files: int) -> str:
@@ -81,8 +104,8 @@ def _github(diagnostics: Sequence[Diagnostic], prefix: str) -> str:
     """GitHub Actions workflow commands: one annotation per diagnostic, on its file and line."""
     lines = []
     for d in diagnostics:
-        props = f"file={_escape_property(prefix + d.path)},line={d.line},col={d.column},title={_escape_property(d.code)}"
-        lines.append(f"::{d.severity.value} {props}::{_escape_data(d.message)}")
+        props = f"file={_escape_property(printable(prefix + d.path))},line={d.line},col={d.column},title={_escape_property(d.code)}"
+        lines.append(f"::{d.severity.value} {props}::{_escape_data(printable(d.message))}")
     return "".join(line + "\n" for line in lines)
 
 

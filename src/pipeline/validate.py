@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pipeline import __version__, workers
+from pipeline import __version__, sitepaths, workers
 from pipeline.catalogs import gate
 from pipeline.config.site import SiteConfig, load_config
-from pipeline.content import checks, images
+from pipeline.content import checks, images, staticfiles
 from pipeline.content import serialize as records_
 from pipeline.content.articles import Article, FrontMatterRules, Parsed
 from pipeline.content.fingerprint import Fingerprint
@@ -73,7 +74,9 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1) -> Val
     config, found = load_config(root)
     files, problems = discover(config)
     found += problems
-    index = _index(config, files)
+    static_files, refused = _static(config.root, config.max_file_bytes)
+    found += refused + _refused(config.root, ("templates", "locales", "schemas"))
+    index = _index(config, files, static_files)
     readable = [file for file in files if file.text is not None]
     rules = rules_key(config)
     reuse = known.files if known is not None and known.rules == rules else {}
@@ -116,7 +119,7 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1) -> Val
         MappingProxyType(articles),
         tuple(ordered),
         FileRecords(rules, MappingProxyType(records)),
-        _image_sizes(config.root / STATIC_DIR, index.static),
+        _image_sizes(config.root, index.static),
     )
 
 
@@ -169,12 +172,17 @@ def _compare_pairs(
     return found
 
 
-def _image_sizes(static: Path, files: frozenset[str]) -> Mapping[str, tuple[int, int]]:
-    """The intrinsic size of every image under static/ whose header says it (pages give images their width and height)."""
+def _image_sizes(root: Path, files: frozenset[str]) -> Mapping[str, tuple[int, int]]:
+    """The intrinsic size of every image under static/ whose header says it (pages give images their width and height).
+
+    `files` passed the path policy; each is opened without following a link and only its first bytes are read."""
     sizes = {}
     for rel in sorted(f for f in files if f.lower().endswith(images.EXTENSIONS)):
+        path = sitepaths.resolve_inside(root, f"{STATIC_DIR}/{rel}")
+        if path is None:
+            continue
         try:
-            with open(static / rel, "rb") as handle:
+            with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb") as handle:
                 size = images.intrinsic_size(rel, handle.read(images.HEAD_BYTES))
         except OSError:
             continue
@@ -183,10 +191,29 @@ def _image_sizes(static: Path, files: frozenset[str]) -> Mapping[str, tuple[int,
     return MappingProxyType(sizes)
 
 
-def _index(config: SiteConfig, files: list[SourceFile]) -> checks.SiteIndex:
+def _static(root: Path, limit: int) -> tuple[frozenset[str], list[Diagnostic]]:
+    """The files under static/ the site may publish (relative to static/), and what is wrong: refused paths, scripts in SVG or HTML."""
+    allowed, refused = set(), []
+    for rel, why in sitepaths.walk(root, STATIC_DIR):
+        if why:
+            refused.append(Diagnostic.make("path-unsafe", rel, 1, 1, why))
+            continue
+        allowed.add(rel[len(STATIC_DIR) + 1 :])
+        if rel.lower().endswith(staticfiles.ACTIVE):
+            try:
+                refused += staticfiles.check(rel, sitepaths.read_bytes(root, rel, limit))
+            except (OSError, sitepaths.UnsafePath, sitepaths.TooLarge) as exc:
+                refused.append(Diagnostic.make("file-unreadable", rel, 1, 1, f"cannot be checked for scripts: {exc}"))
+    return frozenset(allowed), refused
+
+
+def _refused(root: Path, folders: tuple[str, ...]) -> list[Diagnostic]:
+    """What the path policy refuses under the site's other folders (templates, catalogs, schemas)."""
+    return [Diagnostic.make("path-unsafe", rel, 1, 1, why) for folder in folders for rel, why in sitepaths.walk(root, folder) if why]
+
+
+def _index(config: SiteConfig, files: list[SourceFile], static_files: frozenset[str]) -> checks.SiteIndex:
     """What links may point at: the content files found and every file under static/."""
-    static = config.root / STATIC_DIR
-    static_files = frozenset(p.relative_to(static).as_posix() for p in static.rglob("*") if p.is_file()) if static.is_dir() else frozenset()
     return checks.SiteIndex(
         content=frozenset(f.path for f in files),
         articles=frozenset(f"{f.lang}/{f.id}" for f in files),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -34,14 +37,58 @@ def run(task: Callable[[Any], Any], items: Sequence[Any], jobs: int) -> list[Any
     _work = (task, items)
     gc.freeze()  # what the workers inherit is left out of their garbage collections: touching it would copy its pages
     try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)) as pool:
             return list(pool.map(_call, range(len(items)), chunksize=max(1, len(items) // (jobs * 8))))
     finally:
         gc.unfreeze()
         _work = None
 
 
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with(parent: int) -> None:
+    """In a worker: be killed when the command that forked it dies (even by SIGKILL), so no worker outlives it.
+
+    Linux delivers SIGKILL when the parent goes; elsewhere (or if prctl is missing) the worker checks the
+    parent before each item. A parent gone before the signal was asked for is caught by the first check.
+    """
+    global _parent
+    _parent = parent
+    die_with_parent()
+    _check_parent()
+
+
+_parent: int | None = None  # the command's process, in a worker
+
+
+def die_with_parent() -> None:
+    """For subprocess's preexec_fn: the child (ssh, rsync) is killed when the command that started it dies.
+
+    Only a call through a function pointer found beforehand, in the parent: nothing is loaded or locked after the fork.
+    """
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _find_prctl() -> Any:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_prctl = _find_prctl()
+
+
+def _check_parent() -> None:
+    if _parent is not None and os.getppid() != _parent:
+        os._exit(1)  # orphaned: the command is gone and nobody will read the result
+
+
 def _call(number: int) -> Any:
+    _check_parent()
     assert _work is not None
     task, items = _work
     return task(items[number])

@@ -7,6 +7,7 @@ more than writing one), and a body is checked against its digest when it is read
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,6 +16,7 @@ from pipeline.build.cache import CACHE_DIR
 from pipeline.content.sources import text_digest
 
 FOLDER = "bodies"
+_PACK = re.compile(r"[0-9a-f]{16}\.pack")
 Stored = tuple[str, str, int, int]  # digest, pack file name, offset, length in bytes
 
 _pack: tuple[int, str, int] | None = None  # this process's pack: (pid, name, file descriptor)
@@ -62,7 +64,9 @@ def keep_only(root: Path, live: Mapping[str, Stored]) -> dict[str, Stored]:
     """
     folder = root / CACHE_DIR / FOLDER
     try:
-        sizes = {entry.name: entry.stat().st_size for entry in os.scandir(folder)}
+        if folder.is_symlink():
+            return dict(live)
+        sizes = {entry.name: entry.stat(follow_symlinks=False).st_size for entry in os.scandir(folder)}
     except OSError:
         return dict(live)
     used = sum(length for _, _, _, length in live.values())
@@ -70,7 +74,7 @@ def keep_only(root: Path, live: Mapping[str, Stored]) -> dict[str, Stored]:
         live = _repack(root, live)
     packs = {pack for _, pack, _, _ in live.values()}
     for name in sizes:
-        if name not in packs:
+        if name not in packs and _PACK.fullmatch(name):  # only the packs this tool made: nothing else is deleted
             (folder / name).unlink(missing_ok=True)
     return dict(live)
 

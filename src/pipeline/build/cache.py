@@ -14,6 +14,7 @@ import hmac
 import marshal
 import os
 import secrets
+import stat
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -73,11 +74,32 @@ def _seal(key: bytes, payload: bytes | memoryview) -> bytes:
     return hashlib.blake2b(payload, key=key, digest_size=_MAC_BYTES).digest()
 
 
+def unsafe(root: Path) -> str | None:
+    """Why the cache folder may not be used: it, or an entry in it, is a link (writes and deletions would land elsewhere)."""
+    folder = root / CACHE_DIR
+    if folder.is_symlink():
+        return f"{folder} is a link; remove it (the tool writes and deletes in its cache, never through a link)"
+    try:
+        links = sorted(entry.name for entry in os.scandir(folder) if entry.is_symlink())
+    except OSError:
+        return None
+    if links:
+        return f"{folder / links[0]} is a link; delete {folder} (the tool writes and deletes in its cache, never through a link)"
+    return None
+
+
 def read(root: Path, name: str) -> Any:
     """The value last written under `name`, or None if there is none; raises Discarded if it cannot be trusted."""
     path = root / CACHE_DIR / name
+    why = unsafe(root)
+    if why:
+        raise Discarded(why)
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise Discarded(f"{path} is not a regular file")
+            data = handle.read()
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -102,7 +124,7 @@ def read(root: Path, name: str) -> Any:
 def write(root: Path, name: str, value: Any) -> bool:
     """Seal and store `value` (builtins only) under `name`, atomically; False when there is no key to seal it with."""
     key = _key()
-    if key is None:
+    if key is None or unsafe(root):
         return False
     folder = root / CACHE_DIR
     folder.mkdir(exist_ok=True)

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 
-from pipeline import __version__, workers
+from pipeline import __version__, sitepaths, workers
 from pipeline.build import bodystore
 from pipeline.build.outputs import Output, site_outputs
 from pipeline.content.articles import Article
 from pipeline.content.perfile import FileRecords
 from pipeline.content.sources import text_digest
+from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
 from pipeline.render.siteplan import Prepared, plan, prepare_body, section_ids
 from pipeline.render.theme import Theme
@@ -145,9 +146,47 @@ def _common_key(root: Path, now: datetime | None, drafts: bool) -> str:
     """A digest of what every output depends on: the tool, site.yaml, templates, catalogs, and the build's options."""
     digest = hashlib.blake2b(digest_size=20)
     digest.update(f"{__version__}\0{now.isoformat() if now else ''}\0{drafts}\0".encode())
-    for folder in (root / "templates", root / "locales", _PACKAGE):
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    site_file = root / "site.yaml"
-    digest.update(site_file.read_bytes() if site_file.is_file() else b"")
+    for folder in ("templates", "locales"):
+        for rel, refused in sitepaths.walk(root, folder):
+            if not refused:  # the gate has reported the others
+                digest.update(rel.encode() + b"\0" + sitepaths.read_bytes(root, rel) + b"\0")
+    for path in sorted(p for p in _PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(sitepaths.read_bytes(root, "site.yaml") if sitepaths.is_file(root, "site.yaml") else b"")
     return digest.hexdigest()
+
+
+def template_check(result: Validation) -> list[Diagnostic]:
+    """One page of each kind rendered through the site's templates, in memory (for `validate`): a template that fails is located.
+
+    Only for a site with its own templates/ and no content errors; the theme's own templates are the tests' job."""
+    if result.errors or not any(not refused for _, refused in sitepaths.walk(result.config.root, "templates")):
+        return []
+    bodies, _ = _prepare(result, {}, None, 1)
+    site = plan(result, datetime.now(UTC), False, bodies)
+    try:
+        outputs = site_outputs(site, Theme(site), result, result.config.root, None, "")
+    except ContentError as exc:
+        return list(exc.diagnostics)
+    found: dict[tuple[str, int, str], Diagnostic] = {}
+    for output in _one_of_each_kind(outputs, tuple(site.config.locales)):
+        try:
+            output.make()
+        except ContentError as exc:
+            found.update({(d.path, d.line, d.message): d for d in exc.diagnostics})
+    return list(found.values())
+
+
+def _one_of_each_kind(outputs: Iterable[Output], locales: tuple[str, ...]) -> list[Output]:
+    """The first output of each kind of page: the language choice, 404s, each locale's index, an article, a tag page, a page 2."""
+    kinds: dict[str, Output] = {}
+    for output in outputs:
+        parts = output.path.split("/")
+        if not output.path.endswith(".html"):
+            continue
+        if parts[0] in locales and len(parts) > 2:
+            kind = f"{parts[0]}/{parts[1] if parts[1] in ('tags', 'page') else 'article'}"
+        else:
+            kind = output.path
+        kinds.setdefault(kind, output)
+    return list(kinds.values())

@@ -79,6 +79,10 @@ def _compact(root: Path, prepared: Mapping[str, Kept]) -> dict[str, Kept]:
 def _writable(root: Path, notes: list[str]) -> bool:
     """Whether the cache folder can be written; if not, the build runs without it and says so."""
     folder = root / cache.CACHE_DIR
+    why = cache.unsafe(root)
+    if why:
+        notes.append(f"no build cache: {why}; building everything")
+        return False
     try:
         folder.mkdir(exist_ok=True)
         probe = folder / f".probe-{os.getpid()}"

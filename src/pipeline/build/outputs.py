@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pipeline import sitepaths
 from pipeline.content.sources import text_digest
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
@@ -277,23 +278,18 @@ def theme_assets(common: str) -> list[Output]:
 
 
 def static_outputs(root: Path) -> list[Output]:
-    """The site's static/ files as they are (they may override the theme's assets); links leading outside are refused."""
-    static = root / STATIC_DIR
-    if not static.is_dir():
-        return []
-    base = static.resolve()
-    outputs, outside = [], []
-    for path in sorted(static.rglob("*")):
-        rel = path.relative_to(static).as_posix()
-        if not path.resolve().is_relative_to(base):
-            outside.append(
-                Diagnostic.make(
-                    "file-unreadable", f"{STATIC_DIR}/{rel}", 1, 1, "a link that leads outside static/; copy the file in instead"
-                )
-            )
-        elif path.is_file():
-            st = path.stat()
-            outputs.append(Output(rel, key("static", rel, st.st_size, st.st_mtime_ns, st.st_ino), path.read_bytes))
-    if outside:
-        raise ContentError("static/ has links that lead outside it; nothing was built", tuple(outside))
+    """The site's static/ files as they are (they may override the theme's assets); what the path policy refuses stops the build."""
+    outputs, refused = [], []
+    for rel, why in sitepaths.walk(root, STATIC_DIR):
+        if why:
+            refused.append(Diagnostic.make("path-unsafe", rel, 1, 1, why))
+            continue
+        real = sitepaths.resolve_inside(root, rel)
+        if real is None:
+            continue
+        st = real.stat()
+        name = rel[len(STATIC_DIR) + 1 :]
+        outputs.append(Output(name, key("static", name, st.st_size, st.st_mtime_ns, st.st_ino), partial(sitepaths.read_bytes, root, rel)))
+    if refused:
+        raise ContentError("static/ has files the tool may not read; nothing was built", tuple(refused))
     return outputs

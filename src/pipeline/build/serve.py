@@ -7,10 +7,13 @@ import http.server
 import json
 import threading
 from collections.abc import Callable
+from io import BytesIO
 from pathlib import Path
+from typing import BinaryIO
 
 import watchfiles
 
+SVG_POLICY = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
 WATCHED = ("site.yaml", "content", "templates", "static", "locales", "schemas")
 EVENTS = "/__pipeline/events"  # server-sent events: one per build, with what is wrong when it failed
 SCRIPT = "/__pipeline/live.js"
@@ -106,6 +109,19 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             return
 
+    def send_head(self) -> BinaryIO | BytesIO | None:
+        """Serve only what lies inside the served folder with no link on the way (a committed deploy may hold links)."""
+        found = Path(self.translate_path(self.path))
+        if not _inside(Path(self.directory), found):
+            self.send_error(404, "File not found")
+            return None
+        return super().send_head()
+
+    def end_headers(self) -> None:
+        if self.path.split("?", 1)[0].lower().endswith(".svg"):  # an image opened on its own runs nothing, whatever it holds
+            self.send_header("Content-Security-Policy", SVG_POLICY)
+        super().end_headers()
+
     def _event(self, error: str) -> None:
         self.wfile.write(b"event: build\ndata: " + json.dumps({"error": error}).encode() + b"\n\n")
 
@@ -133,8 +149,8 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def _plain_file_inside(base: Path, found: Path) -> bool:
-    """Whether `found` is a regular file under `base` reached through no link."""
+def _inside(base: Path, found: Path) -> bool:
+    """Whether `found` is `base` or under it, reached through no link."""
     try:
         rel = found.relative_to(base)
     except ValueError:
@@ -144,7 +160,12 @@ def _plain_file_inside(base: Path, found: Path) -> bool:
         current = current / part
         if part in ("", ".", "..") or current.is_symlink():
             return False
-    return current.is_file()
+    return True
+
+
+def _plain_file_inside(base: Path, found: Path) -> bool:
+    """Whether `found` is a regular file under `base` reached through no link."""
+    return _inside(base, found) and found.is_file()
 
 
 def server(out: Path, port: int, builds: Builds | None = None) -> http.server.ThreadingHTTPServer:

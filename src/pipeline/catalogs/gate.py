@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pipeline import sitepaths
 from pipeline.catalogs.checks import check_catalog
 from pipeline.catalogs.pofiles import parse
 from pipeline.diagnostics import Diagnostic
@@ -25,12 +26,14 @@ def check_catalogs(root: Path, known: Mapping[str, Known], limit: int) -> tuple[
     records: dict[str, Known] = {}
     for rel in catalogs(root):
         try:
-            size = (root / rel).stat().st_size
-            if size > limit:
-                text = f"file is {size:,} bytes, over the site's limit of {limit:,} (limits.max_file_bytes)"
-                found.append(Diagnostic.make("file-unreadable", rel, 1, 1, text))
-                continue
-            data = (root / rel).read_bytes()
+            data = sitepaths.read_bytes(root, rel, limit)  # never through a link leaving the site, never a device
+        except sitepaths.TooLarge as exc:
+            text = f"file is {exc.size:,} bytes, over the site's limit of {limit:,} (limits.max_file_bytes)"
+            found.append(Diagnostic.make("file-unreadable", rel, 1, 1, text))
+            continue
+        except sitepaths.UnsafePath as exc:
+            found.append(Diagnostic.make("path-unsafe", rel, 1, 1, exc.reason))
+            continue
         except OSError as exc:
             found.append(Diagnostic.make("file-unreadable", rel, 1, 1, f"cannot be read: {exc.strerror}"))
             continue

@@ -19,7 +19,7 @@ from babel.messages.pofile import write_po
 from jinja2 import TemplateSyntaxError
 from jinja2.ext import babel_extract
 
-from pipeline import __version__
+from pipeline import __version__, sitepaths
 from pipeline.catalogs.checks import check_catalog, outdated_catalog, outdated_template
 from pipeline.catalogs.gate import catalogs, language_of
 from pipeline.catalogs.pofiles import PluralForms, PoFile, cldr_locale, parse, plural_forms, read
@@ -49,8 +49,11 @@ class Source:
 
 def sources(root: Path) -> list[Source]:
     """The theme's templates (unless the site overrides one), the site's templates, then the package's Python code."""
-    own = root / "templates"
-    site = {p.relative_to(own).as_posix(): p for p in sorted(own.rglob("*.html"))} if own.is_dir() else {}
+    site = {  # under the path policy: a link out of the site or a special file is never read (validate reports it)
+        rel.removeprefix("templates/"): root / rel
+        for rel, refused in sitepaths.walk(root, "templates")
+        if not refused and rel.endswith(".html")
+    }
     found = [
         Source(path, f"pipeline/theme/templates/{rel}", babel_extract)
         for path in sorted(THEME.rglob("*.html"))

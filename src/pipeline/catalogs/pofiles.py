@@ -14,6 +14,7 @@ from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileParser, unescape
 
+from pipeline import sitepaths
 from pipeline.diagnostics import Diagnostic
 
 _CLDR_TAGS = ("zero", "one", "two", "few", "many")  # gettext's form order; "other" is always last
@@ -152,10 +153,15 @@ class _Parser(PoFileParser):
         self.found.append((lineno + 1, msg))
 
 
+MAX_PO_BYTES = 16 << 20  # a catalog of every string of a large site is well under 1 MB
+
+
 def read(root: Path, rel: str) -> PoFile:
     """Read the PO file `rel` under `root`; problems are reported, never raised."""
     try:
-        data = (root / rel).read_bytes()
+        data = sitepaths.read_bytes(root, rel, MAX_PO_BYTES)
+    except (sitepaths.UnsafePath, sitepaths.TooLarge) as exc:
+        return PoFile(rel, Catalog(), {}, (Diagnostic.make("path-unsafe", rel, 1, 1, str(exc)),), None)
     except OSError as exc:
         diag = Diagnostic.make("file-unreadable", rel, 1, 1, f"cannot be read: {exc.strerror}")
         return PoFile(rel, Catalog(), {}, (diag,), None, decoded=False)

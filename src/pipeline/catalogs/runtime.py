@@ -14,6 +14,7 @@ from babel.messages.mofile import write_mo
 from jinja2 import Environment
 from markupsafe import escape
 
+from pipeline import sitepaths
 from pipeline.catalogs.checks import TAG
 from pipeline.catalogs.pofiles import cldr_locale, plural_forms, read
 from pipeline.errors import ContentError
@@ -41,7 +42,7 @@ def translations(root: Path, lang: str) -> gettext.NullTranslations:
 
 
 def _compiled(base: Path, rel: str) -> gettext.GNUTranslations | None:
-    if not (base / rel).is_file():
+    if not sitepaths.is_file(base, rel):  # never through a link, never a device
         return None
     po = read(base, rel)
     if po.problems:

@@ -34,7 +34,7 @@ def fail(exc: PipelineError, fmt: str | None = None, err: bool = False, prefix: 
     """Print the error's diagnostics (in `fmt`, when given) and its message, and exit with its code."""
     if fmt is not None and exc.diagnostics:
         click.echo(report.render(exc.diagnostics, fmt, prefix), nl=False, err=err)
-    click.echo(f"pipeline: {exc.message}", err=True)
+    click.echo(f"pipeline: {report.printable(exc.message)}", err=True)
     sys.exit(exc.exit_code)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import traceback
+
 import click
 
 from pipeline import __version__
@@ -22,6 +25,7 @@ for command in (
     publishing.publish_command,
     publishing.deploys_command,
     publishing.rollback_command,
+    publishing.unlock_command,
     translating.translate_command,
     translating.status_command,
     translating.i18n_group,
@@ -30,5 +34,19 @@ for command in (
 
 
 def main() -> None:
-    """The console script's entry point."""
-    cli(prog_name="pipeline")
+    """The console script's entry point: no traceback ever reaches the user (it could carry a token or a file's text)."""
+    try:
+        cli(prog_name="pipeline")
+    except Exception as exc:  # noqa: BLE001 - a bug: every expected error is a PipelineError with its own exit code, handled in the commands
+        click.echo(f"pipeline: internal error: {type(exc).__name__} at {_where(exc)}", err=True)
+        click.echo("This is a bug in pipeline: please report it with the command you ran and this line.", err=True)
+        sys.exit(70)
+
+
+def _where(exc: BaseException) -> str:
+    """The innermost place in pipeline's own code the error passed (file and line), never its message."""
+    frames = [frame for frame in traceback.extract_tb(exc.__traceback__) if "/pipeline/" in frame.filename.replace("\\", "/")]
+    if not frames:
+        return "an unknown place"
+    frame = frames[-1]
+    return f"{frame.filename.replace(chr(92), '/').rsplit('/pipeline/', 1)[-1]}:{frame.lineno} ({frame.name})"

@@ -54,7 +54,8 @@ def validate_command(root: Path, fmt: str, strict: bool, jobs: int | None, path_
     2 when the command or site.yaml cannot be used.
     """
     from pipeline import workers
-    from pipeline.build import incremental
+    from pipeline.build import describe, incremental
+    from pipeline.render.theme import check_templates
     from pipeline.validate import validate
 
     prefix = report.repository_prefix(root, path_base)
@@ -69,10 +70,13 @@ def validate_command(root: Path, fmt: str, strict: bool, jobs: int | None, path_
         fail(exc)
     except PipelineError as exc:
         fail(exc)
-    click.echo(report.render(result.diagnostics, fmt, prefix), nl=False)
+    templates = check_templates(root)  # parsed; and, when they parse and the content is clean, one page of each kind rendered
+    templates += [] if templates else describe.template_check(result)
+    found = sorted((*result.diagnostics, *templates), key=lambda d: (d.path, d.line, d.column, d.code, d.message))
+    click.echo(report.render(found, fmt, prefix), nl=False)
     if fmt == "text":
-        click.echo(report.summary(result.diagnostics, len(result.files)), err=True)
-    if result.errors or (strict and result.diagnostics):
+        click.echo(report.summary(found, len(result.files)), err=True)
+    if any(d.is_error for d in found) or (strict and found):
         sys.exit(1)
 
 
@@ -91,6 +95,8 @@ def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | No
     from pipeline.build import freshness
 
     target = out or root / "public"
+    if out is None and target.is_symlink():  # a committed link would send the build anywhere; a folder named on the command line may be one
+        fail(UsageError(f"refusing to build into {target}: it is a link; remove it, or name the folder with --out"))
     moment = _moment(now_text)
     options = (now_text or "", "drafts" if drafts else "")
     if freshness.up_to_date(root, target, options, moment or datetime.now(UTC)):
@@ -135,7 +141,11 @@ def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: 
             fail(exc)
         if kind != "local":
             fail(UsageError(f"--live serves a local target; '{chosen.name}' is {kind}"))
-        _serve_forever(serve.server(chosen.current, port), f"the live deploy of target '{chosen.name}'")  # type: ignore[attr-defined]
+        try:
+            folder = chosen.live_folder()  # type: ignore[attr-defined]
+        except PipelineError as exc:
+            fail(exc)
+        _serve_forever(serve.server(folder, port), f"the live deploy of target '{chosen.name}'")
         return
     with tempfile.TemporaryDirectory(prefix="pipeline-serve-") as folder:
         out = Path(folder) / "site"

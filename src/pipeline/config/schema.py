@@ -125,7 +125,14 @@ def _unknown(path: tuple[str | int, ...], known: list[str], doc: YamlDoc) -> Fin
     return Finding("unknown", line, column, f"unknown field '{_dotted(path)}'{hint}")
 
 
+_USERINFO = re.compile(r"//[^/@\s'\"]*@")  # the `user:password@` of a URL: never echoed in a message
+
+
 def _describe(error: jsonschema.ValidationError, path: tuple[str | int, ...]) -> str:
+    return _USERINFO.sub("//…@", _message(error, path))
+
+
+def _message(error: jsonschema.ValidationError, path: tuple[str | int, ...]) -> str:
     name = _dotted(path) or "front matter"
     value = error.instance
     if error.validator == "format":

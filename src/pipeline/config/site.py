@@ -12,6 +12,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
+from pipeline import sitepaths
 from pipeline.config.schema import Checker, SchemaFileError, read_schema
 from pipeline.config.yamldoc import YamlDoc, load
 from pipeline.diagnostics import Diagnostic, Severity
@@ -73,13 +74,19 @@ def severity(policy: str) -> Severity | None:
     return None if policy == "off" else Severity(policy)
 
 
+_MAX_SITE_BYTES = 1 << 20  # site.yaml and the article schema: far more than any real one
+
+
 def load_config(root: Path) -> tuple[SiteConfig, list[Diagnostic]]:
     """Read and check the site at `root`; raise ConfigError with every problem, or return its warnings."""
-    path = root / SITE_FILE
-    if not path.is_file():
-        raise UsageError(f"no {SITE_FILE} in {root}: point --root at a site folder")
     try:
-        text = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+        text = sitepaths.read_bytes(root, SITE_FILE, _MAX_SITE_BYTES).decode("utf-8-sig").replace("\r\n", "\n")
+    except FileNotFoundError:
+        raise UsageError(f"no {SITE_FILE} in {root}: point --root at a site folder") from None
+    except (sitepaths.UnsafePath, sitepaths.TooLarge) as exc:
+        raise ConfigError(f"{SITE_FILE} is not usable", (Diagnostic.make("path-unsafe", SITE_FILE, 1, 1, str(exc)),)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {SITE_FILE} in {root}: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
         diag = Diagnostic.make("config-syntax", SITE_FILE, 1, 1, f"{SITE_FILE} is not UTF-8 (byte offset {exc.start})")
         raise ConfigError(f"{SITE_FILE} is not usable", (diag,)) from exc
@@ -143,6 +150,12 @@ def _article_schema(root: Path, rel: str, named: bool, doc: YamlDoc) -> tuple[di
     if not path.is_relative_to(root.resolve()):
         line, col = doc.where_value(("schema",))
         return {}, [Diagnostic.make("config-invalid", SITE_FILE, line, col, f"schema '{rel}' is outside the site")]
+    try:
+        sitepaths.read_bytes(root, rel, _MAX_SITE_BYTES)
+    except (sitepaths.UnsafePath, sitepaths.TooLarge) as exc:
+        return {}, [Diagnostic.make("path-unsafe", rel, 1, 1, str(exc))]
+    except OSError:
+        pass  # reported below: missing, or unreadable
     if not path.is_file() and not named:
         with resources.as_file(_DEFAULT_ARTICLE_SCHEMA) as default:
             return read_schema(default), []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 import unicodedata
@@ -46,7 +47,7 @@ _HTML_BLOCK_ENDS = (
 _PRE = re.compile(r'<pre data-sourcepos="(\d+):\d+-(\d+):')
 _HEADING_OPEN = re.compile(r'<h([1-6]) data-sourcepos="[^"]*">')
 _SOURCEPOS = re.compile(r' data-sourcepos="[^"]*"')
-_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
+_BACKTICKS = re.compile(r"`+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +200,31 @@ def _mask_code(lines: list[str], output: str) -> list[str]:
     for start, end in _PRE.findall(output):
         for index in range(int(start) - 1, min(int(end), len(masked))):
             masked[index] = " " * len(masked[index])
-    return [_CODE_SPAN.sub(lambda m: " " * len(m.group()), line) if "`" in line else line for line in masked]
+    return [_blank_code_spans(line) if "`" in line else line for line in masked]
+
+
+def _blank_code_spans(line: str) -> str:
+    """`line` with each code span (a run of backticks, text, then a run of the same length) blanked, in linear time.
+
+    A regex with a back reference (`(`+).+?\\1`) tried every opening run against the rest of the line: runs of many
+    different lengths made it O(n^1.5)."""
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(line)]
+    closing: list[int | None] = [None] * len(runs)  # the index of the next run of the same length
+    seen: dict[int, int] = {}
+    for index in range(len(runs) - 1, -1, -1):
+        length = runs[index][1] - runs[index][0]
+        closing[index] = seen.get(length)
+        seen[length] = index
+    pieces, done, index = [], 0, 0
+    while index < len(runs):
+        close = closing[index]
+        if close is None:
+            index += 1
+            continue
+        start, end = runs[index][0], runs[close][1]
+        pieces += [line[done:start], " " * (end - start)]
+        done, index = end, close + 1
+    return "".join(pieces) + line[done:]
 
 
 class _Locator:
@@ -210,7 +235,7 @@ class _Locator:
         self.source = source  # as written, for showing them
         self.offset = first_line - 1
         self.text = "\n".join(lines)
-        self.links = self._find(_SOURCE_LINK)
+        self.links = _Unused(self._find(_SOURCE_LINK))
         self.images = self._find(_SOURCE_IMAGE)
         self.html = self._find(_SOURCE_HTML)
         self.cursor = {"html": (0, 0), "image": (0, 0)}
@@ -231,15 +256,14 @@ class _Locator:
     def link(self, href: str, block: tuple[int, int]) -> Ref:
         """A link: the unused source destination in its block that matches, else the first unused one."""
         wanted = unquote(href)
-        in_block = [c for c in self.links if block[0] <= c[0] <= block[1]]
-        candidates = (
-            [c for c in in_block if unquote(c[2]) == wanted]
-            or [c for c in self.links if unquote(c[2]) == wanted]
-            or (in_block if not href else [])
-        )
-        if candidates:
-            number, column, text = candidates[0]
-            self.links.remove(candidates[0])
+        links = self.links
+        chosen = links.first(wanted, (block[0], 0), block[1])
+        if chosen is None:
+            chosen = links.first(wanted, (0, 0), None)
+        if chosen is None and not href:
+            chosen = links.first(None, (block[0], 0), block[1])
+        if chosen is not None:
+            number, column, text = links.take(chosen)
             return self._ref("link", text, "", number, column)
         return self._ref("link", wanted, "", block[0], 0)
 
@@ -247,9 +271,9 @@ class _Locator:
         number, column = self._next("image", self.images, block)
         wanted = unquote(src)
         # The image's destination also matched the link pattern; it is not a link.
-        own = [c for c in self.links if c[0] == number and c[1] > column and unquote(c[2]) in (wanted, wanted or c[2])]
-        if own:
-            self.links.remove(own[0])
+        own = self.links.first(wanted or None, (number, column + 1), number)
+        if own is not None:
+            self.links.take(own)
         return self._ref("image", unquote(src) or self._dest_after(number, column), alt, number, column)
 
     def raw_html(self, block: tuple[int, int]) -> Ref:
@@ -259,8 +283,9 @@ class _Locator:
     def html_block(self) -> Ref:
         """An HTML block: it starts a line (indented 3 at most) and runs to a blank line."""
         start = self.cursor["html"]
-        for number, column, _ in self.html:
-            if (number, column) >= start and column <= 3:
+        for at in range(bisect.bisect_left(self.html, start, key=_position), len(self.html)):  # from the cursor, not the start
+            number, column, _ = self.html[at]
+            if column <= 3:
                 end = self._block_end(number)
                 self.cursor["html"] = (end, 0)
                 block_text = "\n".join(self.source[number - 1 : end - 1]).strip("\n")
@@ -287,10 +312,11 @@ class _Locator:
     def _next(self, kind: str, found: list[tuple[int, int, str]], block: tuple[int, int]) -> tuple[int, int]:
         """The first source occurrence at or after both the kind's cursor and the block start."""
         start = max(self.cursor[kind], (block[0], 0))
-        for number, column, _ in found:
-            if (number, column) >= start:
-                self.cursor[kind] = (number, column + 1)
-                return number, column
+        at = bisect.bisect_left(found, start, key=_position)  # `found` is in source order: no scan from the start each time
+        if at < len(found):
+            number, column, _ = found[at]
+            self.cursor[kind] = (number, column + 1)
+            return number, column
         return block[0], 0
 
     def _dest_after(self, number: int, column: int) -> str:
@@ -301,3 +327,53 @@ class _Locator:
 
     def _ref(self, kind: str, target: str, alt: str, number: int, column: int) -> Ref:
         return Ref(kind, target, alt, number + self.offset, column + 1)
+
+
+def _position(found: tuple[int, int, str]) -> tuple[int, int]:
+    return found[0], found[1]
+
+
+class _Unused:
+    """Source links in order, each used once; the first unused one at or after a position, overall or with a given
+    destination, in near-constant time (a "next unused" pointer with path halving), so 100,000 links are matched in
+    linear time rather than by scanning the list for each."""
+
+    def __init__(self, found: list[tuple[int, int, str]]) -> None:
+        self.found = found
+        self.positions = [(number, column) for number, column, _ in found]
+        self.by_target: dict[str, list[int]] = {}
+        for index, (_, _, text) in enumerate(found):
+            self.by_target.setdefault(unquote(text), []).append(index)
+        self.used = [False] * len(found)
+        self.skip: dict[str | None, list[int]] = {}  # per list (None: all links), the next index that may be unused
+
+    def first(self, target: str | None, start: tuple[int, int], last_line: int | None) -> int | None:
+        """The first unused link at or after `start` (and on a line up to `last_line`), with destination `target` unless None."""
+        indexes = self.by_target.get(target, []) if target is not None else None
+        size = len(indexes) if indexes is not None else len(self.found)
+        at = (
+            bisect.bisect_left(indexes, bisect.bisect_left(self.positions, start))
+            if indexes is not None
+            else bisect.bisect_left(self.positions, start)
+        )
+        at = self._next_unused(target, at, size, indexes)
+        if at >= size:
+            return None
+        index = indexes[at] if indexes is not None else at
+        return index if last_line is None or self.found[index][0] <= last_line else None
+
+    def take(self, index: int) -> tuple[int, int, str]:
+        self.used[index] = True
+        return self.found[index]
+
+    def _next_unused(self, target: str | None, at: int, size: int, indexes: list[int] | None) -> int:
+        skip = self.skip.get(target)
+        if skip is None:
+            skip = self.skip[target] = list(range(size + 1))
+        path = []
+        while at < size and (self.used[indexes[at] if indexes is not None else at]):
+            path.append(at)
+            at = skip[at] if skip[at] != at else at + 1
+        for visited in path:
+            skip[visited] = at
+        return at

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from pipeline import sitepaths
 from pipeline.config.site import SiteConfig
 from pipeline.diagnostics import Diagnostic
 
@@ -25,21 +26,23 @@ class SourceFile:
 
 def discover(config: SiteConfig) -> tuple[list[SourceFile], list[Diagnostic]]:
     """Every Markdown file of every configured locale, sorted by path, and what was wrong reading them."""
-    content = config.root / CONTENT_DIR
     files: list[SourceFile] = []
     problems: list[Diagnostic] = []
-    if not content.is_dir():
-        return files, problems
-    for path in sorted(content.rglob("*.md")):
-        rel = path.relative_to(config.root).as_posix()
-        parts = path.relative_to(content).parts
+    for rel, refused in sitepaths.walk(config.root, CONTENT_DIR):
+        if refused:
+            problems.append(Diagnostic.make("path-unsafe", rel, 1, 1, refused))
+            continue
+        if not rel.endswith(".md"):
+            continue
+        path = PurePosixPath(rel)
+        parts = path.parts[1:]
         if len(parts) < 2 or parts[0] not in config.locales:
             known = ", ".join(f"{CONTENT_DIR}/{code}/" for code in config.locales)
             problems.append(
                 Diagnostic.make("locale-unknown", rel, 1, 1, f"not inside a locale folder of this site ({known}); it is ignored")
             )
             continue
-        text, problem = _read(path, rel, config.max_file_bytes)
+        text, problem = _read(config.root, rel, config.max_file_bytes)
         if problem:
             problems.append(problem)
         files.append(SourceFile(rel, parts[0], unicodedata.normalize("NFC", path.stem), text))
@@ -52,14 +55,15 @@ def counterpart(path: str, lang: str) -> str:
     return "/".join([parts[0], lang, *parts[2:]])
 
 
-def _read(path: Path, rel: str, limit: int) -> tuple[str | None, Diagnostic | None]:
+def _read(root: Path, rel: str, limit: int) -> tuple[str | None, Diagnostic | None]:
     try:
-        size = path.stat().st_size
-        if size > limit:
-            return None, Diagnostic.make(
-                "file-unreadable", rel, 1, 1, f"file is {size:,} bytes, over the site's limit of {limit:,} (limits.max_file_bytes)"
-            )
-        data = path.read_bytes()
+        data = sitepaths.read_bytes(root, rel, limit)
+    except sitepaths.TooLarge as exc:
+        return None, Diagnostic.make(
+            "file-unreadable", rel, 1, 1, f"file is {exc.size:,} bytes, over the site's limit of {limit:,} (limits.max_file_bytes)"
+        )
+    except sitepaths.UnsafePath as exc:
+        return None, Diagnostic.make("path-unsafe", rel, 1, 1, exc.reason)
     except OSError as exc:
         return None, Diagnostic.make("file-unreadable", rel, 1, 1, f"cannot read the file: {exc.strerror}")
     return decode(data, rel)

@@ -36,12 +36,24 @@ def check(text: str, first_line: int = 1) -> list[TextProblem]:
     return problems
 
 
+def _first_not_nfc(line: str) -> int:
+    """The first index whose prefix (up to it) is no longer NFC, by bisection: O(n log n), not a prefix check per character."""
+    low, high = 0, len(line) - 1  # the whole line is not NFC, so `high` qualifies
+    while low < high:
+        middle = (low + high) // 2
+        if unicodedata.is_normalized("NFC", line[: middle + 1] + " "):
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
 def _nfc_problems(text: str, first_line: int) -> list[TextProblem]:
     problems = []
     for number, line in enumerate(text.split("\n"), first_line):
         if unicodedata.is_normalized("NFC", line):
             continue
-        column = next(i for i in range(len(line)) if not unicodedata.is_normalized("NFC", line[: i + 1] + " "))
+        column = _first_not_nfc(line)
         problems.append(
             TextProblem(
                 "unicode-not-nfc",

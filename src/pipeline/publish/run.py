@@ -13,6 +13,7 @@ from pipeline.build.describe import build
 from pipeline.build.incremental import last_build
 from pipeline.build.write import safe_path
 from pipeline.config.site import SiteConfig, load_config
+from pipeline.publish import locks
 from pipeline.publish.plan import Held, Plan, diff
 from pipeline.publish.targets.base import Progress, PublishError, Receipt, Target, TargetConfigError, manifest
 
@@ -21,6 +22,7 @@ EMBEDDED_DEFAULT: Mapping[str, Any] = {"type": "local", "path": "published"}
 _MODULES = {
     "local": "pipeline.publish.targets.local",
     "netlify": "pipeline.publish.targets.netlify",
+    "ssh": "pipeline.publish.targets.ssh",
     "webdav": "pipeline.publish.targets.webdav",
 }
 
@@ -83,3 +85,24 @@ def _unchanged(prepared: Prepared) -> Receipt | None:
     if live is None:
         return None
     return Receipt(live.id, live.url, 0, 0, len(prepared.files), notes=("nothing changed: the live deploy already is this build",))
+
+
+def unlock(chosen: Target, kind: str) -> str:
+    """Remove the target's lock whoever holds it, saying whose it was (for a publish that can no longer release it)."""
+    own = getattr(chosen, "unlock", None)
+    if callable(own):
+        return str(own())
+    path = getattr(chosen, "lock_path", None)
+    if not isinstance(path, Path):
+        raise PublishError(f"target '{chosen.name}' ({kind}) has no lock of its own to remove")
+    return locks.release(path, f"target '{chosen.name}'")
+
+
+def prune(chosen: Target, kind: str, keep: int) -> list[str]:
+    """Remove all but the newest `keep` deploys of a target that keeps its own history (local)."""
+    pruner = getattr(chosen, "prune", None)
+    if pruner is None:
+        raise PublishError(f"target '{chosen.name}' ({kind}) prunes its own history; --prune is for local targets")
+    with chosen.lock(holder="pipeline deploys --prune"):
+        pruned: list[str] = pruner(keep)
+    return pruned

@@ -64,3 +64,20 @@ def deploys_text(deploys: list[Deploy]) -> str:
     rows = [f"{'ID':<{width}}  {'CREATED':<27}  {'STATE':<9}  URL"]
     rows += [f"{d.id:<{width}}  {d.created:<27}  {d.state:<9}  {d.url}" for d in deploys]
     return "\n".join(rows) + "\n"
+
+
+def deploys_json(target: str, deploys: list[Deploy], pruned: list[str] | None = None) -> str:
+    data: dict[str, object] = {"target": target, "deploys": [asdict(d) for d in deploys]}
+    if pruned is not None:
+        data["pruned"] = pruned
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def receipt_json(target: str, receipt: Receipt) -> str:
+    return json.dumps({"target": target, "receipt": asdict(receipt)}, ensure_ascii=False, indent=2) + "\n"
+
+
+def error_json(target: str, message: str, exit_code: int, diagnostics: list[dict[str, object]]) -> str:
+    """A failed command as a bot reads it: what went wrong, its exit code, and any located diagnostics."""
+    data = {"target": target, "receipt": None, "error": {"message": message, "exit_code": exit_code}, "diagnostics": diagnostics}
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

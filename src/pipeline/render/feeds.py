@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, time
 
@@ -114,6 +115,14 @@ def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
     return node
 
 
+# What XML 1.0 cannot hold at all (control characters, lone surrogates, U+FFFE, U+FFFF): dropped, or readers reject the whole feed.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _serialise(root: ET.Element) -> bytes:
+    for node in root.iter():
+        node.text = _NOT_XML.sub("", node.text) if node.text else node.text
+        for name, value in node.attrib.items():
+            node.attrib[name] = _NOT_XML.sub("", value)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

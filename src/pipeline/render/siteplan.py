@@ -16,6 +16,7 @@ from pipeline.config.site import SiteConfig
 from pipeline.content.articles import Article
 from pipeline.content.markdown import Body, reanchor, render_trusted, scan
 from pipeline.content.sources import text_digest
+from pipeline.render import sanitize
 from pipeline.render.bidi import isolate_html, other_lang
 from pipeline.render.highlight import highlight_code
 from pipeline.render.images import sized
@@ -183,7 +184,7 @@ def _entry(
     leads = tuple(target in published.get(lang, ()) for target in prepared.links)  # where its article links lead
     key = text_digest(f"{prepared.digest}\0{lang}\0{base_path}\0{leads}\0{sizes_key}")
     place = partial(sized, path=article.path, sizes=result.images, eager_first=article.image is None)
-    finish = partial(_finish, prepared.load, place, article.path, lang, config.source_locale, published, base_path)
+    finish = partial(_finish, prepared.load, place, article.path, lang, config.source_locale, published, base_path, config.allow_raw_html)
     alternates = [(code, f"/{code}/{article.id}/") for code in config.locales if article.id in real.get(code, ())]
     if article.id in real.get(config.source_locale, ()):
         alternates.append(("x-default", f"/{config.source_locale}/{article.id}/"))
@@ -246,9 +247,18 @@ def linked_articles(markup: str, path: str) -> tuple[str, ...]:
 
 
 def _finish(
-    load: Callable[[], str], place: Callable[[str], str], path: str, lang: str, source: str, published: dict[str, set[str]], base_path: str
+    load: Callable[[], str],
+    place: Callable[[str], str],
+    path: str,
+    lang: str,
+    source: str,
+    published: dict[str, set[str]],
+    base_path: str,
+    raw_html: bool,
 ) -> str:
-    return _rewrite_links(place(load()), path, lang, source, published, base_path)
+    """The page's body: images sized, links rewritten, then (where the site allows raw HTML) sanitized, last, so no rewrite can undo it."""
+    markup = _rewrite_links(place(load()), path, lang, source, published, base_path)
+    return sanitize.clean(markup) if raw_html else markup
 
 
 def _joined(path: str, target: str) -> str:

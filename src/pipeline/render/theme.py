@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from pipeline import sitepaths
 from pipeline.catalogs import runtime
 from pipeline.config.site import SiteConfig
 from pipeline.diagnostics import Diagnostic
@@ -26,9 +32,7 @@ class Theme:
 
     def __init__(self, plan: SitePlan) -> None:
         root = plan.config.root
-        loader = jinja2.ChoiceLoader(
-            [jinja2.FileSystemLoader(str(root / TEMPLATES_DIR)), jinja2.PackageLoader("pipeline", "theme/templates")]
-        )
+        loader = jinja2.ChoiceLoader([SiteLoader(root), jinja2.PackageLoader("pipeline", "theme/templates")])
         self._envs: dict[str, jinja2.Environment] = {}
         self._translations: dict[str, Any] = {}
         for lang in plan.config.locales:
@@ -59,12 +63,40 @@ class Theme:
             raise ContentError(
                 f"template {exc.name or template} is broken", (_diag(exc.filename or template, exc.lineno, exc.message or ""),)
             ) from exc
+        except SecurityError as exc:
+            where, line = _failed_at(exc, template)
+            raise ContentError(f"template {where} was refused", (_diag(where, line, f"not allowed in a template: {exc}"),)) from exc
         except jinja2.TemplateError as exc:
-            raise ContentError(f"template {template} failed", (_diag(template, 1, f"{type(exc).__name__}: {exc}"),)) from exc
+            where, line = _failed_at(exc, template)
+            raise ContentError(f"template {where} failed", (_diag(where, line, f"{type(exc).__name__}: {exc}"),)) from exc
 
 
-class _Environment(jinja2.Environment):
-    """Jinja's environment, with `page.lang` on a plain dict read as the key it ends up as, without raising AttributeError first."""
+class SiteLoader(jinja2.BaseLoader):
+    """The site's templates/, read under the path policy: no link that leaves the site, regular files only, bounded."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Callable[[], bool] | None]:
+        rel = "/".join([TEMPLATES_DIR, *split_template_path(template)])
+        try:
+            data = sitepaths.read_bytes(self.root, rel, MAX_TEMPLATE_BYTES)
+        except FileNotFoundError:
+            raise jinja2.TemplateNotFound(template) from None
+        except (OSError, sitepaths.UnsafePath, sitepaths.TooLarge) as exc:
+            raise ContentError(f"template {rel} cannot be read", (_diag(rel, 1, str(exc)),)) from None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ContentError(f"template {rel} is not UTF-8", (_diag(rel, 1, f"not UTF-8 (byte offset {exc.start})"),)) from None
+        return text, rel, lambda: True
+
+
+MAX_TEMPLATE_BYTES = 1 << 20
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    """Jinja's sandbox (site templates come from pull requests: no attribute of Python's internals, no mutation), with `page.lang` on a plain dict read as the key it ends up as, without raising AttributeError first."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
@@ -86,6 +118,12 @@ def _page_body(body: object, permalink: str, backref: str) -> Markup:
 def _toc(body: object) -> list[dict[str, Any]]:
     """`{% for entry in article.html | toc %}`: the level 2 and 3 headings, with `level`, `id` and `text` (markup)."""
     return [{"level": e.level, "id": e.id, "text": Markup(e.text)} for e in contents(str(body))]
+
+
+def _failed_at(exc: BaseException, template: str) -> tuple[str, int]:
+    """The site template and line a rendering error happened at (Jinja puts template lines in the traceback), else `template`, 1."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(f"{TEMPLATES_DIR}/")]
+    return (frames[-1].filename, frames[-1].lineno or 1) if frames else (template, 1)
 
 
 def _diag(path: str, line: int, message: str) -> Diagnostic:
@@ -223,3 +261,21 @@ def pages_of(items: tuple[Entry, ...], per_page: int) -> Iterator[tuple[int, int
     count = max(1, -(-len(items) // per_page))
     for number in range(1, count + 1):
         yield number, count, items[(number - 1) * per_page : number * per_page]
+
+
+def check_templates(root: Path) -> list[Diagnostic]:
+    """Every template in the site's templates/ parsed in the sandbox: a syntax error or an unreadable file, located (for `validate`)."""
+    env = _Environment(loader=SiteLoader(root), autoescape=True, extensions=["jinja2.ext.i18n"])
+    found = []
+    for rel, refused in sitepaths.walk(root, TEMPLATES_DIR):
+        if refused or not rel.endswith((".html", ".xml", ".txt", ".j2")):
+            continue  # refused paths are reported by the gate
+        name = rel[len(TEMPLATES_DIR) + 1 :]
+        try:
+            source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+            env.parse(source, name, rel)
+        except jinja2.TemplateSyntaxError as exc:
+            found.append(_diag(rel, exc.lineno, exc.message or "syntax error"))
+        except ContentError as exc:
+            found += exc.diagnostics
+    return found

@@ -13,8 +13,10 @@ from pipeline.content.articles import Article
 from pipeline.content.sources import SourceFile
 from pipeline.diagnostics import Diagnostic
 
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # whole names only (fullmatch): no trailing newline slips past `$`
 RESERVED_IDS = frozenset({"tags", "page", "feed", "index", "api", "404", "sitemap", "static"})
+MAX_ID = 100  # every output name made from an id (`<id>.json`, `<id>/index.html`) stays far below any file system's 255
+DEVICE_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))})  # Windows
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,18 +35,28 @@ def group(articles: Iterable[Article]) -> tuple[TranslationSet, ...]:
     return tuple(TranslationSet(key, by_id[key]) for key in sorted(by_id))
 
 
+def _id_problem(article_id: str) -> str | None:
+    """Why `article_id` cannot name an article's outputs on every platform, or None."""
+    if len(article_id) > MAX_ID:
+        return f"is {len(article_id)} characters long; at most {MAX_ID}"
+    if not _ID.fullmatch(article_id):
+        return "must be lowercase letters, digits and single hyphens"
+    if article_id in RESERVED_IDS:
+        return "is reserved for the site's own pages"
+    if article_id in DEVICE_NAMES:
+        return "is a device name on Windows (con, prn, aux, nul, com1-9, lpt1-9), where no file can have it"
+    return None
+
+
 def check_ids(files: list[SourceFile]) -> list[Diagnostic]:
     """Invalid and reserved ids; two files of one language whose ids are equal up to case or Unicode form."""
     found = []
     first: dict[tuple[str, str], SourceFile] = {}
     for file in files:
-        if not _ID.match(file.id) or file.id in RESERVED_IDS:
-            reason = (
-                "is reserved for the site's own pages"
-                if file.id in RESERVED_IDS
-                else "must be lowercase letters, digits and single hyphens"
-            )
-            found.append(Diagnostic.make("id-invalid", file.path, 1, 1, f"article id '{file.id}' (the file name) {reason}"))
+        reason = _id_problem(file.id)
+        if reason:
+            shown = file.id if len(file.id) <= 40 else file.id[:40] + "…"
+            found.append(Diagnostic.make("id-invalid", file.path, 1, 1, f"article id {shown!r} (the file name) {reason}"))
         key = (file.lang, unicodedata.normalize("NFC", file.id).casefold())
         if key in first:
             other = first[key].path

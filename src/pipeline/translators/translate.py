@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
+from pipeline import sitepaths
 from pipeline.content import history
 from pipeline.content.articles import Article, FrontMatterRules
 from pipeline.content.fingerprint import Fingerprint
@@ -39,6 +41,7 @@ def start(result: Validation, lang: str, article_id: str) -> str:
     text = draft.draft(
         source, (config.root / source.path).read_text("utf-8"), result.fingerprints[article_id], FrontMatterRules(config).shared
     )
+    _refuse_links(config.root, target)
     path = config.root / target
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -59,16 +62,29 @@ def accept(result: Validation, langs: Iterable[str], ids: Iterable[str] | None, 
     for state in chosen:  # every record made before any is written: one that cannot be made changes nothing
         version, fingerprint = _version(result, state, as_of)
         planned.append((state, version, _recorded(result, state, fingerprint)))
+    for state, _, _ in planned:
+        _refuse_links(result.config.root, state.path)
     if not dry_run:
         for state, _, text in planned:
             (result.config.root / state.path).write_text(text, encoding="utf-8")
     return [Accepted(state.path, _was(state), version) for state, version, _ in planned]
 
 
+def _refuse_links(root: Path, rel: str) -> None:
+    """The file `translate` writes must be a plain file inside the site: never written through a link."""
+    try:
+        sitepaths.resolve_inside(root, rel.rsplit("/", 1)[0])
+    except sitepaths.UnsafePath as exc:
+        raise UsageError(f"{exc}; nothing was written") from None
+    if (root / rel).is_symlink():
+        raise UsageError(f"{rel} is a link; the tool writes only plain files (replace the link with the file); nothing was written")
+
+
 def _named(result: Validation, lang: str, article_id: str) -> PairState:
     source = _source(result, article_id)
     state = next((s for s in result.states if s.lang == lang and s.id == article_id), None)
     if state is None or state.state == MISSING:
+        _refuse_links(result.config.root, counterpart(source.path, lang))  # a link the policy would not read is no translation
         raise UsageError(f"{counterpart(source.path, lang)} does not exist; start it with `pipeline translate {lang} {article_id}`")
     return state
 

@@ -90,3 +90,32 @@ class Target(Protocol):
 
 
 TargetFactory = Callable[[str, Mapping[str, Any], Any], Target]  # (name, options from site.yaml, site root) -> Target
+
+
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def credential_problem(url: str, allowed: tuple[str, ...], what: str) -> str | None:
+    """Why `what` (a token, a password) may not be sent to `url`: only over https to a host in `allowed` (`token_hosts` in
+    site.yaml), or to this machine (loopback, http allowed: the tests' servers). None when it may."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return f"{what} is only sent to a well-formed URL"
+    if host in LOOPBACK:
+        return None
+    if parts.scheme != "https":
+        return f"{what} is only sent over https (the URL's host is {host!r})"
+    if host not in {h.lower() for h in allowed}:
+        return f"{what} is only sent to the hosts listed under `token_hosts` ({', '.join(allowed) or 'none'}), not to {host!r}"
+    return None
+
+
+def secret_problem(value: str, name: str) -> str | None:
+    """Why the secret in $`name` cannot go into an HTTP header (white space or a control character inside), without showing it."""
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in value):
+        return f"${name} holds a space, a newline or a control character; set it again to the secret alone"
+    return None

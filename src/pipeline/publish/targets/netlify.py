@@ -28,7 +28,17 @@ from urllib.parse import quote
 
 from pipeline.errors import PipelineError
 from pipeline.publish import locks
-from pipeline.publish.targets.base import Deploy, FileEntry, Manifest, Progress, PublishError, Receipt, TargetConfigError
+from pipeline.publish.targets.base import (
+    Deploy,
+    FileEntry,
+    Manifest,
+    Progress,
+    PublishError,
+    Receipt,
+    TargetConfigError,
+    credential_problem,
+    secret_problem,
+)
 from pipeline.publish.targets.netlify_api import TOKEN_HELP, NetlifyClient, NetlifyError, RetryPolicy
 
 _PENDING = frozenset({"new", "preparing"})  # `required` is not final yet
@@ -49,6 +59,7 @@ class NetlifySettings:
     rate_limit_max_wait: float = 60.0  # longest wait for X-RateLimit-Reset, in seconds
     poll_interval: float = 1.0  # seconds between looks at a deploy's state
     ready_timeout: float = 300.0  # give up (and cancel) when a deploy is not prepared / ready after this many seconds
+    token_hosts: tuple[str, ...] = ("api.netlify.com",)  # the hosts the token may be sent to (over https)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +231,9 @@ def from_config(name: str, options: Mapping[str, Any], root: Path) -> NetlifyTar
         raise TargetConfigError(
             f"target '{name}': set ${settings.token_env} to a Netlify personal access token (create one at {TOKEN_HELP})"
         )
+    problem = secret_problem(token, settings.token_env) or credential_problem(settings.api_url, settings.token_hosts, "the token")
+    if problem:
+        raise TargetConfigError(f"target '{name}': {problem}")
     policy = RetryPolicy(settings.retries, settings.retry_base, settings.rate_limit_max_wait, settings.timeout)
     client = NetlifyClient(settings.api_url, token, settings.token_env, policy, pool=settings.concurrency)
     return NetlifyTarget(name, settings, client, root / ".pipeline-cache" / "locks" / f"{name}.lock")
@@ -240,6 +254,11 @@ def _settings(name: str, options: Mapping[str, Any]) -> NetlifySettings:
             problems.append(f"`{key}` must be a non-empty string")
         elif kind == "int" and (isinstance(value, bool) or not isinstance(value, int) or value < (0 if key == "async_threshold" else 1)):
             problems.append(f"`{key}` must be a whole number of at least {0 if key == 'async_threshold' else 1}")
+        elif kind == "tuple[str, ...]":
+            if not (isinstance(value, list) and all(isinstance(item, str) and item.strip() for item in value)):
+                problems.append(f"`{key}` must be a list of host names")
+            else:
+                values[key] = tuple(item.strip() for item in value)
         elif kind == "float" and (isinstance(value, bool) or not isinstance(value, int | float) or value <= 0):
             problems.append(f"`{key}` must be a number of seconds above 0")
         else:

@@ -3,14 +3,17 @@
 Layout on the server, for `url: https://dav.example.org/sites/blog/` and a target named `dav`:
 
     sites/blog/                the live site; its .pipeline-manifest.json says what it holds (path -> sha1, size)
-    sites/.dav.staging/        the deploy being assembled; .pipeline-staging.json records what it holds so far
+    sites/.dav.staging/        the deploy being assembled; .pipeline-staging.json records what it held when the upload began
+    sites/.dav.journal/<n>.json  what each batch of uploads added since (a few files each: the bytes stay linear in the site)
     sites/.dav.deploys/<id>/   earlier deploys for rollback (the newest `keep`)
     sites/.dav.drafts/<id>/    drafts: assembled like a deploy, never made live
     sites/.dav.lock            a zero-byte resource a publish holds an exclusive WebDAV LOCK on
+    sites/.dav.lock.json       on a server without LOCK (stock nginx): the lock itself, naming holder and expiry
 
 A publish COPYs the live collection to staging on the server, PUTs only the files whose SHA-1 differs,
-DELETEs what the build no longer has and PUTs the manifest last. An interrupted publish leaves staging
-and its record behind; the rerun sends only what the record does not vouch for.
+DELETEs what the build no longer has and PUTs the manifest last. An interrupted publish leaves staging,
+its record and the journal behind; the rerun sends only what they do not vouch for. Folders are made
+with MKCOL one depth at a time, each depth's in parallel.
 
 How atomic the switch is: WebDAV cannot swap two collections in one step. `MOVE` with `Overwrite: T`
 onto the live collection is a DELETE of the destination followed by the move (RFC 4918, 9.9.3), and
@@ -27,10 +30,11 @@ If the second MOVE fails, the old deploy is moved back and PublishError raised.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +44,7 @@ from pipeline.errors import PipelineError
 from pipeline.publish.targets.base import Deploy, FileEntry, Progress, PublishError, Receipt, TargetConfigError, manifest
 from pipeline.publish.targets.webdav_client import (
     Dav,
+    LockUnsupported,
     Settings,
     children,
     credentials,
@@ -51,11 +56,22 @@ from pipeline.publish.targets.webdav_client import (
     read_settings,
     shown,
 )
+from pipeline.publish.targets.webdav_lockfile import release, resource_lock
+from pipeline.publish.targets.webdav_staging import (
+    RECORD_EVERY,
+    STAGING_RECORD,
+    Staging,
+    append,
+    dump,
+    load,
+    load_staging,
+    replay,
+    save,
+    to_json,
+)
 
 MANIFEST = ".pipeline-manifest.json"
-STAGING_RECORD = ".pipeline-staging.json"
 LOCK_SECONDS = 600
-RECORD_EVERY = 25  # files uploaded between two records of what staging holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +83,13 @@ class Layout:
     deploys: str
     drafts: str
     lock: str
+    journal: str
 
     @classmethod
     def of(cls, name: str, live: str) -> Layout:
         parent = live[: live.rstrip("/").rfind("/") + 1]
         sibling = parent + quote(f".{name}", safe="")
-        return cls(live, sibling + ".staging/", sibling + ".deploys/", sibling + ".drafts/", sibling + ".lock")
+        return cls(live, sibling + ".staging/", sibling + ".deploys/", sibling + ".drafts/", sibling + ".lock", sibling + ".journal/")
 
     @property
     def parent(self) -> str:
@@ -88,26 +105,7 @@ class _Record:
     files: dict[str, FileEntry]
 
     def to_json(self) -> bytes:
-        return _json({"deploy_id": self.deploy_id, "created": self.created, "files": _dump(self.files)})
-
-
-@dataclass
-class _Staging:
-    """What the staging collection holds: `files` for certain; `pending` paths maybe (a PUT or DELETE was under way).
-
-    Mutable on purpose: it is the running account of one upload, saved to the server as it goes.
-    """
-
-    files: dict[str, FileEntry]
-    pending: set[str] = field(default_factory=set)
-    resumed: bool = False
-
-    def to_json(self) -> bytes:
-        return _json({"files": _dump(self.files), "pending": sorted(self.pending)})
-
-    def confirm(self, path: str, entry: FileEntry) -> None:
-        self.files[path] = entry
-        self.pending.discard(path)
+        return to_json({"deploy_id": self.deploy_id, "created": self.created, "files": dump(self.files)})
 
 
 def from_config(name: str, options: Mapping[str, Any], root: Path) -> WebDavTarget:
@@ -128,6 +126,11 @@ class WebDavTarget:
     def __repr__(self) -> str:
         return f"WebDavTarget(name={self.name!r}, url={self.settings.url!r})"
 
+    @property
+    def _readers(self) -> str:
+        """Where readers see the live site: `public_url`, or the collection itself."""
+        return self.settings.public_url or self.layout.live
+
     def live(self) -> dict[str, FileEntry]:
         with self._connect() as dav:
             record = _read_record(dav, self.layout.live)
@@ -144,7 +147,7 @@ class WebDavTarget:
             self._check_parent(dav)
             live = _read_record(dav, self.layout.live)
             if not draft and live is not None and live.files == build:
-                return Receipt(live.deploy_id, self.layout.live, 0, 0, len(build), notes=(f"nothing changed: {live.deploy_id} stays live",))
+                return Receipt(live.deploy_id, self._readers, 0, 0, len(build), notes=(f"nothing changed: {live.deploy_id} stays live",))
             staging = self._open_staging(dav, live)
             notes = [f"resumed an interrupted publish: {len(staging.files)} files were already staged"] if staging.resumed else []
             sent, sent_bytes = self._fill(dav, staging, files, build, progress)
@@ -155,8 +158,10 @@ class WebDavTarget:
                 url, more = self._to_drafts(dav, record.deploy_id) if draft else self._to_live(dav, live)
             except PipelineError:
                 with suppress(PipelineError):  # staging is still complete: let the rerun reuse it
-                    dav.send("PUT", self.layout.staging + STAGING_RECORD, data=staging.to_json())
+                    save(dav, self.layout.staging, self.layout.journal, staging)
                 raise
+            with suppress(PipelineError):  # what it vouched for is live now; a leftover is never read without a record
+                dav.send("DELETE", self.layout.journal, ok=(200, 204, 404))
             more += self._prune(dav, self.layout.drafts if draft else self.layout.deploys)
             return Receipt(record.deploy_id, url, sent, sent_bytes, len(build), draft, tuple(notes + more))
 
@@ -166,7 +171,7 @@ class WebDavTarget:
             found = []
             live = _read_record(dav, self.layout.live)
             if live is not None:
-                found.append(Deploy(live.deploy_id, live.created, "live", self.layout.live, len(live.files)))
+                found.append(Deploy(live.deploy_id, live.created, "live", self._readers, len(live.files)))
             for collection, state in ((self.layout.deploys, "previous"), (self.layout.drafts, "draft")):
                 for deploy_id in children(dav, collection):
                     url = join(collection, deploy_id + "/")
@@ -189,32 +194,43 @@ class WebDavTarget:
                 raise PublishError(f"deploy {last(source)} on target {self.name} has no manifest; it cannot be made live")
             old = self._swap(dav, source, live)
             notes = (f"{old} is kept as an earlier deploy",) if old else ()
-            return Receipt(chosen.deploy_id, self.layout.live, 0, 0, len(chosen.files), notes=notes)
+            return Receipt(chosen.deploy_id, self._readers, 0, 0, len(chosen.files), notes=notes)
 
     @contextmanager
     def lock(self, holder: str) -> Iterator[list[str]]:
-        with self._connect() as dav:
+        """A WebDAV LOCK on the lock resource; on a server without LOCK, a lock resource of our own (webdav_lockfile)."""
+        with self._connect() as dav, ExitStack() as stack:
             self._check_parent(dav)
-            with exclusive_lock(dav, self.layout.lock, holder, LOCK_SECONDS) as notes:
-                yield notes
+            try:
+                notes = stack.enter_context(exclusive_lock(dav, self.layout.lock, holder, LOCK_SECONDS))
+            except LockUnsupported:
+                notes = stack.enter_context(resource_lock(dav, self.layout.lock + ".json", holder, LOCK_SECONDS))
+            yield notes
+
+    def unlock(self) -> str:
+        """Remove a lock resource left by a publish that is gone (a WebDAV LOCK expires on the server by itself)."""
+        with self._connect() as dav:
+            message = release(dav, self.layout.lock + ".json")
+        return message if "held by" in message else f"{message} by a lock resource; a WebDAV LOCK ends by itself when its timeout runs out"
 
     # --- assembling a deploy -------------------------------------------------------------------
 
-    def _open_staging(self, dav: Dav, live: _Record | None) -> _Staging:
+    def _open_staging(self, dav: Dav, live: _Record | None) -> Staging:
         """Reuse the staging collection an interrupted run recorded, or start it from a server-side copy of the live site."""
         staging = self.layout.staging
         response = dav.send("GET", staging + STAGING_RECORD, ok=(200, 404))
-        if response.status_code == 200 and (record := _load_staging(response.content)) is not None:
+        if response.status_code == 200 and (record := load_staging(response.content)) is not None:
+            replay(dav, self.layout.journal, record)
             return record
         dav.send("DELETE", staging, ok=(200, 204, 404))  # a leftover that no record vouches for
         if live is None:
             dav.send("MKCOL", staging, ok=(201,))
-            return _Staging({})
+            return Staging({})
         dav.send("COPY", self.layout.live, headers={"Destination": staging, "Depth": "infinity", "Overwrite": "T"}, ok=(201, 204))
-        return _Staging(dict(live.files))
+        return Staging(dict(live.files))
 
     def _fill(
-        self, dav: Dav, staging: _Staging, files: Mapping[str, bytes], build: dict[str, FileEntry], progress: Progress
+        self, dav: Dav, staging: Staging, files: Mapping[str, bytes], build: dict[str, FileEntry], progress: Progress
     ) -> tuple[int, int]:
         """Make staging hold exactly `build`: delete what it no longer has, send what differs. Returns (files, bytes) sent."""
         existing = _dirs(staging.files)
@@ -223,49 +239,59 @@ class WebDavTarget:
         for path in to_put + to_delete:
             staging.files.pop(path, None)
         staging.pending.update(to_put, to_delete)
-        self._save(dav, staging)  # from here on, the record never claims more than staging holds
+        save(dav, self.layout.staging, self.layout.journal, staging)  # from here on, the record never claims more than staging holds
         for target in _deletions(to_delete, _dirs(build)):
             dav.send("DELETE", join(self.layout.staging, target), ok=(200, 204, 404))
         staging.pending.difference_update(to_delete)
-        for folder in sorted(_dirs(to_put) - existing, key=lambda folder: (folder.count("/"), folder)):
-            dav.send("MKCOL", join(self.layout.staging, folder + "/"), ok=(201, 405))  # 405: it exists already
+        self._make_folders(dav, sorted(_dirs(to_put) - existing))
         return self._upload(dav, staging, files, build, to_put, progress)
 
+    def _make_folders(self, dav: Dav, folders: list[str]) -> None:
+        """MKCOL each folder in staging: one depth after the other (a folder needs its parent), each depth in parallel."""
+        by_depth: dict[int, list[str]] = {}
+        for folder in folders:
+            by_depth.setdefault(folder.count("/"), []).append(folder)
+        with ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix=f"webdav-{self.name}") as pool:
+            for depth in sorted(by_depth):
+                urls = [join(self.layout.staging, folder + "/") for folder in by_depth[depth]]
+                list(pool.map(lambda url: dav.send("MKCOL", url, ok=(201, 405)), urls))  # 405: it exists already
+
     def _upload(
-        self, dav: Dav, staging: _Staging, files: Mapping[str, bytes], build: dict[str, FileEntry], paths: list[str], progress: Progress
+        self, dav: Dav, staging: Staging, files: Mapping[str, bytes], build: dict[str, FileEntry], paths: list[str], progress: Progress
     ) -> tuple[int, int]:
         sent = sent_bytes = 0
         pool = ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix=f"webdav-{self.name}")
         futures = {pool.submit(dav.send, "PUT", join(self.layout.staging, path), data=files[path]): path for path in paths}
+        batch: list[str] = []
         try:
-            for done, future in enumerate(as_completed(futures), 1):
+            for future in as_completed(futures):
                 path = futures[future]
                 future.result()
                 staging.confirm(path, build[path])
+                batch.append(path)
                 sent, sent_bytes = sent + 1, sent_bytes + build[path].size
                 progress(path, build[path].size)
-                if done % RECORD_EVERY == 0:
-                    self._save(dav, staging)
+                if len(batch) == RECORD_EVERY:
+                    append(dav, self.layout.journal, staging, batch)
+                    batch = []
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             for future, path in futures.items():
                 if future.done() and not future.cancelled() and future.exception() is None:
                     staging.confirm(path, build[path])
             with suppress(PipelineError):
-                self._save(dav, staging)
+                save(dav, self.layout.staging, self.layout.journal, staging)
             raise
         pool.shutdown()
-        self._save(dav, staging)
+        if batch:
+            append(dav, self.layout.journal, staging, batch)
         return sent, sent_bytes
-
-    def _save(self, dav: Dav, staging: _Staging) -> None:
-        dav.send("PUT", self.layout.staging + STAGING_RECORD, data=staging.to_json())
 
     # --- switching ---------------------------------------------------------------------------------
 
     def _to_live(self, dav: Dav, live: _Record | None) -> tuple[str, list[str]]:
         old = self._swap(dav, self.layout.staging, live)
-        return self.layout.live, [f"{old} is kept for rollback"] if old else []
+        return self._readers, [f"{old} is kept for rollback"] if old else []
 
     def _to_drafts(self, dav: Dav, deploy_id: str) -> tuple[str, list[str]]:
         mkcol(dav, self.layout.drafts)
@@ -274,7 +300,11 @@ class WebDavTarget:
         return url, []
 
     def _swap(self, dav: Dav, source: str, live: _Record | None) -> str | None:
-        """Move the live collection into the deploys and `source` into its place; returns the id the old one is kept under."""
+        """Move the live collection into the deploys and `source` into its place; returns the id the old one is kept under.
+
+        Every failure either moves the old deploy back (and raises PublishError saying it is live again) or raises one
+        saying exactly where both deploys are and the one command that makes the old one live again.
+        """
         into_place = {"Destination": self.layout.live, "Overwrite": "F"}
         if live is None and not exists(dav, self.layout.live):
             dav.send("MOVE", source, headers=into_place, ok=(201, 204), retry=False)
@@ -284,29 +314,39 @@ class WebDavTarget:
         kept = join(self.layout.deploys, old_id + "/")
         try:
             dav.send("MOVE", self.layout.live, headers={"Destination": kept, "Overwrite": "F"}, ok=(201, 204), retry=False)
-        except PipelineError:
-            if exists(dav, self.layout.live) or not exists(dav, kept):
-                raise  # nothing moved: the old deploy is still live
-            # the server moved it but its answer was lost: carry on with the second MOVE
+        except PipelineError as exc:
+            if _probe(dav, self.layout.live) is not False:
+                raise  # nothing moved (or the server cannot say): the old deploy is still where readers find it
+            self._restore(dav, kept, old_id, exc)  # the server moved it but its answer was lost
+            raise PublishError(f"making the new deploy live failed ({exc.message}); {old_id} is live") from exc
         try:
             dav.send("MOVE", source, headers=into_place, ok=(201, 204), retry=False)
         except PipelineError as exc:
-            if not exists(dav, source) and exists(dav, self.layout.live):
+            if _probe(dav, self.layout.live):
                 return old_id  # the server moved it but its answer was lost: the new deploy is live
-            try:
-                dav.send("MOVE", kept, headers=into_place, ok=(201, 204))
-            except PipelineError:
-                raise PublishError(
-                    f"making the new deploy live failed ({exc.message}), and moving {old_id} back failed too: "
-                    f"{self.settings.url} is offline until `pipeline rollback {old_id}` or a rerun of the publish"
-                ) from exc
-            raise PublishError(f"making the new deploy live failed ({exc.message}); {old_id} is live again") from exc
+            self._restore(dav, kept, old_id, exc)  # returns only when the live place was taken: by the new deploy
         return old_id
+
+    def _restore(self, dav: Dav, kept: str, old_id: str, exc: PipelineError) -> None:
+        """Move the old deploy back into the live place after a failed switch and raise saying so, or saying how the site
+        stands when that fails too; returns (nothing moved) only when the live place is taken already."""
+        try:
+            back = dav.send("MOVE", kept, headers={"Destination": self.layout.live, "Overwrite": "F"}, ok=(201, 204, 412))
+        except PipelineError as again:
+            raise PublishError(
+                f"making the new deploy live failed ({exc.message}), and moving {old_id} back failed too ({again.message}): "
+                f"{self.settings.url} may answer 404 now; deploy {old_id} is whole in {shown(kept)} and the new one in "
+                f"{shown(self.layout.staging)}; `pipeline rollback {old_id}` makes {old_id} live again "
+                "(or rerun the publish to make the new one live)"
+            ) from exc
+        if back.status_code == 412:  # the live place is taken: the MOVE whose answer was lost did its work
+            return
+        raise PublishError(f"making the new deploy live failed ({exc.message}); {old_id} is live again") from exc
 
     def _prune(self, dav: Dav, collection: str) -> list[str]:
         """Delete all but the newest `keep` deploys in `collection` (ids sort by time); returns notes. The deploy is done: never raises."""
         try:
-            old = sorted(children(dav, collection), reverse=True)[self.settings.keep :]
+            old = sorted((name for name in children(dav, collection) if _DEPLOY_ID.fullmatch(name)), reverse=True)[self.settings.keep :]
             for deploy_id in old:
                 dav.send("DELETE", join(collection, deploy_id + "/"), ok=(200, 204, 404))
         except PipelineError as exc:
@@ -370,6 +410,14 @@ def _deletions(paths: list[str], kept: set[str]) -> list[str]:
     return sorted(targets)
 
 
+def _probe(dav: Dav, url: str) -> bool | None:
+    """Whether `url` exists, or None when the server cannot say now (its errors are retried first)."""
+    try:
+        return exists(dav, url)
+    except PipelineError:
+        return None
+
+
 def _read_record(dav: Dav, collection: str) -> _Record | None:
     """The manifest of the deploy in `collection`, or None when it has none."""
     response = dav.send("GET", collection + MANIFEST, ok=(200, 404))
@@ -377,29 +425,12 @@ def _read_record(dav: Dav, collection: str) -> _Record | None:
         return None
     try:
         data = json.loads(response.content)
-        return _Record(str(data["deploy_id"]), str(data["created"]), _load(data["files"]))
+        return _Record(str(data["deploy_id"]), str(data["created"]), load(data["files"]))
     except (ValueError, KeyError, TypeError) as exc:
         raise PublishError(f"{shown(collection + MANIFEST)} is not a manifest this pipeline wrote ({exc})") from None
 
 
-def _load_staging(content: bytes) -> _Staging | None:
-    try:
-        data = json.loads(content)
-        return _Staging(_load(data["files"]), {str(path) for path in data["pending"]}, resumed=True)
-    except (ValueError, KeyError, TypeError):
-        return None  # unreadable: start staging afresh
-
-
-def _dump(files: Mapping[str, FileEntry]) -> dict[str, dict[str, object]]:
-    return {path: {"sha1": entry.sha1, "size": entry.size} for path, entry in sorted(files.items())}
-
-
-def _load(files: Mapping[str, Mapping[str, Any]]) -> dict[str, FileEntry]:
-    return {str(path): FileEntry(str(entry["sha1"]), int(entry["size"])) for path, entry in files.items()}
-
-
-def _json(data: object) -> bytes:
-    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+_DEPLOY_ID = re.compile(r"\d{8}T\d{6}\.\d{3}Z")  # what _new_id makes: the only names _prune deletes
 
 
 def _new_id() -> str:

@@ -20,9 +20,9 @@ from requests.adapters import HTTPAdapter
 
 from pipeline.errors import PipelineError
 from pipeline.publish import locks
-from pipeline.publish.targets.base import PublishError, TargetConfigError
+from pipeline.publish.targets.base import PublishError, TargetConfigError, credential_problem, secret_problem
 
-OPTIONS = ("url", "username_env", "password_env", "timeout", "retries", "retry_base", "concurrency", "keep")
+OPTIONS = ("url", "public_url", "username_env", "password_env", "timeout", "retries", "retry_base", "concurrency", "keep", "token_hosts")
 PROPFIND_TYPE = b'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/></D:prop></D:propfind>'
 PROPFIND_LOCKS = b'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop><D:lockdiscovery/></D:prop></D:propfind>'
 XML_HEADERS = {"Content-Type": 'application/xml; charset="utf-8"'}
@@ -40,6 +40,8 @@ class Settings:
     retry_base: float = 0.5  # seconds before the first retry; doubled for each next one
     concurrency: int = 4
     keep: int = 5  # earlier deploys (and drafts) kept
+    token_hosts: tuple[str, ...] = ()  # the hosts the password may be sent to over https (this machine always)
+    public_url: str = ""  # where readers see the live site, when not at `url` (e.g. https://blog.example.org/)
 
 
 class Dav:
@@ -105,6 +107,10 @@ class Dav:
         return PublishError(f"target {self.name}: {where} failed: {status}")
 
 
+class LockUnsupported(PublishError):
+    """The server has no WebDAV LOCK (stock nginx answers 405): the publish lock is a resource instead."""
+
+
 def read_settings(name: str, options: Mapping[str, Any]) -> Settings:
     unknown = sorted(set(options) - set(OPTIONS) - {"type"})
     if unknown:
@@ -121,15 +127,37 @@ def read_settings(name: str, options: Mapping[str, Any]) -> Settings:
         retry_base=_number(name, options, "retry_base", defaults.retry_base, float, 0),
         concurrency=_number(name, options, "concurrency", defaults.concurrency, int, 1),
         keep=_number(name, options, "keep", defaults.keep, int, 1),
+        token_hosts=_hosts(name, options.get("token_hosts", [])),
+        public_url=_public_url(name, options.get("public_url")),
         **names,
     )
+
+
+def _hosts(name: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise TargetConfigError(f"target {name}: `token_hosts` must be a list of host names")
+    return tuple(item.strip() for item in value)
+
+
+def _public_url(name: str, url: object) -> str:
+    """The readers' address of the live site, as given (an http(s) URL), or "" when they use `url` itself."""
+    if url is None:
+        return ""
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        raise TargetConfigError(f"target {name}: `public_url` must be an http:// or https:// address without credentials")
+    return str(url)
 
 
 def _live_url(name: str, url: object) -> str:
     """`url` checked and with each path segment percent-encoded once (NFC), whether it came encoded or not."""
     if not isinstance(url, str) or not url:
         raise TargetConfigError(f"target {name}: `url` is required: the WebDAV collection readers are served from, ending in /")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        raise TargetConfigError(f"target {name}: `url` is not a well-formed URL (it is not shown: it may hold a password)") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TargetConfigError(f"target {name}: `url` must be an http:// or https:// URL")
     if parts.username is not None or parts.password is not None:
@@ -164,6 +192,13 @@ def credentials(name: str, settings: Settings) -> tuple[str, str] | None:
         if password:
             raise TargetConfigError(f"target {name}: ${settings.password_env} is set but ${settings.username_env} is not")
         return None
+    problem = (
+        secret_problem(username, settings.username_env)
+        or secret_problem(password or "", settings.password_env)
+        or credential_problem(settings.url, settings.token_hosts, "the password")
+    )
+    if problem:
+        raise TargetConfigError(f"target {name}: {problem}")
     return username, password or ""
 
 
@@ -197,8 +232,10 @@ def children(dav: Dav, collection: str) -> list[str]:
     names = []
     for item in parse_xml(response).iter("{DAV:}response"):
         href = unquote(urlsplit(item.findtext("{DAV:}href", "")).path).rstrip("/")
-        if href != own and item.find(".//{DAV:}resourcetype/{DAV:}collection") is not None:
-            names.append(unicodedata.normalize("NFC", href.rsplit("/", 1)[-1]))
+        parent, _, name = href.rpartition("/")
+        # only a child directly inside, by a plain name: a hostile server naming `..` or another folder gets nothing deleted
+        if parent == own and name not in ("", ".", "..") and item.find(".//{DAV:}resourcetype/{DAV:}collection") is not None:
+            names.append(unicodedata.normalize("NFC", name))
     return names
 
 
@@ -211,7 +248,10 @@ def parse_xml(response: requests.Response) -> ET.Element:
 
 @contextmanager
 def exclusive_lock(dav: Dav, url: str, holder: str, seconds: int) -> Iterator[list[str]]:
-    """An exclusive WebDAV LOCK on `url` for the block, refreshed halfway through each timeout; yields notes (a stale lock taken over)."""
+    """An exclusive WebDAV LOCK on `url` for the block, refreshed halfway through the timeout the server grants; yields notes.
+
+    Raises LockUnsupported when the server has no LOCK method.
+    """
     owner = json.dumps({**locks.holder_description(), "what": holder}, ensure_ascii=False)
     body = (
         '<?xml version="1.0" encoding="utf-8"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope>'
@@ -219,7 +259,9 @@ def exclusive_lock(dav: Dav, url: str, holder: str, seconds: int) -> Iterator[li
     ).encode()
     headers = {**XML_HEADERS, "Depth": "0", "Timeout": f"Second-{seconds}"}
     notes: list[str] = []
-    response = dav.send("LOCK", url, headers=headers, data=body, ok=(200, 201, 423), retry=False)
+    response = dav.send("LOCK", url, headers=headers, data=body, ok=(200, 201, 405, 423, 501), retry=False)
+    if response.status_code in (405, 501):
+        raise LockUnsupported(f"LOCK {shown(url)}: {response.status_code} {response.reason}")
     if response.status_code == 423:
         who, stale_token = _lock_holder(dav, url)
         if stale_token is None:
@@ -230,8 +272,9 @@ def exclusive_lock(dav: Dav, url: str, holder: str, seconds: int) -> Iterator[li
     token = response.headers.get("Lock-Token", "").strip().strip("<>")
     if not token:
         raise PublishError(f"LOCK {shown(url)}: the WebDAV server granted no lock token")
+    granted = _granted(response, seconds)
     stop = threading.Event()
-    refresher = threading.Thread(target=_keep_locked, args=(dav, url, token, stop, seconds), daemon=True)
+    refresher = threading.Thread(target=_keep_locked, args=(dav, url, token, stop, seconds, granted), daemon=True)
     refresher.start()
     try:
         yield notes
@@ -261,8 +304,20 @@ def _lock_holder(dav: Dav, url: str) -> tuple[str, str | None]:
     return described, token_text if stale else None
 
 
-def _keep_locked(dav: Dav, url: str, token: str, stop: threading.Event, seconds: int) -> None:
-    """Refresh the lock halfway through each timeout, so a long publish keeps it."""
-    while not stop.wait(seconds / 2):
+def _granted(response: requests.Response, asked: int) -> float:
+    """The timeout the server granted (nginx grants at most 60 s whatever is asked), from the lock's `timeout` or the header."""
+    text = ""
+    with suppress(ET.ParseError):
+        text = ET.fromstring(response.content).findtext(".//{DAV:}activelock/{DAV:}timeout") or ""
+    for value in (text, response.headers.get("Timeout", "")):
+        value = value.strip()
+        if value.lower().startswith("second-") and value[7:].isdigit():
+            return max(1.0, min(float(asked), float(value[7:])))
+    return float(asked)
+
+
+def _keep_locked(dav: Dav, url: str, token: str, stop: threading.Event, seconds: int, granted: float) -> None:
+    """Refresh the lock halfway through each granted timeout, so a long publish keeps it."""
+    while not stop.wait(granted / 2):
         with suppress(PipelineError):
             dav.send("LOCK", url, headers={"If": f"(<{token}>)", "Timeout": f"Second-{seconds}"}, ok=(200,))

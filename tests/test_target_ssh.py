@@ -1,0 +1,170 @@
+"""The ssh target against a real OpenSSH server the test starts on 127.0.0.1 with a throwaway key, via the real CLI."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import SITE_YAML, article, hebrew, run
+
+SSHD = "/usr/sbin/sshd"
+needs_ssh = pytest.mark.skipif(
+    not (Path(SSHD).exists() and shutil.which("rsync") and shutil.which("ssh")),
+    reason="needs openssh-server and rsync (`make test` installs them)",
+)
+
+
+@dataclass(frozen=True)
+class SshServer:
+    port: int
+    folder: Path  # where the site is published on the "server"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def sshd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SshServer]:
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    for name in ("host", "client"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)], check=True)
+    (keys / "authorized_keys").write_text((keys / "client.pub").read_text())
+    os.chmod(keys / "authorized_keys", 0o600)
+    port = _free_port()
+    config = keys / "sshd_config"
+    config.write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {keys / 'host'}\nAuthorizedKeysFile {keys / 'authorized_keys'}\n"
+        f"PidFile {keys / 'sshd.pid'}\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
+        "PermitRootLogin prohibit-password\n"
+    )
+    host_key = " ".join((keys / "host.pub").read_text().split()[:2])
+    (keys / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_key}\n")
+    if os.geteuid() == 0:
+        Path("/run/sshd").mkdir(exist_ok=True)  # sshd started by root insists on its privilege separation folder
+    server = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            assert server.poll() is None and time.monotonic() < deadline, "sshd did not start"
+            time.sleep(0.05)
+    monkeypatch.setenv("SSH_IDENTITY_FILE", str(keys / "client"))
+    monkeypatch.setenv("SSH_KNOWN_HOSTS", str(keys / "known_hosts"))
+    try:
+        yield SshServer(port, tmp_path / "server" / "blog")
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _site(make_site, server: SshServer, extra: str = "", count: int = 2) -> Path:
+    files = {}
+    for n in range(count):
+        files[f"content/en/a{n}.md"] = article(f"Article {n}", body=f"Body {n}.\n")
+        files[f"content/he/a{n}.md"] = hebrew(f"מאמר {n}", body=f"גוף {n}.\n")
+    target = (
+        f"targets:\n  default:\n    type: ssh\n    host: 127.0.0.1\n    port: {server.port}\n"
+        f"    user: {getpass.getuser()}\n    path: {server.folder}\n" + extra
+    )
+    return make_site(files, SITE_YAML + target)
+
+
+def _live(server: SshServer) -> dict[str, bytes]:
+    current = server.folder / "current"
+    return {
+        p.relative_to(current).as_posix(): p.read_bytes() for p in current.rglob("*") if p.is_file() and not p.name.startswith(".pipeline-")
+    }
+
+
+@needs_ssh
+def test_publish_over_ssh_sends_what_changed_and_switches_with_one_rename(make_site, sshd, tmp_path):
+    root = _site(make_site, sshd, "    public_url: https://blog.example.org/\n")
+    first = run("publish", "--root", str(root), "--format", "json")
+    assert first.exit_code == 0, first.stderr
+    receipt = json.loads(first.stdout)["receipt"]
+    assert receipt["url"] == "https://blog.example.org/"
+    assert (sshd.folder / "current").is_symlink()
+    built = tmp_path / "built"
+    run("build", "--root", str(root), "--out", str(built))
+    expected = {p.relative_to(built).as_posix(): p.read_bytes() for p in built.rglob("*") if p.is_file() and p.name != ".pipeline-build"}
+    assert _live(sshd) == expected
+    assert receipt["uploaded"] == len(expected)
+
+    (root / "content/en/a0.md").write_text(article("Second version"), encoding="utf-8")
+    second = json.loads(run("publish", "--root", str(root), "--format", "json").stdout)
+    changed = [c["path"] for c in second["plan"]["changes"]]
+    assert 0 < second["receipt"]["uploaded"] <= len(changed) < len(expected)
+    assert b"Second version" in _live(sshd)["en/a0/index.html"]
+    old, new = (sshd.folder / "releases" / receipt["deploy_id"]), (sshd.folder / "releases" / second["receipt"]["deploy_id"])
+    unchanged = next(path for path in expected if path not in changed)
+    assert os.stat(old / unchanged).st_ino == os.stat(new / unchanged).st_ino  # shared by hard link, not sent again
+
+    again = run("publish", "--root", str(root))
+    assert "nothing changed" in again.stdout
+    history = json.loads(run("deploys", "--root", str(root), "--format", "json").stdout)["deploys"]
+    assert [d["state"] for d in history] == ["live", "previous"]
+    assert run("rollback", "--root", str(root), "../..").exit_code == 1
+    back = run("rollback", "--root", str(root))
+    assert back.exit_code == 0, back.stderr
+    assert b"Second version" not in _live(sshd)["en/a0/index.html"]
+    assert not (sshd.folder / ".lock").exists()
+
+
+@needs_ssh
+def test_a_held_lock_names_its_holder_and_unlock_removes_it(make_site, sshd):
+    root = _site(make_site, sshd)
+    sshd.folder.mkdir(parents=True)
+    (sshd.folder / ".lock").write_text(json.dumps({"user": "dana", "host": "build-7", "pid": 4242, "since": "2999-01-01T00:00:00Z"}))
+    refused = run("publish", "--root", str(root))
+    assert refused.exit_code == 1
+    assert "locked by another publish: dana on build-7 (process 4242" in refused.stderr
+    unlocked = run("unlock", "--root", str(root))
+    assert "removed the lock on target 'default' held by dana on build-7" in unlocked.stdout
+    assert run("publish", "--root", str(root)).exit_code == 0
+
+
+@needs_ssh
+def test_an_unknown_host_key_is_refused_with_a_hint(make_site, sshd, tmp_path, monkeypatch):
+    root = _site(make_site, sshd)
+    (tmp_path / "empty_known_hosts").write_text("")
+    monkeypatch.setenv("SSH_KNOWN_HOSTS", str(tmp_path / "empty_known_hosts"))
+    result = run("publish", "--root", str(root))
+    assert result.exit_code == 1
+    assert "Host key verification failed" in result.stderr and "known_hosts" in result.stderr
+    assert not sshd.folder.exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "complaint"),
+    [
+        ("host: -oProxyCommand=touch", "`host` must be"),
+        ("path: relative/folder", "`path` must be an absolute folder"),
+        ("path: /srv/../etc", "`path` must be an absolute folder"),
+        ("user: 'a b'", "`user` must be a user name"),
+        ("ssh_options: -oProxyCommand=x", "unknown option"),
+    ],
+)
+def test_nothing_in_site_yaml_becomes_an_ssh_option(make_site, option, complaint):
+    settings = {"host": "example.org", "path": "/srv/blog"}
+    key = option.split(":", 1)[0]
+    settings.pop(key, None)
+    lines = "".join(f"    {k}: {v}\n" for k, v in settings.items()) + f"    {option}\n"
+    root = make_site({"content/en/a.md": article()}, SITE_YAML + "targets:\n  default:\n    type: ssh\n" + lines)
+    result = run("publish", "--root", str(root), "--dry-run")
+    assert result.exit_code == 2
+    assert complaint in result.stderr or "site.yaml" in result.stdout + result.stderr
