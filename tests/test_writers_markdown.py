@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import article, hebrew, run, validate_json
+from conftest import SITE_YAML, article, hebrew, run, validate_json
 
 GFM = """Intro with ~~old~~ text and a bare https://example.com/x link.[^note]
 
@@ -182,3 +182,18 @@ def test_a_cover_image_has_its_size_and_body_images_below_it_are_lazy(make_site,
     page = (build(make_site(files), tmp_path) / "en/a/index.html").read_text("utf-8")
     assert '<img src="/images/chart.png" alt="A chart" width="640" height="480">' in page
     assert '<p><img src="/images/chart.png" alt="A chart" width="640" height="480" loading="lazy" decoding="async"></p>' in page
+
+
+def test_where_raw_html_is_allowed_the_sanitizer_keeps_what_gfm_and_the_page_add(make_site, tmp_path):
+    site_yaml = SITE_YAML + "markdown:\n  allow_raw_html: true\n"
+    body = "Note.[^1] <em>raw</em>\n\n```python\nx = 1\n```\n\n![A chart](/images/chart.png)\n\n[^1]: The note.\n"
+    files = {
+        "content/en/a.md": article(body=body),
+        "content/he/a.md": hebrew(body=body.replace("Note.", "הערה.")),
+        "static/images/chart.png": PNG,
+    }
+    page = (build(make_site(files, site_yaml), tmp_path) / "en/a/index.html").read_text("utf-8")
+    assert "<em>raw</em>" in page
+    assert '<pre dir="ltr" tabindex="0" class="highlight">' in page
+    assert 'aria-label="Back to reference 1"' in page
+    assert 'width="640" height="480"' in page and 'decoding="async"' in page
