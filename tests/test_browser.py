@@ -211,14 +211,14 @@ def test_the_preview_reloads_open_pages_and_shows_what_broke(browser, make_site)
         page.wait_for_timeout(300)  # the event stream is open
         started = time.monotonic()
         (root / "content/en/a.md").write_text(article("Second title"), encoding="utf-8")
-        page.wait_for_function("document.querySelector('h1')?.textContent === 'Second title'", timeout=15000)
+        page.locator("h1", has_text="Second title").wait_for(timeout=15000)
         reloaded = time.monotonic() - started
         (root / "content/en/a.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
         page.wait_for_selector("#pipeline-overlay", timeout=15000)
         assert "content/en/a.md:3:1: error yaml-syntax" in page.locator("#pipeline-overlay").inner_text()
         assert page.locator("h1").inner_text() == "Second title"  # the last good page, under the overlay
         (root / "content/en/a.md").write_text(article("Third title"), encoding="utf-8")
-        page.wait_for_function("document.querySelector('h1')?.textContent === 'Third title'", timeout=15000)
+        page.locator("h1", has_text="Third title").wait_for(timeout=15000)
         assert page.locator("#pipeline-overlay").count() == 0
         page.close()
     finally:

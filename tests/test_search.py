@@ -39,7 +39,7 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def results(page, url: str, query: str) -> list[str]:
     page.goto(f"{url}?q={query}")
-    page.wait_for_function("document.querySelector('[data-search]').classList.contains('ready')")
+    page.locator("[data-search].ready").wait_for()  # a locator, not a function: the site's CSP allows no eval, and is kept
     return page.locator(".search-results a").all_inner_texts()
 
 
@@ -67,7 +67,8 @@ def test_english_plurals_and_forms_find_each_other_and_the_keyboard_reaches_resu
     page.keyboard.press("Escape")
     assert page.evaluate("document.activeElement.id") == "search-query"
     page.locator("#search-query").fill("hel")  # typed so far: a word's start finds it
-    page.wait_for_function("[...document.querySelectorAll('.search-results a')].map((a) => a.textContent).join() === 'A greeting'")
+    page.locator(".search-results a", has_text="A greeting").wait_for()
+    page.locator(".search-results a", has_text="Peace at home").wait_for(state="detached")
     page.close()
 
 
@@ -76,7 +77,7 @@ def test_the_header_box_leads_to_the_search_page(browser, site_url):  # noqa: F8
     page.goto(f"{site_url}/he/")
     page.locator("#site-search-query").fill("שלום")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelector('[data-search]')?.classList.contains('ready')")
+    page.locator("[data-search].ready").wait_for()
     assert "/he/search/?q=" in page.url and sorted(page.locator(".search-results a").all_inner_texts()) == ["ברכה", "שלום בבית"]
     page.close()
 
@@ -84,7 +85,7 @@ def test_the_header_box_leads_to_the_search_page(browser, site_url):  # noqa: F8
 def test_the_browser_normalizes_as_the_build_does(browser, site_url):  # noqa: F811
     page = browser.new_page()
     page.goto(f"{site_url}/en/search/")
-    page.wait_for_function("window.pipelineSearch !== undefined")
+    page.locator("[data-search].ready").wait_for()
     for word in WORDS:
         assert page.evaluate("(w) => window.pipelineSearch.normalize(w)", word) == normalize(word), word
     page.close()
@@ -99,7 +100,7 @@ def test_at_1000_pairs_the_index_is_small_and_a_query_is_fast(browser, tmp_path)
             assert len(gzip.compress(data, 9)) < 1_500_000, (lang, len(data))
         page = browser.new_page()
         page.goto(f"{url}/he/search/")
-        page.wait_for_function("document.querySelector('[data-search]').classList.contains('ready')")
+        page.locator("[data-search].ready").wait_for()
         timings = page.evaluate(
             """async () => {
                 const index = await (await fetch('/he/search-index.json')).json();
@@ -121,3 +122,13 @@ def test_the_sample_site_finds_its_articles_in_both_languages(browser, sample_ur
     assert any("התנדבות" in title for title in results(page, f"{sample_url}/he/search/", "והתנדבות"))  # a prefixed form
     assert any("Volunteering" in title for title in results(page, f"{sample_url}/en/search/", "volunteers"))
     page.close()
+
+
+def test_pages_are_served_under_the_csp_the_build_ships(site_url):
+    """The build's _headers (read by Netlify and Cloudflare Pages, and by the preview) forbid inline scripts; the search above works under it."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{site_url}/he/search/", timeout=5) as response:
+        policy = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "object-src 'none'" in policy
+        assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -21,6 +21,13 @@ from pipeline.render.theme import Theme, article_context, page_context, pages_of
 from pipeline.validate import Validation
 
 STATIC_DIR = "static"
+# Response headers for hosts that read a _headers file (Netlify, Cloudflare Pages; others serve it as a file): no script
+# runs unless it is a file of the site itself, so an SVG or HTML file that slipped past the checks runs nothing inline.
+HEADERS = b"""/*
+  Content-Security-Policy: script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'self'
+  X-Content-Type-Options: nosniff
+  Referrer-Policy: strict-origin-when-cross-origin
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +104,9 @@ def site_outputs(site: SitePlan, theme: Theme, result: Validation, root: Path, n
     outputs.append(Output("sitemap.xml", key(common, "sitemap", sitemap_data(site)), partial(feeds.sitemap, site)))
     schema = resources.files("pipeline").joinpath("data/api.schema.json")
     outputs.append(Output("api/schema.json", common, schema.read_bytes))
+    outputs.append(Output("_headers", common, lambda: HEADERS))
     outputs += theme_assets(common)
-    outputs += static_outputs(root)
+    outputs += static_outputs(root)  # last: a static/ file (its own _headers, say) replaces a made one
     return outputs
 
 

@@ -118,8 +118,11 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         return super().send_head()
 
     def end_headers(self) -> None:
-        if self.path.split("?", 1)[0].lower().endswith(".svg"):  # an image opened on its own runs nothing, whatever it holds
+        path = self.path.split("?", 1)[0]
+        if path.lower().endswith(".svg"):  # an image opened on its own runs nothing, whatever it holds
             self.send_header("Content-Security-Policy", SVG_POLICY)
+        for name, value in site_headers(Path(self.directory), path):  # as a host that reads _headers would send them
+            self.send_header(name, value)
         super().end_headers()
 
     def _event(self, error: str) -> None:
@@ -147,6 +150,25 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+
+def site_headers(folder: Path, path: str) -> list[tuple[str, str]]:
+    """The headers the build's _headers file (Netlify's format: a path, `*` at its end for any below, then `Name: value`
+    lines indented) gives `path`; none when there is no such plain file."""
+    rules = folder / "_headers"
+    if not _plain_file_inside(folder, rules):
+        return []
+    found, applies = [], False
+    for line in rules.read_text("utf-8", "replace").splitlines()[:1000]:
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace():
+            pattern = line.strip()
+            applies = path.startswith(pattern[:-1]) if pattern.endswith("*") else path == pattern
+        elif applies and ":" in line:
+            name, _, value = line.strip().partition(":")
+            found.append((name.strip(), value.strip()))
+    return found
 
 
 def _inside(base: Path, found: Path) -> bool:

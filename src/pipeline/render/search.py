@@ -32,12 +32,28 @@ _HEADING = re.compile(r"^#{1,6}[ \t]+([^\n]*)", re.MULTILINE)  # linear: the clo
 
 def normalize(text: str) -> list[str]:
     """The words of `text` as the index knows them."""
+    return list(map(stem, _WORD.findall(_folded(text))))
+
+
+def counts(text: str) -> Counter[str]:
+    """How often each word of `text` occurs, as the index knows them (each distinct token stemmed once)."""
+    found: Counter[str] = Counter()
+    for token, times in Counter(_WORD.findall(_folded(text))).items():
+        found[stem(token)] += times
+    return found
+
+
+def _folded(text: str) -> str:
+    """`text` with marks dropped, in lower case, final letters and acronym quotes folded: ready to be split into words."""
     if not text.isascii():
-        text = _marks().sub("", _SEPARATORS.sub(" ", unicodedata.normalize("NFD", text)))
+        if not unicodedata.is_normalized("NFD", text):  # most Hebrew is, unless pointed; é and presentation forms are not
+            text = unicodedata.normalize("NFD", text)
+        text = _marks().sub("", _SEPARATORS.sub(" ", text))
     text = _ACRONYM.sub("", text.lower())
     for final, plain in FINALS:
-        text = text.replace(final, plain)
-    return [stem(word) for word in _WORD.findall(text)]
+        if final in text:
+            text = text.replace(final, plain)
+    return text
 
 
 @functools.cache
@@ -79,7 +95,7 @@ def index_document(site: SitePlan, lang: str) -> dict[str, Any]:
         docs.append(_doc(site, entry, lang))
         weights: Counter[str] = Counter()
         for part, weight in _parts(entry):
-            for word, times in Counter(normalize(part)).items():
+            for word, times in counts(part).items():
                 weights[word] += times * weight
         for word, weight in weights.items():
             postings.setdefault(word, {})[number] = weight
