@@ -208,7 +208,7 @@ def test_code_is_left_to_right_and_latin_runs_isolated_in_hebrew(make_site, tmp_
     assert '<span dir="ltr" lang="en">C++</span>' in page
     assert '<code dir="ltr">print()</code>' in page
     assert '<span dir="ltr" lang="en">Node.js 20</span>' in page
-    assert '<pre dir="ltr">' in page
+    assert '<pre dir="ltr" tabindex="0">' in page  # reachable by keyboard when it scrolls
 
 
 def test_isolated_alt_text_stays_inside_its_attribute(make_site, tmp_path):
@@ -226,7 +226,7 @@ def test_isolated_alt_text_stays_inside_its_attribute(make_site, tmp_path):
                 images.append([name for name, _ in attrs])
 
     Images().feed(page)
-    assert images == [["src", "alt"]]  # the quotes stayed text: no attribute was added
+    assert images == [["src", "alt", "decoding"]]  # the quotes stayed text: only the page's own decoding="async" was added
 
 
 def test_a_quote_in_a_title_stays_text_in_a_site_template_attribute(make_site, tmp_path):

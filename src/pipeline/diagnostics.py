@@ -84,6 +84,7 @@ RULES: dict[str, Rule] = {
         Rule("translation-mismatch", _E, "A shared field (date, tags, image src) differs between a translation and its source."),
         # Markdown hygiene
         Rule("link-broken", _E, "An internal link points to an article or file that does not exist."),
+        Rule("link-anchor", _E, "A link's #fragment names no section (heading id) or footnote on the page it leads to."),
         Rule("image-missing", _E, "An image points to a file that does not exist."),
         Rule("image-alt-missing", _W, "An image has no alt text, so screen readers cannot describe it."),
         Rule("html-raw", _W, "Raw HTML in Markdown; it is escaped on output unless site.yaml allows raw HTML."),

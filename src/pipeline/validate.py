@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 from pipeline import __version__, sitepaths, workers
 from pipeline.catalogs import gate
 from pipeline.config.site import SiteConfig, load_config
-from pipeline.content import checks, staticfiles
+from pipeline.content import checks, images, staticfiles
 from pipeline.content import serialize as records_
 from pipeline.content.aliases import alias_targets
 from pipeline.content.articles import Article, FrontMatterRules, Parsed
@@ -22,7 +23,7 @@ from pipeline.content.markdown import Body
 from pipeline.content.perfile import FileRecords, Studied, study
 from pipeline.content.sources import SourceFile, discover, text_digest
 from pipeline.diagnostics import Diagnostic
-from pipeline.translation import minor, pairing, states, structure
+from pipeline.translation import anchors, minor, pairing, states, structure
 from pipeline.translation.pairing import TranslationSet
 from pipeline.translation.states import PairState
 
@@ -46,6 +47,7 @@ class Validation:
     records: FileRecords = field(
         default_factory=lambda: FileRecords("", MappingProxyType({}))
     )  # what each valid file gave, for the build cache
+    images: Mapping[str, tuple[int, int]] = field(default_factory=lambda: MappingProxyType({}))  # static/ path -> width, height
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -104,6 +106,7 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1) -> Val
     found += states.diagnostics(pair_states, articles, config)
     found += pairing.check_shared(sets, FrontMatterRules(config).shared, config.source_locale)
     found += _compare_pairs(sets, bodies, prints, config.source_locale)
+    found += anchors.check_fragments(((f.path, f.lang, f.id) for f in files), bodies, index)
     catalog_found, catalog_records = gate.check_catalogs(root, reuse, config.max_file_bytes)
     found += catalog_found
     records.update(catalog_records)
@@ -118,6 +121,7 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1) -> Val
         MappingProxyType(articles),
         tuple(ordered),
         FileRecords(rules, MappingProxyType(records)),
+        _image_sizes(config.root, index.static),
     )
 
 
@@ -168,6 +172,25 @@ def _compare_pairs(
         found += structure.check(source, bodies[source.path], article, bodies[article.path])
         found += structure.untranslated(source, prints[(source_locale, source.id)], article, prints[(article.lang, article.id)])
     return found
+
+
+def _image_sizes(root: Path, files: frozenset[str]) -> Mapping[str, tuple[int, int]]:
+    """The intrinsic size of every image under static/ whose header says it (pages give images their width and height).
+
+    `files` passed the path policy; each is opened without following a link and only its first bytes are read."""
+    sizes = {}
+    for rel in sorted(f for f in files if f.lower().endswith(images.EXTENSIONS)):
+        path = sitepaths.resolve_inside(root, f"{STATIC_DIR}/{rel}")
+        if path is None:
+            continue
+        try:
+            with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb") as handle:
+                size = images.intrinsic_size(rel, handle.read(images.HEAD_BYTES))
+        except OSError:
+            continue
+        if size is not None:
+            sizes[rel] = size
+    return MappingProxyType(sizes)
 
 
 def _static(root: Path, limit: int) -> tuple[frozenset[str], list[Diagnostic]]:

@@ -18,7 +18,7 @@ from pipeline.content.perfile import FileRecords
 from pipeline.content.sources import text_digest
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
-from pipeline.render.siteplan import Prepared, plan, prepare_body
+from pipeline.render.siteplan import Prepared, plan, prepare_body, section_ids
 from pipeline.render.theme import Theme
 from pipeline.validate import Validation, validate
 
@@ -102,8 +102,9 @@ def _prepare(result: Validation, cached: Mapping[str, Kept], store: Path | None,
     them; without one they stay in memory.
     """
     config = result.config
+    ids = {a.path: "\0".join(section_ids(result, a)[1]) for a in result.articles}  # a translation's come from its source
     keys = {
-        path: f"{digest}:{config.locales[path.split('/')[1]].direction}:{config.allow_raw_html}"
+        path: f"{digest}:{config.locales[path.split('/')[1]].direction}:{config.allow_raw_html}:{text_digest(ids.get(path, ''))}"
         for path, (digest, _) in result.records.files.items()
         if path.split("/")[1] in config.locales
     }

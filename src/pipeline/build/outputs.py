@@ -15,7 +15,7 @@ from pipeline import sitepaths
 from pipeline.content.sources import text_digest
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
-from pipeline.render import api, feeds, redirects, search
+from pipeline.render import api, feeds, highlight, redirects, search
 from pipeline.render.siteplan import Entry, PageBody, SitePlan
 from pipeline.render.theme import Theme, article_context, page_context, pages_of, site_context
 from pipeline.validate import Validation
@@ -141,7 +141,7 @@ def locale_outputs(site: SitePlan, theme: Theme, lang: str, result: Validation, 
         document = api.article_document(site, entry, fingerprint.digest if fingerprint else None)
         outputs.append(Output(f"api/{lang}/articles/{entry.id}.json", key(common, document), partial(api.encode, document)))
     outputs += _index_pages(site, theme, lang, entries, articles, signatures, common)
-    outputs += _tag_pages(site, theme, lang, articles, signatures, common)
+    outputs += _tag_pages(site, theme, lang, articles, signatures, common, now)
     missing = not_found_context(site, theme, lang)
     outputs.append(page(theme, lang, "404.html", f"{lang}/404.html", common, missing, lambda: missing))
     title = site.config.title.get(lang) or site.config.base_url
@@ -173,7 +173,7 @@ def _search_index(site: SitePlan, lang: str) -> bytes:
 def _article_page(site: SitePlan, lang: str, entry: Entry, counterparts: dict[str, str], articles: _Articles) -> dict[str, Any]:
     return {
         "site": site_context(site, lang, counterparts),
-        "page": page_context(site, lang, entry.article.title, entry.url, entry.alternates, entry.canonical),
+        "page": page_context(site, lang, entry.article.title, entry.url, entry.alternates, entry.canonical, entry),
         "article": articles[entry.id],
     }
 
@@ -204,8 +204,11 @@ def _index_page(
 ) -> dict[str, Any]:
     path = _page_path(lang, number)
     homes = tuple((code, f"/{code}/") for code in site.config.locales) + (("x-default", "/"),)
+    # The switcher leads to the same page of each language's list where it has one, else to its first.
+    pages = {code: -(-len(site.entries[code]) // site.config.per_page) for code in site.config.locales}
+    counterparts = {code: _page_path(code, number if number <= pages[code] else 1) for code in site.config.locales}
     return {
-        "site": site_context(site, lang, {code: f"/{code}/" for code in site.config.locales}),
+        "site": site_context(site, lang, counterparts),
         "page": page_context(site, lang, title, path, homes if number == 1 else ((lang, path),)),
         "articles": [articles[e.id] for e in chunk],
         "pagination": {
@@ -221,7 +224,9 @@ def _page_path(lang: str, number: int) -> str:
     return f"/{lang}/" if number == 1 else f"/{lang}/page/{number}/"
 
 
-def _tag_pages(site: SitePlan, theme: Theme, lang: str, articles: _Articles, signatures: dict[str, Any], common: str) -> list[Output]:
+def _tag_pages(
+    site: SitePlan, theme: Theme, lang: str, articles: _Articles, signatures: dict[str, Any], common: str, now: datetime | None
+) -> list[Output]:
     outputs = []
     for tag, tagged in site.tags(lang).items():
         name = site.config.tags.get(tag, {}).get(lang, tag)
@@ -233,6 +238,10 @@ def _tag_pages(site: SitePlan, theme: Theme, lang: str, articles: _Articles, sig
         known = (tag, name, title, alternates, [signatures[e.id] for e in tagged])
         context = partial(_tag_page, site, lang, tag, name, title, alternates, tagged, articles)
         outputs.append(page(theme, lang, "tag.html", f"{lang}/tags/{tag}/index.html", common, known, context))
+        feed_title = f"{site.config.title.get(lang) or site.config.base_url}: {name}"
+        data = [_entry_data(e) for e in feeds.feed_entries(site, lang, tag)]
+        make = partial(feeds.atom, site, lang, feed_title, now, tag)
+        outputs.append(Output(f"{lang}/tags/{tag}/feed.xml", key(common, "feed", feed_title, data), make))
     return outputs
 
 
@@ -251,19 +260,18 @@ def _tag_page(
         "page": page_context(site, lang, title, f"/{lang}/tags/{tag}/", alternates),
         "articles": [articles[e.id] for e in tagged],
         "pagination": None,
-        "tag": {"id": tag, "name": name},
+        "tag": {"id": tag, "name": name, "feed_url": site.link(f"/{lang}/tags/{tag}/feed.xml")},
     }
 
 
 def _feed_data(site: SitePlan, lang: str) -> list[Any]:
     """What a feed is made from: its newest entries as they are planned."""
-    entries = [e for e in site.entries[lang] if e.fallback_from is None][: feeds.FEED_SIZE]
-    return [_entry_data(e) for e in entries]
+    return [_entry_data(e) for e in feeds.feed_entries(site, lang)]
 
 
 def sitemap_data(site: SitePlan) -> list[Any]:
     return [
-        (code, e.url, e.alternates, e.fallback_from, str(e.article.date), str(e.article.publish_at))
+        (code, e.url, e.alternates, e.fallback_from, str(e.article.date), str(e.article.publish_at), e.article.tags)
         for code in site.config.locales
         for e in site.entries[code]
     ]
@@ -287,7 +295,8 @@ def choice_context(site: SitePlan) -> dict[str, Any]:
 
 def theme_assets(common: str) -> list[Output]:
     assets = resources.files("pipeline").joinpath("theme/static")
-    return [Output(f"assets/{item.name}", common, item.read_bytes) for item in assets.iterdir() if item.is_file()]
+    made = [Output(f"assets/{item.name}", common, item.read_bytes) for item in assets.iterdir() if item.is_file()]
+    return [*made, Output("assets/highlight.css", common, highlight.stylesheet)]
 
 
 def static_outputs(root: Path) -> list[Output]:

@@ -52,6 +52,7 @@ class SiteConfig:
     article_schema: Mapping[str, Any]
     schema_path: str  # relative to the root, or "(built-in)"
     allow_raw_html: bool
+    toc: bool  # markdown.toc: a table of contents on article pages, unless an article's `toc:` says otherwise
     max_file_bytes: int
     per_page: int
     tags: Mapping[str, Mapping[str, str]]  # tag id -> locale -> display name
@@ -180,6 +181,7 @@ def _build(root: Path, data: dict[str, Any], schema: dict[str, Any], schema_rel:
         article_schema=MappingProxyType(schema),
         schema_path=schema_rel,
         allow_raw_html=bool(data.get("markdown", {}).get("allow_raw_html", False)),
+        toc=bool(data.get("markdown", {}).get("toc", False)),
         max_file_bytes=int(data.get("limits", {}).get("max_file_bytes", 1_048_576)),
         per_page=int(data.get("per_page", 10)),
         targets=MappingProxyType({name: MappingProxyType(dict(options)) for name, options in data.get("targets", {}).items()}),

@@ -208,3 +208,26 @@ def _resolve_site_path(target_path: str, index: SiteIndex) -> str | None:
         if len(parts) == 2 and f"{parts[0]}/{parts[1]}" in index.articles:
             return None
     return "is neither a file under static/ nor a page of the site"
+
+
+def linked_page(path: str, lang: str, target: str, index: SiteIndex) -> tuple[str, str] | None:
+    """The article page, as (locale, id), a link from the file at `path` leads to: its own for `#x`, the article of a
+    `.md` file or a `/<lang>/<id>/` path; None for anything else (other pages, files, URLs)."""
+    target_path = unquote(target.partition("#")[0].partition("?")[0])
+    if not target_path:
+        return lang, posixpath.basename(path)[:-3]
+    if _SCHEME.match(target_path) or target_path.startswith("//"):
+        return None
+    if target_path.startswith("/"):
+        parts = posixpath.normpath(target_path).strip("/").split("/")
+        return (parts[0], parts[1]) if len(parts) == 2 and parts[0] in index.locales else None
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), target_path))
+    parts = joined.split("/")
+    if len(parts) >= 3 and parts[0] == "content" and parts[1] in index.locales and joined.endswith(".md"):
+        return parts[1], parts[-1][:-3]
+    return None
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """`did you mean 'x'?` for the closest of `options`, or ''."""
+    return _did_you_mean(word, options)

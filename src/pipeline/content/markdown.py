@@ -1,4 +1,4 @@
-"""CommonMark (cmark-gfm, in C) to HTML, and the links, images, raw HTML and headings with their lines."""
+"""GitHub Flavored Markdown (cmark-gfm, in C) to HTML, and the links, images, raw HTML, headings and ids with their lines."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from urllib.parse import unquote
 import cmarkgfm
 from cmarkgfm.cmark import Options
 
-_SAFE = Options.CMARK_OPT_SOURCEPOS
+_SAFE = Options.CMARK_OPT_SOURCEPOS | Options.CMARK_OPT_FOOTNOTES
+# GFM: tables, ~~strikethrough~~, bare URLs, task lists (tagfilter only matters where raw HTML passes through).
+_EXTENSIONS = ["table", "strikethrough", "autolink", "tasklist"]
+_TRUSTED_EXTENSIONS = [*_EXTENSIONS, "tagfilter"]
 _BLOCK = r'(?:p|h[1-6]|li|blockquote|pre|ul|ol|hr)\b[^>]* data-sourcepos="(\d+):\d+-(\d+):\d+"'
 # One leading "<" for every alternative, so the regex engine skips ahead to each tag instead of trying them all everywhere.
 _OUTPUT = re.compile("<(?:" + _BLOCK + r'|a href="([^"]*)"' + r'|img src="([^"]*)" alt="([^"]*)"' + r"|(!-- raw HTML omitted -->))")
@@ -27,6 +30,12 @@ _SOURCE_HTML = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*)(?=[\s/>])|<!--|<\?|<![A
 _NEEDLES = {_SOURCE_LINK: ("]", "<"), _SOURCE_IMAGE: ("![",), _SOURCE_HTML: ("<",)}
 _TAGS = re.compile(r"<[^>]+>")
 _SLUG_DROP = re.compile(r"[^\w\- ]")
+_EXPLICIT_ID = re.compile(r"\s*\{#([^\W_][\w-]*)\}\s*$")  # `## Heading {#id}`: an id the author chose, shared by translations
+_NOTE_ID = re.compile(r'<(?:li|a) (?:href="[^"]*" )?id="(fn(?:ref)?-[^"]*)"')  # footnotes and their references
+_PRE_OPEN = re.compile(r"<pre(?= data-sourcepos)")
+_ALIGN = re.compile(r'<(t[hd]) align="(left|center|right)"')
+_ALIGNED = {"left": "align-start", "center": "align-center", "right": "align-end"}  # so a table mirrors in right-to-left pages
+_TASK = re.compile(r'<input type="checkbox" (checked="" )?disabled="" />')
 _HTML_BLOCK_ENDS = (
     ("<script", "</script>"),
     ("<pre", "</pre>"),
@@ -59,6 +68,7 @@ class Heading:
     text: str
     line: int
     anchor: str  # the id of the heading in the page, unique within it
+    explicit: bool = False  # the author gave it (`{#id}`): a translation keeps its own explicit ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +79,7 @@ class Body:
     headings: tuple[Heading, ...]
     code_blocks: tuple[int, ...]  # the file line each code block starts on
     html: str | None  # the body as HTML: raw HTML escaped, headings with ids, unsafe URLs emptied (None: not kept, see serialize.py)
+    ids: tuple[str, ...] = ()  # the ids other than headings' a link may point at: footnotes and their references
 
 
 def slug(text: str) -> str:
@@ -79,7 +90,7 @@ def slug(text: str) -> str:
 
 def scan(markdown: str, first_line: int = 1) -> Body:
     """Parse `markdown` (which starts at line `first_line` of its file), locate what it links to, and render it."""
-    output = cmarkgfm.markdown_to_html(markdown, options=_SAFE)
+    output = cmarkgfm.markdown_to_html_with_extensions(markdown, options=_SAFE, extensions=_EXTENSIONS)
     source = markdown.split("\n")
     locator = _Locator(_mask_code(source, output), source, first_line)
     refs: list[Ref] = []
@@ -100,7 +111,8 @@ def scan(markdown: str, first_line: int = 1) -> Body:
             escaped.append((match.start(), match.end(), shown))
     headings = _headings(output, first_line)
     code_blocks = tuple(int(start) + first_line - 1 for start, _ in _PRE.findall(output))
-    return Body(tuple(refs), headings, code_blocks, _finish(_splice(output, escaped), headings))
+    notes = tuple(dict.fromkeys(_NOTE_ID.findall(output)))
+    return Body(tuple(refs), headings, code_blocks, _finish(_splice(output, escaped), headings), notes)
 
 
 def _block(opened: re.Match[str] | None) -> tuple[int, int]:
@@ -112,7 +124,7 @@ def _block(opened: re.Match[str] | None) -> tuple[int, int]:
 
 def render_trusted(markdown: str) -> str:
     """The body as HTML with raw HTML passed through, for sites that allow it (validation vetted it)."""
-    output = cmarkgfm.markdown_to_html(markdown, options=_SAFE | Options.CMARK_OPT_UNSAFE)
+    output = cmarkgfm.markdown_to_html_with_extensions(markdown, options=_SAFE | Options.CMARK_OPT_UNSAFE, extensions=_TRUSTED_EXTENSIONS)
     return _finish(output, _headings(output, 1))
 
 
@@ -121,10 +133,27 @@ def _headings(output: str, first_line: int) -> tuple[Heading, ...]:
     seen: dict[str, int] = {}
     for level, line, inner in _HEADING.findall(output):
         text = " ".join(html.unescape(_TAGS.sub("", inner)).split())
-        anchor = slug(text)
+        explicit = _EXPLICIT_ID.search(text)
+        if explicit:
+            text = text[: explicit.start()]
+        anchor = explicit.group(1) if explicit else slug(text)
         seen[anchor] = seen.get(anchor, 0) + 1
-        found.append(Heading(int(level), text, int(line) + first_line - 1, anchor if seen[anchor] == 1 else f"{anchor}-{seen[anchor]}"))
+        unique = anchor if seen[anchor] == 1 else f"{anchor}-{seen[anchor]}"
+        found.append(Heading(int(level), text, int(line) + first_line - 1, unique, explicit is not None))
     return tuple(found)
+
+
+def reanchor(markup: str, headings: tuple[Heading, ...], anchors: tuple[str, ...]) -> str:
+    """Body HTML whose headings (`headings`, as `scan` gave their ids) get the ids `anchors` instead, in order."""
+    parts, last = [], 0
+    for heading, anchor in zip(headings, anchors):
+        opening = f'<h{heading.level} id="{html.escape(heading.anchor)}">'
+        at = markup.find(opening, last)
+        if at < 0:
+            break
+        parts += [markup[last:at], f'<h{heading.level} id="{html.escape(anchor)}">']
+        last = at + len(opening)
+    return "".join(parts) + markup[last:]
 
 
 def _splice(output: str, replacements: list[tuple[int, int, str]]) -> str:
@@ -136,10 +165,33 @@ def _splice(output: str, replacements: list[tuple[int, int, str]]) -> str:
 
 
 def _finish(output: str, headings: tuple[Heading, ...]) -> str:
-    """Give headings their ids and drop the source positions."""
+    """Give headings their ids (without the `{#id}` written for them), make code blocks left-to-right and reachable by
+    keyboard when they scroll, label task list boxes, and drop the source positions."""
+    if any(h.explicit for h in headings):
+        output = _without_explicit_ids(output)
     anchors = iter(headings)
     with_ids = _HEADING_OPEN.sub(lambda m: f'<h{m.group(1)} id="{html.escape(next(anchors).anchor)}">', output)
+    if "<pre" in with_ids:
+        with_ids = _PRE_OPEN.sub('<pre dir="ltr" tabindex="0"', with_ids)
+    if ' align="' in with_ids:
+        with_ids = _ALIGN.sub(lambda m: f'<{m.group(1)} class="{_ALIGNED[m.group(2)]}"', with_ids)
+    if "<input" in with_ids:
+        with_ids = _TASK.sub(_task_box, with_ids)
     return _SOURCEPOS.sub("", with_ids)
+
+
+def _without_explicit_ids(output: str) -> str:
+    def strip(match: re.Match[str]) -> str:
+        inner = _EXPLICIT_ID.sub("", match.group(3))
+        return f'<h{match.group(1)} data-sourcepos="{match.group(2)}">{inner}</h{match.group(1)}>'
+
+    return re.sub(r'<h([1-6]) data-sourcepos="([^"]*)">(.*?)</h\1>', strip, output, flags=re.DOTALL)
+
+
+def _task_box(match: re.Match[str]) -> str:
+    """A task list item's box, as a ballot-box character: it cannot be changed, so it is no form control, and screen readers
+    say it ("ballot box with check") in the reader's own language."""
+    return '<span class="task">☑</span>' if match.group(1) else '<span class="task">☐</span>'
 
 
 def _mask_code(lines: list[str], output: str) -> list[str]:

@@ -34,8 +34,9 @@ def dump(studied: Studied) -> tuple[Any, ...] | None:
         len(text) - len(parsed.body),
         parsed.body_line,
         tuple((r.kind, r.target, r.alt, r.line, r.column, r.text) for r in body.refs),
-        tuple((h.level, h.text, h.line, h.anchor) for h in body.headings),
+        tuple((h.level, h.text, h.line, h.anchor, h.explicit) for h in body.headings),
         body.code_blocks,
+        body.ids,
         _sections(prints, parsed.body),
         tuple((d.path, d.line, d.column, d.code, d.message, d.severity.value) for d in studied.diagnostics),
     )
@@ -43,12 +44,12 @@ def dump(studied: Studied) -> tuple[Any, ...] | None:
 
 def load(source: SourceFile, record: tuple[Any, ...], html: str | None = None) -> Studied:
     """The Studied a `dump` came from, for the same file text; `html` is the body's, when it is at hand."""
-    data, lines, values, offset, body_line, refs, headings, code_blocks, sections, found = record
+    data, lines, values, offset, body_line, refs, headings, code_blocks, ids, sections, found = record
     body_text = (source.text or "")[offset:]
     front = YamlDoc(data, dict(lines), (), dict(values))
     article = article_from(source, front, body_text, body_line)
     parsed = Parsed(source, article, front, body_text, body_line, ())
-    body = Body(tuple(Ref(*r) for r in refs), tuple(Heading(*h) for h in headings), tuple(code_blocks), html)
+    body = Body(tuple(Ref(*r) for r in refs), tuple(Heading(*h) for h in headings), tuple(code_blocks), html, tuple(ids))
     prints = Fingerprint(
         tuple(
             Section(key, label, body_text[text[0] : text[1]] if isinstance(text, tuple) else text, digest, line)

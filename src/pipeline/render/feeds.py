@@ -17,18 +17,30 @@ _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 FEED_SIZE = 20
 
 
-def atom(plan: SitePlan, lang: str, title: str, now: datetime | None) -> bytes:
-    """The newest articles of `lang` (real translations only, no fallbacks); `updated` is the newest date unless `now` is given."""
+def feed_entries(plan: SitePlan, lang: str, tag: str | None = None) -> list[Entry]:
+    """What a feed lists: the newest real articles of `lang` (no fallbacks), those with `tag` for a tag's feed."""
+    entries = (e for e in plan.entries[lang] if e.fallback_from is None and (tag is None or tag in e.article.tags))
+    return list(entries)[:FEED_SIZE]
+
+
+def atom(plan: SitePlan, lang: str, title: str, now: datetime | None, tag: str | None = None) -> bytes:
+    """The newest articles of `lang` (or of one tag); `updated` is the newest date unless `now` is given.
+
+    The feed names the site as its author, so an entry without one (an author is optional) still makes a valid feed (RFC 4287 §4.1.1).
+    """
     ET.register_namespace("", ATOM)
     direction = plan.config.locales[lang].direction
-    entries = [e for e in plan.entries[lang] if e.fallback_from is None][:FEED_SIZE]
+    entries = feed_entries(plan, lang, tag)
+    home = f"/{lang}/tags/{tag}/" if tag else f"/{lang}/"
     feed = ET.Element(f"{{{ATOM}}}feed", {_XML_LANG: lang})
     _text(feed, "title", isolate_text(title, direction))
-    _text(feed, "id", plan.absolute(f"/{lang}/"))
-    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "href": plan.absolute(f"/{lang}/feed.xml")})
-    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": plan.absolute(f"/{lang}/")})
+    _text(feed, "id", plan.absolute(home))
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "href": plan.absolute(f"{home}feed.xml")})
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": plan.absolute(home)})
     newest = now or (max((_updated(e) for e in entries), default=None))
     _text(feed, "updated", rfc3339(newest) if newest else "1970-01-01T00:00:00Z")
+    site_name = plan.config.title.get(lang) or plan.config.title.get(plan.config.source_locale) or plan.config.base_url
+    _text(ET.SubElement(feed, f"{{{ATOM}}}author"), "name", isolate_text(site_name, direction))
     ET.SubElement(feed, f"{{{ATOM}}}generator").text = "pipeline"
     for entry in entries:
         feed.append(_entry(plan, entry, direction))
@@ -71,12 +83,20 @@ def sitemap(plan: SitePlan) -> bytes:
     urlset = ET.Element(f"{{{SITEMAP}}}urlset")
     locales = list(plan.config.locales)
     home_alternates = tuple((code, f"/{code}/") for code in locales) + (("x-default", "/"),)
+    _url(urlset, plan, "/", home_alternates, None)  # the language choice: the x-default page
     for code in locales:
         _url(urlset, plan, f"/{code}/", home_alternates, None)
     for code in locales:
         for entry in plan.entries[code]:
             if entry.fallback_from is None:  # a fallback's canonical is its original, which is listed
                 _url(urlset, plan, entry.url, entry.alternates, rfc3339(_updated(entry))[:10])
+    tags = {code: plan.tags(code) for code in locales}
+    for code in locales:
+        for tag in tags[code]:
+            alternates = tuple((other, f"/{other}/tags/{tag}/") for other in locales if tag in tags[other])
+            if tag in tags[plan.config.source_locale]:
+                alternates += (("x-default", f"/{plan.config.source_locale}/tags/{tag}/"),)
+            _url(urlset, plan, f"/{code}/tags/{tag}/", alternates, None)
     return _serialise(urlset)
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from itertools import filterfalse
 
+from babel.core import Locale, get_global
 from babel.dates import format_date
 
 WORDS_PER_MINUTE = 200
@@ -37,3 +38,11 @@ def word_count(text: str) -> int:
     tokens = text.split()  # whitespace is never a word character, so no run spans two tokens
     rest = list(filterfalse(str.isalnum, tokens))  # isalnum is exactly \w without "_"
     return len(tokens) - len(rest) + len(_WORD.findall(" ".join(rest)))
+
+
+@lru_cache(maxsize=64)
+def og_locale(lang: str) -> str:
+    """The Open Graph form of a locale, language_TERRITORY from CLDR's likely subtags: he → he_IL, en → en_US."""
+    likely = get_global("likely_subtags").get(lang, lang)
+    parsed = Locale.parse(likely)
+    return f"{parsed.language}_{parsed.territory}" if parsed.territory else parsed.language

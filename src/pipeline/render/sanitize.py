@@ -10,8 +10,9 @@ TAGS = frozenset(nh3.ALLOWED_TAGS) - {"map", "area"}
 ATTRIBUTES: dict[str, set[str]] = {
     **{tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items() if tag in TAGS},
     "*": {"dir", "lang", "id", "title", "class"},
-    "a": {"href", "hreflang", "title"},
-    "img": {"src", "alt", "width", "height", "title", "loading"},
+    "a": {"href", "hreflang", "title", "aria-label"},  # aria-label: footnote back-links
+    "img": {"src", "alt", "width", "height", "title", "loading", "decoding"},
+    "pre": {"tabindex"},  # code blocks are reachable by keyboard when they scroll
     "time": {"datetime"},
     "data": {"value"},
 }

@@ -6,7 +6,7 @@ import html
 import posixpath
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from types import MappingProxyType
@@ -15,11 +15,14 @@ from urllib.parse import unquote, urlsplit
 from pipeline.config.site import SiteConfig
 from pipeline.content.aliases import alias_key, alias_targets
 from pipeline.content.articles import Article
-from pipeline.content.markdown import render_trusted, scan
+from pipeline.content.markdown import Body, reanchor, render_trusted, scan
 from pipeline.content.sources import text_digest
 from pipeline.render import sanitize
 from pipeline.render.bidi import isolate_html, other_lang
+from pipeline.render.highlight import highlight_code
+from pipeline.render.images import sized
 from pipeline.render.l10n import reading_minutes
+from pipeline.translation.anchors import aligned
 from pipeline.translation.states import DRAFT, STALE, PairState, describe
 from pipeline.validate import Validation
 
@@ -93,6 +96,7 @@ class SitePlan:
     base_path: str  # "/" or "/blog/": where the site lives under its host
     entries: Mapping[str, tuple[Entry, ...]]
     held: tuple[tuple[str, str, str], ...] = ()  # (lang, id, why) of translations a gate kept back
+    images: Mapping[str, tuple[int, int]] = field(default_factory=lambda: MappingProxyType({}))  # static/ path -> width, height
 
     def link(self, path: str) -> str:
         """A site path ("/he/x/") as a link from any page: under the base path."""
@@ -143,11 +147,12 @@ def plan(result: Validation, now: datetime, drafts: bool = False, bodies: Mappin
     base_path = urlsplit(config.base_url).path or "/"
     aliases = alias_targets(result.articles, source)
     alias_leads = {lang: _alias_leads(aliases, published.get(lang, set())) for lang in chosen}
+    sizes_key = text_digest(repr(sorted(result.images.items())))  # bodies give their images these sizes
     entries = {
         lang: tuple(
             sorted(
                 (
-                    _entry(result, lang, article, state, (published, real, aliases, alias_leads[lang]), base_path, bodies)
+                    _entry(result, lang, article, state, (published, real, aliases, alias_leads[lang]), base_path, bodies, sizes_key)
                     for article, state in items
                 ),
                 key=lambda e: (e.article.date, e.id),
@@ -156,7 +161,7 @@ def plan(result: Validation, now: datetime, drafts: bool = False, bodies: Mappin
         )
         for lang, items in chosen.items()
     }
-    return SitePlan(config, base_path, MappingProxyType(entries), tuple(held))
+    return SitePlan(config, base_path, MappingProxyType(entries), tuple(held), result.images)
 
 
 def _is_live(article: Article, now: datetime, drafts: bool) -> bool:
@@ -173,6 +178,7 @@ def _entry(
     chosen: tuple[dict[str, set[str]], dict[str, set[str]], Mapping[str, str], str],
     base_path: str,
     bodies: Mapping[str, Prepared],
+    sizes_key: str,
 ) -> Entry:
     """`chosen`: the ids each locale publishes, those it publishes in its own language, the aliases (old path -> id), and what
     links to those lead to from this locale (_alias_leads)."""
@@ -184,9 +190,10 @@ def _entry(
         html_text, minutes, links = prepare_body(result, article)
         prepared = Prepared(text_digest(html_text), minutes, links, lambda: html_text)
     leads = tuple(target in published.get(lang, ()) for target in prepared.links)  # where its article links lead
-    key = text_digest(f"{prepared.digest}\0{lang}\0{base_path}\0{leads}{alias_leads}")
+    key = text_digest(f"{prepared.digest}\0{lang}\0{base_path}\0{leads}\0{sizes_key}{alias_leads}")
+    place = partial(sized, path=article.path, sizes=result.images, eager_first=article.image is None)
     finish = partial(
-        _finish, prepared.load, article.path, lang, config.source_locale, (published, aliases), base_path, config.allow_raw_html
+        _finish, prepared.load, place, article.path, lang, config.source_locale, (published, aliases), base_path, config.allow_raw_html
     )
     alternates = [(code, f"/{code}/{article.id}/") for code in config.locales if article.id in real.get(code, ())]
     if article.id in real.get(config.source_locale, ()):
@@ -218,9 +225,23 @@ def prepare_body(result: Validation, article: Article) -> tuple[str, int, tuple[
         raw = result.bodies[article.path].html
         if raw is None:  # a body from the build cache, whose HTML was not kept
             raw = scan(article.body, article.body_line).html or ""
+    own, anchors = section_ids(result, article)
+    if own is not None and anchors != tuple(h.anchor for h in own.headings):
+        raw = reanchor(raw, own.headings, anchors)
     direction = config.locales[article.lang].direction
-    isolated = isolate_html(raw, direction, other_lang({code: loc.direction for code, loc in config.locales.items()}, direction))
+    isolated = isolate_html(
+        highlight_code(raw), direction, other_lang({code: loc.direction for code, loc in config.locales.items()}, direction)
+    )
     return isolated, reading_minutes(article.body), linked_articles(isolated, article.path)
+
+
+def section_ids(result: Validation, article: Article) -> tuple[Body | None, tuple[str, ...]]:
+    """An article's parsed body and the ids its headings get on the page: a translation's are its source's (see anchors.py)."""
+    own = result.bodies.get(article.path)
+    if own is None:
+        return None, ()
+    source = result.article(result.config.source_locale, article.id) if article.lang != result.config.source_locale else None
+    return own, aligned(result.bodies.get(source.path) if source is not None else None, own)
 
 
 def linked_articles(markup: str, path: str) -> tuple[str, ...]:
@@ -244,6 +265,7 @@ def _alias_leads(aliases: Mapping[str, str], published: set[str]) -> str:
 
 def _finish(
     load: Callable[[], str],
+    place: Callable[[str], str],
     path: str,
     lang: str,
     source: str,
@@ -251,8 +273,8 @@ def _finish(
     base_path: str,
     raw_html: bool,
 ) -> str:
-    """The page's body: links rewritten, then (where the site allows raw HTML) sanitized, last, so no rewrite can undo it."""
-    markup = _rewrite_links(load(), path, lang, source, links, base_path)
+    """The page's body: images sized, links rewritten, then (where the site allows raw HTML) sanitized, last, so no rewrite can undo it."""
+    markup = _rewrite_links(place(load()), path, lang, source, links, base_path)
     return sanitize.clean(markup) if raw_html else markup
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +20,8 @@ from pipeline.config.site import SiteConfig
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
 from pipeline.render.bidi import isolate_plain, isolate_text, other_lang
-from pipeline.render.l10n import long_date
+from pipeline.render.l10n import long_date, og_locale
+from pipeline.render.pagebody import contents, decorate
 from pipeline.render.siteplan import Entry, SitePlan
 
 TEMPLATES_DIR = "templates"
@@ -44,6 +46,8 @@ class Theme:
             )
             self._translations[lang] = runtime.translations(root, lang)
             runtime.install(env, self._translations[lang])
+            env.filters["page_body"] = _page_body
+            env.filters["toc"] = _toc
             self._envs[lang] = env
 
     def gettext(self, lang: str, message: str, **values: object) -> str:
@@ -106,6 +110,16 @@ class _Environment(ImmutableSandboxedEnvironment):
 _DICT_ATTRIBUTES = frozenset(dir(dict))  # all a dict has as attributes (it has no instance dict)
 
 
+def _page_body(body: object, permalink: str, backref: str) -> Markup:
+    """`{{ article.html | page_body(_("Link to this section"), _("Back to reference %(num)s", num="{num}")) }}`."""
+    return Markup(decorate(str(body), Markup(permalink).striptags(), Markup(backref).striptags()))
+
+
+def _toc(body: object) -> list[dict[str, Any]]:
+    """`{% for entry in article.html | toc %}`: the level 2 and 3 headings, with `level`, `id` and `text` (markup)."""
+    return [{"level": e.level, "id": e.id, "text": Markup(e.text)} for e in contents(str(body))]
+
+
 def _failed_at(exc: BaseException, template: str) -> tuple[str, int]:
     """The site template and line a rendering error happened at (Jinja puts template lines in the traceback), else `template`, 1."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(f"{TEMPLATES_DIR}/")]
@@ -138,15 +152,29 @@ def site_context(plan: SitePlan, lang: str, counterparts: dict[str, str]) -> dic
         "feed_url": plan.link(f"/{lang}/feed.xml"),
         "search_url": plan.link(f"/{lang}/search/"),
         "stylesheet": plan.link("/assets/style.css"),
+        "highlight_stylesheet": plan.link("/assets/highlight.css"),
+        "favicon": plan.link("/assets/favicon.svg"),
+        "site_name": isolate_text(title, config.locales[lang].direction),
         "root_url": plan.link("/"),
         "locales": locales,
     }
 
 
 def page_context(
-    plan: SitePlan, lang: str, title: str, path: str, alternates: tuple[tuple[str, str], ...], canonical: str | None = None
+    plan: SitePlan,
+    lang: str,
+    title: str,
+    path: str,
+    alternates: tuple[tuple[str, str], ...],
+    canonical: str | None = None,
+    entry: Entry | None = None,
 ) -> dict[str, Any]:
+    """What a page's <head> says of it: title, URLs, alternates, and its description, Open Graph and JSON-LD metadata."""
     direction = plan.config.locales[lang].direction
+    site_title = plan.config.title.get(lang) or plan.config.title.get(plan.config.source_locale) or plan.config.base_url
+    article = entry.article if entry is not None else None
+    description = isolate_text(" ".join((article.summary or "").split()) if article else site_title, direction)
+    image = plan.absolute(article.image.src) if article and article.image and article.image.src.startswith("/") else None
     return {
         "title": isolate_text(title, direction),
         "lang": lang,
@@ -154,7 +182,36 @@ def page_context(
         "url": plan.absolute(path),
         "canonical": plan.absolute(canonical or path),
         "alternates": [{"hreflang": code, "url": plan.absolute(url)} for code, url in alternates],
+        "description": description,
+        "type": "article" if article else "website",
+        "og_locale": og_locale(article.lang if article else lang),
+        "og_alternates": [og_locale(code) for code, _ in alternates if code not in ("x-default", lang)],
+        "image": image,
+        "image_alt": isolate_text(article.image.alt, direction) if image and article and article.image else None,
+        "json_ld": _json_ld(plan, entry, description, image) if entry is not None else None,
     }
+
+
+def _json_ld(plan: SitePlan, entry: Entry, description: str, image: str | None) -> Markup:
+    """A schema.org Article for search engines, safe inside <script>: no '<', '>' or '&' left as such."""
+    article = entry.article
+    direction = plan.config.locales[entry.lang].direction
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": isolate_text(article.title, direction),
+        "description": description,
+        "inLanguage": article.lang,
+        "datePublished": article.date.isoformat(),
+        "url": plan.absolute(entry.canonical),
+        "mainEntityOfPage": plan.absolute(entry.url),
+    }
+    if article.author:
+        data["author"] = {"@type": "Person", "name": isolate_text(article.author, direction)}
+    if image:
+        data["image"] = image
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def article_context(plan: SitePlan, entry: Entry) -> dict[str, Any]:
@@ -183,10 +240,12 @@ def article_context(plan: SitePlan, entry: Entry) -> dict[str, Any]:
         "image": {
             "src": plan.link(article.image.src) if article.image.src.startswith("/") else article.image.src,
             "alt": isolate_text(article.image.alt, direction),
+            "size": plan.images.get(article.image.src.lstrip("/")) if article.image.src.startswith("/") else None,
         }
         if article.image
         else None,
         "html": entry.body,  # markup, made when a template shows it
+        "toc": bool(article.fields.get("toc", config.toc)),
         "reading_minutes": entry.reading_minutes,
         "fallback_from": entry.fallback_from,
         "stale": entry.stale,

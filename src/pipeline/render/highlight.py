@@ -1,0 +1,57 @@
+"""Syntax highlighting of fenced code blocks with Pygments at build time: CSS classes, a light and a dark style."""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+LIGHT = "default"  # WCAG AA on a light background
+DARK = "github-dark"
+# A fenced block with a language, as markdown.scan writes it (its text escaped, nothing else inside).
+_BLOCK = re.compile(r'(<pre dir="ltr" tabindex="0")><code class="language-([^"\s]+)">([^<]*)</code></pre>')
+_FORMATTER = HtmlFormatter(nowrap=True)
+MAX_CODE = 200_000  # characters: a longer block is shown plain (Pygments' lexers are not all linear)
+
+
+def highlight_code(markup: str) -> str:
+    """Body HTML with every code block whose language Pygments knows highlighted (spans with Pygments' short classes)."""
+    if "language-" not in markup:
+        return markup
+    return _BLOCK.sub(_replace, markup)
+
+
+def _replace(match: re.Match[str]) -> str:
+    spans = _spans(match.group(2).lower(), match.group(3))
+    if spans is None:
+        return match.group()
+    return f'{match.group(1)} class="highlight"><code class="language-{match.group(2)}">{spans}</code></pre>'
+
+
+@lru_cache(maxsize=2048)
+def _spans(language: str, escaped: str) -> str | None:
+    """The highlighted HTML of one block (cached: the same block in many articles or builds of one process is done once)."""
+    if len(escaped) > MAX_CODE:
+        return None
+    try:
+        lexer = get_lexer_by_name(language, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+    return highlight(html.unescape(escaped), lexer, _FORMATTER)
+
+
+def stylesheet() -> bytes:
+    """The highlighting CSS: the light style, and the dark one for readers who prefer it (backgrounds stay the theme's)."""
+    light = HtmlFormatter(style=LIGHT).get_style_defs(".highlight")
+    dark = HtmlFormatter(style=DARK).get_style_defs(".highlight")
+    return f"{_no_background(light)}\n@media (prefers-color-scheme: dark) {{\n{_no_background(dark)}\n}}\n".encode()
+
+
+def _no_background(css: str) -> str:
+    """Pygments' rules for token classes only: no background of its own, no line-number rules (we number no lines)."""
+    return "\n".join(line for line in css.splitlines() if line.startswith(".highlight .") and not line.startswith(".highlight .hll"))
