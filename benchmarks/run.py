@@ -1,12 +1,18 @@
-"""Time builds and validation on synthetic corpora: `python benchmarks/run.py [--pairs 1000 5000] [--repeat 3]`.
+"""Time builds and validation on synthetic corpora beside Hugo: `python benchmarks/run.py [--pairs 1000 5000] [--repeat 3] [--readme]`.
 
-Prints, per corpus size, the median cold build, no-op rebuild, one-edit rebuild and validate time,
-the peak memory of a cold build, and pages a second, as a table and as JSON. Each measurement runs
-the real `pipeline` command in a fresh process, start-up included. A cold build has no cache and no
-earlier output; memory is the peak of the whole process tree (the command and its workers), as the
-sum of their proportional set sizes (shared pages counted once), sampled every 10 ms. The disk
-floor is what creating the cold build's folders and files takes with plain system calls: the part
-of a cold build no program can save on this machine.
+Prints, per corpus size, the median cold build (wall and CPU), no-op rebuild, one-edit rebuild and
+validate time, the peak memory of a cold build, and pages a second, as a table and as JSON; when
+`hugo` is installed (`make bench`), Hugo's cold build, rebuild after one edit and peak memory on the
+same corpus (`benchmarks/corpus.py --hugo` with `benchmarks/hugo.py`'s layouts), measured in the
+same run, with the ratio per goal (ours/Hugo's) and whether the goal holds. `--readme` rewrites the
+README's Performance table (between its markers) from this run.
+
+Each measurement runs the real command in a fresh process, start-up included. A cold build has no
+cache and no earlier output; memory is the peak of the whole process tree (the command and its
+workers), as the sum of their proportional set sizes (shared pages counted once), sampled every
+10 ms; CPU is user plus system time of the tree. The disk floor is what creating the cold build's
+folders and files takes with plain system calls: the part of a cold build no program can save on
+this machine.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -23,22 +30,33 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import write
+import hugo
+from corpus import write, write_hugo
+from report import README, rewrite_readme, table
+
+NOW = "2026-11-26T12:00:00+00:00"
 
 
-def timed(*args: str) -> tuple[float, int]:
-    """Seconds and peak memory (kB, the process tree's summed PSS) of one `pipeline` run in a fresh process."""
+def timed(command: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds and peak memory (kB, the process tree's summed PSS) of one command in a fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "pipeline", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
     while process.poll() is None:
         peak = max(peak, _tree_pss(process.pid))
         time.sleep(0.01)
     elapsed = time.perf_counter() - start
     _, stderr = process.communicate()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if process.returncode != 0:
-        raise SystemExit(f"pipeline {' '.join(args)} failed:\n{stderr[-2000:]}")
-    return elapsed, peak
+        raise SystemExit(f"{' '.join(command)} failed:\n{stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu, peak
+
+
+def pipeline(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pipeline", *args]
 
 
 def _tree_pss(pid: int) -> int:
@@ -68,38 +86,70 @@ def _tree(pid: int) -> list[int]:
 def measure(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
     site, out = folder / f"site-{pairs}", folder / f"out-{pairs}"
     write(pairs, site)
-    build = ("build", "--root", str(site), "--out", str(out), "--now", "2026-11-26T12:00:00+00:00")
-    cold, rss = [], []
+    build = pipeline("build", "--root", str(site), "--out", str(out), "--now", NOW)
+    cold = []
     for _ in range(repeat):
         shutil.rmtree(site / ".pipeline-cache", ignore_errors=True)
         shutil.rmtree(out, ignore_errors=True)
-        seconds, peak = timed(*build)
-        cold.append(seconds)
-        rss.append(peak)
-    noop = [timed(*build)[0] for _ in range(repeat)]
+        cold.append(timed(build))
+    noop = [timed(build)[0] for _ in range(repeat)]
     edits = []
     target = site / "content/en/a0.md"
     for n in range(repeat):
         target.write_text(target.read_text("utf-8").replace("Section 1", f"Section 1 (edit {n})", 1), encoding="utf-8")
-        edits.append(timed(*build)[0])
-    validate_cached = [timed("validate", "--root", str(site))[0] for _ in range(repeat)]  # as an editor after a build
+        edits.append(timed(build)[0])
+    validate_cached = [timed(pipeline("validate", "--root", str(site)))[0] for _ in range(repeat)]  # as an editor after a build
     shutil.rmtree(site / ".pipeline-cache")
-    validate = [timed("validate", "--root", str(site))[0] for _ in range(repeat)]  # as CI on a fresh clone
+    validate = [timed(pipeline("validate", "--root", str(site)))[0] for _ in range(repeat)]  # as CI on a fresh clone
     pages = sum(1 for _ in out.rglob("*.html"))
+    files = sum(1 for p in out.rglob("*") if p.is_file())
     floor = statistics.median(write_floor(out, folder / f"floor-{pairs}") for _ in range(repeat))
-    median_cold = statistics.median(cold)
-    return {
+    median_cold = statistics.median(c[0] for c in cold)
+    row: dict[str, float] = {
         "pairs": pairs,
         "pages": pages,
+        "files": files,
         "cold_s": round(median_cold, 3),
+        "cold_cpu_s": round(statistics.median(c[1] for c in cold), 3),
         "noop_s": round(statistics.median(noop), 3),
         "one_edit_s": round(statistics.median(edits), 3),
         "validate_s": round(statistics.median(validate), 3),
         "validate_cached_s": round(statistics.median(validate_cached), 3),
-        "peak_mb": round(max(rss) / 1024, 1),
+        "peak_mb": round(max(c[2] for c in cold) / 1024, 1),
         "pages_per_s": round(pages / median_cold),
         "write_floor_s": round(floor, 3),
-        "cores": os.cpu_count(),
+        "cores": os.cpu_count() or 1,
+    }
+    shutil.rmtree(out)
+    if shutil.which("hugo"):
+        row |= measure_hugo(pairs, repeat, folder)
+    return row
+
+
+def measure_hugo(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
+    """Hugo's cold build, rebuild after one edit (a whole build: Hugo has no incremental CLI build) and peak memory."""
+    site, out = folder / f"hugo-site-{pairs}", folder / f"hugo-out-{pairs}"
+    write_hugo(pairs, site)
+    hugo.add_layouts(site)
+    build = hugo.command(site, out)
+    cold = []
+    for _ in range(repeat):
+        hugo.clean(site, out)
+        cold.append(timed(build))
+    edits = []
+    target = site / "content/en/a0.md"
+    for n in range(repeat):
+        target.write_text(target.read_text("utf-8").replace("Section 1", f"Section 1 (edit {n})", 1), encoding="utf-8")
+        edits.append(timed(build)[0])
+    files = sum(1 for p in out.rglob("*") if p.is_file())
+    hugo.clean(site, out)
+    shutil.rmtree(site)
+    return {
+        "hugo_cold_s": round(statistics.median(c[0] for c in cold), 3),
+        "hugo_cold_cpu_s": round(statistics.median(c[1] for c in cold), 3),
+        "hugo_one_edit_s": round(statistics.median(edits), 3),
+        "hugo_peak_mb": round(max(c[2] for c in cold) / 1024, 1),
+        "hugo_files": files,
     }
 
 
@@ -117,26 +167,21 @@ def write_floor(built: Path, scratch: Path) -> float:
     return elapsed
 
 
-def table(rows: list[dict[str, float]]) -> str:
-    head = "| pairs | pages | cold build | no-op rebuild | one-edit rebuild | validate (no cache) | validate (after a build) | peak memory | pages/s | disk floor |"
-    lines = [head, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for r in rows:
-        lines.append(
-            f"| {r['pairs']:,} | {r['pages']:,} | {r['cold_s']:.2f} s | {r['noop_s']:.2f} s | {r['one_edit_s']:.2f} s | "
-            f"{r['validate_s']:.2f} s | {r['validate_cached_s']:.2f} s | {r['peak_mb']:.0f} MB | {r['pages_per_s']:,} | {r['write_floor_s']:.2f} s |"
-        )
-    return "\n".join(lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pairs", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--readme", action="store_true", help=f"Rewrite the Performance table in {README} from this run.")
     args = parser.parse_args()
+    if not shutil.which("hugo"):
+        print("hugo is not installed (`make bench` installs Debian's): Hugo's columns are left empty", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="pipeline-bench-") as folder:
         rows = [measure(pairs, args.repeat, Path(folder)) for pairs in args.pairs]
     print(table(rows))
     print(json.dumps(rows, indent=2))
+    if args.readme:
+        rewrite_readme(README, rows)
+        print(f"rewrote the Performance table in {README}")
 
 
 if __name__ == "__main__":
