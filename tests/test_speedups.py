@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 import sys
 import time
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from pipeline.content import markdown
-from pipeline.render import bidi, l10n, theme
+from pipeline.render import api, bidi, l10n, search, theme
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SOURCE_LINE = st.lists(
@@ -178,3 +179,33 @@ def test_html_isolation_takes_linear_time(unit, closing):
 
     small, large = seconds(1500), seconds(6000)
     assert large < max(8 * small, 0.05), (small, large)
+
+
+class _Body:
+    """Stands for a page body: not JSON itself, encoded by its `str` (as `default=str` does)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+JSON_TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=30) | st.sampled_from(
+    ["\u2028\u2029", "\x00\x1f\x7f", '"\\/', "שלום\u200f", "😀", "\t\n\r\b\f", "</script>"]
+)
+JSON_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**64 - 1) | JSON_TEXT | JSON_TEXT.map(_Body),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(JSON_TEXT, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@SETTINGS
+@given(st.dictionaries(JSON_TEXT, JSON_VALUE, max_size=6))
+def test_the_json_api_and_search_index_encoders_write_the_standard_librarys_bytes(document):
+    """orjson (C) against json.dumps: the API's indented form (bodies by their str) and the search index's compact form."""
+    plain = (json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")
+    assert api.encode(document) == plain
+    data = json.loads(plain)  # the search index holds only JSON values
+    assert search.encode(data) == json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
