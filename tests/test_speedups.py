@@ -7,6 +7,7 @@ import json
 import re
 import sys
 import time
+from importlib import resources
 
 import jinja2
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from pipeline.config import schema
 from pipeline.content import markdown
 from pipeline.render import api, bidi, l10n, search, theme
 
@@ -191,7 +193,7 @@ class _Body:
         return self.text
 
 
-JSON_TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=30) | st.sampled_from(
+JSON_TEXT = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=30) | st.sampled_from(
     ["\u2028\u2029", "\x00\x1f\x7f", '"\\/', "שלום\u200f", "😀", "\t\n\r\b\f", "</script>"]
 )
 JSON_VALUE = st.recursive(
@@ -209,3 +211,34 @@ def test_the_json_api_and_search_index_encoders_write_the_standard_librarys_byte
     assert api.encode(document) == plain
     data = json.loads(plain)  # the search index holds only JSON values
     assert search.encode(data) == json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+FRONT_TEXT = st.sampled_from(["", "x", "Title", "2024-01-31", "2024-02-30", "2024-01-31T10:00:00+02:00", "2024-01-31T10:00"])
+FRONT_TEXT |= st.sampled_from(["kindness", "a-b", "A", "a--b", "abc\n", "٤", "ab c", "https://x.org/", "//u:p@x"]) | st.text(max_size=8)
+FRONT_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 2**70) | st.floats(allow_nan=False) | FRONT_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(FRONT_TEXT | st.sampled_from(["src", "alt", "en"]), inner, max_size=3),
+    max_leaves=8,
+)
+FRONT_KEYS = st.sampled_from(["title", "date", "summary", "author", "tags", "draft", "toc", "publish_at", "image", "aliases", "lastmod"])
+
+
+@SETTINGS
+@given(st.dictionaries(FRONT_KEYS | FRONT_TEXT, FRONT_VALUE, max_size=8), st.sampled_from(["en", "he"]))
+def test_the_compiled_schema_gate_passes_only_what_jsonschema_passes(front, lang):
+    """jsonschema-rs lets a document skip jsonschema only if jsonschema finds nothing in it (the shipped article schema)."""
+    article_schema = json.loads((resources.files("pipeline") / "data/article.schema.json").read_text(encoding="utf-8"))
+    checker = schema.Checker(article_schema, (f"/$defs/locales/{lang}",))
+    gate = schema._compiled(checker._validator.schema)
+    assert gate is not None
+    if schema._passes(gate, front):
+        assert list(checker._validator.iter_errors(front)) == []
+
+
+def test_the_compiled_schema_gate_lets_a_valid_article_through():
+    article_schema = json.loads((resources.files("pipeline") / "data/article.schema.json").read_text(encoding="utf-8"))
+    gate = schema._compiled(article_schema)
+    assert schema._passes(gate, {"title": "שלום", "date": "2024-01-31", "tags": ["kindness"], "draft": False})
+    assert not schema._passes(gate, {"title": "x", "date": "2024-02-30"})  # our date format, not a pattern
+    remote = {"$ref": "https://example.org/schema.json"}  # never fetched: no gate, jsonschema decides
+    assert schema._compiled(remote) is None
