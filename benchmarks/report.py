@@ -25,6 +25,7 @@ class Goal:
     ratio: Callable[[Row], float | None]
     goal: Callable[[Row], str]
     met: Callable[[Row], bool | None]
+    aside: Callable[[Row], str] = lambda r: ""  # after the ratio: the CPU time's, where the goal is the wall clock's
 
 
 def _ratio(row: Row, ours: str, theirs: str) -> float | None:
@@ -52,6 +53,7 @@ GOALS = (
         lambda r: _ratio(r, "cold_s", "hugo_cold_s"),
         lambda r: "≤ Hugo" if _cold_bound(r) == 1 else "≤ ½ Hugo",
         lambda r: _bounded(r, "cold_s", "hugo_cold_s", _cold_bound(r)),
+        lambda r: f" (CPU {r['cold_cpu_s'] / r['hugo_cold_cpu_s']:.2f})" if r.get("hugo_cold_cpu_s") else "",
     ),
     Goal(
         "rebuild, nothing changed",
@@ -102,7 +104,7 @@ def _one(row: Row) -> str:
     lines = [f"**{row['pairs']:,.0f} pairs** ({row['pages']:,.0f} pages{files})", "", HEAD, "| --- | --- | --- | --- | --- | --- |"]
     for goal in GOALS:
         ratio, met = goal.ratio(row), goal.met(row)
-        shown = f"{ratio:.2f}" if ratio is not None else ""
+        shown = f"{ratio:.2f}{goal.aside(row)}" if ratio is not None else ""
         verdict = "" if met is None else "yes" if met else "**no**"
         lines.append(f"| {goal.name} | {goal.ours(row)} | {goal.hugo(row)} | {shown} | {goal.goal(row)} | {verdict} |")
     return "\n".join(lines)

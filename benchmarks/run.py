@@ -172,7 +172,16 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--readme", action="store_true", help=f"Rewrite the Performance table in {README} from this run.")
+    parser.add_argument(
+        "--from-json", type=Path, help="Print (and with --readme, write) the tables of an earlier run's JSON; measure nothing."
+    )
     args = parser.parse_args()
+    if args.from_json:
+        rows = json.loads(args.from_json.read_text(encoding="utf-8"))
+        print(table(rows))
+        if args.readme:
+            rewrite_readme(README, rows)
+        return
     if not shutil.which("hugo"):
         print("hugo is not installed (`make bench` installs Debian's): Hugo's columns are left empty", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="pipeline-bench-") as folder:

@@ -55,7 +55,7 @@ def test_readme_rewrites_only_between_the_markers_with_hugo_ratios_and_verdicts(
     assert text.startswith("# Site\n\nbefore\n\n") and text.endswith(f"{END}\n\nafter\n")
     assert "old figures" not in text
     lines = {line.split(" | ")[0]: line for line in _between(text).splitlines() if line.startswith("| ")}
-    assert "| 3.00 s (4.00 s CPU; disk floor 0.20 s) | 2.00 s (3.50 s CPU) | 1.50 | ≤ Hugo | **no** |" in text
+    assert "| 3.00 s (4.00 s CPU; disk floor 0.20 s) | 2.00 s (3.50 s CPU) | 1.50 (CPU 1.14) | ≤ Hugo | **no** |" in text
     assert "| peak memory | 200 MB | 1000 MB | 0.20 | ≤ ¼ Hugo | yes |" in text
     assert "| 5,000 pairs" not in lines and "**5,000 pairs**" in text and "≤ ½ Hugo |  |" in text  # no Hugo figure: no verdict
     once = text
