@@ -72,11 +72,11 @@ def _apache_config(conf: Path, port: int, folder: Path, lockdb: Path, user: str,
     )
 
 
-def _nginx_config(conf: Path, port: int, folder: Path, dav_ext: bool, user_group: tuple[str, str]) -> str:
+def _nginx_config(conf: Path, port: int, folder: Path, dav_ext: bool, user_group: tuple[str, str], lock_seconds: int) -> str:
     temp = folder.parent / "temp"  # where the worker writes a PUT body before renaming it into place: beside the folder
     load = f"load_module {DAV_EXT};\n" if dav_ext else ""
     user = f"user {user_group[0]} {user_group[1]};\n" if os.geteuid() == 0 else ""
-    zone = "  dav_ext_lock_zone zone=pipeline:1m;\n" if dav_ext else ""
+    zone = f"  dav_ext_lock_zone zone=pipeline:1m timeout={lock_seconds}s;\n" if dav_ext else ""
     ext = "    dav_ext_methods PROPFIND OPTIONS LOCK UNLOCK;\n    dav_ext_lock zone=pipeline;\n" if dav_ext else ""
     return (
         f"{load}{user}worker_processes 1;\npid {conf / 'nginx.pid'};\nerror_log {conf / 'error.log'} warn;\n"
@@ -90,8 +90,10 @@ def _nginx_config(conf: Path, port: int, folder: Path, dav_ext: bool, user_group
 
 
 @contextmanager
-def real_dav(kind: str, tmp_path: Path) -> Iterator[RealDav]:
-    """Start the `kind` server in the foreground on a free port, serving a folder holding an empty `sites/`; stop it after."""
+def real_dav(kind: str, tmp_path: Path, lock_seconds: int = 60) -> Iterator[RealDav]:
+    """Start the `kind` server in the foreground on a free port, serving a folder holding an empty `sites/`; stop it after.
+
+    `lock_seconds`: the longest LOCK nginx's dav-ext grants (its default, 60 s, unless a test wants to see one end)."""
     conf = tmp_path / f"{kind}-conf"
     conf.mkdir()
     user, group = _worker()
@@ -109,11 +111,13 @@ def real_dav(kind: str, tmp_path: Path) -> Iterator[RealDav]:
     port = _free_port()
     if kind == "apache":
         (conf / "httpd.conf").write_text(_apache_config(conf, port, folder, lockdb, user, group))
-        command = [APACHE, "-X", "-d", str(conf), "-f", str(conf / "httpd.conf")]
+        command = [APACHE, "-DFOREGROUND", "-d", str(conf), "-f", str(conf / "httpd.conf")]
     else:
-        (conf / "nginx.conf").write_text(_nginx_config(conf, port, folder, kind == "nginx-dav-ext", (user, group)))
+        (conf / "nginx.conf").write_text(_nginx_config(conf, port, folder, kind == "nginx-dav-ext", (user, group), lock_seconds))
         command = [NGINX, "-p", str(conf), "-c", str(conf / "nginx.conf"), "-g", "daemon off;"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # its own session: Apache signals its whole process group when it stops, which would take pytest along
+    with (conf / "stderr.log").open("wb") as stderr:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait(process, url, conf)
@@ -133,7 +137,9 @@ def _wait(process: subprocess.Popen[bytes], url: str, conf: Path) -> None:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             logs = "".join(path.read_text(errors="replace") for path in conf.glob("error.log"))
-            raise RuntimeError(f"the server stopped at once: {process.stderr.read().decode(errors='replace') if process.stderr else ''}{logs}")
+            raise RuntimeError(
+                f"the server stopped at once: {process.stderr.read().decode(errors='replace') if process.stderr else ''}{logs}"
+            )
         try:
             requests.get(url + "sites/", timeout=1)
             return
