@@ -84,7 +84,7 @@ def _nginx_config(conf: Path, port: int, folder: Path, dav_ext: bool, user_group
         f"  client_body_temp_path {temp / 'body'};\n  proxy_temp_path {temp / 'proxy'};\n  fastcgi_temp_path {temp / 'fcgi'};\n"
         f"  uwsgi_temp_path {temp / 'uwsgi'};\n  scgi_temp_path {temp / 'scgi'};\n  client_max_body_size 0;\n"
         f"  server {{\n    listen 127.0.0.1:{port};\n    root {folder};\n    index index.html;\n"
-        f"    dav_methods PUT DELETE MKCOL COPY MOVE;\n    create_full_put_path on;\n    dav_access user:rw group:rw all:r;\n{ext}"
+        f"    dav_methods PUT DELETE MKCOL COPY MOVE;\n    dav_access user:rw group:rw all:r;\n{ext}"
         "  }\n}\n"
     )
 

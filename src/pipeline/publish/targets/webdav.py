@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
@@ -56,7 +56,9 @@ from pipeline.publish.targets.webdav_staging import (
     STAGING_RECORD,
     Staging,
     append,
+    deletions,
     dump,
+    folders_of,
     load,
     load_staging,
     replay,
@@ -218,7 +220,7 @@ class WebDavTarget:
     def _copy_files(self, dav: Dav, files: Mapping[str, FileEntry]) -> None:
         """Make staging a copy of the live site file by file, on the server: its folders, then a COPY of each file."""
         dav.send("MKCOL", self.layout.staging, ok=(201,))
-        self._make_folders(dav, sorted(_dirs(files)))
+        self._make_folders(dav, sorted(folders_of(files)))
         with ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix=f"webdav-{self.name}") as pool:
             copies = [
                 pool.submit(
@@ -237,17 +239,17 @@ class WebDavTarget:
         self, dav: Dav, staging: Staging, files: Mapping[str, bytes], build: dict[str, FileEntry], progress: Progress
     ) -> tuple[int, int]:
         """Make staging hold exactly `build`: delete what it no longer has, send what differs. Returns (files, bytes) sent."""
-        existing = _dirs(staging.files)
+        existing = folders_of(staging.files)
         to_put = sorted(path for path, entry in build.items() if staging.files.get(path) != entry)
         to_delete = sorted((set(staging.files) | staging.pending) - set(build))
         for path in to_put + to_delete:
             staging.files.pop(path, None)
         staging.pending.update(to_put, to_delete)
         save(dav, self.layout.staging, self.layout.journal, staging)  # from here on, the record never claims more than staging holds
-        for target in _deletions(to_delete, _dirs(build)):
+        for target in deletions(to_delete, folders_of(build)):
             remove(dav, join(self.layout.staging, target))
         staging.pending.difference_update(to_delete)
-        self._make_folders(dav, sorted(_dirs(to_put) - existing))
+        self._make_folders(dav, sorted(folders_of(to_put) - existing))
         return self._upload(dav, staging, files, build, to_put, progress)
 
     def _make_folders(self, dav: Dav, folders: list[str]) -> None:
@@ -365,21 +367,6 @@ def _segments(path: str) -> list[str]:
     if any(segment in ("", ".", "..") for segment in segments) or path in (MANIFEST, STAGING_RECORD, ASIDE):
         raise PublishError(f"cannot publish {path!r}: not a plain relative path inside the site")
     return segments
-
-
-def _dirs(paths: Iterable[str]) -> set[str]:
-    """Every folder the paths sit in ("a/b/c.html" -> "a", "a/b")."""
-    return {"/".join(path.split("/")[:depth]) for path in paths for depth in range(1, path.count("/") + 1)}
-
-
-def _deletions(paths: list[str], kept: set[str]) -> list[str]:
-    """What to DELETE so `paths` are gone: a file, or the topmost of its folders the build no longer has (trailing /)."""
-    targets = set()
-    for path in paths:
-        segments = path.split("/")
-        gone = next((depth for depth in range(1, len(segments)) if "/".join(segments[:depth]) not in kept), None)
-        targets.add("/".join(segments[:gone]) + "/" if gone else path)
-    return sorted(targets)
 
 
 def _read_record(dav: Dav, collection: str) -> _Record | None:
