@@ -215,3 +215,16 @@ def test_readers_always_get_a_whole_site_during_a_switch(make_site, server: Real
     bodies = {body for status, body in seen if status == 200}
     assert bodies <= {first_build[page], second_build[page]} and second_build[page] in bodies
     assert {status for status, _ in seen} <= {200, 404}  # between the two MOVEs: 404, never an error
+
+
+def test_a_site_collection_the_host_made_with_its_own_index_is_replaced_and_kept(make_site, server: RealDav, tmp_path: Path) -> None:
+    """As a hosting admin leaves it: the site's collection exists already, holding a placeholder index.html."""
+    with requests.Session() as session:
+        assert session.request("MKCOL", server.url + "sites/blog/", timeout=5).status_code == 201
+        assert session.put(server.url + "sites/blog/index.html", data=b"coming soon", timeout=5).status_code in (200, 201, 204)
+    root = _site(make_site, server, count=1)
+    built = _built(root, tmp_path / "built")
+    _publish(root)
+    assert _served_over_http(server, built) == built
+    kept = [path for path in (server.folder / "sites" / ".default.deploys").rglob("index.html")]
+    assert [path.read_bytes() for path in kept] == [b"coming soon"]  # the placeholder is kept, not deleted
