@@ -3,7 +3,7 @@
 Stock Apache (mod_dir's `DirectoryIndex index.html`) maps a collection's own URI to its index.html, so PROPFIND,
 COPY, MOVE and DELETE on `…/site/` answer 405 when the collection holds one (and 301 without the slash). Stock
 nginx has no PROPFIND at all (405) and wants the trailing slash on both sides of a collection's COPY or MOVE.
-So collections are always named with the slash; existence falls back to GET where PROPFIND is refused; a refused
+So collections are always named with the slash; existence falls back to HEAD where PROPFIND is refused; a refused
 DELETE of a collection is retried once its index.html is gone; and the deploys a target keeps are also written to
 a listing resource of its own (PUT to a temporary name, then MOVE with `Overwrite: T`: readers see the old listing
 or the new one), which is read where the server cannot list a collection.
@@ -23,10 +23,10 @@ INDEX = "index.html"
 
 
 def exists(dav: Dav, url: str) -> bool:
-    """Whether `url` exists: PROPFIND Depth 0, or GET where the server refuses PROPFIND there (any answer but 404 means yes)."""
+    """Whether `url` exists: PROPFIND Depth 0, or HEAD where the server refuses PROPFIND there (any answer but 404 means yes)."""
     response = dav.send("PROPFIND", url, headers={**XML_HEADERS, "Depth": "0"}, data=PROPFIND_TYPE, ok=(207, 404, *NO_PROPFIND))
     if response.status_code in NO_PROPFIND:
-        response = dav.send("GET", url, ok=(200, 204, 301, 302, 403, 404))
+        response = dav.send("HEAD", url, ok=(200, 204, 301, 302, 403, 404))
     return response.status_code not in (404,)
 
 
