@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: validate build publish lint test browser msgfmt ssh-tools golden bench hugo clean
+.PHONY: validate build publish lint test browser msgfmt ssh-tools dav-servers golden bench hugo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,7 +70,22 @@ ssh-tools:
 	  fi; \
 	fi
 
-test: $(STAMP) browser msgfmt ssh-tools hugo $(CHECKERS)
+# The webdav target's tests start stock Apache (mod_dav_fs) and nginx (with and without dav-ext) on 127.0.0.1 (Debian's
+# packages; only the binaries are used: each test writes its own config and runs the server in the foreground).
+dav-servers:
+	@need=""; \
+	[ -x /usr/sbin/apache2 ] || need="$$need apache2"; \
+	[ -x /usr/sbin/nginx ] || need="$$need nginx"; \
+	[ -f /usr/lib/nginx/modules/ngx_http_dav_ext_module.so ] || need="$$need libnginx-mod-http-dav-ext"; \
+	if [ -n "$$need" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need >/dev/null; \
+	  else \
+	    echo "Missing for the WebDAV server tests: run 'sudo apt-get install$$need' (Debian)"; exit 1; \
+	  fi; \
+	fi
+
+test: $(STAMP) browser msgfmt ssh-tools dav-servers hugo $(CHECKERS)
 	$(BIN)/python -m pytest
 
 # Hugo (Debian's 0.111): the benchmark measures it beside us in the same run, and a test builds its side of the corpus.

@@ -43,7 +43,8 @@ class Counting:
         with self.guard:
             self.requests[environ["REQUEST_METHOD"]] += 1
             self.bytes += int(environ.get("CONTENT_LENGTH") or 0)
-            if environ["REQUEST_METHOD"] == "PUT" and self.first_put is None and ".pipeline-" not in environ["PATH_INFO"]:
+            ours = ".pipeline-" in environ["PATH_INFO"] or environ["PATH_INFO"].rsplit("/", 1)[-1].startswith(".")  # records, lock
+            if environ["REQUEST_METHOD"] == "PUT" and self.first_put is None and not ours:
                 self.first_put = time.perf_counter()
         if self.rtt:
             time.sleep(self.rtt)

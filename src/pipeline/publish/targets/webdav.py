@@ -9,36 +9,30 @@ Layout on the server, for `url: https://dav.example.org/sites/blog/` and a targe
     sites/.dav.drafts/<id>/    drafts: assembled like a deploy, never made live
     sites/.dav.lock            a zero-byte resource a publish holds an exclusive WebDAV LOCK on
     sites/.dav.lock.json       on a server without LOCK (stock nginx): the lock itself, naming holder and expiry
+    sites/.dav.deploys.json    the ids in .dav.deploys/ and .dav.drafts/, for servers that cannot list a collection
 
 A publish COPYs the live collection to staging on the server, PUTs only the files whose SHA-1 differs,
 DELETEs what the build no longer has and PUTs the manifest last. An interrupted publish leaves staging,
 its record and the journal behind; the rerun sends only what they do not vouch for. Folders are made
 with MKCOL one depth at a time, each depth's in parallel.
 
-How atomic the switch is: WebDAV cannot swap two collections in one step. `MOVE` with `Overwrite: T`
-onto the live collection is a DELETE of the destination followed by the move (RFC 4918, 9.9.3), and
-wsgidav does just that (a recursive delete, then a rename), so readers could meet a half-deleted old
-site: a mix. BIND (RFC 5842) could rebind atomically but few servers implement it (wsgidav doesn't). So
-the switch is two MOVEs, live -> deploys/<old id>, then staging -> live, each a single rename on the
-server: readers get the whole old site or the whole new one, and between the two MOVEs the live URL
-answers 404 — never a mix. How long that lasts is up to the server: wsgidav lists the whole tree it moves
-before renaming it (about 0.1 ms a file), so on loopback under read load the 404s lasted ~40 ms for 100
-files, ~0.4 s for 1,000 and ~2 s for 5,000; a server that renames at once needs about one round trip.
-If the second MOVE fails, the old deploy is moved back and PublishError raised.
+The switch (two MOVEs, a short 404 between, never a mix) is webdav_switch's; what servers do differently
+(stock Apache's index.html, stock nginx without PROPFIND) is webdav_compat's. Where a collection COPY is
+refused (Apache, when the live site has an index.html), staging is made by COPYing each file instead.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from pipeline.errors import PipelineError
 from pipeline.publish.targets.base import Deploy, FileEntry, Progress, PublishError, Receipt, TargetConfigError, manifest
@@ -46,54 +40,35 @@ from pipeline.publish.targets.webdav_client import (
     Dav,
     LockUnsupported,
     Settings,
-    children,
+    break_lock,
     credentials,
     exclusive_lock,
-    exists,
     join,
     last,
     mkcol,
     read_settings,
     shown,
 )
+from pipeline.publish.targets.webdav_compat import children, exists, remove
 from pipeline.publish.targets.webdav_lockfile import release, resource_lock
 from pipeline.publish.targets.webdav_staging import (
     RECORD_EVERY,
     STAGING_RECORD,
     Staging,
     append,
+    deletions,
     dump,
+    folders_of,
     load,
     load_staging,
     replay,
     save,
     to_json,
 )
+from pipeline.publish.targets.webdav_switch import ASIDE, Layout, listed, move, swap
 
 MANIFEST = ".pipeline-manifest.json"
 LOCK_SECONDS = 600
-
-
-@dataclass(frozen=True, slots=True)
-class Layout:
-    """The URLs of the live collection and its siblings."""
-
-    live: str
-    staging: str
-    deploys: str
-    drafts: str
-    lock: str
-    journal: str
-
-    @classmethod
-    def of(cls, name: str, live: str) -> Layout:
-        parent = live[: live.rstrip("/").rfind("/") + 1]
-        sibling = parent + quote(f".{name}", safe="")
-        return cls(live, sibling + ".staging/", sibling + ".deploys/", sibling + ".drafts/", sibling + ".lock", sibling + ".journal/")
-
-    @property
-    def parent(self) -> str:
-        return self.live[: self.live.rstrip("/").rfind("/") + 1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +148,7 @@ class WebDavTarget:
             if live is not None:
                 found.append(Deploy(live.deploy_id, live.created, "live", self._readers, len(live.files)))
             for collection, state in ((self.layout.deploys, "previous"), (self.layout.drafts, "draft")):
-                for deploy_id in children(dav, collection):
+                for deploy_id in self._children(dav, collection):
                     url = join(collection, deploy_id + "/")
                     record = _read_record(dav, url)
                     if record is None:
@@ -192,9 +167,12 @@ class WebDavTarget:
             chosen = _read_record(dav, source)
             if chosen is None:
                 raise PublishError(f"deploy {last(source)} on target {self.name} has no manifest; it cannot be made live")
-            old = self._swap(dav, source, live)
-            notes = (f"{old} is kept as an earlier deploy",) if old else ()
-            return Receipt(chosen.deploy_id, self._readers, 0, 0, len(chosen.files), notes=notes)
+            old = swap(dav, self.layout, source, live.deploy_id if live else None, _new_id())
+            key = "drafts" if source.startswith(self.layout.drafts) else "deploys"
+            notes = listed(dav, self.layout, key, drop=(last(source),))
+            notes += listed(dav, self.layout, "deploys", add=(old,)) if old else []
+            notes += [f"{old} is kept as an earlier deploy"] if old else []
+            return Receipt(chosen.deploy_id, self._readers, 0, 0, len(chosen.files), notes=tuple(notes))
 
     @contextmanager
     def lock(self, holder: str) -> Iterator[list[str]]:
@@ -208,10 +186,18 @@ class WebDavTarget:
             yield notes
 
     def unlock(self) -> str:
-        """Remove a lock resource left by a publish that is gone (a WebDAV LOCK expires on the server by itself)."""
+        """Remove the lock a publish that is gone left: the WebDAV LOCK on the lock resource (UNLOCK with the token the
+        server shows), or the lock resource of a server without LOCK; says what it removed and whose it was."""
         with self._connect() as dav:
+            holder = break_lock(dav, self.layout.lock)
             message = release(dav, self.layout.lock + ".json")
-        return message if "held by" in message else f"{message} by a lock resource; a WebDAV LOCK ends by itself when its timeout runs out"
+        if holder is not None:
+            return f"removed the WebDAV LOCK on {shown(self.layout.lock)} of target '{self.name}' held by {holder}" + (
+                f"; also {message}" if "held by" in message else ""
+            )
+        if "held by" in message:
+            return message
+        return f"{message}: the server shows no WebDAV LOCK on {shown(self.layout.lock)} and there is no lock resource"
 
     # --- assembling a deploy -------------------------------------------------------------------
 
@@ -222,28 +208,48 @@ class WebDavTarget:
         if response.status_code == 200 and (record := load_staging(response.content)) is not None:
             replay(dav, self.layout.journal, record)
             return record
-        dav.send("DELETE", staging, ok=(200, 204, 404))  # a leftover that no record vouches for
+        remove(dav, staging)  # a leftover that no record vouches for
         if live is None:
             dav.send("MKCOL", staging, ok=(201,))
             return Staging({})
-        dav.send("COPY", self.layout.live, headers={"Destination": staging, "Depth": "infinity", "Overwrite": "T"}, ok=(201, 204))
+        headers = {"Destination": staging, "Depth": "infinity", "Overwrite": "T"}
+        if dav.send("COPY", self.layout.live, headers=headers, ok=(201, 204, 405)).status_code == 405:
+            self._copy_files(dav, live.files)  # the server maps the live URI to its index.html (stock Apache)
         return Staging(dict(live.files))
+
+    def _copy_files(self, dav: Dav, files: Mapping[str, FileEntry]) -> None:
+        """Make staging a copy of the live site file by file, on the server: its folders, then a COPY of each file."""
+        dav.send("MKCOL", self.layout.staging, ok=(201,))
+        self._make_folders(dav, sorted(folders_of(files)))
+        with ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix=f"webdav-{self.name}") as pool:
+            copies = [
+                pool.submit(
+                    dav.send,
+                    "COPY",
+                    join(self.layout.live, path),
+                    headers={"Destination": join(self.layout.staging, path), "Depth": "0", "Overwrite": "T"},
+                    ok=(201, 204),
+                )
+                for path in sorted(files)
+            ]
+            for future in copies:
+                future.result()
 
     def _fill(
         self, dav: Dav, staging: Staging, files: Mapping[str, bytes], build: dict[str, FileEntry], progress: Progress
     ) -> tuple[int, int]:
         """Make staging hold exactly `build`: delete what it no longer has, send what differs. Returns (files, bytes) sent."""
-        existing = _dirs(staging.files)
+        existing = folders_of(staging.files)
         to_put = sorted(path for path, entry in build.items() if staging.files.get(path) != entry)
         to_delete = sorted((set(staging.files) | staging.pending) - set(build))
         for path in to_put + to_delete:
             staging.files.pop(path, None)
         staging.pending.update(to_put, to_delete)
         save(dav, self.layout.staging, self.layout.journal, staging)  # from here on, the record never claims more than staging holds
-        for target in _deletions(to_delete, _dirs(build)):
-            dav.send("DELETE", join(self.layout.staging, target), ok=(200, 204, 404))
+        for target in deletions(to_delete, folders_of(build)):
+            remove(dav, join(self.layout.staging, target))
         staging.pending.difference_update(to_delete)
-        self._make_folders(dav, sorted(_dirs(to_put) - existing))
+        self._make_folders(dav, sorted(folders_of(to_put) - existing))
         return self._upload(dav, staging, files, build, to_put, progress)
 
     def _make_folders(self, dav: Dav, folders: list[str]) -> None:
@@ -290,81 +296,49 @@ class WebDavTarget:
     # --- switching ---------------------------------------------------------------------------------
 
     def _to_live(self, dav: Dav, live: _Record | None) -> tuple[str, list[str]]:
-        old = self._swap(dav, self.layout.staging, live)
-        return self._readers, [f"{old} is kept for rollback"] if old else []
+        old = swap(dav, self.layout, self.layout.staging, live.deploy_id if live else None, _new_id())
+        notes = listed(dav, self.layout, "deploys", add=(old,)) if old else []
+        return self._readers, [*notes, f"{old} is kept for rollback"] if old else notes
 
     def _to_drafts(self, dav: Dav, deploy_id: str) -> tuple[str, list[str]]:
         mkcol(dav, self.layout.drafts)
         url = join(self.layout.drafts, deploy_id + "/")
-        dav.send("MOVE", self.layout.staging, headers={"Destination": url, "Overwrite": "F"}, ok=(201, 204), retry=False)
-        return url, []
-
-    def _swap(self, dav: Dav, source: str, live: _Record | None) -> str | None:
-        """Move the live collection into the deploys and `source` into its place; returns the id the old one is kept under.
-
-        Every failure either moves the old deploy back (and raises PublishError saying it is live again) or raises one
-        saying exactly where both deploys are and the one command that makes the old one live again.
-        """
-        into_place = {"Destination": self.layout.live, "Overwrite": "F"}
-        if live is None and not exists(dav, self.layout.live):
-            dav.send("MOVE", source, headers=into_place, ok=(201, 204), retry=False)
-            return None
-        old_id = live.deploy_id if live is not None else _new_id()  # a live site from before this target: kept too
-        mkcol(dav, self.layout.deploys)
-        kept = join(self.layout.deploys, old_id + "/")
-        try:
-            dav.send("MOVE", self.layout.live, headers={"Destination": kept, "Overwrite": "F"}, ok=(201, 204), retry=False)
-        except PipelineError as exc:
-            if _probe(dav, self.layout.live) is not False:
-                raise  # nothing moved (or the server cannot say): the old deploy is still where readers find it
-            self._restore(dav, kept, old_id, exc)  # the server moved it but its answer was lost
-            raise PublishError(f"making the new deploy live failed ({exc.message}); {old_id} is live") from exc
-        try:
-            dav.send("MOVE", source, headers=into_place, ok=(201, 204), retry=False)
-        except PipelineError as exc:
-            if _probe(dav, self.layout.live):
-                return old_id  # the server moved it but its answer was lost: the new deploy is live
-            self._restore(dav, kept, old_id, exc)  # returns only when the live place was taken: by the new deploy
-        return old_id
-
-    def _restore(self, dav: Dav, kept: str, old_id: str, exc: PipelineError) -> None:
-        """Move the old deploy back into the live place after a failed switch and raise saying so, or saying how the site
-        stands when that fails too; returns (nothing moved) only when the live place is taken already."""
-        try:
-            back = dav.send("MOVE", kept, headers={"Destination": self.layout.live, "Overwrite": "F"}, ok=(201, 204, 412))
-        except PipelineError as again:
-            raise PublishError(
-                f"making the new deploy live failed ({exc.message}), and moving {old_id} back failed too ({again.message}): "
-                f"{self.settings.url} may answer 404 now; deploy {old_id} is whole in {shown(kept)} and the new one in "
-                f"{shown(self.layout.staging)}; `pipeline rollback {old_id}` makes {old_id} live again "
-                "(or rerun the publish to make the new one live)"
-            ) from exc
-        if back.status_code == 412:  # the live place is taken: the MOVE whose answer was lost did its work
-            return
-        raise PublishError(f"making the new deploy live failed ({exc.message}); {old_id} is live again") from exc
+        move(dav, self.layout.staging, url)
+        return url, listed(dav, self.layout, "drafts", add=(deploy_id,))
 
     def _prune(self, dav: Dav, collection: str) -> list[str]:
         """Delete all but the newest `keep` deploys in `collection` (ids sort by time); returns notes. The deploy is done: never raises."""
         try:
-            old = sorted((name for name in children(dav, collection) if _DEPLOY_ID.fullmatch(name)), reverse=True)[self.settings.keep :]
+            names = self._children(dav, collection)
+            old = sorted((name for name in names if _DEPLOY_ID.fullmatch(name)), reverse=True)[self.settings.keep :]
             for deploy_id in old:
-                dav.send("DELETE", join(collection, deploy_id + "/"), ok=(200, 204, 404))
+                remove(dav, join(collection, deploy_id + "/"))
         except PipelineError as exc:
             return [f"could not remove old deploys from {shown(collection)}: {exc.message}"]
-        return [f"removed {len(old)} old deploy(s) from {shown(collection)}, keeping the newest {self.settings.keep}"] if old else []
+        if not old:
+            return []
+        notes = listed(dav, self.layout, self._key(collection), drop=tuple(old))
+        return [*notes, f"removed {len(old)} old deploy(s) from {shown(collection)}, keeping the newest {self.settings.keep}"]
 
     def _find(self, dav: Dav, deploy_id: str | None) -> str:
         """The collection of `deploy_id` (an earlier deploy or a draft), or of the newest earlier deploy."""
-        earlier = sorted(children(dav, self.layout.deploys), reverse=True)
+        earlier = sorted(self._children(dav, self.layout.deploys), reverse=True)
         if deploy_id is None:
             if not earlier:
                 raise PublishError(f"target {self.name} has no earlier deploy to roll back to")
             return join(self.layout.deploys, earlier[0] + "/")
         if deploy_id in earlier:
             return join(self.layout.deploys, deploy_id + "/")
-        if deploy_id in children(dav, self.layout.drafts):
+        if deploy_id in self._children(dav, self.layout.drafts):
             return join(self.layout.drafts, deploy_id + "/")
         raise PublishError(f"target {self.name} has no deploy {deploy_id!r}; `pipeline deploys` lists them")
+
+    def _key(self, collection: str) -> str:
+        return "drafts" if collection == self.layout.drafts else "deploys"
+
+    def _children(self, dav: Dav, collection: str) -> list[str]:
+        """The deploy ids in `collection` (deploys or drafts): listed by the server, or by our listing where it cannot."""
+        return children(dav, collection, self.layout.listing, self._key(collection))
 
     # --- checks --------------------------------------------------------------------------
 
@@ -390,32 +364,9 @@ class WebDavTarget:
 def _segments(path: str) -> list[str]:
     """The segments of an output path; PublishError for one that could leave the collection or hide our records."""
     segments = path.split("/")
-    if any(segment in ("", ".", "..") for segment in segments) or path in (MANIFEST, STAGING_RECORD):
+    if any(segment in ("", ".", "..") for segment in segments) or path in (MANIFEST, STAGING_RECORD, ASIDE):
         raise PublishError(f"cannot publish {path!r}: not a plain relative path inside the site")
     return segments
-
-
-def _dirs(paths: Iterable[str]) -> set[str]:
-    """Every folder the paths sit in ("a/b/c.html" -> "a", "a/b")."""
-    return {"/".join(path.split("/")[:depth]) for path in paths for depth in range(1, path.count("/") + 1)}
-
-
-def _deletions(paths: list[str], kept: set[str]) -> list[str]:
-    """What to DELETE so `paths` are gone: a file, or the topmost of its folders the build no longer has (trailing /)."""
-    targets = set()
-    for path in paths:
-        segments = path.split("/")
-        gone = next((depth for depth in range(1, len(segments)) if "/".join(segments[:depth]) not in kept), None)
-        targets.add("/".join(segments[:gone]) + "/" if gone else path)
-    return sorted(targets)
-
-
-def _probe(dav: Dav, url: str) -> bool | None:
-    """Whether `url` exists, or None when the server cannot say now (its errors are retried first)."""
-    try:
-        return exists(dav, url)
-    except PipelineError:
-        return None
 
 
 def _read_record(dav: Dav, collection: str) -> _Record | None:

@@ -55,6 +55,7 @@ class Dav:
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=settings.concurrency + 1)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+        self.index_aside = False  # learned from a 405: the server maps a collection's URI to its index.html (webdav_switch)
 
     def __repr__(self) -> str:
         return f"Dav(target={self.name!r})"
@@ -215,28 +216,8 @@ def last(url: str) -> str:
     return unquote(url.rstrip("/").rsplit("/", 1)[-1])
 
 
-def exists(dav: Dav, url: str) -> bool:
-    return dav.send("PROPFIND", url, headers={**XML_HEADERS, "Depth": "0"}, data=PROPFIND_TYPE, ok=(207, 404)).status_code == 207
-
-
 def mkcol(dav: Dav, url: str) -> None:
     dav.send("MKCOL", url, ok=(201, 405))
-
-
-def children(dav: Dav, collection: str) -> list[str]:
-    """The names of the collections directly inside `collection` (none when it does not exist)."""
-    response = dav.send("PROPFIND", collection, headers={**XML_HEADERS, "Depth": "1"}, data=PROPFIND_TYPE, ok=(207, 404))
-    if response.status_code == 404:
-        return []
-    own = unquote(urlsplit(collection).path).rstrip("/")
-    names = []
-    for item in parse_xml(response).iter("{DAV:}response"):
-        href = unquote(urlsplit(item.findtext("{DAV:}href", "")).path).rstrip("/")
-        parent, _, name = href.rpartition("/")
-        # only a child directly inside, by a plain name: a hostile server naming `..` or another folder gets nothing deleted
-        if parent == own and name not in ("", ".", "..") and item.find(".//{DAV:}resourcetype/{DAV:}collection") is not None:
-            names.append(unicodedata.normalize("NFC", name))
-    return names
 
 
 def parse_xml(response: requests.Response) -> ET.Element:
@@ -273,6 +254,8 @@ def exclusive_lock(dav: Dav, url: str, holder: str, seconds: int) -> Iterator[li
     if not token:
         raise PublishError(f"LOCK {shown(url)}: the WebDAV server granted no lock token")
     granted = _granted(response, seconds)
+    with suppress(PipelineError):  # who holds it, for a server that keeps no lock owner (nginx): in the resource itself
+        dav.send("PUT", url, headers={"If": f"(<{token}>)"}, data=owner.encode("utf-8"))
     stop = threading.Event()
     refresher = threading.Thread(target=_keep_locked, args=(dav, url, token, stop, seconds, granted), daemon=True)
     refresher.start()
@@ -287,21 +270,48 @@ def exclusive_lock(dav: Dav, url: str, holder: str, seconds: int) -> Iterator[li
 
 def _lock_holder(dav: Dav, url: str) -> tuple[str, str | None]:
     """Who holds the lock, and its token when the holder ran on this machine and is gone (a stale lock)."""
-    response = dav.send("PROPFIND", url, headers={**XML_HEADERS, "Depth": "0"}, data=PROPFIND_LOCKS, ok=(207,))
+    found = active_lock(dav, url)
+    if found is None:
+        return "an unknown holder", None
+    described, token, who = found
+    stale = bool(token and who and who.get("host")) and locks.is_stale(who or {})
+    return described, token if stale else None
+
+
+def active_lock(dav: Dav, url: str) -> tuple[str, str, dict[str, Any] | None] | None:
+    """The WebDAV lock on `url` as its lockdiscovery shows it: (holder described, token, holder as written), or None.
+
+    The holder is the lock's owner, or where the server keeps no owner (nginx's dav-ext), what the holder wrote
+    into the locked resource."""
+    response = dav.send("PROPFIND", url, headers={**XML_HEADERS, "Depth": "0"}, data=PROPFIND_LOCKS, ok=(207, 404, 405, 501))
+    if response.status_code != 207:
+        return None
     active = parse_xml(response).find(".//{DAV:}activelock")
-    owner = active.find("{DAV:}owner") if active is not None else None
-    token = active.find("{DAV:}locktoken/{DAV:}href") if active is not None else None
+    if active is None:
+        return None
+    owner = active.find("{DAV:}owner")
+    token_href = active.find("{DAV:}locktoken/{DAV:}href")
+    token = (token_href.text or "").strip() if token_href is not None else ""
     text = "".join(owner.itertext()).strip() if owner is not None else ""
+    if not text:
+        body = dav.send("GET", url, ok=(200, 204, 404))
+        text = body.content[:4096].decode("utf-8", "replace").strip() if body.status_code == 200 else ""
     try:
         who = json.loads(text)
     except ValueError:
-        return text[:200] or "an unknown holder", None
+        return text[:200] or "an unknown holder", token, None
     if not isinstance(who, dict):
-        return text[:200], None
-    described = f"{who.get('user', '?')} on {who.get('host', '?')} (process {who.get('pid', '?')}, since {who.get('since', '?')})"
-    token_text = (token.text or "").strip() if token is not None else ""
-    stale = bool(token_text and who.get("host")) and locks.is_stale(who)
-    return described, token_text if stale else None
+        return text[:200], token, None
+    return f"{who.get('user', '?')} on {who.get('host', '?')} (process {who.get('pid', '?')}, since {who.get('since', '?')})", token, who
+
+
+def break_lock(dav: Dav, url: str) -> str | None:
+    """UNLOCK whatever WebDAV lock is on `url` (`pipeline unlock`); returns its holder described, or None when there was none."""
+    found = active_lock(dav, url)
+    if found is None or not found[1]:
+        return None
+    dav.send("UNLOCK", url, headers={"Lock-Token": f"<{found[1]}>"}, ok=(200, 204))
+    return found[0]
 
 
 def _granted(response: requests.Response, asked: int) -> float:

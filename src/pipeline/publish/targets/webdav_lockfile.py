@@ -1,7 +1,7 @@
 """A publish lock for WebDAV servers without LOCK (stock nginx): a JSON resource naming its holder and expiry, taken with a conditional PUT.
 
-The resource is created with `If-None-Match: *` (a server that honours it refuses a second creator with 412) and
-read back: only the publish whose random token it holds goes on, so a server that ignores the condition is caught
+The resource is written under a name of its own and MOVEd into place with `Overwrite: F` (every server tested
+refuses a second creator with 412; stock nginx ignores `If-None-Match: *` on a PUT), then read back: only the publish whose random token it holds goes on, so a server that ignores the condition is caught
 too. The holder rewrites it (a later expiry) halfway through each period and deletes it at the end; one whose
 expiry has passed, or whose process on this machine is gone, is taken over and said so.
 """
@@ -61,9 +61,18 @@ def release(dav: Dav, url: str) -> str:
 
 
 def _create(dav: Dav, url: str, holder: str, token: str, seconds: int) -> bool:
-    """PUT the lock resource unless one exists; True when it is ours afterwards (read back, whatever the server says)."""
-    response = dav.send("PUT", url, headers={"If-None-Match": "*"}, data=_body(holder, token, seconds), ok=(200, 201, 204, 412))
-    return response.status_code != 412 and (_read(dav, url) or {}).get("token") == token
+    """Put the lock resource in place unless one exists; True when it is ours afterwards (read back, whatever the server says).
+
+    Written under a name of its own, then MOVEd onto `url` with `Overwrite: F`: stock nginx ignores
+    `If-None-Match` on a PUT (a second publish would overwrite the first's lock) but refuses that MOVE with 412."""
+    mine = f"{url}.{token}"
+    dav.send("PUT", mine, data=_body(holder, token, seconds))
+    moved = dav.send("MOVE", mine, headers={"Destination": url, "Overwrite": "F"}, ok=(201, 204, 412))
+    if moved.status_code == 412:
+        with suppress(PipelineError):
+            dav.send("DELETE", mine, ok=(200, 204, 404))
+        return False
+    return (_read(dav, url) or {}).get("token") == token
 
 
 def _body(holder: str, token: str, seconds: int) -> bytes:

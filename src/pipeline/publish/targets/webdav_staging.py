@@ -9,7 +9,7 @@ then the entries until one is missing.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,3 +89,18 @@ def load(files: Mapping[str, Mapping[str, Any]]) -> dict[str, FileEntry]:
 
 def to_json(data: object) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+
+
+def folders_of(paths: Iterable[str]) -> set[str]:
+    """Every folder the paths sit in ("a/b/c.html" -> "a", "a/b")."""
+    return {"/".join(path.split("/")[:depth]) for path in paths for depth in range(1, path.count("/") + 1)}
+
+
+def deletions(paths: list[str], kept: set[str]) -> list[str]:
+    """What to DELETE so `paths` are gone: a file, or the topmost of its folders the build no longer has (trailing /)."""
+    targets = set()
+    for path in paths:
+        segments = path.split("/")
+        gone = next((depth for depth in range(1, len(segments)) if "/".join(segments[:depth]) not in kept), None)
+        targets.add("/".join(segments[:gone]) + "/" if gone else path)
+    return sorted(targets)
