@@ -89,7 +89,7 @@ def describe(
     site = plan(result, moment, drafts, bodies)
     theme = Theme(site)
     common = _common_key(root, now, drafts)
-    outputs = site_outputs(site, theme, result, root, now, common)
+    outputs = site_outputs(site, theme, result, root, now, common, store)
     scheduled = [a.publish_at for a in result.articles if a.publish_at is not None and a.publish_at > moment]
     unique = tuple({o.path: o for o in outputs}.values())  # a static/ file replaces a theme asset of the same name
     return Made(unique, site.held, result.records, MappingProxyType(kept), min(scheduled, default=None), site.config.schema_path)
