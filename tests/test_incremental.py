@@ -313,3 +313,50 @@ def test_an_output_folder_that_cannot_be_written_is_an_error_not_a_traceback(mak
     result = run("build", "--root", str(root), "--out", str(out / "site"))
     assert result.exit_code == 2
     assert "cannot write the build" in result.stderr
+
+
+def preview(root: Path, out: Path) -> None:
+    """A rebuild as `pipeline serve` makes one: in this long-lived process, with what the last one kept in memory."""
+    from datetime import datetime
+
+    from pipeline.build import incremental
+
+    incremental.build_into(root, out, datetime.fromisoformat(NOW), False, 1, (NOW, ""), preview=True)
+
+
+def test_serve_rebuilds_in_memory_give_a_cold_builds_output_after_every_change(make_site, tmp_path):
+    from pipeline.errors import ContentError
+
+    root = make_site(files(4))
+    out = tmp_path / "preview"
+    preview(root, out)
+    steps = [*sorted(CHANGES), "invalid", "fixed", "article edit again"]
+    for step in steps:
+        if step == "invalid":  # a file becoming invalid: the build is refused, the last good output stays as it was
+            before, good = tree(out), (root / "content/en/a1.md").read_text("utf-8")
+            (root / "content/en/a1.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
+            with pytest.raises(ContentError) as failed:
+                preview(root, out)
+            assert any(d.path == "content/en/a1.md" and d.code == "yaml-syntax" for d in failed.value.diagnostics)
+            assert tree(out) == before
+            continue
+        if step == "fixed":
+            (root / "content/en/a1.md").write_text(good.replace("Text 1", "Text 1, fixed"), encoding="utf-8")
+        elif step == "article edit again":
+            edit(root, "content/en/a3.md", "More text 3.", "More text 3, edited twice.")
+        else:
+            CHANGES[step](root)
+        preview(root, out)
+        assert tree(out) == cold(root, tmp_path), step
+
+
+def test_serve_leaves_the_command_lines_no_op_build_alone(make_site, tmp_path):
+    root = make_site(files())
+    out = tmp_path / "public"
+    build(root, out)
+    preview(root, tmp_path / "preview")  # `pipeline serve` started, and stopped, with nothing edited
+    assert "nothing changed since the last build" in run("build", "--root", str(root), "--out", str(out), "--now", NOW).stdout
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, previewed.")
+    preview(root, tmp_path / "preview")
+    build(root, out)
+    assert tree(out) == cold(root, tmp_path)

@@ -154,7 +154,7 @@ def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: 
         def rebuild(jobs: int = 1) -> None:  # one process once the server's threads run (forking them is unsafe)
             started = time.perf_counter()
             try:
-                done = incremental.build_into(root, out, None, drafts, jobs, ("", "drafts" if drafts else ""))
+                done = incremental.build_into(root, out, None, drafts, jobs, ("", "drafts" if drafts else ""), preview=True)
             except PipelineError as exc:
                 shown = report.render(exc.diagnostics, "text") + f"pipeline: {exc.message}"
                 click.echo(shown + "; still serving the last good build", err=True)
