@@ -122,7 +122,7 @@ def serve_edit(site: Path, repeat: int) -> float:
         base = line.split(" on ")[1].split()[0].rstrip("/")
         target, found = site / "content/en/a0.md", []
         for n in range(repeat + 1):  # the first edit after start-up is not counted: the server's threads are warming up
-            marker = f"Served edit {n}"
+            marker = f"Served edit {n} {time.time_ns()}"  # not on the page before
             text = target.read_text("utf-8").replace("Section 1", f"Section 1 ({marker})", 1)
             start = time.perf_counter()
             target.write_text(text, encoding="utf-8")

@@ -315,30 +315,29 @@ def test_an_output_folder_that_cannot_be_written_is_an_error_not_a_traceback(mak
     assert "cannot write the build" in result.stderr
 
 
-def preview(root: Path, out: Path) -> None:
-    """A rebuild as `pipeline serve` makes one: in this long-lived process, with what the last one kept in memory."""
+def test_serve_keeps_the_site_in_memory_and_serves_a_cold_builds_output_after_every_change(make_site, tmp_path):
+    """`serve`'s preview over a sequence of every kind of change, and a file made invalid (the last good build stays) then fixed."""
     from datetime import datetime
 
-    from pipeline.build import incremental
-
-    incremental.build_into(root, out, datetime.fromisoformat(NOW), False, 1, (NOW, ""), preview=True)
-
-
-def test_serve_rebuilds_in_memory_give_a_cold_builds_output_after_every_change(make_site, tmp_path):
+    from pipeline.build.preview import Preview
     from pipeline.errors import ContentError
 
     root = make_site(files(4))
-    out = tmp_path / "preview"
-    preview(root, out)
-    steps = [*sorted(CHANGES), "invalid", "fixed", "article edit again"]
-    for step in steps:
-        if step == "invalid":  # a file becoming invalid: the build is refused, the last good output stays as it was
-            before, good = tree(out), (root / "content/en/a1.md").read_text("utf-8")
+    site = Preview(root, False, now=datetime.fromisoformat(NOW))
+    site.rebuild()
+
+    def served() -> dict[str, bytes | None]:
+        return {path: site.get(path) for path in site.paths()}
+
+    assert served() == cold(root, tmp_path)
+    for step in [*sorted(CHANGES), "invalid", "fixed", "article edit again"]:
+        if step == "invalid":
+            before, good = served(), (root / "content/en/a1.md").read_text("utf-8")
             (root / "content/en/a1.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
             with pytest.raises(ContentError) as failed:
-                preview(root, out)
+                site.rebuild()
             assert any(d.path == "content/en/a1.md" and d.code == "yaml-syntax" for d in failed.value.diagnostics)
-            assert tree(out) == before
+            assert served() == before
             continue
         if step == "fixed":
             (root / "content/en/a1.md").write_text(good.replace("Text 1", "Text 1, fixed"), encoding="utf-8")
@@ -346,17 +345,24 @@ def test_serve_rebuilds_in_memory_give_a_cold_builds_output_after_every_change(m
             edit(root, "content/en/a3.md", "More text 3.", "More text 3, edited twice.")
         else:
             CHANGES[step](root)
-        preview(root, out)
-        assert tree(out) == cold(root, tmp_path), step
+        done = site.rebuild()
+        assert served() == cold(root, tmp_path), step
+        assert 0 < done.changed < done.files or step in ("site.yaml change", "template override", "catalog change"), step
 
 
-def test_serve_leaves_the_command_lines_no_op_build_alone(make_site, tmp_path):
+def test_serve_leaves_the_command_lines_build_and_its_no_op_alone(make_site, tmp_path):
+    from pipeline.build.preview import Preview
+
     root = make_site(files())
     out = tmp_path / "public"
     build(root, out)
-    preview(root, tmp_path / "preview")  # `pipeline serve` started, and stopped, with nothing edited
+    before = tree(out)
+    site = Preview(root, False)
+    site.rebuild()  # `pipeline serve` started with nothing edited: the next build is still a no-op
     assert "nothing changed since the last build" in run("build", "--root", str(root), "--out", str(out), "--now", NOW).stdout
     edit(root, "content/en/a1.md", "Text 1.", "Text 1, previewed.")
-    preview(root, tmp_path / "preview")
+    site.rebuild()
+    assert b"Text 1, previewed." in (site.get("en/a1/index.html") or b"")
+    assert tree(out) == before  # the preview is in memory: nothing was written into the build's folder
     build(root, out)
     assert tree(out) == cold(root, tmp_path)

@@ -70,13 +70,6 @@ def _key() -> bytes | None:
     return key if len(key) == 32 else None
 
 
-def sealer() -> bytes | None:
-    """Which key seals the cache now (a digest of it, not the key), None when there is none: a state kept in memory
-    is trusted only while the key that sealed it is still this user's."""
-    key = _key()
-    return hashlib.blake2b(key, digest_size=16, person=b"pipeline-keyid").digest() if key is not None else None
-
-
 def _seal(key: bytes, payload: bytes | memoryview) -> bytes:
     return hashlib.blake2b(payload, key=key, digest_size=_MAC_BYTES).digest()
 

@@ -14,7 +14,6 @@ from pipeline.build.describe import Kept, describe
 from pipeline.content.perfile import FileRecords
 
 STATE = "build"
-_memory: dict[str, tuple[tuple[object, ...], dict]] = {}  # site root -> (stat of the cache file it wrote, the state): for `serve`
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,19 +28,12 @@ class Outcome:
     notes: tuple[str, ...]  # about the cache, for the editor
 
 
-def build_into(
-    root: Path, out: Path, now: datetime | None, drafts: bool, jobs: int, options: tuple[str, ...], preview: bool = False
-) -> Outcome:
-    """Build the site at `root` into `out`, reusing the last build's results where their inputs are unchanged.
-
-    The last state this process wrote is kept in memory and used while the cache file is still the one it wrote (so
-    `serve` does not read it back after each edit). A `preview` (serve's folder) leaves the no-op record of the
-    command line's builds as it is: it is never built into again after the preview ends.
-    """
+def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: int, options: tuple[str, ...]) -> Outcome:
+    """Build the site at `root` into `out`, reusing the last build's results where their inputs are unchanged."""
     watched = freshness.watched(root)
-    seen = b"" if preview else freshness.stamp(root, watched)  # taken first: an edit made during the build is seen by the next one
+    seen = freshness.stamp(root, watched)  # taken first: an edit made during the build is seen by the next one
     notes: list[str] = []
-    usable = _writable(root, notes)
+    usable = writable_cache(root, notes)
     state = _load(root, notes) if usable else None
     known = FileRecords(state["rules"], state["files"]) if state else None
     made = describe(root, now, drafts, known, state["prepared"] if state else None, jobs, store=root if usable else None)
@@ -58,12 +50,9 @@ def build_into(
         "build_id": build_id,
         "outputs": written.manifest,
     }
-    stored = usable and cache.write(root, STATE, kept)
-    if usable and not stored:
+    if usable and not cache.write(root, STATE, kept):
         notes.append("no build cache: there is no writable ~/.cache/pipeline to keep its key in")
-    if stored:
-        _keep(root, kept)
-    if stored and not preview:
+    elif usable:
         reads = freshness.files_read(made.schema_path)
         freshness.remember(root, out, options, build_id, made.valid_until, reads, seen if reads == watched else b"", written.manifest)
     pages = sum(1 for o in made.outputs if o.path.endswith(".html"))
@@ -87,7 +76,7 @@ def _compact(root: Path, prepared: Mapping[str, Kept]) -> dict[str, Kept]:
     return {path: (kept[0], where[path], kept[2], kept[3]) for path, kept in prepared.items() if path in where}
 
 
-def _writable(root: Path, notes: list[str]) -> bool:
+def writable_cache(root: Path, notes: list[str]) -> bool:
     """Whether the cache folder can be written; if not, the build runs without it and says so."""
     folder = root / cache.CACHE_DIR
     why = cache.unsafe(root)
@@ -105,29 +94,8 @@ def _writable(root: Path, notes: list[str]) -> bool:
     return True
 
 
-def _keep(root: Path, state: dict) -> None:
-    """Remember the state just written, with the stat of the file it is in now."""
-    seen = _stat(root)
-    if seen is not None:
-        _memory[str(root)] = (seen, state)
-    else:
-        _memory.pop(str(root), None)
-
-
-def _stat(root: Path) -> tuple[object, ...] | None:
-    """The cache file as it is on disk (inode, size, modification time), and the key that seals the cache now."""
-    try:
-        st = os.stat(root / cache.CACHE_DIR / STATE, follow_symlinks=False)
-    except OSError:
-        return None
-    return st.st_ino, st.st_size, st.st_mtime_ns, cache.sealer()
-
-
 def _load(root: Path, notes: list[str]) -> dict | None:
     """The last build's state, or None; a cache that cannot be trusted is discarded with a note."""
-    kept = _memory.pop(str(root), None)  # taken out: a build that fails part-way leaves nothing in memory behind
-    if kept is not None and kept[0] == _stat(root) and cache.unsafe(root) is None:
-        return kept[1]  # the file is the one this process wrote: what it holds is in memory
     try:
         state = cache.read(root, STATE)
     except cache.Discarded as exc:
