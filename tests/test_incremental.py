@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -323,6 +325,8 @@ def test_serve_keeps_the_site_in_memory_and_serves_a_cold_builds_output_after_ev
     from pipeline.errors import ContentError
 
     root = make_site(files(4))
+    for path in root.rglob("*"):  # a checkout made an hour ago: files not edited since are not read again
+        os.utime(path, (time.time() - 3600, time.time() - 3600))
     site = Preview(root, False, now=datetime.fromisoformat(NOW))
     site.rebuild()
 
