@@ -282,6 +282,22 @@ def test_a_publish_after_a_build_sends_what_a_build_from_nothing_makes(make_site
     assert tree(root / "published/current") == tree(tmp_path / "fresh-out")
 
 
+def test_a_publish_reads_unchanged_outputs_from_the_last_build_but_never_one_changed_by_hand(make_site, tmp_path):
+    root = make_site(files())
+    out = tmp_path / "out"
+    assert run("build", "--root", str(root), "--out", str(out)).exit_code == 0  # as publish builds: no --now
+    (out / "en/a0/index.html").write_text("tampered", encoding="utf-8")  # changed by hand after the build
+    (out / "he/a0/index.html").unlink()
+    (out / "he/a1/index.html").unlink()
+    (out / "he/a1/index.html").symlink_to(root / "site.yaml")  # a link where a page was: never followed
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+    assert run("publish", "--root", str(root)).exit_code == 0
+    copy = tmp_path / "fresh-site"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".pipeline-cache", "published"))
+    assert run("build", "--root", str(copy), "--out", str(tmp_path / "fresh-out"), "--jobs", "1").exit_code == 0
+    assert tree(root / "published/current") == tree(tmp_path / "fresh-out")
+
+
 def test_a_site_with_its_schema_elsewhere_gets_its_no_op_and_sees_schema_edits(make_site, tmp_path):
     from conftest import SITE_YAML
 

@@ -48,7 +48,7 @@ class Preview:
         """Validate and plan the site again (raises ContentError, keeping the last good build, when it has errors)."""
         notes: list[str] = []
         if self._known is None:  # the first build starts from the command line's cache, when it can be trusted
-            self._known, self._prepared, found = incremental.last_build(self.root)
+            self._known, self._prepared, found, _ = incremental.last_build(self.root)
             notes += found
         store = self.root if incremental.writable_cache(self.root, notes) else None
         made = describe(self.root, self.now, self.drafts, self._known, self._prepared, jobs, store=store)

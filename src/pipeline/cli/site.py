@@ -59,7 +59,7 @@ def validate_command(root: Path, fmt: str, strict: bool, jobs: int | None, path_
     from pipeline.validate import validate
 
     prefix = report.repository_prefix(root, path_base)
-    known, _, notes = incremental.last_build(root)  # files unchanged since the last build are not checked on their own again
+    known, _, notes, _ = incremental.last_build(root)  # files unchanged since the last build are not checked on their own again
     for note in notes:
         click.echo(f"pipeline: {note}", err=True)
     try:
