@@ -4,6 +4,7 @@ languages, and highlighted code — in pages, the API and feeds."""
 from __future__ import annotations
 
 import json
+import re
 
 from conftest import SITE_YAML, article, hebrew, run, validate_json
 
@@ -170,7 +171,8 @@ def test_images_get_their_intrinsic_size_lazy_loading_and_a_caption_from_their_t
     )  # the first image, with no cover above it, is not lazy
     assert '<img src="/images/photo.jpg" alt="photo" width="300" height="200" loading="lazy" decoding="async">' in page
     assert '<p><img src="/images/drawing.svg" alt="A drawing" width="320" height="200" loading="lazy" decoding="async"></p>' in page
-    assert "<figcaption>איור 1: the chart</figcaption>" in (out / "he/a/index.html").read_text("utf-8")
+    hebrew_page = (out / "he/a/index.html").read_text("utf-8")
+    assert '<figcaption>איור 1: <span dir="ltr" lang="en">the chart</span></figcaption>' in hebrew_page  # isolated like the text
 
 
 def test_a_cover_image_has_its_size_and_body_images_below_it_are_lazy(make_site, tmp_path):
@@ -197,3 +199,17 @@ def test_where_raw_html_is_allowed_the_sanitizer_keeps_what_gfm_and_the_page_add
     assert '<pre dir="ltr" tabindex="0" class="highlight">' in page
     assert 'aria-label="Back to reference 1"' in page
     assert 'width="640" height="480"' in page and 'decoding="async"' in page
+
+
+def test_a_heading_named_like_the_pages_own_landmarks_gets_an_id_of_its_own(make_site, tmp_path):
+    body = "## Content\n\nText.\n\n## Site search query\n\nMore. [Skip to the text](#content), [second](#content-2).\n"
+    hebrew_body = "## תוכן\n\nטקסט.\n\n## חיפוש\n\nעוד [לתוכן](#content), [שני](#content-2).\n"
+    root = make_site({"content/en/a.md": article(body=body, toc="true"), "content/he/a.md": hebrew(body=hebrew_body, toc="true")})
+    assert [d for d in validate_json(root).diagnostics if d[3] == "link-anchor"] == []
+    out = build(root, tmp_path)
+    for lang in ("en", "he"):
+        page = (out / f"{lang}/a/index.html").read_text("utf-8")
+        ids = re.findall(r'\sid="([^"]*)"', page)
+        assert len(ids) == len(set(ids)), sorted(ids)  # the skip link still reaches <main>, the contents reach the heading
+        assert '<main id="content"' in page and '<h2 id="content-2">' in page and '<h2 id="site-search-query-2">' in page
+        assert '<a href="#content-2">' in page

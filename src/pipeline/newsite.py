@@ -13,7 +13,8 @@ from babel import Locale, UnknownLocaleError
 
 from pipeline import __version__
 from pipeline.catalogs import i18n
-from pipeline.content.articles import FrontMatterRules
+from pipeline.content.articles import Article, FrontMatterRules
+from pipeline.content.fingerprint import Fingerprint
 from pipeline.content.perfile import study
 from pipeline.content.sources import SourceFile
 from pipeline.errors import UsageError
@@ -131,24 +132,36 @@ def _write(root: Path, codes: tuple[str, ...]) -> None:
     other = translations[0]
     source_text = SOURCE.format(modeline=MODELINE, date=date, source=source, other=other)
     _text(root / f"content/{source}/{ARTICLE_ID}.md", source_text)
+    welcome = _studied(root, source, source_text)
     for lang in translations:
-        _text(root / f"content/{lang}/{ARTICLE_ID}.md", _translation(root, lang, source, source_text, date, other))
+        _text(root / f"content/{lang}/{ARTICLE_ID}.md", _translation(welcome, lang, source, source_text, date, other))
     i18n.write_template(root)
     for lang in translations:
         i18n.init(root, lang, seed=True)
 
 
-def _translation(root: Path, lang: str, source: str, source_text: str, date: str, other: str) -> str:
-    """The welcome article in `lang`: written out in Hebrew, a draft to translate in any other language."""
+Welcome = tuple[Article, Fingerprint, FrontMatterRules]  # the welcome article as validation reads it, and the site's rules
+
+
+def _studied(root: Path, source: str, source_text: str) -> Welcome:
+    """The welcome article read with the new site's rules (its fingerprint seeds the translations)."""
     from pipeline.config.site import load_config
 
     config, _ = load_config(root)
-    studied = study(SourceFile(f"content/{source}/{ARTICLE_ID}.md", source, ARTICLE_ID, source_text), FrontMatterRules(config))
-    assert studied.parsed.article is not None and studied.fingerprint is not None, studied.diagnostics
+    rules = FrontMatterRules(config)
+    studied = study(SourceFile(f"content/{source}/{ARTICLE_ID}.md", source, ARTICLE_ID, source_text), rules)
+    if studied.parsed.article is None or studied.fingerprint is None:  # the tool's own welcome article: a bug, not the user's
+        raise RuntimeError(f"the welcome article does not validate: {studied.diagnostics}")
+    return studied.parsed.article, studied.fingerprint, rules
+
+
+def _translation(welcome: Welcome, lang: str, source: str, source_text: str, date: str, other: str) -> str:
+    """The welcome article in `lang`: written out in Hebrew, a draft to translate in any other language."""
+    article, prints, rules = welcome
     if lang == "he":
-        record = "\n".join(draft.record_lines(studied.fingerprint))
+        record = "\n".join(draft.record_lines(prints))
         return HEBREW.format(modeline=MODELINE, date=date, source=source, other=other, record=record)
-    return draft.draft(studied.parsed.article, source_text, studied.fingerprint, FrontMatterRules(config).shared)
+    return draft.draft(article, source_text, prints, rules.shared)
 
 
 def _site_yaml(codes: tuple[str, ...]) -> str:

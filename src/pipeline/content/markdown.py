@@ -31,6 +31,8 @@ _NEEDLES = {_SOURCE_LINK: ("]", "<"), _SOURCE_IMAGE: ("![",), _SOURCE_HTML: ("<"
 _TAGS = re.compile(r"<[^>]+>")
 _SLUG_DROP = re.compile(r"[^\w\- ]")
 _EXPLICIT_ID = re.compile(r"\s*\{#([^\W_][\w-]*)\}\s*$")  # `## Heading {#id}`: an id the author chose, shared by translations
+# Ids the page around a body already has (the theme's <main id="content">, its search box): a heading never takes them.
+PAGE_IDS = frozenset({"content", "site-search-query"})
 _NOTE_ID = re.compile(r'<(?:li|a) (?:href="[^"]*" )?id="(fn(?:ref)?-[^"]*)"')  # footnotes and their references
 _PRE_OPEN = re.compile(r"<pre(?= data-sourcepos)")
 _ALIGN = re.compile(r'<(t[hd]) align="(left|center|right)"')
@@ -130,7 +132,7 @@ def render_trusted(markdown: str) -> str:
 
 def _headings(output: str, first_line: int) -> tuple[Heading, ...]:
     found: list[Heading] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, int] = dict.fromkeys(PAGE_IDS, 1)
     for level, line, inner in _HEADING.findall(output):
         text = " ".join(html.unescape(_TAGS.sub("", inner)).split())
         explicit = _EXPLICIT_ID.search(text)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import unquote
 
 # An image as markdown.scan writes it, alone in its paragraph or not.
@@ -14,9 +14,12 @@ _IMAGE = re.compile(r'(<p>)?<img src="([^"]*)" alt="([^"]*)"(?: title="([^"]*)")
 STATIC_PREFIX = "static/"
 
 
-def sized(markup: str, path: str, sizes: Mapping[str, tuple[int, int]], eager_first: bool) -> str:
+def sized(
+    markup: str, path: str, sizes: Mapping[str, tuple[int, int]], eager_first: bool, caption: Callable[[str], str] = html.escape
+) -> str:
     """Body HTML of the file at `path` with its images sized from `sizes` (static/ path -> width, height); every image is
-    loaded lazily but the first when `eager_first` (no cover image above it)."""
+    loaded lazily but the first when `eager_first` (no cover image above it); `caption` makes a title (plain text) the
+    figure's caption HTML (the page isolates its other-direction runs)."""
     if "<img" not in markup:
         return markup
     count = 0
@@ -30,7 +33,7 @@ def sized(markup: str, path: str, sizes: Mapping[str, tuple[int, int]], eager_fi
         attributes += "" if eager_first and count == 1 else ' loading="lazy"'
         image = f'<img src="{src}" alt="{alt}"' + (f' title="{title}"' if title else "") + f'{attributes} decoding="async">'
         if opening and closing and title:
-            return f"<figure>{image}<figcaption>{title}</figcaption></figure>"
+            return f"<figure>{image}<figcaption>{caption(html.unescape(title))}</figcaption></figure>"
         return f"{opening or ''}{image}{closing or ''}"
 
     return _IMAGE.sub(replace, markup)

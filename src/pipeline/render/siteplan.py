@@ -18,7 +18,7 @@ from pipeline.content.articles import Article
 from pipeline.content.markdown import Body, reanchor, render_trusted, scan
 from pipeline.content.sources import text_digest
 from pipeline.render import sanitize
-from pipeline.render.bidi import isolate_html, other_lang
+from pipeline.render.bidi import isolate_html, isolate_plain, other_lang
 from pipeline.render.highlight import highlight_code
 from pipeline.render.images import sized
 from pipeline.render.l10n import reading_minutes
@@ -191,7 +191,9 @@ def _entry(
         prepared = Prepared(text_digest(html_text), minutes, links, lambda: html_text)
     leads = tuple(target in published.get(lang, ()) for target in prepared.links)  # where its article links lead
     key = text_digest(f"{prepared.digest}\0{lang}\0{base_path}\0{leads}\0{sizes_key}{alias_leads}")
-    place = partial(sized, path=article.path, sizes=result.images, eager_first=article.image is None)
+    direction = config.locales[article.lang].direction
+    caption = partial(isolate_plain, direction=direction, other_lang=other_lang(_directions(config), direction))
+    place = partial(sized, path=article.path, sizes=result.images, eager_first=article.image is None, caption=caption)
     finish = partial(
         _finish, prepared.load, place, article.path, lang, config.source_locale, (published, aliases), base_path, config.allow_raw_html
     )
@@ -229,10 +231,12 @@ def prepare_body(result: Validation, article: Article) -> tuple[str, int, tuple[
     if own is not None and anchors != tuple(h.anchor for h in own.headings):
         raw = reanchor(raw, own.headings, anchors)
     direction = config.locales[article.lang].direction
-    isolated = isolate_html(
-        highlight_code(raw), direction, other_lang({code: loc.direction for code, loc in config.locales.items()}, direction)
-    )
+    isolated = isolate_html(highlight_code(raw), direction, other_lang(_directions(config), direction))
     return isolated, reading_minutes(article.body), linked_articles(isolated, article.path)
+
+
+def _directions(config: SiteConfig) -> dict[str, str]:
+    return {code: locale.direction for code, locale in config.locales.items()}
 
 
 def section_ids(result: Validation, article: Article) -> tuple[Body | None, tuple[str, ...]]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from urllib.parse import unquote
 
 from pipeline.content.checks import SiteIndex, did_you_mean, linked_page
-from pipeline.content.markdown import Body
+from pipeline.content.markdown import PAGE_IDS, Body
 from pipeline.diagnostics import Diagnostic
 
 SHOWN_IDS = 8  # how many of a page's ids a message lists
@@ -22,7 +22,7 @@ def aligned(source: Body | None, own: Body) -> tuple[str, ...]:
     """The ids of `own`'s headings on its page: the source's by position, its own explicit ones, its own slugs past the source's."""
     theirs = [h.anchor for h in source.headings] if source is not None else []
     found: list[str] = []
-    seen: set[str] = set()
+    seen: set[str] = set(PAGE_IDS)
     for number, heading in enumerate(own.headings):
         wanted = heading.anchor if heading.explicit or number >= len(theirs) else theirs[number]
         unique, count = wanted, 1
@@ -69,7 +69,7 @@ def check_fragments(files: Iterable[tuple[str, str, str]], bodies: Mapping[str, 
                 continue
             fragment = unquote(ref.target.partition("#")[2])
             page = linked_page(path, lang, ref.target, index)
-            existing = ids.of(page) if page is not None and fragment and fragment != TOP else None
+            existing = ids.of(page) if page is not None and fragment and fragment != TOP and fragment not in PAGE_IDS else None
             if existing is None or fragment in existing:
                 continue
             where = "this page" if ref.target.startswith("#") else f"/{page[0]}/{page[1]}/" if page else ""
