@@ -12,7 +12,8 @@ cache and no earlier output; memory is the peak of the whole process tree (the c
 workers), as the sum of their proportional set sizes (shared pages counted once), sampled every
 10 ms; CPU is user plus system time of the tree. The disk floor is what creating the cold build's
 folders and files takes with plain system calls: the part of a cold build no program can save on
-this machine.
+this machine. An edit served is the time from saving one article to
+`pipeline serve` serving its new page.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -98,6 +100,7 @@ def measure(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
     for n in range(repeat):
         target.write_text(target.read_text("utf-8").replace("Section 1", f"Section 1 (edit {n})", 1), encoding="utf-8")
         edits.append(timed(build)[0])
+    served = serve_edit(site, repeat)
     validate_cached = [timed(pipeline("validate", "--root", str(site)))[0] for _ in range(repeat)]  # as an editor after a build
     shutil.rmtree(site / ".pipeline-cache")
     validate = [timed(pipeline("validate", "--root", str(site)))[0] for _ in range(repeat)]  # as CI on a fresh clone
@@ -113,6 +116,7 @@ def measure(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
         "cold_cpu_s": round(statistics.median(c[1] for c in cold), 3),
         "noop_s": round(statistics.median(noop), 3),
         "one_edit_s": round(statistics.median(edits), 3),
+        "serve_edit_s": round(served, 3),
         "validate_s": round(statistics.median(validate), 3),
         "validate_cached_s": round(statistics.median(validate_cached), 3),
         "peak_mb": round(max(c[2] for c in cold) / 1024, 1),
@@ -151,6 +155,44 @@ def measure_hugo(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
         "hugo_peak_mb": round(max(c[2] for c in cold) / 1024, 1),
         "hugo_files": files,
     }
+
+
+def serve_edit(site: Path, repeat: int) -> float:
+    """Median seconds from saving an edit to one article to `pipeline serve` serving the new page (polled every 5 ms)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "serve", "--root", str(site), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        if "serving" not in line:
+            raise SystemExit(f"pipeline serve did not start: {line}")
+        base = line.split(" on ")[1].split()[0].rstrip("/")
+        target, found = site / "content/en/a0.md", []
+        for n in range(repeat + 1):  # the first edit after start-up is not counted: the server's threads are warming up
+            marker = f"Served edit {n} {time.time_ns()}"  # not on the page before
+            text = target.read_text("utf-8").replace("Section 1", f"Section 1 ({marker})", 1)
+            start = time.perf_counter()
+            target.write_text(text, encoding="utf-8")
+            while marker not in _get(f"{base}/en/a0/"):
+                if time.perf_counter() - start > 60:
+                    raise SystemExit("pipeline serve did not serve the edit within 60 s")
+                time.sleep(0.005)
+            found.append(time.perf_counter() - start)
+        return statistics.median(found[1:])
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _get(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read().decode("utf-8")
+    except OSError:
+        return ""
 
 
 def write_floor(built: Path, scratch: Path) -> float:

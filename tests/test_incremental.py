@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -280,6 +282,22 @@ def test_a_publish_after_a_build_sends_what_a_build_from_nothing_makes(make_site
     assert tree(root / "published/current") == tree(tmp_path / "fresh-out")
 
 
+def test_a_publish_reads_unchanged_outputs_from_the_last_build_but_never_one_changed_by_hand(make_site, tmp_path):
+    root = make_site(files())
+    out = tmp_path / "out"
+    assert run("build", "--root", str(root), "--out", str(out)).exit_code == 0  # as publish builds: no --now
+    (out / "en/a0/index.html").write_text("tampered", encoding="utf-8")  # changed by hand after the build
+    (out / "he/a0/index.html").unlink()
+    (out / "he/a1/index.html").unlink()
+    (out / "he/a1/index.html").symlink_to(root / "site.yaml")  # a link where a page was: never followed
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+    assert run("publish", "--root", str(root)).exit_code == 0
+    copy = tmp_path / "fresh-site"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".pipeline-cache", "published"))
+    assert run("build", "--root", str(copy), "--out", str(tmp_path / "fresh-out"), "--jobs", "1").exit_code == 0
+    assert tree(root / "published/current") == tree(tmp_path / "fresh-out")
+
+
 def test_a_site_with_its_schema_elsewhere_gets_its_no_op_and_sees_schema_edits(make_site, tmp_path):
     from conftest import SITE_YAML
 
@@ -313,3 +331,58 @@ def test_an_output_folder_that_cannot_be_written_is_an_error_not_a_traceback(mak
     result = run("build", "--root", str(root), "--out", str(out / "site"))
     assert result.exit_code == 2
     assert "cannot write the build" in result.stderr
+
+
+def test_serve_keeps_the_site_in_memory_and_serves_a_cold_builds_output_after_every_change(make_site, tmp_path):
+    """`serve`'s preview over a sequence of every kind of change, and a file made invalid (the last good build stays) then fixed."""
+    from datetime import datetime
+
+    from pipeline.build.preview import Preview
+    from pipeline.errors import ContentError
+
+    root = make_site(files(4))
+    for path in root.rglob("*"):  # a checkout made an hour ago: files not edited since are not read again
+        os.utime(path, (time.time() - 3600, time.time() - 3600))
+    site = Preview(root, False, now=datetime.fromisoformat(NOW))
+    site.rebuild()
+
+    def served() -> dict[str, bytes | None]:
+        return {path: site.get(path) for path in site.paths()}
+
+    assert served() == cold(root, tmp_path)
+    for step in [*sorted(CHANGES), "invalid", "fixed", "article edit again"]:
+        if step == "invalid":
+            before, good = served(), (root / "content/en/a1.md").read_text("utf-8")
+            (root / "content/en/a1.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
+            with pytest.raises(ContentError) as failed:
+                site.rebuild()
+            assert any(d.path == "content/en/a1.md" and d.code == "yaml-syntax" for d in failed.value.diagnostics)
+            assert served() == before
+            continue
+        if step == "fixed":
+            (root / "content/en/a1.md").write_text(good.replace("Text 1", "Text 1, fixed"), encoding="utf-8")
+        elif step == "article edit again":
+            edit(root, "content/en/a3.md", "More text 3.", "More text 3, edited twice.")
+        else:
+            CHANGES[step](root)
+        done = site.rebuild()
+        assert served() == cold(root, tmp_path), step
+        assert 0 < done.changed < done.files or step in ("site.yaml change", "template override", "catalog change"), step
+
+
+def test_serve_leaves_the_command_lines_build_and_its_no_op_alone(make_site, tmp_path):
+    from pipeline.build.preview import Preview
+
+    root = make_site(files())
+    out = tmp_path / "public"
+    build(root, out)
+    before = tree(out)
+    site = Preview(root, False)
+    site.rebuild()  # `pipeline serve` started with nothing edited: the next build is still a no-op
+    assert "nothing changed since the last build" in run("build", "--root", str(root), "--out", str(out), "--now", NOW).stdout
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, previewed.")
+    site.rebuild()
+    assert b"Text 1, previewed." in (site.get("en/a1/index.html") or b"")
+    assert tree(out) == before  # the preview is in memory: nothing was written into the build's folder
+    build(root, out)
+    assert tree(out) == cold(root, tmp_path)

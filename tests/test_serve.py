@@ -49,3 +49,44 @@ def test_serve_previews_and_rebuilds_on_change(make_site):
         _, errors = process.communicate(timeout=10)
     assert "content/en/a.md:3:1: error yaml-syntax" in errors
     assert "Traceback" not in errors
+
+
+def test_serve_answers_from_memory_as_a_host_serves_the_built_folder(make_site):
+    root = make_site({"content/en/a.md": article("First title"), "content/he/a.md": hebrew("כותרת ראשונה")})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "serve", "--root", str(root), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        assert "serving" in line, line + process.stderr.read()
+        base = line.split(" on ")[1].split()[0].rstrip("/")
+        with urllib.request.urlopen(f"{base}/en/a", timeout=5) as response:  # a folder without its slash is redirected
+            assert response.url == f"{base}/en/a/" and response.status == 200
+            page = response.read().decode("utf-8")
+            assert '<script src="/__pipeline/live.js"></script></body>' in page
+            assert "script-src 'self'" in response.headers["Content-Security-Policy"]  # the build's _headers
+        with urllib.request.urlopen(f"{base}/api/en/articles/a.json", timeout=5) as response:
+            assert response.headers["Content-Type"] == "application/json" and b'"title"' in response.read()
+        head = urllib.request.Request(f"{base}/en/a/", method="HEAD")
+        with urllib.request.urlopen(head, timeout=5) as response:
+            assert response.status == 200 and int(response.headers["Content-Length"]) > 0 and response.read() == b""
+        for outside in ("/../site.yaml", "/%2e%2e/site.yaml", "/en/../../site.yaml", "/content/en/a.md"):
+            assert fetch(base + outside)[0] == 404, outside
+        # A template that fails only when a page is made: the page's last good version stays, and the error is told.
+        (root / "templates").mkdir()
+        (root / "templates/article.html").write_text(
+            "{% extends 'base.html' %}{% block content %}{{ nothing.here }}{% endblock %}\n", encoding="utf-8"
+        )
+        time.sleep(1.5)
+        status, page = fetch(f"{base}/he/a/")  # never made before: there is no last good page to show
+        assert status == 404
+        status, page = fetch(f"{base}/en/a/")
+        assert status == 200 and "First title" in page
+    finally:
+        process.terminate()
+        _, errors = process.communicate(timeout=10)
+    assert "templates/article.html" in errors and "still serving the last good build" in errors
+    assert "Traceback" not in errors

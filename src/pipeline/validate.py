@@ -30,6 +30,7 @@ from pipeline.translation.states import PairState
 Known = tuple[str, Any]  # a file's text digest, and the plain record of what it gave on its own
 
 STATIC_DIR = "static"
+_recent: dict[str, dict[tuple[str, str], Studied]] = {}  # rules key -> (path, text digest) -> what the last validate studied
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1) -> Val
     readable = [file for file in files if file.text is not None]
     rules = rules_key(config)
     reuse = known.files if known is not None and known.rules == rules else {}
-    studied, records = _study_all(readable, FrontMatterRules(config), reuse, jobs)
+    studied, records = _study_all(readable, FrontMatterRules(config), reuse, jobs, rules)
     aliases = alias_targets((r.parsed.article for r in studied if r.parsed.article is not None), config.source_locale)
     index = _index(config, files, static_files, frozenset(aliases))
     parsed, bodies, prints = [], {}, {}
@@ -132,17 +133,21 @@ def rules_key(config: SiteConfig) -> str:
 
 
 def _study_all(
-    files: list[SourceFile], rules: FrontMatterRules, known: Mapping[str, Known], jobs: int
+    files: list[SourceFile], rules: FrontMatterRules, known: Mapping[str, Known], jobs: int, rules_key: str = ""
 ) -> tuple[list[Studied], dict[str, Known]]:
-    """Every file studied, from `known` where its text is unchanged; and the records of the valid ones."""
+    """Every file studied, from `known` where its text is unchanged; and the records of the valid ones.
+
+    With `rules_key`, what this process studied last time is reused as it is for a file whose text is unchanged."""
     digests = [text_digest(file.text or "") for file in files]
     results: list[Studied | None] = [None] * len(files)
     records: dict[str, Known] = {}
     missing = []
+    recent = _recent.get(rules_key) if rules_key else None
     for n, (file, seen) in enumerate(zip(files, digests)):
         hit = known.get(file.path)
         if hit is not None and hit[0] == seen:
-            results[n] = records_.load(file, hit[1])
+            again = recent.get((file.path, seen)) if recent is not None else None
+            results[n] = again if again is not None else records_.load(file, hit[1])
             records[file.path] = hit
         else:
             missing.append(n)
@@ -151,6 +156,9 @@ def _study_all(
         results[n] = studied if studied is not None else records_.load(files[n], record, html)
         if record is not None:
             records[files[n].path] = (digests[n], record)
+    if rules_key:  # kept for the next validate in this process (`serve`): a file unchanged since is not read back from its record
+        _recent.clear()
+        _recent[rules_key] = {(f.path, d): r for f, d, r in zip(files, digests, results) if r is not None and f.path in records}
     return [r for r in results if r is not None], records
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,18 +55,41 @@ def build(
     jobs: int = 1,
     known: FileRecords | None = None,
     prepared: Mapping[str, Kept] | None = None,
+    written: tuple[Path, Mapping[str, tuple[str, int, int]]] | None = None,
 ) -> Built:
     """Every output file of the site at `root`, by path; `now` fixes the clock (and dates the feeds).
 
-    `known` and `prepared` are a last build's (incremental.last_build), reused where unchanged.
+    `known` and `prepared` are a last build's (incremental.last_build), reused where unchanged; so is
+    `written`, the folder it wrote and what it holds: an output whose key is unchanged is read from
+    there instead of made again, while its file's size and modification time are those written.
     """
     made = describe(root, now, drafts, known, prepared, jobs, store=root if prepared is not None else None)
-    contents = workers.run(_made, made.outputs, jobs)
+    contents = workers.run(partial(_made, written), made.outputs, jobs)
     return Built(MappingProxyType({o.path: data for o, data in zip(made.outputs, contents)}), made.held)
 
 
-def _made(output: Output) -> bytes:
+def _made(written: tuple[Path, Mapping[str, tuple[str, int, int]]] | None, output: Output) -> bytes:
+    """An output's bytes: from the folder a build wrote when it holds them unchanged, else made."""
+    last = written[1].get(output.path) if written is not None else None
+    if written is not None and last is not None and last[0] == output.key:
+        data = _written_file(written[0] / output.path, last[1], last[2])
+        if data is not None:
+            return data
     return output.make()
+
+
+def _written_file(path: Path, size: int, mtime: int) -> bytes | None:
+    """A file's bytes when it is a plain file (not reached through a link at its end) of that size and time, else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        st = os.fstat(handle.fileno())
+        if not stat.S_ISREG(st.st_mode) or (st.st_size, st.st_mtime_ns) != (size, mtime):
+            return None
+        data = handle.read()
+    return data if len(data) == size else None
 
 
 def describe(
@@ -89,7 +114,7 @@ def describe(
     site = plan(result, moment, drafts, bodies)
     theme = Theme(site)
     common = _common_key(root, now, drafts)
-    outputs = site_outputs(site, theme, result, root, now, common)
+    outputs = site_outputs(site, theme, result, root, now, common, store)
     scheduled = [a.publish_at for a in result.articles if a.publish_at is not None and a.publish_at > moment]
     unique = tuple({o.path: o for o in outputs}.values())  # a static/ file replaces a theme asset of the same name
     return Made(unique, site.held, result.records, MappingProxyType(kept), min(scheduled, default=None), site.config.schema_path)

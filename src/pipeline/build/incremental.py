@@ -14,6 +14,7 @@ from pipeline.build.describe import Kept, describe
 from pipeline.content.perfile import FileRecords
 
 STATE = "build"
+Folder = tuple[Path, write.Manifest]  # a folder a build wrote, and what it holds (path -> key, size, modification time)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +34,7 @@ def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: 
     watched = freshness.watched(root)
     seen = freshness.stamp(root, watched)  # taken first: an edit made during the build is seen by the next one
     notes: list[str] = []
-    usable = _writable(root, notes)
+    usable = writable_cache(root, notes)
     state = _load(root, notes) if usable else None
     known = FileRecords(state["rules"], state["files"]) if state else None
     made = describe(root, now, drafts, known, state["prepared"] if state else None, jobs, store=root if usable else None)
@@ -59,15 +60,19 @@ def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: 
     return Outcome(len(made.outputs), pages, written.written, written.removed, made.held, tuple(notes))
 
 
-def last_build(root: Path) -> tuple[FileRecords | None, Mapping[str, Kept] | None, tuple[str, ...]]:
-    """The last build's per-file results and prepared bodies, read only (for `validate` and `publish`); a note when not trusted."""
+def last_build(root: Path) -> tuple[FileRecords | None, Mapping[str, Kept] | None, tuple[str, ...], Folder | None]:
+    """The last build's per-file results and prepared bodies, read only (for `validate` and `publish`); a note when not trusted.
+
+    And the folder it wrote with what it holds there, while that folder still holds that build (for `publish`)."""
     try:
         state = cache.read(root, STATE)
     except cache.Discarded as exc:
-        return None, None, (f"ignored the build cache: {exc}",)
+        return None, None, (f"ignored the build cache: {exc}",), None
     if state is None or not _well_formed(state):
-        return None, None, ()
-    return FileRecords(state["rules"], state["files"]), state["prepared"], ()
+        return None, None, (), None
+    out = Path(state["out"])
+    written = (out, state["outputs"]) if write.marker(out) == state["build_id"] else None
+    return FileRecords(state["rules"], state["files"]), state["prepared"], (), written
 
 
 def _compact(root: Path, prepared: Mapping[str, Kept]) -> dict[str, Kept]:
@@ -76,7 +81,7 @@ def _compact(root: Path, prepared: Mapping[str, Kept]) -> dict[str, Kept]:
     return {path: (kept[0], where[path], kept[2], kept[3]) for path, kept in prepared.items() if path in where}
 
 
-def _writable(root: Path, notes: list[str]) -> bool:
+def writable_cache(root: Path, notes: list[str]) -> bool:
     """Whether the cache folder can be written; if not, the build runs without it and says so."""
     folder = root / cache.CACHE_DIR
     why = cache.unsafe(root)

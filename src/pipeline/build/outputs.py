@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import sitepaths
+from pipeline.build import searchparts
 from pipeline.content.sources import text_digest
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
@@ -91,11 +92,15 @@ def _signature(entry: Entry, texts: Mapping[str, str]) -> tuple[Any, ...]:
     )
 
 
-def site_outputs(site: SitePlan, theme: Theme, result: Validation, root: Path, now: datetime | None, common: str) -> list[Output]:
-    """Every output of the site: each locale's, then the language choice, 404, sitemap, API schema, theme assets and static files."""
+def site_outputs(
+    site: SitePlan, theme: Theme, result: Validation, root: Path, now: datetime | None, common: str, store: Path | None = None
+) -> list[Output]:
+    """Every output of the site: each locale's, then the language choice, 404, sitemap, API schema, theme assets and static files.
+
+    `store` is the site root when its build cache may be used (the search index's per-article parts are kept there)."""
     outputs: list[Output] = []
     for lang in site.config.locales:
-        outputs += locale_outputs(site, theme, lang, result, now, common)
+        outputs += locale_outputs(site, theme, lang, result, now, common, store)
     source = site.config.source_locale
     choice = choice_context(site)
     outputs.append(page(theme, source, "language-choice.html", "index.html", common, choice, lambda: choice))
@@ -124,7 +129,9 @@ def redirect_outputs(site: SitePlan, taken: set[str], common: str) -> list[Outpu
     return outputs
 
 
-def locale_outputs(site: SitePlan, theme: Theme, lang: str, result: Validation, now: datetime | None, common: str) -> list[Output]:
+def locale_outputs(
+    site: SitePlan, theme: Theme, lang: str, result: Validation, now: datetime | None, common: str, store: Path | None = None
+) -> list[Output]:
     outputs: list[Output] = []
     entries = site.entries[lang]
     published = {code: {e.id for e in site.entries[code]} for code in site.config.locales}
@@ -150,10 +157,10 @@ def locale_outputs(site: SitePlan, theme: Theme, lang: str, result: Validation, 
     )
     index = api.index_document(site, lang)
     outputs.append(Output(f"api/{lang}/articles.json", key(common, index), partial(api.encode, index)))
-    return outputs + _search_outputs(site, theme, lang, [signatures[e.id] for e in entries], common)
+    return outputs + _search_outputs(site, theme, lang, [signatures[e.id] for e in entries], common, store)
 
 
-def _search_outputs(site: SitePlan, theme: Theme, lang: str, signatures: list[Any], common: str) -> list[Output]:
+def _search_outputs(site: SitePlan, theme: Theme, lang: str, signatures: list[Any], common: str, store: Path | None) -> list[Output]:
     """The locale's search page and its index (made only when an entry's text or how it is published changed)."""
     context = {
         "site": site_context(site, lang, {code: f"/{code}/search/" for code in site.config.locales}),
@@ -162,12 +169,12 @@ def _search_outputs(site: SitePlan, theme: Theme, lang: str, signatures: list[An
     }
     return [
         page(theme, lang, "search.html", f"{lang}/search/index.html", common, context, lambda: context),
-        Output(f"{lang}/search-index.json", key(common, "search-index", lang, signatures), partial(_search_index, site, lang)),
+        Output(f"{lang}/search-index.json", key(common, "search-index", lang, signatures), partial(_search_index, site, lang, store)),
     ]
 
 
-def _search_index(site: SitePlan, lang: str) -> bytes:
-    return search.encode(search.index_document(site, lang))
+def _search_index(site: SitePlan, lang: str, store: Path | None) -> bytes:
+    return search.encode(searchparts.index(site, lang, store))
 
 
 def _article_page(site: SitePlan, lang: str, entry: Entry, counterparts: dict[str, str], articles: _Articles) -> dict[str, Any]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import posixpath
 import threading
+import urllib.parse
 from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 import watchfiles
 
@@ -62,8 +64,17 @@ class Builds:
             return self.number, self.error
 
 
+class Site(Protocol):
+    """A site kept in memory (build/preview.py): its outputs by path, made when asked for."""
+
+    def get(self, path: str) -> bytes | None: ...
+
+    def has(self, path: str) -> bool: ...
+
+
 class _Handler(http.server.SimpleHTTPRequestHandler):
     builds: Builds | None = None  # set for a live preview: pages get the reload script
+    site: Site | None = None  # set for a preview kept in memory: served from it, not from the folder
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
@@ -71,10 +82,37 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             self._events(self.builds)
         elif self.builds is not None and path == SCRIPT:
             self._send(200, "text/javascript; charset=utf-8", LIVE_JS)
+        elif self.site is not None:
+            self._from_memory(self.site, path)
         elif self.builds is not None and path.endswith(("/", ".html")):
             self._page()
         else:
             super().do_GET()
+
+    def do_HEAD(self) -> None:
+        if self.site is not None:
+            self._from_memory(self.site, self.path.split("?", 1)[0], head=True)
+        else:
+            super().do_HEAD()
+
+    def _from_memory(self, site: Site, url: str, head: bool = False) -> None:
+        """The output a URL names, as a host serves a folder: `index.html` for a folder, which is redirected to end in `/`."""
+        rel = urllib.parse.unquote(url.split("#", 1)[0]).lstrip("/")
+        if rel == "" or rel.endswith("/"):
+            rel += "index.html"
+        data = site.get(rel) if posixpath.normpath(rel) == rel and not rel.startswith("../") else None
+        if data is None and site.has(f"{rel}/index.html"):
+            self.send_response(301)
+            self.send_header("Location", url + "/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        status, kind = 200, self.guess_type(rel)
+        if data is None:
+            status, kind, data = 404, "text/html; charset=utf-8", site.get("404.html") or b"<h1>Not found</h1>"
+        if rel.endswith(".html") or status == 404:
+            data = _with_script(data) if self.builds is not None else data
+        self._send(status, kind, b"" if head else data, len(data))
 
     def _page(self) -> None:
         """An HTML page with the reload script before `</body>`."""
@@ -84,10 +122,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         if not _plain_file_inside(Path(self.directory), found):
             self.send_error(404, "File not found")
             return
-        body = found.read_bytes()
-        tag = f'<script src="{SCRIPT}"></script>'.encode()
-        at = body.rfind(b"</body>")
-        self._send(200, "text/html; charset=utf-8", body[:at] + tag + body[at:] if at >= 0 else body + tag)
+        self._send(200, "text/html; charset=utf-8", _with_script(found.read_bytes()))
 
     def _events(self, builds: Builds) -> None:
         self.send_response(200)
@@ -121,17 +156,19 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path.lower().endswith(".svg"):  # an image opened on its own runs nothing, whatever it holds
             self.send_header("Content-Security-Policy", SVG_POLICY)
-        for name, value in site_headers(Path(self.directory), path):  # as a host that reads _headers would send them
+        rules = self.site.get("_headers") if self.site is not None else None
+        found = headers_for(rules.decode("utf-8", "replace"), path) if rules else site_headers(Path(self.directory), path)
+        for name, value in found:  # as a host that reads _headers would send them
             self.send_header(name, value)
         super().end_headers()
 
     def _event(self, error: str) -> None:
         self.wfile.write(b"event: build\ndata: " + json.dumps({"error": error}).encode() + b"\n\n")
 
-    def _send(self, status: int, kind: str, body: bytes) -> None:
+    def _send(self, status: int, kind: str, body: bytes, length: int | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(body) if length is None else length))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
         self.wfile.write(body)
@@ -158,8 +195,13 @@ def site_headers(folder: Path, path: str) -> list[tuple[str, str]]:
     rules = folder / "_headers"
     if not _plain_file_inside(folder, rules):
         return []
+    return headers_for(rules.read_text("utf-8", "replace"), path)
+
+
+def headers_for(rules: str, path: str) -> list[tuple[str, str]]:
+    """The headers the text of a _headers file gives `path`."""
     found, applies = [], False
-    for line in rules.read_text("utf-8", "replace").splitlines()[:1000]:
+    for line in rules.splitlines()[:1000]:
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         if not line[0].isspace():
@@ -169,6 +211,13 @@ def site_headers(folder: Path, path: str) -> list[tuple[str, str]]:
             name, _, value = line.strip().partition(":")
             found.append((name.strip(), value.strip()))
     return found
+
+
+def _with_script(body: bytes) -> bytes:
+    """An HTML page with the reload script before `</body>`."""
+    tag = f'<script src="{SCRIPT}"></script>'.encode()
+    at = body.rfind(b"</body>")
+    return body[:at] + tag + body[at:] if at >= 0 else body + tag
 
 
 def _inside(base: Path, found: Path) -> bool:
@@ -190,9 +239,11 @@ def _plain_file_inside(base: Path, found: Path) -> bool:
     return _inside(base, found) and found.is_file()
 
 
-def server(out: Path, port: int, builds: Builds | None = None) -> http.server.ThreadingHTTPServer:
-    """An HTTP server for `out` on 127.0.0.1 (port 0: any free port); with `builds`, pages reload themselves."""
-    handler = type("Handler", (_Handler,), {"builds": builds})
+def server(out: Path, port: int, builds: Builds | None = None, site: Site | None = None) -> http.server.ThreadingHTTPServer:
+    """An HTTP server for `out` on 127.0.0.1 (port 0: any free port); with `builds`, pages reload themselves.
+
+    With `site`, what is served comes from it (a preview kept in memory) and `out` is not read."""
+    handler = type("Handler", (_Handler,), {"builds": builds, "site": site})
     return http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(out)))
 
 

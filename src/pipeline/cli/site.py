@@ -59,7 +59,7 @@ def validate_command(root: Path, fmt: str, strict: bool, jobs: int | None, path_
     from pipeline.validate import validate
 
     prefix = report.repository_prefix(root, path_base)
-    known, _, notes = incremental.last_build(root)  # files unchanged since the last build are not checked on their own again
+    known, _, notes, _ = incremental.last_build(root)  # files unchanged since the last build are not checked on their own again
     for note in notes:
         click.echo(f"pipeline: {note}", err=True)
     try:
@@ -130,7 +130,7 @@ def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: 
     A change that breaks the build shows on the open page, over the last good version, with the file and line.
     """
     from pipeline import workers
-    from pipeline.build import incremental, serve
+    from pipeline.build import serve
     from pipeline.config.site import load_config
     from pipeline.publish import run as publish
 
@@ -147,30 +147,35 @@ def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: 
             fail(exc)
         _serve_forever(serve.server(folder, port), f"the live deploy of target '{chosen.name}'")
         return
-    with tempfile.TemporaryDirectory(prefix="pipeline-serve-") as folder:
-        out = Path(folder) / "site"
-        builds = serve.Builds()
+    from pipeline.build.preview import Preview
 
-        def rebuild(jobs: int = 1) -> None:  # one process once the server's threads run (forking them is unsafe)
-            started = time.perf_counter()
-            try:
-                done = incremental.build_into(root, out, None, drafts, jobs, ("", "drafts" if drafts else ""))
-            except PipelineError as exc:
-                shown = report.render(exc.diagnostics, "text") + f"pipeline: {exc.message}"
-                click.echo(shown + "; still serving the last good build", err=True)
-                builds.done(shown)
-                return
-            for note in done.notes:
-                click.echo(f"pipeline: {note}", err=True)
-            click.echo(f"rebuilt in {time.perf_counter() - started:.2f} s: {done.written} written", err=True)
-            builds.done()
+    builds = serve.Builds()
 
-        rebuild(workers.default_jobs())
-        out.mkdir(exist_ok=True)
-        stop = threading.Event()
-        threading.Thread(target=serve.watch, args=(root, rebuild, stop), daemon=True).start()
+    def failed(exc: PipelineError) -> None:
+        shown = report.render(exc.diagnostics, "text") + f"pipeline: {exc.message}"
+        click.echo(shown + "; still serving the last good build", err=True)
+        builds.done(shown)
+
+    site = Preview(root, drafts, failed)
+
+    def rebuild(jobs: int = 1) -> None:  # one process once the server's threads run (forking them is unsafe)
+        started = time.perf_counter()
         try:
-            _serve_forever(serve.server(out, port, builds), str(root.resolve()))
+            done = site.rebuild(jobs)
+        except PipelineError as exc:
+            failed(exc)
+            return
+        for note in done.notes:
+            click.echo(f"pipeline: {note}", err=True)
+        click.echo(f"rebuilt in {time.perf_counter() - started:.2f} s: {done.changed} of {done.files} outputs changed", err=True)
+        builds.done()
+
+    rebuild(workers.default_jobs())
+    stop = threading.Event()
+    threading.Thread(target=serve.watch, args=(root, rebuild, stop), daemon=True).start()
+    with tempfile.TemporaryDirectory(prefix="pipeline-serve-") as folder:  # an empty folder: nothing is read from it
+        try:
+            _serve_forever(serve.server(Path(folder), port, builds, site), str(root.resolve()))
         finally:
             stop.set()
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -13,6 +15,8 @@ from pipeline.diagnostics import Diagnostic
 
 CONTENT_DIR = "content"
 MARKDOWN = (".md", ".markdown")  # what an article file is named
+RACY_NS = 1_000_000_000  # a file modified this recently is read again next time: its time stamp may not show a second edit
+_recent: dict[str, dict[str, tuple[tuple[int, ...], tuple[str | None, Diagnostic | None]]]] = {}  # root -> path -> (stat, read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,9 +30,17 @@ class SourceFile:
 
 
 def discover(config: SiteConfig) -> tuple[list[SourceFile], list[Diagnostic]]:
-    """Every Markdown file of every configured locale, sorted by path, and what was wrong reading them."""
+    """Every Markdown file of every configured locale, sorted by path, and what was wrong reading them.
+
+    A file this process read before is not read again while its stat (inode, size, modification and change times)
+    and the size limit are the same, unless it was modified within a second of that read (`serve` discovers the
+    site after every edit); `walk` refuses links as before.
+    """
     files: list[SourceFile] = []
     problems: list[Diagnostic] = []
+    seen = _recent.pop(str(config.root), {})
+    racy = time.time_ns() - RACY_NS
+    kept: dict[str, tuple[tuple[int, ...], tuple[str | None, Diagnostic | None]]] = {}
     for rel, refused in sitepaths.walk(config.root, CONTENT_DIR):
         if refused:
             problems.append(Diagnostic.make("path-unsafe", rel, 1, 1, refused))
@@ -45,11 +57,27 @@ def discover(config: SiteConfig) -> tuple[list[SourceFile], list[Diagnostic]]:
                 Diagnostic.make("locale-unknown", rel, 1, 1, f"not inside a locale folder of this site ({known}); it is ignored")
             )
             continue
-        text, problem = _read(config.root, rel, config.max_file_bytes)
+        stamp = _stamp(config.root / rel, config.max_file_bytes)
+        last = seen.get(rel)
+        read = last[1] if last is not None and stamp is not None and last[0] == stamp else _read(config.root, rel, config.max_file_bytes)
+        if stamp is not None and stamp[3] < racy:  # a file changed just now may change again within the same tick
+            kept[rel] = (stamp, read)
+        text, problem = read
         if problem:
             problems.append(problem)
         files.append(SourceFile(rel, parts[0], unicodedata.normalize("NFC", path.stem), text))
+    _recent[str(config.root)] = kept
+    while len(_recent) > 4:  # the few sites this process works on (dicts keep their order: the oldest goes)
+        del _recent[next(iter(_recent))]
     return files, problems
+
+
+def _stamp(path: Path, limit: int) -> tuple[int, ...] | None:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode, limit
 
 
 def _ignored(path: PurePosixPath) -> str:

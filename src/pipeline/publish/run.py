@@ -55,8 +55,8 @@ def prepare(root: Path, name: str | None, now: datetime | None = None, jobs: int
     """Validate and build the site (reusing the last build's results where unchanged), and plan it against the target's live deploy."""
     config, _ = load_config(root)
     chosen, kind = target(config, name)
-    known, prepared, _ = last_build(root)  # a cache that cannot be trusted is left alone here; `build` reports and replaces it
-    built = build(root, now, jobs=jobs, known=known, prepared=prepared)
+    known, prepared, _, written = last_build(root)  # a cache that cannot be trusted is left alone here; `build` reports and replaces it
+    built = build(root, now, jobs=jobs, known=known, prepared=prepared, written=written)
     unsafe = sorted(path for path in built.files if not safe_path(path))
     if unsafe:
         raise PublishError(f"refusing to publish paths outside the site: {', '.join(unsafe)}")

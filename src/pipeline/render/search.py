@@ -13,10 +13,12 @@ import functools
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
+from pipeline.content.sources import text_digest
 from pipeline.render.siteplan import Entry, SitePlan
 
 VERSION = 1
@@ -29,6 +31,7 @@ _SEPARATORS = re.compile("[\u05be\u05c0\u05c3\u05c6]")  # maqaf, paseq, sof pasu
 _LATIN = re.compile(r"[a-z]+")
 _MARKDOWN_NOISE = re.compile(r"\]\([^()\s]*\)|<[^<>\n]*>|https?://\S+")  # link targets, tags and bare URLs are not words
 _HEADING = re.compile(r"^#{1,6}[ \t]+([^\n]*)", re.MULTILINE)  # linear: the closing #s are stripped after
+Weights = tuple[tuple[str, ...], tuple[int, ...]]  # an article's words and, in the same order, their weights
 
 
 def normalize(text: str) -> list[str]:
@@ -87,27 +90,36 @@ def stem(word: str) -> str:
     return word
 
 
-def index_document(site: SitePlan, lang: str) -> dict[str, Any]:
-    """The locale's index: its documents, its words (sorted) and, for each word, the documents with their weights."""
-    entries = site.entries[lang]
-    postings: dict[str, dict[int, int]] = {}
+def index_document(site: SitePlan, lang: str, known: Mapping[str, Weights] | None = None) -> dict[str, Any]:
+    """The locale's index: its documents, its words (sorted) and, for each word, the documents with their weights.
+
+    `known` has articles' weights already counted (`weights`), by `weights_key`; the rest are counted here.
+    """
+    postings: dict[str, list[int]] = {}
     docs = []
-    for number, entry in enumerate(entries):
+    for number, entry in enumerate(site.entries[lang]):
         docs.append(_doc(site, entry, lang))
-        weights: Counter[str] = Counter()
-        for part, weight in _parts(entry):
-            for word, times in counts(part).items():
-                weights[word] += times * weight
-        for word, weight in weights.items():
-            postings.setdefault(word, {})[number] = weight
+        found = known.get(weights_key(entry)) if known is not None else None
+        words, amounts = found if found is not None else weights(entry)
+        for word, weight in zip(words, amounts):
+            postings.setdefault(word, []).extend((number, weight))  # numbers rise: each list is in document order
     terms = sorted(postings)
-    return {
-        "version": VERSION,
-        "lang": lang,
-        "docs": docs,
-        "terms": terms,
-        "postings": [[value for pair in sorted(postings[term].items()) for value in pair] for term in terms],
-    }
+    return {"version": VERSION, "lang": lang, "docs": docs, "terms": terms, "postings": [postings[term] for term in terms]}
+
+
+def weights(entry: Entry) -> Weights:
+    """The words of an article, each with its weight in the index (its count in each part times the part's weight)."""
+    found: Counter[str] = Counter()
+    for part, weight in _parts(entry):
+        for word, times in counts(part).items():
+            found[word] += times * weight
+    return tuple(found), tuple(found.values())
+
+
+def weights_key(entry: Entry) -> str:
+    """What an article's weights are made from (its title, summary and body), as a digest: equal keys, equal weights."""
+    article = entry.article
+    return text_digest(f"{article.title}\0{article.summary or ''}\0{article.body}")
 
 
 def encode(document: dict[str, Any]) -> bytes:

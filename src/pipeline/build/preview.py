@@ -1,0 +1,93 @@
+"""`serve`'s site in memory: each rebuild plans every output, and an output is made when it is first asked for, then kept by its key."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import MappingProxyType
+
+from pipeline.build import incremental
+from pipeline.build.describe import Kept, describe
+from pipeline.build.outputs import Output
+from pipeline.content.perfile import FileRecords
+from pipeline.errors import ContentError
+
+
+@dataclass(frozen=True, slots=True)
+class Rebuilt:
+    """What a rebuild did: how many outputs the site has, how many of them changed, and notes about the cache."""
+
+    files: int
+    changed: int
+    notes: tuple[str, ...]
+
+
+class Preview:
+    """The site at `root` as `serve` shows it: the last good build's outputs, made on demand.
+
+    Between edits it keeps each file's results, the prepared bodies and every output made, so a
+    rebuild reads and parses only what changed, and makes only the pages asked for since. After an
+    edit that leaves the content with errors, the last good build stays served.
+    """
+
+    def __init__(self, root: Path, drafts: bool, failed: Callable[[ContentError], None] | None = None, now: datetime | None = None) -> None:
+        self.root = root
+        self.drafts = drafts
+        self.now = now  # fixes the clock, as `build --now` does (the tests compare with such a build)
+        self.failed = failed  # told when an output cannot be made (its last good bytes are served)
+        self._lock = threading.Lock()  # guards the two maps below; making an output happens outside it
+        self._outputs: Mapping[str, Output] = MappingProxyType({})
+        self._made: dict[str, tuple[str, bytes]] = {}  # path -> (key, bytes) of the last output made there
+        self._known: FileRecords | None = None
+        self._prepared: Mapping[str, Kept] | None = None
+
+    def rebuild(self, jobs: int = 1) -> Rebuilt:
+        """Validate and plan the site again (raises ContentError, keeping the last good build, when it has errors)."""
+        notes: list[str] = []
+        if self._known is None:  # the first build starts from the command line's cache, when it can be trusted
+            self._known, self._prepared, found, _ = incremental.last_build(self.root)
+            notes += found
+        store = self.root if incremental.writable_cache(self.root, notes) else None
+        made = describe(self.root, self.now, self.drafts, self._known, self._prepared, jobs, store=store)
+        outputs = MappingProxyType({o.path: o for o in made.outputs})
+        with self._lock:
+            changed = sum(1 for path, o in outputs.items() if path not in self._outputs or self._outputs[path].key != o.key)
+            self._outputs = outputs
+            self._made = {path: kept for path, kept in self._made.items() if path in outputs}
+        self._known, self._prepared = made.records, made.prepared if store is not None else None
+        return Rebuilt(len(outputs), changed, tuple(notes))
+
+    def paths(self) -> list[str]:
+        """Every output's path, sorted."""
+        return sorted(self._outputs)
+
+    def has(self, path: str) -> bool:
+        """Whether the site has an output at `path`."""
+        return path in self._outputs
+
+    def get(self, path: str) -> bytes | None:
+        """The output at `path` (made now if what it is made from changed), None if there is none.
+
+        When it cannot be made (a template override that fails on this page), `failed` is told and
+        the bytes last made there are served, if there are any.
+        """
+        with self._lock:
+            output = self._outputs.get(path)
+            kept = self._made.get(path)
+        if output is None:
+            return None
+        if kept is not None and kept[0] == output.key:
+            return kept[1]
+        try:
+            data = output.make()
+        except ContentError as exc:
+            if self.failed is not None:
+                self.failed(exc)
+            return kept[1] if kept is not None else None
+        with self._lock:
+            if self._outputs.get(path) is output:  # not replaced by a rebuild meanwhile
+                self._made[path] = (output.key, data)
+        return data
