@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -92,3 +96,33 @@ def run(*args: str) -> Run:
 
 def validate_json(root: Path, *args: str) -> Run:
     return run("validate", "--root", str(root), "--format", "json", *args)
+
+
+@dataclass
+class Serving:
+    """A running `pipeline serve`: the address it serves on, and what it told on stderr once it has stopped."""
+
+    base: str
+    errors: str = ""
+
+
+@contextmanager
+def serving(root: Path) -> Iterator[Serving]:
+    """Start the real `pipeline serve` for `root` on a free port; stop it on leaving, keeping its stderr."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "serve", "--root", str(root), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    line = process.stdout.readline()
+    if "serving" not in line:
+        process.kill()
+        raise AssertionError(line + process.stderr.read())
+    served = Serving(line.split(" on ")[1].split()[0].rstrip("/"))
+    try:
+        yield served
+    finally:
+        process.terminate()
+        served.errors = process.communicate(timeout=10)[1]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SITE_YAML, article, hebrew, run
+from conftest import SITE_YAML, article, hebrew, run, serving
 
 from pipeline.build import serve
 
@@ -190,20 +190,11 @@ def test_the_status_dashboard_shows_every_column_at_1280_px(browser, make_site, 
 
 def test_the_preview_reloads_open_pages_and_shows_what_broke(browser, make_site):
     """Save a file: the open page reloads by itself; break it: the page shows file:line over the last good page."""
-    import subprocess
-    import sys
     import time
 
     root = make_site({"content/en/a.md": article("First title"), "content/he/a.md": hebrew("כותרת ראשונה")})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "serve", "--root", str(root), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = process.stdout.readline()  # type: ignore[union-attr]
-        base = line.split(" on ")[1].split()[0].rstrip("/")
+    with serving(root) as server:
+        base = server.base
         page = browser.new_page()
         page.goto(f"{base}/en/a/")
         assert page.locator("h1").inner_text() == "First title"
@@ -221,9 +212,6 @@ def test_the_preview_reloads_open_pages_and_shows_what_broke(browser, make_site)
         page.locator("h1", has_text="Third title").wait_for(timeout=15000)
         assert page.locator("#pipeline-overlay").count() == 0
         page.close()
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
     print(f"saved to reloaded: {reloaded:.2f} s")
     built = (root / "public").exists()
     assert not built  # the preview builds elsewhere: a site's own output is never touched, and no build has the script

@@ -271,15 +271,20 @@ def test_validate_ignores_a_cache_it_cannot_trust_and_says_so(make_site, tmp_pat
     assert "ignored the build cache" in result.stderr
 
 
-def test_a_publish_after_a_build_sends_what_a_build_from_nothing_makes(make_site, tmp_path):
-    root = make_site(files())
-    build(root, tmp_path / "out")  # fills the cache publish reads
-    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+def assert_publish_sends_a_cold_build(root, tmp_path):
+    """Publish `root`; what went live equals a build of a copy of the site with no cache."""
     assert run("publish", "--root", str(root)).exit_code == 0
     copy = tmp_path / "fresh-site"
     shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".pipeline-cache", "published"))
     assert run("build", "--root", str(copy), "--out", str(tmp_path / "fresh-out"), "--jobs", "1").exit_code == 0
     assert tree(root / "published/current") == tree(tmp_path / "fresh-out")
+
+
+def test_a_publish_after_a_build_sends_what_a_build_from_nothing_makes(make_site, tmp_path):
+    root = make_site(files())
+    build(root, tmp_path / "out")  # fills the cache publish reads
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+    assert_publish_sends_a_cold_build(root, tmp_path)
 
 
 def test_a_publish_reads_unchanged_outputs_from_the_last_build_but_never_one_changed_by_hand(make_site, tmp_path):
@@ -291,11 +296,7 @@ def test_a_publish_reads_unchanged_outputs_from_the_last_build_but_never_one_cha
     (out / "he/a1/index.html").unlink()
     (out / "he/a1/index.html").symlink_to(root / "site.yaml")  # a link where a page was: never followed
     edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
-    assert run("publish", "--root", str(root)).exit_code == 0
-    copy = tmp_path / "fresh-site"
-    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".pipeline-cache", "published"))
-    assert run("build", "--root", str(copy), "--out", str(tmp_path / "fresh-out"), "--jobs", "1").exit_code == 0
-    assert tree(root / "published/current") == tree(tmp_path / "fresh-out")
+    assert_publish_sends_a_cold_build(root, tmp_path)
 
 
 def test_a_site_with_its_schema_elsewhere_gets_its_no_op_and_sees_schema_edits(make_site, tmp_path):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 
-from conftest import article, hebrew
+from conftest import article, hebrew, serving
 
 
 def fetch(url: str) -> tuple[int, str]:
@@ -21,16 +19,8 @@ def fetch(url: str) -> tuple[int, str]:
 
 def test_serve_previews_and_rebuilds_on_change(make_site):
     root = make_site({"content/en/a.md": article("First title"), "content/he/a.md": hebrew("כותרת ראשונה")})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "serve", "--root", str(root), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = process.stdout.readline()
-        assert "serving" in line, line + process.stderr.read()
-        base = line.split(" on ")[1].split()[0].rstrip("/")
+    with serving(root) as server:
+        base = server.base
         assert base.startswith("http://127.0.0.1:")
         status, page = fetch(f"{base}/en/a/")
         assert status == 200 and "First title" in page
@@ -44,25 +34,15 @@ def test_serve_previews_and_rebuilds_on_change(make_site):
         (root / "content/en/a.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
         time.sleep(1.5)
         assert "Second title" in fetch(f"{base}/en/a/")[1]
-    finally:
-        process.terminate()
-        _, errors = process.communicate(timeout=10)
+    errors = server.errors
     assert "content/en/a.md:3:1: error yaml-syntax" in errors
     assert "Traceback" not in errors
 
 
 def test_serve_answers_from_memory_as_a_host_serves_the_built_folder(make_site):
     root = make_site({"content/en/a.md": article("First title"), "content/he/a.md": hebrew("כותרת ראשונה")})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "serve", "--root", str(root), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = process.stdout.readline()
-        assert "serving" in line, line + process.stderr.read()
-        base = line.split(" on ")[1].split()[0].rstrip("/")
+    with serving(root) as server:
+        base = server.base
         with urllib.request.urlopen(f"{base}/en/a", timeout=5) as response:  # a folder without its slash is redirected
             assert response.url == f"{base}/en/a/" and response.status == 200
             page = response.read().decode("utf-8")
@@ -85,8 +65,6 @@ def test_serve_answers_from_memory_as_a_host_serves_the_built_folder(make_site):
         assert status == 404
         status, page = fetch(f"{base}/en/a/")
         assert status == 200 and "First title" in page
-    finally:
-        process.terminate()
-        _, errors = process.communicate(timeout=10)
+    errors = server.errors
     assert "templates/article.html" in errors and "still serving the last good build" in errors
     assert "Traceback" not in errors
