@@ -133,16 +133,17 @@ def rules_key(config: SiteConfig) -> str:
 
 
 def _study_all(
-    files: list[SourceFile], rules: FrontMatterRules, known: Mapping[str, Known], jobs: int, rules_key: str = ""
+    files: list[SourceFile], rules: FrontMatterRules, known: Mapping[str, Known], jobs: int, memo: str = ""
 ) -> tuple[list[Studied], dict[str, Known]]:
     """Every file studied, from `known` where its text is unchanged; and the records of the valid ones.
 
-    With `rules_key`, what this process studied last time is reused as it is for a file whose text is unchanged."""
+    With `memo` (the rules' key), what this process studied last time under those rules is reused as it is for a
+    file whose text is unchanged."""
     digests = [text_digest(file.text or "") for file in files]
     results: list[Studied | None] = [None] * len(files)
     records: dict[str, Known] = {}
     missing = []
-    recent = _recent.get(rules_key) if rules_key else None
+    recent = _recent.get(memo) if memo else None
     for n, (file, seen) in enumerate(zip(files, digests)):
         hit = known.get(file.path)
         if hit is not None and hit[0] == seen:
@@ -156,9 +157,9 @@ def _study_all(
         results[n] = studied if studied is not None else records_.load(files[n], record, html)
         if record is not None:
             records[files[n].path] = (digests[n], record)
-    if rules_key:  # kept for the next validate in this process (`serve`): a file unchanged since is not read back from its record
+    if memo:  # kept for the next validate in this process (`serve`): a file unchanged since is not read back from its record
         _recent.clear()
-        _recent[rules_key] = {(f.path, d): r for f, d, r in zip(files, digests, results) if r is not None and f.path in records}
+        _recent[memo] = {(f.path, d): r for f, d, r in zip(files, digests, results) if r is not None and f.path in records}
     return [r for r in results if r is not None], records
 
 

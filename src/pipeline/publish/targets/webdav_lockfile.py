@@ -1,9 +1,10 @@
-"""A publish lock for WebDAV servers without LOCK (stock nginx): a JSON resource naming its holder and expiry, taken with a conditional PUT.
+"""A publish lock for WebDAV servers without LOCK (stock nginx): a JSON resource naming its holder and expiry, taken with a MOVE that never overwrites.
 
 The resource is written under a name of its own and MOVEd into place with `Overwrite: F` (every server tested
-refuses a second creator with 412; stock nginx ignores `If-None-Match: *` on a PUT), then read back: only the publish whose random token it holds goes on, so a server that ignores the condition is caught
-too. The holder rewrites it (a later expiry) halfway through each period and deletes it at the end; one whose
-expiry has passed, or whose process on this machine is gone, is taken over and said so.
+refuses a second creator with 412; stock nginx ignores `If-None-Match: *` on a PUT), then read back: only the
+publish whose random token it holds goes on, so a server that ignores the condition is caught too. The holder
+rewrites it (a later expiry) halfway through each period and deletes it at the end; one whose expiry has passed,
+or whose process on this machine is gone, is taken over and said so.
 """
 
 from __future__ import annotations

@@ -43,8 +43,7 @@ class Layout:
 
     @classmethod
     def of(cls, name: str, live: str) -> Layout:
-        parent = live[: live.rstrip("/").rfind("/") + 1]
-        sibling = parent + quote(f".{name}", safe="")
+        sibling = _parent(live) + quote(f".{name}", safe="")
         return cls(
             live,
             sibling + ".staging/",
@@ -57,7 +56,12 @@ class Layout:
 
     @property
     def parent(self) -> str:
-        return self.live[: self.live.rstrip("/").rfind("/") + 1]
+        return _parent(self.live)
+
+
+def _parent(url: str) -> str:
+    """The collection a collection URL sits in (with its slash)."""
+    return url[: url.rstrip("/").rfind("/") + 1]
 
 
 def move(dav: Dav, source: str, destination: str, ok: tuple[int, ...] = (201, 204)) -> int:
