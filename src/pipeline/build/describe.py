@@ -6,7 +6,7 @@ import hashlib
 import os
 import stat
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -20,6 +20,7 @@ from pipeline.content.perfile import FileRecords
 from pipeline.content.sources import text_digest
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
+from pipeline.memo.state import Memo
 from pipeline.render.siteplan import Prepared, plan, prepare_body, section_ids
 from pipeline.render.theme import Theme
 from pipeline.validate import Validation, validate
@@ -38,6 +39,7 @@ class Made:
     prepared: Mapping[str, Kept]  # article path -> its prepared body as the cache keeps it
     valid_until: datetime | None  # when a scheduled article goes live and this build is out of date
     schema_path: str  # the article schema read, relative to the root, or "(built-in)"
+    memo: Memo = field(default_factory=Memo)  # what the next validate of the site can recall
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,12 +102,14 @@ def describe(
     prepared: Mapping[str, Kept] | None = None,
     jobs: int = 1,
     store: Path | None = None,
+    memo: Memo | None = None,
 ) -> Made:
     """Validate and plan the site, and describe its outputs; `known` and `prepared` are the last build's, reused where unchanged.
 
     `store` is where prepared bodies are kept (the site root, for its build cache); None keeps them in memory.
+    `memo` is the last validate's (`Made.memo`).
     """
-    result = validate(root, known, jobs)
+    result = validate(root, known, jobs, memo)
     if result.errors:
         raise ContentError(f"the content has {len(result.errors)} error(s); nothing was built", result.errors)
     moment = now or datetime.now(UTC)
@@ -117,7 +121,9 @@ def describe(
     outputs = site_outputs(site, theme, result, root, now, common, store)
     scheduled = [a.publish_at for a in result.articles if a.publish_at is not None and a.publish_at > moment]
     unique = tuple({o.path: o for o in outputs}.values())  # a static/ file replaces a theme asset of the same name
-    return Made(unique, site.held, result.records, MappingProxyType(kept), min(scheduled, default=None), site.config.schema_path)
+    return Made(
+        unique, site.held, result.records, MappingProxyType(kept), min(scheduled, default=None), site.config.schema_path, result.memo
+    )
 
 
 def _prepare(result: Validation, cached: Mapping[str, Kept], store: Path | None, jobs: int) -> tuple[dict[str, Prepared], dict[str, Kept]]:

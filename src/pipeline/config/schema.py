@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -62,19 +63,26 @@ class SchemaFileError(Exception):
 def read_schema(path: FsPath) -> dict[str, Any]:
     """Load a JSON Schema file and check it is a valid 2020-12 schema."""
     try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        schema = json.loads(text)
     except OSError as exc:
         raise SchemaFileError(f"cannot read the schema: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
         raise SchemaFileError(f"the schema is not UTF-8 (byte offset {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise SchemaFileError(f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from exc
+    _check_schema(text)
+    return schema
+
+
+@functools.lru_cache(maxsize=8)
+def _check_schema(text: str) -> None:
+    """Raise SchemaFileError unless the JSON `text` is a valid 2020-12 schema (a valid one is checked once per process: `serve`)."""
     try:
-        jsonschema.Draft202012Validator.check_schema(schema)
+        jsonschema.Draft202012Validator.check_schema(json.loads(text))
     except jsonschema.SchemaError as exc:
         where = "/".join(str(part) for part in exc.absolute_path) or "(top)"
         raise SchemaFileError(f"not a valid JSON Schema at {where}: {exc.message}") from exc
-    return schema
 
 
 class Checker:
