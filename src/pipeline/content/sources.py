@@ -72,7 +72,7 @@ def discover(config: SiteConfig, seen: Seen | None = None) -> tuple[list[SourceF
             read = _read(config.root, rel, config.max_file_bytes)
             digest = text_digest(read[0]) if read[0] is not None else ""
         text, problem = read
-        if stamp is not None and stamp[3] < racy:  # a file changed just now may change again within the same tick
+        if stamp is not None and max(stamp[3], stamp[4]) < racy:  # a file changed just now may change again within the same tick
             kept[rel] = (stamp, read, digest)
         if problem:
             problems.append(problem)

@@ -34,6 +34,7 @@ class Memo:
     objects: Mapping[str, Unit] = field(default_factory=_empty)  # unit name -> (key, result)
     seen: Seen = field(default_factory=_empty)
     studied: Mapping[tuple[str, str], Studied] = field(default_factory=_empty)
+    redone: int = 0  # how many units the validate that made this memo worked out (it recalled the others)
 
     def of(self, root: str) -> Memo:
         """This memo when it is of the site at `root`, else an empty one."""
@@ -79,7 +80,7 @@ class Ledger:
         elif plain is not None and plain[0] == key:
             try:
                 value = back(plain[1])
-            except Unusable:
+            except (Unusable, TypeError, ValueError):  # plain data of another shape: worked out again
                 plain = None
         else:
             plain = None
@@ -100,5 +101,11 @@ class Ledger:
     def done(self, rules: str, seen: Seen, studied: Mapping[tuple[str, str], Studied]) -> Memo:
         """The memo for the next validate: the units used by this one, and what it saw and studied."""
         return Memo(
-            self.memo.root, rules, MappingProxyType(self.units), MappingProxyType(self.objects), MappingProxyType(dict(seen)), studied
+            self.memo.root,
+            rules,
+            MappingProxyType(self.units),
+            MappingProxyType(self.objects),
+            MappingProxyType(dict(seen)),
+            studied,
+            self.redone,
         )
