@@ -18,7 +18,6 @@ CONTENT_DIR = "content"
 MARKDOWN = (".md", ".markdown")  # what an article file is named
 RACY_NS = 1_000_000_000  # a file modified this recently is read again next time: its time stamp may not show a second edit
 Stamp = tuple[int, ...]  # a file's inode, device, size, modification and change times, mode, and the size limit it was read under
-Read = tuple[str | None, Diagnostic | None]  # a file's text, or why there is none
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +30,7 @@ class SourceFile:
     text: str | None  # None when the bytes could not be decoded
 
 
-Seen = Mapping[str, tuple[Stamp, Read, str]]  # path -> (stat, what reading it gave, its text's digest): what a discover saw
+Seen = Mapping[str, tuple[Stamp, SourceFile, Diagnostic | None, str]]  # path -> (stat, the file, why it has no text, its digest)
 
 
 def discover(config: SiteConfig, seen: Seen | None = None) -> tuple[list[SourceFile], list[Diagnostic], dict[str, str], Seen]:
@@ -46,7 +45,7 @@ def discover(config: SiteConfig, seen: Seen | None = None) -> tuple[list[SourceF
     digests: dict[str, str] = {}
     last = seen or {}
     racy = time.time_ns() - RACY_NS
-    kept: dict[str, tuple[Stamp, Read, str]] = {}
+    kept: dict[str, tuple[Stamp, SourceFile, Diagnostic | None, str]] = {}
     base = str(config.root)
     for rel, refused in sitepaths.walk(config.root, CONTENT_DIR):
         if refused:
@@ -67,17 +66,17 @@ def discover(config: SiteConfig, seen: Seen | None = None) -> tuple[list[SourceF
         stamp = _stamp(f"{base}/{rel}", config.max_file_bytes)
         before = last.get(rel)
         if before is not None and stamp is not None and before[0] == stamp:
-            read, digest = before[1], before[2]
+            _, file, problem, digest = before
         else:
-            read = _read(config.root, rel, config.max_file_bytes)
-            digest = text_digest(read[0]) if read[0] is not None else ""
-        text, problem = read
+            text, problem = _read(config.root, rel, config.max_file_bytes)
+            file = SourceFile(rel, parts[0], unicodedata.normalize("NFC", _stem(name)), text)
+            digest = text_digest(text) if text is not None else ""
         if stamp is not None and max(stamp[3], stamp[4]) < racy:  # a file changed just now may change again within the same tick
-            kept[rel] = (stamp, read, digest)
+            kept[rel] = (stamp, file, problem, digest)
         if problem:
             problems.append(problem)
         digests[rel] = digest
-        files.append(SourceFile(rel, parts[0], unicodedata.normalize("NFC", _stem(name)), text))
+        files.append(file)
     return files, problems, digests, kept
 
 
@@ -109,6 +108,7 @@ def counterpart(path: str, lang: str) -> str:
 
 
 def _read(root: Path, rel: str, limit: int) -> tuple[str | None, Diagnostic | None]:
+    """A file's text, or why there is none."""
     try:
         data = sitepaths.read_bytes(root, rel, limit)
     except sitepaths.TooLarge as exc:
