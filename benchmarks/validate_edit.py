@@ -18,6 +18,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -43,7 +45,7 @@ def _edit(root: Path, rel: str, added: str | None, n: int) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _timed(call) -> tuple[float, float, Validation]:
+def _timed(call: Callable[[], Validation]) -> tuple[float, float, Validation]:
     wall, cpu = time.perf_counter(), time.process_time()
     result = call()
     return time.perf_counter() - wall, time.process_time() - cpu, result
@@ -69,7 +71,7 @@ def main() -> None:
                 walls, cpus, redone = [], [], []
                 for n in range(args.repeat):
                     _edit(root, rel, added, n + frozen * args.repeat)
-                    wall, cpu, last = _timed(lambda: validate(root, last.records, 1, last.memo))
+                    wall, cpu, last = _timed(partial(validate, root, last.records, 1, last.memo))
                     walls.append(wall)
                     cpus.append(cpu)
                     redone.append(last.memo.redone)
@@ -79,7 +81,7 @@ def main() -> None:
                     "cpu_median_ms": round(statistics.median(cpus) * 1000, 1),
                     "units_redone": max(redone),
                 }
-        walls = [_timed(lambda: validate(root, last.records, 1))[0] for _ in range(3)]
+        walls = [_timed(partial(validate, root, last.records, 1))[0] for _ in range(3)]
         figures["without the memo (article records only)"] = {"wall_median_ms": round(statistics.median(walls) * 1000, 1)}
     width = max(map(len, figures))
     print(f"validate after one edit, in process, {args.pairs:,} pairs, {args.repeat} edits each")
