@@ -394,6 +394,17 @@ def _add_to(root: Path, rel: str, text: str) -> None:
     path.write_text(path.read_text("utf-8") + text, encoding="utf-8")
 
 
+def _fix_static(root: Path) -> None:
+    """Change both static files, then wait: their new stats are old enough to be trusted, so only the stats tell the change."""
+    (root / "static/logo.svg").write_text("<svg></svg>", encoding="utf-8")
+    (root / "static/dot.png").write_bytes(_png(8, 6))
+    time.sleep(1.1)
+
+
+def _png(width: int, height: int) -> bytes:
+    return b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + width.to_bytes(4, "big") + height.to_bytes(4, "big") + b"\x08\x06\x00\x00\x00"
+
+
 VALIDATE_EDITS = [  # each after the last, so the memo of every earlier validate is used
     ("body edit", lambda root: edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")),
     ("front matter edit", lambda root: edit(root, "content/en/a0.md", "tags: [kindness]", "tags: [kindnes]")),
@@ -406,7 +417,10 @@ VALIDATE_EDITS = [  # each after the last, so the memo of every earlier validate
     ("translation edited", lambda root: edit(root, "content/he/a0.md", "ראו [הבא](a1.md)", "ראו [הבא](a2.md)")),
     ("translation's heading renamed", lambda root: edit(root, "content/he/a2.md", "## חלק", "## שלם")),
     ("an image not there yet", lambda root: _add_to(root, "content/en/a2.md", "\n![A dot](/dot.png)\n")),
-    ("static file added", lambda root: (root / "static").mkdir() or (root / "static/dot.png").write_bytes(b"\x89PNG\r\n\x1a\n")),
+    ("static file added", lambda root: (root / "static").mkdir() or (root / "static/dot.png").write_bytes(_png(4, 3))),
+    ("an SVG with a script", lambda root: (root / "static/logo.svg").write_text("<svg><script>alert(1)</script></svg>", encoding="utf-8")),
+    ("a second passes", lambda root: time.sleep(1.1)),  # so the static files' results are kept by their stat
+    ("the SVG fixed, the image resized, a second passes", _fix_static),
     ("file deleted", lambda root: (root / "content/en/later.md").unlink()),
     ("site.yaml changed", lambda root: edit(root, "site.yaml", "  gratitude:", "  kindnes:\n    en: K\n    he: ק\n  gratitude:")),
     ("a file made unreadable", lambda root: (root / "content/he/a1.md").write_bytes(b"---\ntitle: \xff\n---\n")),
@@ -416,8 +430,8 @@ VALIDATE_EDITS = [  # each after the last, so the memo of every earlier validate
 
 
 def _seen(result) -> tuple:
-    """What a validate reports and decides: every diagnostic, each pair's state, the valid articles."""
-    return result.diagnostics, result.states, tuple(sorted(result.by_key)), tuple(s.id for s in result.sets)
+    """What a validate reports and decides: every diagnostic, each pair's state, the valid articles, the images' sizes."""
+    return result.diagnostics, result.states, tuple(sorted(result.by_key)), tuple(s.id for s in result.sets), dict(result.images)
 
 
 def test_validate_with_the_memo_reports_what_a_cold_validate_does_after_every_edit(make_site, tmp_path):
@@ -456,6 +470,7 @@ def test_each_validate_of_the_sequence_finds_what_the_edit_brings(make_site):
         "source edited under it": "translation-stale",
         "translation edited": "translation-structure",
         "an image not there yet": "image-missing",
+        "an SVG with a script": "static-unsafe",
     }
     for step, change in VALIDATE_EDITS:
         change(root)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline import __version__, sitepaths, workers
 from pipeline.catalogs import gate
@@ -24,7 +25,9 @@ from pipeline.content.perfile import FileRecords, Studied, study
 from pipeline.content.sources import SourceFile, discover
 from pipeline.diagnostics import Diagnostic
 from pipeline.memo import crossfile
+from pipeline.memo.plain import diagnostics_from, diagnostics_to
 from pipeline.memo.plain import key as memo_key
+from pipeline.memo.stamps import stamp_key
 from pipeline.memo.state import Ledger, Memo
 from pipeline.translation import minor, pairing, states
 from pipeline.translation.pairing import TranslationSet
@@ -33,6 +36,7 @@ from pipeline.translation.states import PairState
 Known = tuple[str, Any]  # a file's text digest, and the plain record of what it gave on its own
 
 STATIC_DIR = "static"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +86,7 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1, memo: 
     ledger = Ledger((memo or Memo()).of(str(config.root)))
     files, problems, digests, seen = discover(config, ledger.memo.seen)
     found += problems
-    static_files, refused = _static(config.root, config.max_file_bytes)
+    static_files, refused = _static(ledger, config.root, config.max_file_bytes)
     found += refused + _refused(config.root, ("templates", "locales", "schemas"))
     readable = [file for file in files if file.text is not None]
     reuse = known.files if known is not None and known.rules == rules else {}
@@ -127,7 +131,7 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1, memo: 
         MappingProxyType(articles),
         tuple(ordered),
         FileRecords(rules, MappingProxyType(records)),
-        _image_sizes(config.root, index.static),
+        _image_sizes(ledger, config.root, index.static),
         ledger.done(rules, seen, MappingProxyType(kept)),
     )
 
@@ -207,26 +211,54 @@ def _study_plain(file: SourceFile, rules: FrontMatterRules) -> tuple[Any, str | 
     return record, studied.body.html if studied.body else None, None
 
 
-def _image_sizes(root: Path, files: frozenset[str]) -> Mapping[str, tuple[int, int]]:
+def _image_sizes(ledger: Ledger, root: Path, files: frozenset[str]) -> Mapping[str, tuple[int, int]]:
     """The intrinsic size of every image under static/ whose header says it (pages give images their width and height).
 
-    `files` passed the path policy; each is opened without following a link and only its first bytes are read."""
+    `files` passed the path policy; each is opened without following a link and only its first bytes are read,
+    unless the memo has its size from a file of the same stat."""
     sizes = {}
     for rel in sorted(f for f in files if f.lower().endswith(images.EXTENSIONS)):
-        path = sitepaths.resolve_inside(root, f"{STATIC_DIR}/{rel}")
-        if path is None:
-            continue
-        try:
-            with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb") as handle:
-                size = images.intrinsic_size(rel, handle.read(images.HEAD_BYTES))
-        except OSError:
-            continue
+        size = _recalled(ledger, f"image:{rel}", root, f"{STATIC_DIR}/{rel}", 0, partial(_image_size, root, rel), _size_to, _size_from)
         if size is not None:
             sizes[rel] = size
     return MappingProxyType(sizes)
 
 
-def _static(root: Path, limit: int) -> tuple[frozenset[str], list[Diagnostic]]:
+def _image_size(root: Path, rel: str) -> tuple[int, int] | None:
+    path = sitepaths.resolve_inside(root, f"{STATIC_DIR}/{rel}")
+    if path is None:
+        return None
+    try:
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb") as handle:
+            return images.intrinsic_size(rel, handle.read(images.HEAD_BYTES))
+    except OSError:
+        return None
+
+
+def _size_to(size: tuple[int, int] | None) -> tuple[int, int] | None:
+    return size
+
+
+def _size_from(plain: Any) -> tuple[int, int] | None:
+    if plain is None:
+        return None
+    width, height = plain
+    if type(width) is not int or type(height) is not int:
+        raise ValueError(plain)
+    return width, height
+
+
+def _recalled(
+    ledger: Ledger, name: str, root: Path, rel: str, limit: int, make: Callable[[], T], to: Callable[[T], Any], back: Callable[[Any], T]
+) -> T:
+    """What `make` reads from the file at `rel`: from the memo while the file's stat is the same, else read (and kept, unless just changed)."""
+    key = stamp_key(root, rel, limit)
+    if key is None:
+        return make()
+    return ledger.recall(name, key, make, to, back)
+
+
+def _static(ledger: Ledger, root: Path, limit: int) -> tuple[frozenset[str], list[Diagnostic]]:
     """The files under static/ the site may publish (relative to static/), and what is wrong: refused paths, scripts in SVG or HTML."""
     allowed, refused = set(), []
     for rel, why in sitepaths.walk(root, STATIC_DIR):
@@ -235,11 +267,18 @@ def _static(root: Path, limit: int) -> tuple[frozenset[str], list[Diagnostic]]:
             continue
         allowed.add(rel[len(STATIC_DIR) + 1 :])
         if rel.lower().endswith(staticfiles.ACTIVE):
-            try:
-                refused += staticfiles.check(rel, sitepaths.read_bytes(root, rel, limit))
-            except (OSError, sitepaths.UnsafePath, sitepaths.TooLarge) as exc:
-                refused.append(Diagnostic.make("file-unreadable", rel, 1, 1, f"cannot be checked for scripts: {exc}"))
+            refused += _recalled(
+                ledger, f"static:{rel}", root, rel, limit, partial(_active, root, rel, limit), diagnostics_to, diagnostics_from
+            )
     return frozenset(allowed), refused
+
+
+def _active(root: Path, rel: str, limit: int) -> list[Diagnostic]:
+    """Scripts in one SVG or HTML file under static/."""
+    try:
+        return staticfiles.check(rel, sitepaths.read_bytes(root, rel, limit))
+    except (OSError, sitepaths.UnsafePath, sitepaths.TooLarge) as exc:
+        return [Diagnostic.make("file-unreadable", rel, 1, 1, f"cannot be checked for scripts: {exc}")]
 
 
 def _refused(root: Path, folders: tuple[str, ...]) -> list[Diagnostic]:

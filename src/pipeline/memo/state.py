@@ -74,20 +74,17 @@ class Ledger:
         """The result of unit `name` made from `key`: this process's, else the plain one (`back` decodes it), else `make()` (`to` encodes it)."""
         held = self.memo.objects.get(name)
         plain = self.memo.units.get(name)
-        value: T | None = None
         if held is not None and held[0] == key and plain is not None and plain[0] == key:
-            value = held[1]
-        elif plain is not None and plain[0] == key:
-            try:
-                value = back(plain[1])
-            except (Unusable, TypeError, ValueError):  # plain data of another shape: worked out again
-                plain = None
+            value: T = held[1]
         else:
-            plain = None
-        if value is None or plain is None:
-            value = make()
-            plain = (key, to(value))
-            self.redone += 1
+            try:
+                if plain is None or plain[0] != key:
+                    raise Unusable(name)
+                value = back(plain[1])
+            except (Unusable, TypeError, ValueError):  # none kept, made from something else, or plain data of another shape
+                value = make()
+                plain = (key, to(value))
+                self.redone += 1
         self.units[name] = plain
         self.objects[name] = (key, value)
         return value
