@@ -113,7 +113,7 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1, memo: 
     found += crossfile.id_problems(ledger, files)
     found += states.diagnostics(pair_states, articles, config)
     found += pair_found
-    found += crossfile.fragment_checks(ledger, files, digests, bodies, index)
+    found += crossfile.fragment_checks(ledger, files, digests, bodies, index, rules)
     catalog_found, catalog_records = gate.check_catalogs(root, reuse, config.max_file_bytes)
     found += catalog_found
     records.update(catalog_records)

@@ -102,7 +102,7 @@ def id_problems(ledger: Ledger, files: Sequence[SourceFile]) -> list[Diagnostic]
 
 
 def fragment_checks(
-    ledger: Ledger, files: Sequence[SourceFile], digests: Mapping[str, str], bodies: Mapping[str, Body], index: checks.SiteIndex
+    ledger: Ledger, files: Sequence[SourceFile], digests: Mapping[str, str], bodies: Mapping[str, Body], index: checks.SiteIndex, rules: str
 ) -> list[Diagnostic]:
     """Every link whose #fragment names no id on its page; a file's from the memo while its text and those of the pages it looks at hold."""
     listed = [(f.path, f.lang, f.id) for f in files if f.path in bodies]
@@ -111,7 +111,7 @@ def fragment_checks(
     for path, lang, article_id in listed:
         of_page.setdefault((lang, article_id), []).append(f"{path}\0{digests[path]}")
     ids = anchors.page_ids(listed, bodies, index.source_locale)
-    base = key(",".join(index.locales), index.source_locale)
+    base = key(rules, ",".join(index.locales), index.source_locale)
 
     def pages_key(pages: tuple[tuple[str, str], ...]) -> str:
         source = index.source_locale
