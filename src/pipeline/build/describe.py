@@ -64,11 +64,11 @@ def build(
     there instead of made again, while its file's size and modification time are those written.
     """
     made = describe(root, now, drafts, known, prepared, jobs, store=root if prepared is not None else None)
-    contents = workers.run(partial(_made, written), made.outputs, jobs)
+    contents = workers.run(partial(made_bytes, written), made.outputs, jobs)
     return Built(MappingProxyType({o.path: data for o, data in zip(made.outputs, contents)}), made.held)
 
 
-def _made(written: tuple[Path, Mapping[str, tuple[str, int, int]]] | None, output: Output) -> bytes:
+def made_bytes(written: tuple[Path, Mapping[str, tuple[str, int, int]]] | None, output: Output) -> bytes:
     """An output's bytes: from the folder a build wrote when it holds them unchanged, else made."""
     last = written[1].get(output.path) if written is not None else None
     if written is not None and last is not None and last[0] == output.key:

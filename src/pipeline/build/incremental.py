@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.build import bodystore, cache, freshness, write
-from pipeline.build.describe import Kept, describe
+from pipeline.build.describe import Kept, Made, describe
 from pipeline.content.perfile import FileRecords
 
 STATE = "build"
@@ -73,6 +73,19 @@ def last_build(root: Path) -> tuple[FileRecords | None, Mapping[str, Kept] | Non
     out = Path(state["out"])
     written = (out, state["outputs"]) if write.marker(out) == state["build_id"] else None
     return FileRecords(state["rules"], state["files"]), state["prepared"], (), written
+
+
+def keep_files(root: Path, made: Made) -> None:
+    """Keep a build's per-file results and prepared bodies (one made by `publish`), leaving the folder the last build wrote as recorded.
+
+    Nothing is kept over a cache that cannot be trusted: `build` reports and replaces that one."""
+    try:
+        state = cache.read(root, STATE)
+    except cache.Discarded:
+        return
+    folder = {name: state[name] for name in ("out", "build_id", "outputs")} if _well_formed(state) else {"out": "", "build_id": "", "outputs": {}}
+    kept = {"rules": made.records.rules, "files": dict(made.records.files), "prepared": _compact(root, made.prepared)}
+    cache.write(root, STATE, kept | folder)
 
 
 def _compact(root: Path, prepared: Mapping[str, Kept]) -> dict[str, Kept]:
