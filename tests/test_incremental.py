@@ -387,3 +387,17 @@ def test_serve_leaves_the_command_lines_build_and_its_no_op_alone(make_site, tmp
     assert tree(out) == before  # the preview is in memory: nothing was written into the build's folder
     build(root, out)
     assert tree(out) == cold(root, tmp_path)
+
+
+def test_compiled_templates_are_kept_outside_the_site_and_an_edited_override_is_compiled_again(make_site, tmp_path):
+    page = '{% extends "base.html" %}{% block content %}<p>WORD</p>{% endblock %}\n'
+    root = make_site(files() | {"templates/404.html": page.replace("WORD", "gone")})
+    out = tmp_path / "out"
+    build(root, out)
+    compiled = Path(os.environ["XDG_CACHE_HOME"]) / "pipeline/templates"
+    assert any(compiled.rglob("__jinja2_*.cache"))
+    assert not [p for p in root.rglob("*") if "jinja" in p.name]
+    (root / "templates/404.html").write_text(page.replace("WORD", "moved away"), encoding="utf-8")
+    build(root, out)
+    assert tree(out) == cold(root, tmp_path)
+    assert any(b"<p>moved away</p>" in data for data in tree(out).values())

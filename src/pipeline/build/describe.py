@@ -13,7 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from pipeline import __version__, sitepaths, workers
-from pipeline.build import bodystore
+from pipeline.build import bodystore, cache
 from pipeline.build.outputs import Output, site_outputs
 from pipeline.content.articles import Article
 from pipeline.content.perfile import FileRecords
@@ -112,7 +112,7 @@ def describe(
     bodies, kept = _prepare(result, prepared or {}, store, jobs)
     bodystore.close()
     site = plan(result, moment, drafts, bodies)
-    theme = Theme(site)
+    theme = Theme(site, cache.templates_folder() if store is not None else None)  # compiled templates kept along with the build cache
     common = _common_key(root, now, drafts)
     outputs = site_outputs(site, theme, result, root, now, common, store)
     scheduled = [a.publish_at for a in result.articles if a.publish_at is not None and a.publish_at > moment]

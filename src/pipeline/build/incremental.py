@@ -83,7 +83,11 @@ def keep_files(root: Path, made: Made) -> None:
         state = cache.read(root, STATE)
     except cache.Discarded:
         return
-    folder = {name: state[name] for name in ("out", "build_id", "outputs")} if _well_formed(state) else {"out": "", "build_id": "", "outputs": {}}
+    folder = (
+        {name: state[name] for name in ("out", "build_id", "outputs")}
+        if _well_formed(state)
+        else {"out": "", "build_id": "", "outputs": {}}
+    )
     kept = {"rules": made.records.rules, "files": dict(made.records.files), "prepared": _compact(root, made.prepared)}
     cache.write(root, STATE, kept | folder)
 

@@ -30,9 +30,13 @@ TEMPLATES_DIR = "templates"
 class Theme:
     """One Jinja2 environment per locale, with that locale's gettext catalog installed."""
 
-    def __init__(self, plan: SitePlan) -> None:
+    def __init__(self, plan: SitePlan, compiled: Path | None = None) -> None:
+        """`compiled`: a folder outside the site (under ~/.cache/pipeline) keeping compiled templates between processes."""
         root = plan.config.root
         loader = jinja2.ChoiceLoader([SiteLoader(root), jinja2.PackageLoader("pipeline", "theme/templates")])
+        bytecode = (  # found by name and source digest, and by the version of Jinja that compiled it
+            jinja2.FileSystemBytecodeCache(str(compiled), f"__jinja2_{jinja2.__version__}_%s.cache") if compiled is not None else None
+        )
         self._envs: dict[str, jinja2.Environment] = {}
         self._translations: dict[str, Any] = {}
         for lang in plan.config.locales:
@@ -43,6 +47,7 @@ class Theme:
                 extensions=["jinja2.ext.i18n"],
                 keep_trailing_newline=True,
                 auto_reload=False,  # one build: the templates do not change under it
+                bytecode_cache=bytecode,
             )
             self._translations[lang] = runtime.translations(root, lang)
             runtime.install(env, self._translations[lang])
