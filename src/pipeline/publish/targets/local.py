@@ -24,6 +24,8 @@ from functools import partial as deferred
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from pipeline.publish import locks
 from pipeline.publish.targets.base import Deploy, FileEntry, Manifest, Progress, PublishError, Receipt, TargetConfigError, manifest
 
@@ -138,6 +140,8 @@ class LocalTarget:
     def prune(self, keep: int) -> list[str]:
         """Remove all but the newest `keep` deploys (the live one always stays) and the files no deploy left uses."""
         with self._os_errors("prune old deploys"):
+            if self.history.is_dir() and sum(1 for _ in self.history.glob("*.json")) <= keep:
+                return []  # no more deploys than are kept: their records need not be read
             listed = self._deploys()
             doomed = [d.id for d in listed[keep:] if d.state != "live"]
             for deploy_id in doomed:
@@ -284,10 +288,10 @@ class LocalTarget:
 def _read_record(record: Path) -> dict[str, Any] | None:
     """A deploy's record, or None when it is missing or not one this tool wrote."""
     try:
-        meta = json.loads(record.read_text("utf-8"))
+        meta = orjson.loads(record.read_bytes())  # a record lists every file: read after each publish, when old deploys are pruned
     except FileNotFoundError:
         return None
-    except ValueError:
+    except ValueError:  # orjson.JSONDecodeError is one, and so is text that is not UTF-8
         return None
     ok = isinstance(meta, dict) and isinstance(meta.get("created"), str) and isinstance(meta.get("files"), dict)
     return meta if ok else None
