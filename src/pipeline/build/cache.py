@@ -26,6 +26,7 @@ from pipeline import __version__
 CACHE_DIR = ".pipeline-cache"
 FORMAT = 1
 _MAC_BYTES = 32
+_MAX_COMPILED = 2000  # compiled templates kept (a few dozen per site, locale and state of its templates and catalogs)
 _PACKAGE = Path(__file__).resolve().parents[1]
 
 
@@ -83,6 +84,9 @@ def templates_folder() -> Path | None:
         for entry in os.scandir(parent):
             if entry.name != folder.name and entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path, ignore_errors=True)
+        if sum(1 for _ in os.scandir(folder)) > _MAX_COMPILED:  # each edit of a site's templates or catalogs compiles them anew
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(mode=0o700)
     except OSError:
         return None
     return folder

@@ -112,8 +112,10 @@ def describe(
     bodies, kept = _prepare(result, prepared or {}, store, jobs)
     bodystore.close()
     site = plan(result, moment, drafts, bodies)
-    theme = Theme(site, cache.templates_folder() if store is not None else None)  # compiled templates kept along with the build cache
-    common = _common_key(root, now, drafts)
+    site_key = _site_key(root)
+    folder = cache.templates_folder() if store is not None else None  # compiled templates kept along with the build cache
+    theme = Theme(site, (folder, site_key) if folder is not None else None)
+    common = _common_key(site_key, now, drafts)
     outputs = site_outputs(site, theme, result, root, now, common, store)
     scheduled = [a.publish_at for a in result.articles if a.publish_at is not None and a.publish_at > moment]
     unique = tuple({o.path: o for o in outputs}.values())  # a static/ file replaces a theme asset of the same name
@@ -167,10 +169,15 @@ def _stored(store: Path, where: bodystore.Stored, result: Validation, article: A
     return text if text is not None else prepare_body(result, article)[0]
 
 
-def _common_key(root: Path, now: datetime | None, drafts: bool) -> str:
-    """A digest of what every output depends on: the tool, site.yaml, templates, catalogs, and the build's options."""
+def _common_key(site: str, now: datetime | None, drafts: bool) -> str:
+    """A digest of what every output depends on: the tool, site.yaml, templates, catalogs (`site`), and the build's options."""
+    return hashlib.blake2b(f"{site}\0{now.isoformat() if now else ''}\0{drafts}".encode(), digest_size=20).hexdigest()
+
+
+def _site_key(root: Path) -> str:
+    """A digest of the tool, site.yaml, the templates and the catalogs: what compiling a template may depend on, and every page."""
     digest = hashlib.blake2b(digest_size=20)
-    digest.update(f"{__version__}\0{now.isoformat() if now else ''}\0{drafts}\0".encode())
+    digest.update(f"{__version__}\0".encode())
     for folder in ("templates", "locales"):
         for rel, refused in sitepaths.walk(root, folder):
             if not refused:  # the gate has reported the others
