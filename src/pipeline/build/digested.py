@@ -80,7 +80,9 @@ def build(root: Path, now: datetime | None, jobs: int) -> Digested:
     An output whose key is the one its digest was kept under is not made: a target asks for the bytes of
     what it lacks only. The rest is made (in `jobs` processes), and the per-file results and digests are
     kept for the next publish."""
-    known, prepared, notes, written = incremental.last_build(root)
+    state, notes = incremental.read_state(root)
+    known, prepared = incremental.reuse(state) if state is not None else (None, None)
+    written = incremental.folder_of(state) if state is not None else None
     usable = not notes and incremental.writable_cache(root, [])  # a cache that cannot be trusted is left to `build` to report and replace
     made = describe(root, now, False, known, prepared, jobs, store=root if usable else None)
     last = _kept(root) if usable else {}
@@ -91,7 +93,7 @@ def build(root: Path, now: datetime | None, jobs: int) -> Digested:
     digests |= {o.path: last[o.path][1:] for o in made.outputs if o.path not in fresh}
     outputs = {o.path: o for o in made.outputs}
     if usable:
-        incremental.keep_files(root, made)
+        incremental.keep_files(root, made, state)
         cache.write(root, DIGESTS, {path: (o.key, *digests[path]) for path, o in outputs.items()})
     return Digested(Files(root, outputs, fresh, digests, written), made.held, notes)
 
