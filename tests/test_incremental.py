@@ -502,3 +502,17 @@ def test_a_memo_in_another_form_is_not_used(make_site):
     assert _seen(validate(root, None, 1, from_plain(broken))) == _seen(validate(root))
     foreign = {**plain, "units": {name: (unit[0], (("no-such-code", "x", 1, 1, "m", "error"),)) for name, unit in plain["units"].items()}}
     assert _seen(validate(root, None, 1, from_plain(foreign))) == _seen(validate(root))
+
+
+def test_compiled_templates_are_kept_outside_the_site_and_an_edited_override_is_compiled_again(make_site, tmp_path):
+    page = '{% extends "base.html" %}{% block content %}<p>WORD</p>{% endblock %}\n'
+    root = make_site(files() | {"templates/404.html": page.replace("WORD", "gone")})
+    out = tmp_path / "out"
+    build(root, out)
+    compiled = Path(os.environ["XDG_CACHE_HOME"]) / "pipeline/templates"
+    assert any(compiled.rglob("__jinja2_*.cache"))
+    assert not [p for p in root.rglob("*") if "jinja" in p.name]
+    (root / "templates/404.html").write_text(page.replace("WORD", "moved away"), encoding="utf-8")
+    build(root, out)
+    assert tree(out) == cold(root, tmp_path)
+    assert any(b"<p>moved away</p>" in data for data in tree(out).values())
