@@ -491,6 +491,21 @@ def test_a_body_edit_redoes_only_the_checks_of_that_article(make_site):
     assert kept.memo.redone == 2  # the file against the site, and its id's translations (it links to no #fragment)
 
 
+def test_the_next_command_recalls_what_a_builds_validate_worked_out(make_site, tmp_path):
+    """The memo a build keeps in its cache is what the next command's validate starts from: an edit redoes its own checks only."""
+    from pipeline.build import incremental
+    from pipeline.validate import validate
+
+    root = make_site(files(6))
+    build(root, tmp_path / "out")
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+    state, notes = incremental.read_state(root)
+    assert state is not None and not notes
+    again = validate(root, incremental.reuse(state)[0], 1, incremental.memo_of(state))
+    assert again.memo.redone == 2
+    assert _seen(again) == _seen(validate(root))
+
+
 def test_a_memo_in_another_form_is_not_used(make_site):
     from pipeline.memo.state import Memo, from_plain, to_plain
     from pipeline.validate import validate
