@@ -531,3 +531,24 @@ def test_compiled_templates_are_kept_outside_the_site_and_an_edited_override_is_
     build(root, out)
     assert tree(out) == cold(root, tmp_path)
     assert any(b"<p>moved away</p>" in data for data in tree(out).values())
+
+
+def test_another_installs_compiled_templates_are_left_while_in_use_and_a_build_never_fails_for_want_of_them(make_site, tmp_path):
+    """Two versions of the tool share ~/.cache/pipeline: neither removes the other's compiled templates while they are in use."""
+    compiled = Path(os.environ["XDG_CACHE_HOME"]) / "pipeline/templates"
+    recent, stale = compiled / "0.0.9-recent", compiled / "0.0.8-stale"
+    for folder in (recent, stale):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "__jinja2_x.cache").write_bytes(b"")
+    week_ago = time.time() - 8 * 24 * 3600
+    os.utime(stale, (week_ago, week_ago))
+    root = make_site(files())
+    build(root, tmp_path / "out")
+    assert recent.is_dir() and not stale.exists()
+    for ours in compiled.iterdir():  # the folder emptied under a build (another process past its limit): the build still succeeds
+        if ours != recent:
+            shutil.rmtree(ours)
+            ours.write_bytes(b"")  # and cannot be made again
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+    build(root, tmp_path / "out")
+    assert tree(tmp_path / "out") == cold(root, tmp_path)
