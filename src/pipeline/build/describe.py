@@ -13,7 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from pipeline import __version__, sitepaths, workers
-from pipeline.build import bodystore
+from pipeline.build import bodystore, keys
 from pipeline.build.outputs import Output, site_outputs
 from pipeline.content.articles import Article
 from pipeline.content.perfile import FileRecords
@@ -38,6 +38,9 @@ class Made:
     prepared: Mapping[str, Kept]  # article path -> its prepared body as the cache keeps it
     valid_until: datetime | None  # when a scheduled article goes live and this build is out of date
     schema_path: str  # the article schema read, relative to the root, or "(built-in)"
+    common: str = ""  # what every output depends on (_common_key)
+    theme: Theme | None = None  # the templates compiled for `common`
+    keys: keys.Keys | None = None  # the digests of entries' parts, under `common` and the rules (keys.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +103,13 @@ def describe(
     prepared: Mapping[str, Kept] | None = None,
     jobs: int = 1,
     store: Path | None = None,
+    last: Made | None = None,
 ) -> Made:
     """Validate and plan the site, and describe its outputs; `known` and `prepared` are the last build's, reused where unchanged.
 
     `store` is where prepared bodies are kept (the site root, for its build cache); None keeps them in memory.
+    `last` is this process's last build of the site (`serve`): its compiled templates and digests are reused
+    while what they are made from is unchanged.
     """
     result = validate(root, known, jobs)
     if result.errors:
@@ -112,12 +118,17 @@ def describe(
     bodies, kept = _prepare(result, prepared or {}, store, jobs)
     bodystore.close()
     site = plan(result, moment, drafts, bodies)
-    theme = Theme(site)
     common = _common_key(root, now, drafts)
-    outputs = site_outputs(site, theme, result, root, now, common, store)
+    same = last is not None and last.common == common
+    theme = last.theme if same and last is not None and last.theme is not None else Theme(site)
+    digests = keys.within(last.keys if last is not None else None, f"{common}:{result.records.rules}")
+    outputs = site_outputs(site, theme, result, root, now, common, store, digests)
+    digests.settle()
     scheduled = [a.publish_at for a in result.articles if a.publish_at is not None and a.publish_at > moment]
     unique = tuple({o.path: o for o in outputs}.values())  # a static/ file replaces a theme asset of the same name
-    return Made(unique, site.held, result.records, MappingProxyType(kept), min(scheduled, default=None), site.config.schema_path)
+    return Made(
+        unique, site.held, result.records, MappingProxyType(kept), min(scheduled, default=None), site.config.schema_path, common, theme, digests
+    )
 
 
 def _prepare(result: Validation, cached: Mapping[str, Kept], store: Path | None, jobs: int) -> tuple[dict[str, Prepared], dict[str, Kept]]:
