@@ -127,7 +127,15 @@ def describe(
     scheduled = [a.publish_at for a in result.articles if a.publish_at is not None and a.publish_at > moment]
     unique = tuple({o.path: o for o in outputs}.values())  # a static/ file replaces a theme asset of the same name
     return Made(
-        unique, site.held, result.records, MappingProxyType(kept), min(scheduled, default=None), site.config.schema_path, common, theme, digests
+        unique,
+        site.held,
+        result.records,
+        MappingProxyType(kept),
+        min(scheduled, default=None),
+        site.config.schema_path,
+        common,
+        theme,
+        digests,
     )
 
 

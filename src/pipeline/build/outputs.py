@@ -297,7 +297,9 @@ def _feed_data(site: SitePlan, lang: str, parts: _Parts, tag: str | None = None)
 def sitemap_data(site: SitePlan, keys: Keys, signatures: Mapping[str, Mapping[str, tuple[Any, ...]]]) -> list[str]:
     """What the sitemap is made from: each entry's URL, alternates, dates and tags (by entry, as digests)."""
     return [
-        keys.of("sitemap", signatures[code][e.id], partial(_sitemap_line, code, e)) for code in site.config.locales for e in site.entries[code]
+        keys.of("sitemap", signatures[code][e.id], partial(_sitemap_line, code, e))
+        for code in site.config.locales
+        for e in site.entries[code]
     ]
 
 
