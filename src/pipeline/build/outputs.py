@@ -12,7 +12,7 @@ from typing import Any
 
 from pipeline import sitepaths
 from pipeline.build import searchparts
-from pipeline.build.keys import Keys, key
+from pipeline.build.keys import Keys, joined, key
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
 from pipeline.render import api, feeds, highlight, redirects, search
@@ -97,16 +97,16 @@ def site_outputs(
     `keys` are the digests of entries' parts a build under the same common key and rules computed (keys.py)."""
     keys = keys if keys is not None else Keys()
     texts = {path: digest for path, (digest, _) in result.records.files.items()}
-    signatures = {lang: {entry.id: _signature(entry, texts) for entry in site.entries[lang]} for lang in site.config.locales}
+    digests = {lang: {entry.id: _entry_digest(keys, entry, texts) for entry in site.entries[lang]} for lang in site.config.locales}
     outputs: list[Output] = []
     for lang in site.config.locales:
-        outputs += locale_outputs(site, theme, lang, result, now, common, store, _Parts(keys, signatures[lang]))
+        outputs += locale_outputs(site, theme, lang, result, now, common, store, _Parts(keys, digests[lang]))
     source = site.config.source_locale
     choice = choice_context(site)
     outputs.append(page(theme, source, "language-choice.html", "index.html", common, choice, lambda: choice))
     missing = not_found_context(site, theme, source)
     outputs.append(page(theme, source, "404.html", "404.html", common, missing, lambda: missing))
-    outputs.append(Output("sitemap.xml", key(common, "sitemap", sitemap_data(site, keys, signatures)), partial(feeds.sitemap, site)))
+    outputs.append(Output("sitemap.xml", key(common, "sitemap", sitemap_data(site, keys, digests)), partial(feeds.sitemap, site)))
     schema = resources.files("pipeline").joinpath("data/api.schema.json")
     outputs.append(Output("api/schema.json", common, schema.read_bytes))
     outputs.append(Output("_headers", common, lambda: HEADERS))
@@ -117,15 +117,19 @@ def site_outputs(
 
 @dataclass(frozen=True, slots=True)
 class _Parts:
-    """One locale's entry signatures (what each entry's page is made from), and the digests of parts made from them."""
+    """One locale's entries by the digest of their signature (what an entry's page is made from), and digests of parts made from them."""
 
     keys: Keys
-    signatures: Mapping[str, tuple[Any, ...]]  # entry id -> _signature
+    entries: Mapping[str, str]  # entry id -> the digest of its _signature
 
-    def digest(self, entry_id: str, kind: str = "entry", data: Callable[[], Any] | None = None, *extra: Hashable) -> str:
-        """The digest of `data()` (of the signature itself without it), made from the entry's signature and `extra`."""
-        signature = self.signatures[entry_id]
-        return self.keys.of(kind, (signature, *extra), data or (lambda: signature))
+    def of(self, entry_id: str, kind: str, data: Callable[[], Any], *extra: Hashable) -> str:
+        """The digest of `data()`, a part made from the entry's signature and `extra`."""
+        return self.keys.of(kind, (self.entries[entry_id], *extra), data)
+
+
+def _entry_digest(keys: Keys, entry: Entry, texts: Mapping[str, str]) -> str:
+    signature = _signature(entry, texts)
+    return keys.of("entry", signature, lambda: signature)
 
 
 def redirect_outputs(site: SitePlan, taken: set[str], common: str) -> list[Output]:
@@ -152,13 +156,13 @@ def locale_outputs(
     for entry in entries:
         counterparts = {code: entry.url.replace(f"/{lang}/", f"/{code}/", 1) for code in site.config.locales if entry.id in published[code]}
         context = partial(_article_page, site, lang, entry, counterparts, articles)
-        known = (counterparts, parts.digest(entry.id))
-        outputs.append(page(theme, lang, "article.html", f"{lang}/{entry.id}/index.html", common, known, context))
+        made_of = (common, "article.html", parts.entries[entry.id], *(f"{code} {url}" for code, url in counterparts.items()))
+        outputs.append(Output(f"{lang}/{entry.id}/index.html", joined(*made_of), partial(_render, theme, lang, "article.html", context)))
         fingerprint = result.fingerprints.get(entry.id)
         print_digest = fingerprint.digest if fingerprint else None
         document = partial(api.article_document, site, entry, print_digest)
-        made_of = parts.digest(entry.id, "api", document, print_digest)
-        outputs.append(Output(f"api/{lang}/articles/{entry.id}.json", key(common, made_of), partial(_encoded, document)))
+        made_of = parts.of(entry.id, "api", document, print_digest)
+        outputs.append(Output(f"api/{lang}/articles/{entry.id}.json", joined(common, "api", made_of), partial(_encoded, document)))
     outputs += _index_pages(site, theme, lang, entries, articles, parts, common)
     outputs += _tag_pages(site, theme, lang, articles, parts, common, now)
     missing = not_found_context(site, theme, lang)
@@ -167,10 +171,10 @@ def locale_outputs(
     outputs.append(
         Output(f"{lang}/feed.xml", key(common, "feed", title, _feed_data(site, lang, parts)), partial(feeds.atom, site, lang, title, now))
     )
-    listed = [parts.digest(e.id, "api-index", partial(api.index_item, site, lang, e)) for e in entries]
+    listed = [parts.of(e.id, "api-index", partial(api.index_item, site, lang, e)) for e in entries]
     index = partial(api.index_document, site, lang)
     outputs.append(Output(f"api/{lang}/articles.json", key(common, "api-index", lang, listed), partial(_encoded, index)))
-    return outputs + _search_outputs(site, theme, lang, [parts.digest(e.id) for e in entries], common, store)
+    return outputs + _search_outputs(site, theme, lang, [parts.entries[e.id] for e in entries], common, store)
 
 
 def _encoded(document: Callable[[], dict[str, Any]]) -> bytes:
@@ -216,7 +220,7 @@ def _index_pages(
     title = theme.gettext(lang, "All articles")
     for number, count, chunk in pages_of(entries, site.config.per_page):
         path = f"{_page_path(lang, number).strip('/')}/index.html"
-        known = (title, number, count, [parts.digest(e.id) for e in chunk])
+        known = (title, number, count, [parts.entries[e.id] for e in chunk])
         outputs.append(
             page(theme, lang, "index.html", path, common, known, partial(_index_page, site, lang, title, number, count, chunk, articles))
         )
@@ -260,7 +264,7 @@ def _tag_pages(
         if tag in tags[source]:
             alternates += (("x-default", f"/{source}/tags/{tag}/"),)
         title = theme.gettext(lang, "Articles tagged %(tag)s", tag=name)
-        known = (tag, name, title, alternates, [parts.digest(e.id) for e in tagged])
+        known = (tag, name, title, alternates, [parts.entries[e.id] for e in tagged])
         context = partial(_tag_page, site, lang, tag, name, title, alternates, tagged, articles)
         outputs.append(page(theme, lang, "tag.html", f"{lang}/tags/{tag}/index.html", common, known, context))
         feed_title = f"{site.config.title.get(lang) or site.config.base_url}: {name}"
@@ -291,15 +295,13 @@ def _tag_page(
 
 def _feed_data(site: SitePlan, lang: str, parts: _Parts, tag: str | None = None) -> list[str]:
     """What a feed is made from: its newest entries as they are planned."""
-    return [parts.digest(e.id, "feed", partial(_entry_data, e)) for e in feeds.feed_entries(site, lang, tag)]
+    return [parts.of(e.id, "feed", partial(_entry_data, e)) for e in feeds.feed_entries(site, lang, tag)]
 
 
-def sitemap_data(site: SitePlan, keys: Keys, signatures: Mapping[str, Mapping[str, tuple[Any, ...]]]) -> list[str]:
+def sitemap_data(site: SitePlan, keys: Keys, digests: Mapping[str, Mapping[str, str]]) -> list[str]:
     """What the sitemap is made from: each entry's URL, alternates, dates and tags (by entry, as digests)."""
     return [
-        keys.of("sitemap", signatures[code][e.id], partial(_sitemap_line, code, e))
-        for code in site.config.locales
-        for e in site.entries[code]
+        keys.of("sitemap", digests[code][e.id], partial(_sitemap_line, code, e)) for code in site.config.locales for e in site.entries[code]
     ]
 
 
