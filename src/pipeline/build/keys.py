@@ -40,12 +40,16 @@ class Keys:
 
     def of(self, kind: str, made_of: Hashable, data: Callable[[], Any]) -> str:
         """The digest of `data()`, computed only if no build since the last `settle` or just before it had this part."""
+        return self.value(kind, made_of, lambda: key(data()))
+
+    def value(self, kind: str, made_of: Hashable, make: Callable[[], str]) -> str:
+        """`make()`, a text made from `made_of` (and the scope) alone, called only if no build since the last `settle` or just before it did."""
         name = (kind, made_of)
         found = self._now.get(name)
         if found is None:
             found = self._last.get(name)
             if found is None:
-                found = key(data())
+                found = make()
             self._now[name] = found
         return found
 

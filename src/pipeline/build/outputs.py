@@ -98,9 +98,14 @@ def site_outputs(
     keys = keys if keys is not None else Keys()
     texts = {path: digest for path, (digest, _) in result.records.files.items()}
     digests = {lang: {entry.id: _entry_digest(keys, entry, texts) for entry in site.entries[lang]} for lang in site.config.locales}
+    prints = {
+        article_id: keys.value("fingerprint", found, partial(getattr, found, "digest")) for article_id, found in result.fingerprints.items()
+    }
+    tags = {code: site.tags(code) for code in site.config.locales}
     outputs: list[Output] = []
     for lang in site.config.locales:
-        outputs += locale_outputs(site, theme, lang, result, now, common, store, _Parts(keys, digests[lang]))
+        parts = _Parts(keys, digests[lang], prints, tags)
+        outputs += locale_outputs(site, theme, lang, now, common, store, parts)
     source = site.config.source_locale
     choice = choice_context(site)
     outputs.append(page(theme, source, "language-choice.html", "index.html", common, choice, lambda: choice))
@@ -121,6 +126,8 @@ class _Parts:
 
     keys: Keys
     entries: Mapping[str, str]  # entry id -> the digest of its _signature
+    prints: Mapping[str, str]  # article id -> the digest of its source's fingerprint
+    tags: Mapping[str, Mapping[str, tuple[Entry, ...]]]  # locale -> SitePlan.tags()
 
     def of(self, entry_id: str, kind: str, data: Callable[[], Any], *extra: Hashable) -> str:
         """The digest of `data()`, a part made from the entry's signature and `extra`."""
@@ -147,7 +154,7 @@ def redirect_outputs(site: SitePlan, taken: set[str], common: str) -> list[Outpu
 
 
 def locale_outputs(
-    site: SitePlan, theme: Theme, lang: str, result: Validation, now: datetime | None, common: str, store: Path | None, parts: _Parts
+    site: SitePlan, theme: Theme, lang: str, now: datetime | None, common: str, store: Path | None, parts: _Parts
 ) -> list[Output]:
     outputs: list[Output] = []
     entries = site.entries[lang]
@@ -156,10 +163,9 @@ def locale_outputs(
     for entry in entries:
         counterparts = {code: entry.url.replace(f"/{lang}/", f"/{code}/", 1) for code in site.config.locales if entry.id in published[code]}
         context = partial(_article_page, site, lang, entry, counterparts, articles)
-        made_of = (common, "article.html", parts.entries[entry.id], *(f"{code} {url}" for code, url in counterparts.items()))
-        outputs.append(Output(f"{lang}/{entry.id}/index.html", joined(*made_of), partial(_render, theme, lang, "article.html", context)))
-        fingerprint = result.fingerprints.get(entry.id)
-        print_digest = fingerprint.digest if fingerprint else None
+        page_key = joined(common, "article.html", parts.entries[entry.id], *(f"{code} {url}" for code, url in counterparts.items()))
+        outputs.append(Output(f"{lang}/{entry.id}/index.html", page_key, partial(_render, theme, lang, "article.html", context)))
+        print_digest = parts.prints.get(entry.id)
         document = partial(api.article_document, site, entry, print_digest)
         made_of = parts.of(entry.id, "api", document, print_digest)
         outputs.append(Output(f"api/{lang}/articles/{entry.id}.json", joined(common, "api", made_of), partial(_encoded, document)))
@@ -256,8 +262,7 @@ def _tag_pages(
     site: SitePlan, theme: Theme, lang: str, articles: _Articles, parts: _Parts, common: str, now: datetime | None
 ) -> list[Output]:
     outputs = []
-    source = site.config.source_locale
-    tags = {code: site.tags(code) for code in site.config.locales}
+    source, tags = site.config.source_locale, parts.tags
     for tag, tagged in tags[lang].items():
         name = site.config.tags.get(tag, {}).get(lang, tag)
         alternates = tuple((code, f"/{code}/tags/{tag}/") for code in site.config.locales if tag in tags[code])
@@ -268,7 +273,7 @@ def _tag_pages(
         context = partial(_tag_page, site, lang, tag, name, title, alternates, tagged, articles)
         outputs.append(page(theme, lang, "tag.html", f"{lang}/tags/{tag}/index.html", common, known, context))
         feed_title = f"{site.config.title.get(lang) or site.config.base_url}: {name}"
-        data = _feed_data(site, lang, parts, tag)
+        data = _feed_data(site, lang, parts, tag, tagged)
         make = partial(feeds.atom, site, lang, feed_title, now, tag)
         outputs.append(Output(f"{lang}/tags/{tag}/feed.xml", key(common, "feed", feed_title, data), make))
     return outputs
@@ -293,9 +298,19 @@ def _tag_page(
     }
 
 
-def _feed_data(site: SitePlan, lang: str, parts: _Parts, tag: str | None = None) -> list[str]:
-    """What a feed is made from: its newest entries as they are planned."""
-    return [parts.of(e.id, "feed", partial(_entry_data, e)) for e in feeds.feed_entries(site, lang, tag)]
+def _feed_data(site: SitePlan, lang: str, parts: _Parts, tag: str | None = None, tagged: tuple[Entry, ...] = ()) -> list[str]:
+    """What a feed is made from: its newest entries as they are planned (feeds.feed_entries; for a tag, of its `tagged` entries)."""
+    listed = _newest_real(tagged) if tag else feeds.feed_entries(site, lang)
+    return [parts.of(e.id, "feed", partial(_entry_data, e)) for e in listed]
+
+
+def _newest_real(tagged: tuple[Entry, ...]) -> list[Entry]:
+    """What feeds.feed_entries gives for a tag, from its entries (SitePlan.tags)."""
+    listed: dict[str, Entry] = {}  # an entry listed once, should its article name the tag twice
+    for entry in tagged:
+        if entry.fallback_from is None:
+            listed.setdefault(entry.id, entry)
+    return list(listed.values())[: feeds.FEED_SIZE]
 
 
 def sitemap_data(site: SitePlan, keys: Keys, digests: Mapping[str, Mapping[str, str]]) -> list[str]:
