@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import stat
@@ -115,13 +116,13 @@ def describe(
     if result.errors:
         raise ContentError(f"the content has {len(result.errors)} error(s); nothing was built", result.errors)
     moment = now or datetime.now(UTC)
-    bodies, kept = _prepare(result, prepared or {}, store, jobs)
+    common = _common_key(root, now, drafts)
+    digests = keys.within(last.keys if last is not None else None, f"{common}:{result.records.rules}")
+    bodies, kept = _prepare(result, prepared or {}, store, jobs, digests)
     bodystore.close()
     site = plan(result, moment, drafts, bodies)
-    common = _common_key(root, now, drafts)
     same = last is not None and last.common == common
     theme = last.theme if same and last is not None and last.theme is not None else Theme(site)
-    digests = keys.within(last.keys if last is not None else None, f"{common}:{result.records.rules}")
     outputs = site_outputs(site, theme, result, root, now, common, store, digests)
     digests.settle()
     scheduled = [a.publish_at for a in result.articles if a.publish_at is not None and a.publish_at > moment]
@@ -139,24 +140,31 @@ def describe(
     )
 
 
-def _prepare(result: Validation, cached: Mapping[str, Kept], store: Path | None, jobs: int) -> tuple[dict[str, Prepared], dict[str, Kept]]:
+def _prepare(
+    result: Validation, cached: Mapping[str, Kept], store: Path | None, jobs: int, digests: keys.Keys | None = None
+) -> tuple[dict[str, Prepared], dict[str, Kept]]:
     """Every valid article's prepared body (see siteplan.Prepared): the last build's where its text and settings are unchanged.
 
     With a `store` (the build cache's root), bodies are kept in it and read back when a page needs
-    them; without one they stay in memory.
+    them; without one they stay in memory. `digests` keeps what each body's key is made from (a
+    body's key is made again only when its text or its source's text changed).
     """
-    config = result.config
-    ids = {a.path: "\0".join(section_ids(result, a)[1]) for a in result.articles}  # a translation's come from its source
-    keys = {
-        path: f"{digest}:{config.locales[path.split('/')[1]].direction}:{config.allow_raw_html}:{text_digest(ids.get(path, ''))}"
-        for path, (digest, _) in result.records.files.items()
-        if path.split("/")[1] in config.locales
-    }
+    digests = digests if digests is not None else keys.Keys()
+    files = result.records.files
+    source = result.config.source_locale
+    keys_by_path = {}
+    for article in result.articles:
+        digest = files.get(article.path, ("",))[0]
+        if digest:
+            original = result.article(source, article.id) if article.lang != source else None  # its headings' ids come from it
+            source_digest = files.get(original.path, ("",))[0] if original is not None else ""
+            made_of = (article.path, digest, source_digest)
+            keys_by_path[article.path] = digests.value("prepared", made_of, partial(_body_key, result, article, digest))
     prepared: dict[str, Prepared] = {}
     kept: dict[str, Kept] = {}
     missing = []
     for article in result.articles:
-        key = keys.get(article.path, "")
+        key = keys_by_path.get(article.path, "")
         hit = cached.get(article.path)
         if store is not None and key and hit is not None and hit[0] == key:
             kept[article.path] = hit
@@ -167,9 +175,16 @@ def _prepare(result: Validation, cached: Mapping[str, Kept], store: Path | None,
     for article, (where, minutes, links, text) in zip(missing, made):
         load = partial(_stored, store, where, result, article) if store is not None else partial(str, text)
         prepared[article.path] = Prepared(where[0], minutes, links, load)
-        if store is not None and keys.get(article.path):
-            kept[article.path] = (keys[article.path], where, minutes, links)
+        if store is not None and keys_by_path.get(article.path):
+            kept[article.path] = (keys_by_path[article.path], where, minutes, links)
     return prepared, kept
+
+
+def _body_key(result: Validation, article: Article, digest: str) -> str:
+    """What an article's prepared body is made from: its text, its direction, whether raw HTML is allowed, its headings' ids."""
+    config = result.config
+    ids = "\0".join(section_ids(result, article)[1])  # a translation's come from its source
+    return f"{digest}:{config.locales[article.lang].direction}:{config.allow_raw_html}:{text_digest(ids)}"
 
 
 def _prepare_one(result: Validation, store: Path | None, article: Article) -> tuple[bodystore.Stored, int, tuple[str, ...], str | None]:
@@ -194,10 +209,18 @@ def _common_key(root: Path, now: datetime | None, drafts: bool) -> str:
         for rel, refused in sitepaths.walk(root, folder):
             if not refused:  # the gate has reported the others
                 digest.update(rel.encode() + b"\0" + sitepaths.read_bytes(root, rel) + b"\0")
-    for path in sorted(p for p in _PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(_package_digest())
     digest.update(sitepaths.read_bytes(root, "site.yaml") if sitepaths.is_file(root, "site.yaml") else b"")
     return digest.hexdigest()
+
+
+@functools.cache
+def _package_digest() -> bytes:
+    """A digest of this tool's own files (its code, theme and schemas), read once a process: the code it runs does not change under it."""
+    digest = hashlib.blake2b(digest_size=20)
+    for path in sorted(p for p in _PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.digest()
 
 
 def template_check(result: Validation) -> list[Diagnostic]:
