@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import article, hebrew, run
+from conftest import SITE_YAML, article, hebrew, run
 
 NOW = "2026-11-26T12:00:00+00:00"
 PO = """msgid ""
@@ -21,6 +21,7 @@ msgid "All articles"
 msgstr "{text}"
 """
 TAGGED = "tags: [kindness]"
+PAGED = SITE_YAML + "per_page: 2\n"
 
 
 def files(count: int = 3) -> dict[str, str]:
@@ -117,7 +118,7 @@ def test_an_incremental_build_equals_a_cold_build(make_site, tmp_path, change):
 
 
 def test_a_sequence_of_changes_and_a_no_op_keep_the_output_equal_to_a_cold_build(make_site, tmp_path):
-    root = make_site(files(4))
+    root = make_site(files(4), PAGED)  # two a page: the index's and the tag's pages move with edits
     out = tmp_path / "out"
     build(root, out)
     for change in sorted(CHANGES):
@@ -177,7 +178,7 @@ def test_the_cache_folder_tells_git_to_ignore_it(make_site, tmp_path):
 
 
 def test_an_edit_writes_only_the_outputs_it_changes(make_site, tmp_path):
-    root = make_site(files(4))
+    root = make_site(files(4), PAGED)  # two a page: the index's and the tag's pages move with edits
     out = tmp_path / "out"
     build(root, out)
     before = {path: (out / path).stat().st_mtime_ns for path in tree(out)}
@@ -312,8 +313,6 @@ def test_a_publish_reads_unchanged_outputs_from_the_last_build_but_never_one_cha
 
 
 def test_a_site_with_its_schema_elsewhere_gets_its_no_op_and_sees_schema_edits(make_site, tmp_path):
-    from conftest import SITE_YAML
-
     root = make_site(files(), SITE_YAML + "schema: rules/article.json\n")
     schema = (Path(__file__).resolve().parent.parent / "src/pipeline/data/article.schema.json").read_text("utf-8")  # the built-in one
     (root / "rules").mkdir()
@@ -353,7 +352,7 @@ def test_serve_keeps_the_site_in_memory_and_serves_a_cold_builds_output_after_ev
     from pipeline.build.preview import Preview
     from pipeline.errors import ContentError
 
-    root = make_site(files(4))
+    root = make_site(files(4), PAGED)  # two a page: the index's and the tag's pages move with edits
     for path in root.rglob("*"):  # a checkout made an hour ago: files not edited since are not read again
         os.utime(path, (time.time() - 3600, time.time() - 3600))
     site = Preview(root, False, now=datetime.fromisoformat(NOW))

@@ -261,17 +261,24 @@ def _page_path(lang: str, number: int) -> str:
 def _tag_pages(
     site: SitePlan, theme: Theme, lang: str, articles: _Articles, parts: _Parts, common: str, now: datetime | None
 ) -> list[Output]:
+    """Each tag's pages (paginated as the index is: site.per_page a page) and its feed."""
     outputs = []
     source, tags = site.config.source_locale, parts.tags
     for tag, tagged in tags[lang].items():
         name = site.config.tags.get(tag, {}).get(lang, tag)
-        alternates = tuple((code, f"/{code}/tags/{tag}/") for code in site.config.locales if tag in tags[code])
+        alternates = tuple((code, _tag_path(code, tag, 1)) for code in site.config.locales if tag in tags[code])
         if tag in tags[source]:
-            alternates += (("x-default", f"/{source}/tags/{tag}/"),)
+            alternates += (("x-default", _tag_path(source, tag, 1)),)
         title = theme.gettext(lang, "Articles tagged %(tag)s", tag=name)
-        known = (tag, name, title, alternates, [parts.entries[e.id] for e in tagged])
-        context = partial(_tag_page, site, lang, tag, name, title, alternates, tagged, articles)
-        outputs.append(page(theme, lang, "tag.html", f"{lang}/tags/{tag}/index.html", common, known, context))
+        pages = {code: -(-len(tags[code][tag]) // site.config.per_page) for code in site.config.locales if tag in tags[code]}
+        for number, count, chunk in pages_of(tagged, site.config.per_page):
+            # The switcher leads to the same page of the tag in each language that has it, else to the tag's first page there.
+            counterparts = {code: _tag_path(code, tag, number if number <= last else 1) for code, last in pages.items()}
+            listing = _Listing(tag, name, title, alternates if number == 1 else ((lang, _tag_path(lang, tag, number)),), number, count)
+            known = (listing, counterparts, [parts.entries[e.id] for e in chunk])
+            context = partial(_tag_page, site, lang, listing, counterparts, chunk, articles)
+            path = f"{_tag_path(lang, tag, number).strip('/')}/index.html"
+            outputs.append(page(theme, lang, "tag.html", path, common, known, context))
         feed_title = f"{site.config.title.get(lang) or site.config.base_url}: {name}"
         data = _feed_data(site, lang, parts, tag, tagged)
         make = partial(feeds.atom, site, lang, feed_title, now, tag)
@@ -279,22 +286,37 @@ def _tag_pages(
     return outputs
 
 
+def _tag_path(lang: str, tag: str, number: int) -> str:
+    return f"/{lang}/tags/{tag}/" if number == 1 else f"/{lang}/tags/{tag}/page/{number}/"
+
+
+@dataclass(frozen=True, slots=True)
+class _Listing:
+    """One page of a tag's list: the tag, its name and title in the locale, the page's alternates, and where it is in the list."""
+
+    tag: str
+    name: str
+    title: str
+    alternates: tuple[tuple[str, str], ...]
+    number: int
+    count: int
+
+
 def _tag_page(
-    site: SitePlan,
-    lang: str,
-    tag: str,
-    name: str,
-    title: str,
-    alternates: tuple[tuple[str, str], ...],
-    tagged: tuple[Entry, ...],
-    articles: _Articles,
+    site: SitePlan, lang: str, listing: _Listing, counterparts: dict[str, str], chunk: tuple[Entry, ...], articles: _Articles
 ) -> dict[str, Any]:
+    tag, number, count = listing.tag, listing.number, listing.count
     return {
-        "site": site_context(site, lang, dict(alternates)),
-        "page": page_context(site, lang, title, f"/{lang}/tags/{tag}/", alternates),
-        "articles": [articles[e.id] for e in tagged],
-        "pagination": None,
-        "tag": {"id": tag, "name": name, "feed_url": site.link(f"/{lang}/tags/{tag}/feed.xml")},
+        "site": site_context(site, lang, counterparts),
+        "page": page_context(site, lang, listing.title, _tag_path(lang, tag, number), listing.alternates),
+        "articles": [articles[e.id] for e in chunk],
+        "pagination": {
+            "page": number,
+            "pages": count,
+            "prev_url": site.link(_tag_path(lang, tag, number - 1)) if number > 1 else None,
+            "next_url": site.link(_tag_path(lang, tag, number + 1)) if number < count else None,
+        },
+        "tag": {"id": tag, "name": listing.name, "feed_url": site.link(f"/{lang}/tags/{tag}/feed.xml")},
     }
 
 
