@@ -67,6 +67,12 @@ def edit(root: Path, rel: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def edit_pair(root: Path, article_id: str, old: str, new: str) -> None:
+    """The same edit to an article and its translation (a shared field)."""
+    for lang in ("en", "he"):
+        edit(root, f"content/{lang}/{article_id}.md", old, new)
+
+
 def delete_a2(root: Path) -> None:
     """Delete the pair a2, and the links a1 had to it."""
     for lang in ("en", "he"):
@@ -91,12 +97,8 @@ CHANGES = {
     ),
     "catalog change": lambda root: edit(root, "locales/he/LC_MESSAGES/messages.po", "כל המאמרים", "כל הרשומות"),
     "site.yaml change": lambda root: edit(root, "site.yaml", "he: טוב לב", "he: חסד"),
-    "date change (the order of lists and feeds)": lambda root: [
-        edit(root, f"content/{lang}/a1.md", "date: 2024-03-12", "date: 2025-01-02") for lang in ("en", "he")
-    ],
-    "tag change (tag pages, sitemap, API)": lambda root: [
-        edit(root, f"content/{lang}/a1.md", "tags: [kindness]", "tags: [kindness, gratitude]") for lang in ("en", "he")
-    ],
+    "date change (the order of lists and feeds)": lambda root: edit_pair(root, "a1", "date: 2024-03-12", "date: 2025-01-02"),
+    "tag change (tag pages, sitemap, API)": lambda root: edit_pair(root, "a1", "tags: [kindness]", "tags: [kindness, gratitude]"),
     "template edit": lambda root: (
         (root / "templates").mkdir(exist_ok=True)
         or (root / "templates/404.html").write_text(
