@@ -59,12 +59,14 @@ def validate_command(root: Path, fmt: str, strict: bool, jobs: int | None, path_
     from pipeline.validate import validate
 
     prefix = report.repository_prefix(root, path_base)
-    known, _, notes, _ = incremental.last_build(root)  # files unchanged since the last build are not checked on their own again
+    state, notes = incremental.read_state(root)  # what is unchanged since the last build is not checked again
+    known = incremental.reuse(state)[0] if state is not None else None
+    memo = incremental.memo_of(state) if state is not None else None
     for note in notes:
         click.echo(f"pipeline: {note}", err=True)
     try:
         with batch():
-            result = validate(root, known, jobs or workers.default_jobs())
+            result = validate(root, known, jobs or workers.default_jobs(), memo)
     except ConfigError as exc:
         click.echo(report.render(exc.diagnostics, fmt, prefix), nl=False)  # in every format, even with none (JSON readers get a document)
         fail(exc)

@@ -30,7 +30,10 @@ TEMPLATES_DIR = "templates"
 class Theme:
     """One Jinja2 environment per locale, with that locale's gettext catalog installed."""
 
-    def __init__(self, plan: SitePlan) -> None:
+    def __init__(self, plan: SitePlan, compiled: tuple[Path, str] | None = None) -> None:
+        """`compiled`: a folder outside the site (under ~/.cache/pipeline) keeping compiled templates between processes, and a
+        digest of everything compiling them may depend on besides a template's own text (the tool, the site's templates,
+        catalogs and site.yaml)."""
         root = plan.config.root
         loader = jinja2.ChoiceLoader([SiteLoader(root), jinja2.PackageLoader("pipeline", "theme/templates")])
         self._envs: dict[str, jinja2.Environment] = {}
@@ -43,6 +46,7 @@ class Theme:
                 extensions=["jinja2.ext.i18n"],
                 keep_trailing_newline=True,
                 auto_reload=False,  # one build: the templates do not change under it
+                bytecode_cache=_bytecode(compiled, lang),
             )
             self._translations[lang] = runtime.translations(root, lang)
             runtime.install(env, self._translations[lang])
@@ -69,6 +73,14 @@ class Theme:
         except jinja2.TemplateError as exc:
             where, line = _failed_at(exc, template)
             raise ContentError(f"template {where} failed", (_diag(where, line, f"{type(exc).__name__}: {exc}"),)) from exc
+
+
+def _bytecode(compiled: tuple[Path, str] | None, lang: str) -> jinja2.BytecodeCache | None:
+    """Compiled templates found by name and text (Jinja's own check), and by Jinja's version, the locale and `compiled`'s digest."""
+    if compiled is None:
+        return None
+    folder, key = compiled
+    return jinja2.FileSystemBytecodeCache(str(folder), f"__jinja2_{jinja2.__version__}_{lang}_{key[:20]}_%s.cache")
 
 
 class SiteLoader(jinja2.BaseLoader):
