@@ -280,7 +280,7 @@ def watch(root: Path, rebuild: Callable[[], None], stop: threading.Event, ready:
 
 
 # Group a burst of events for 50 ms at most, yield 20 ms after the last; wake every 100 ms with no events (to say it is ready).
-_QUICK: dict[str, Any] = {"debounce": 50, "step": 20, "yield_on_timeout": True, "rust_timeout": 100}
+_QUICK: dict[str, Any] = {"debounce": 50, "step": 5, "yield_on_timeout": True, "rust_timeout": 100}
 
 
 def _ready_after(top: threading.Event, ready: threading.Event | None) -> None:
