@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import gettext
 import json
 import traceback
 from collections.abc import Callable, Iterator
@@ -19,6 +21,7 @@ from pipeline.catalogs import runtime
 from pipeline.config.site import SiteConfig
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
+from pipeline.render import gettextfold
 from pipeline.render.bidi import isolate_plain, isolate_text, other_lang
 from pipeline.render.l10n import long_date, og_locale
 from pipeline.render.pagebody import contents, decorate
@@ -32,9 +35,11 @@ class Theme:
 
     def __init__(self, plan: SitePlan) -> None:
         root = plan.config.root
-        loader = jinja2.ChoiceLoader([SiteLoader(root), jinja2.PackageLoader("pipeline", "theme/templates")])
+        site_loader = SiteLoader(root)
+        loader = jinja2.ChoiceLoader([site_loader, _THEME_LOADER])
         self._envs: dict[str, jinja2.Environment] = {}
         self._translations: dict[str, Any] = {}
+        fold = None
         for lang in plan.config.locales:
             env = _Environment(
                 loader=loader,
@@ -44,8 +49,12 @@ class Theme:
                 keep_trailing_newline=True,
                 auto_reload=False,  # one build: the templates do not change under it
             )
+            if fold is None:  # the same templates for every locale
+                fold = gettextfold.foldable(env, [*site_loader.sources(), *_theme_sources()])
             self._translations[lang] = runtime.translations(root, lang)
             runtime.install(env, self._translations[lang])
+            if fold:
+                env.folding = runtime.AsData(self._translations[lang])
             env.filters["page_body"] = _page_body
             env.filters["toc"] = _toc
             self._envs[lang] = env
@@ -91,12 +100,47 @@ class SiteLoader(jinja2.BaseLoader):
             raise ContentError(f"template {rel} is not UTF-8", (_diag(rel, 1, f"not UTF-8 (byte offset {exc.start})"),)) from None
         return text, rel, lambda: True
 
+    def sources(self) -> list[tuple[str, str]]:
+        """(name, text) of every template the site has that could be loaded (what cannot be read fails when it is used)."""
+        found = []
+        for rel, refused in sitepaths.walk(self.root, TEMPLATES_DIR):
+            if refused:
+                continue  # reported by the gate: nothing is built
+            try:
+                found.append((rel[len(TEMPLATES_DIR) + 1 :], sitepaths.read_bytes(self.root, rel, MAX_TEMPLATE_BYTES).decode("utf-8")))
+            except (OSError, UnicodeDecodeError, sitepaths.UnsafePath, sitepaths.TooLarge):
+                continue
+        return found
+
 
 MAX_TEMPLATE_BYTES = 1 << 20
+_THEME_LOADER = jinja2.PackageLoader("pipeline", "theme/templates")
+
+
+@functools.cache
+def _theme_sources() -> tuple[tuple[str, str], ...]:
+    """(name, text) of every template of the package's theme (they do not change while the tool runs)."""
+    env = jinja2.Environment()
+    return tuple((name, _THEME_LOADER.get_source(env, name)[0]) for name in _THEME_LOADER.list_templates())
 
 
 class _Environment(ImmutableSandboxedEnvironment):
-    """Jinja's sandbox (site templates come from pull requests: no attribute of Python's internals, no mutation), with `page.lang` on a plain dict read as the key it ends up as, without raising AttributeError first."""
+    """Jinja's sandbox (site templates come from pull requests: no attribute of Python's internals, no mutation), with `page.lang` on a plain dict read as the key it ends up as, without raising AttributeError first.
+
+    With `folding` (the locale's translations, when no template binds a gettext name), interface strings with literal
+    arguments are translated when a template is compiled (gettextfold)."""
+
+    folding: gettext.NullTranslations | None = None
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        tree = super()._parse(source, name, filename)
+        if self.folding is None:
+            return tree
+        if not gettextfold.foldable(self, [(name or "", source)]):  # not the text scanned when the theme was made
+            raise ContentError(
+                f"template {filename or name} changed during the build", (_diag(filename or name or "", 1, "changed during the build"),)
+            )
+        return gettextfold.fold(tree, self.folding)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
