@@ -79,3 +79,14 @@ def test_locale_direction_and_policies_come_from_cldr_and_defaults(make_site):
     ]
     assert config.translations == ("he",)
     assert config.schema_path == "(built-in)"
+
+
+def test_the_schemas_the_tool_ships_are_valid_2020_12_schemas():
+    """The built-in article schema is read without a meta-check (jsonschema is not even imported for it): this is that check."""
+    import json
+    from importlib import resources
+
+    import jsonschema
+
+    for name in ("article.schema.json", "site.schema.json", "api.schema.json"):
+        jsonschema.Draft202012Validator.check_schema(json.loads((resources.files("pipeline") / "data" / name).read_text("utf-8")))

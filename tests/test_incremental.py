@@ -408,3 +408,132 @@ def test_serve_leaves_the_command_lines_build_and_its_no_op_alone(make_site, tmp
     assert tree(out) == before  # the preview is in memory: nothing was written into the build's folder
     build(root, out)
     assert tree(out) == cold(root, tmp_path)
+
+
+def _add_to(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.write_text(path.read_text("utf-8") + text, encoding="utf-8")
+
+
+def _fix_static(root: Path) -> None:
+    """Change both static files, then wait: their new stats are old enough to be trusted, so only the stats tell the change."""
+    (root / "static/logo.svg").write_text("<svg></svg>", encoding="utf-8")
+    (root / "static/dot.png").write_bytes(_png(8, 6))
+    time.sleep(1.1)
+
+
+def _png(width: int, height: int) -> bytes:
+    return b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + width.to_bytes(4, "big") + height.to_bytes(4, "big") + b"\x08\x06\x00\x00\x00"
+
+
+VALIDATE_EDITS = [  # each after the last, so the memo of every earlier validate is used
+    ("body edit", lambda root: edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")),
+    ("front matter edit", lambda root: edit(root, "content/en/a0.md", "tags: [kindness]", "tags: [kindnes]")),
+    ("link to a missing article", lambda root: _add_to(root, "content/en/a1.md", "\nAnd [later](later.md).\n")),
+    ("the article added", lambda root: (root / "content/en/later.md").write_text(article("Later", "Later.", "Soon.\n"), encoding="utf-8")),
+    ("a link to a heading", lambda root: _add_to(root, "content/en/a0.md", "\nSee [part](a2.md#part).\n")),
+    ("the heading renamed", lambda root: edit(root, "content/en/a2.md", "## Part", "## Whole")),
+    ("translation accepted", lambda root: run("translate", "he", "--all", "--accept", "--root", str(root))),
+    ("source edited under it", lambda root: edit(root, "content/en/a1.md", "More text 1.", "More text 1, changed.")),
+    ("translation edited", lambda root: edit(root, "content/he/a0.md", "ראו [הבא](a1.md)", "ראו [הבא](a2.md)")),
+    ("translation's heading renamed", lambda root: edit(root, "content/he/a2.md", "## חלק", "## שלם")),
+    ("an image not there yet", lambda root: _add_to(root, "content/en/a2.md", "\n![A dot](/dot.png)\n")),
+    ("static file added", lambda root: (root / "static").mkdir() or (root / "static/dot.png").write_bytes(_png(4, 3))),
+    ("an SVG with a script", lambda root: (root / "static/logo.svg").write_text("<svg><script>alert(1)</script></svg>", encoding="utf-8")),
+    ("a second passes", lambda root: time.sleep(1.1)),  # so the static files' results are kept by their stat
+    ("the SVG fixed, the image resized, a second passes", _fix_static),
+    ("file deleted", lambda root: (root / "content/en/later.md").unlink()),
+    ("site.yaml changed", lambda root: edit(root, "site.yaml", "  gratitude:", "  kindnes:\n    en: K\n    he: ק\n  gratitude:")),
+    ("a file made unreadable", lambda root: (root / "content/he/a1.md").write_bytes(b"---\ntitle: \xff\n---\n")),
+    ("an id made invalid", lambda root: (root / "content/he/a2.md").rename(root / "content/he/A2.md")),
+    ("nothing", lambda root: None),
+]
+
+
+def _seen(result) -> tuple:
+    """What a validate reports and decides: every diagnostic, each pair's state, the valid articles, the images' sizes."""
+    return result.diagnostics, result.states, tuple(sorted(result.by_key)), tuple(s.id for s in result.sets), dict(result.images)
+
+
+def test_validate_with_the_memo_reports_what_a_cold_validate_does_after_every_edit(make_site, tmp_path):
+    """In memory (serve's path) and through the memo's plain form (as the build cache persists it), after each edit in turn."""
+    import json
+
+    from pipeline.memo.state import from_plain, to_plain
+    from pipeline.validate import validate
+
+    root = make_site(files(3))
+    first = validate(root)
+    time.sleep(1.1)  # files a discover saw within a second are read again: these ones are old enough to be recalled
+    kept = validate(root, first.records, 1, first.memo)
+    persisted = kept
+    for step, change in VALIDATE_EDITS:
+        change(root)
+        cold = validate(root)
+        kept = validate(root, kept.records, 1, kept.memo)
+        persisted = validate(root, persisted.records, 1, from_plain(json.loads(json.dumps(to_plain(persisted.memo)))))
+        assert _seen(kept) == _seen(cold), step
+        assert _seen(persisted) == _seen(cold), step
+    codes = {d.code for d in cold.diagnostics}
+    assert {"encoding-invalid", "id-invalid"} <= codes and "tag-unknown" not in codes  # the last edits brought these; site.yaml fixed that
+
+
+def test_each_validate_of_the_sequence_finds_what_the_edit_brings(make_site):
+    """The diagnostics the edits are meant to bring appear (so the comparison above compares something)."""
+    from pipeline.validate import validate
+
+    root = make_site(files(3))
+    kept = validate(root)
+    brought = {
+        "front matter edit": "tag-unknown",
+        "link to a missing article": "link-broken",
+        "the heading renamed": "link-anchor",
+        "source edited under it": "translation-stale",
+        "translation edited": "translation-structure",
+        "an image not there yet": "image-missing",
+        "an SVG with a script": "static-unsafe",
+    }
+    for step, change in VALIDATE_EDITS:
+        change(root)
+        kept = validate(root, kept.records, 1, kept.memo)
+        if step in brought:
+            assert brought[step] in {d.code for d in kept.diagnostics}, step
+
+
+def test_a_body_edit_redoes_only_the_checks_of_that_article(make_site):
+    from pipeline.validate import validate
+
+    root = make_site(files(6))
+    kept = validate(root)
+    kept = validate(root, kept.records, 1, kept.memo)
+    assert kept.memo.redone == 0
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+    kept = validate(root, kept.records, 1, kept.memo)
+    assert kept.memo.redone == 2  # the file against the site, and its id's translations (it links to no #fragment)
+
+
+def test_a_memo_in_another_form_is_not_used(make_site):
+    from pipeline.memo.state import Memo, from_plain, to_plain
+    from pipeline.validate import validate
+
+    root = make_site(files(3))
+    plain = to_plain(validate(root).memo)
+    assert from_plain({**plain, "version": -1}) == Memo()
+    broken = {**plain, "units": {name: (unit[0], "nonsense") for name, unit in plain["units"].items()}}
+    assert _seen(validate(root, None, 1, from_plain(broken))) == _seen(validate(root))
+    foreign = {**plain, "units": {name: (unit[0], (("no-such-code", "x", 1, 1, "m", "error"),)) for name, unit in plain["units"].items()}}
+    assert _seen(validate(root, None, 1, from_plain(foreign))) == _seen(validate(root))
+
+
+def test_compiled_templates_are_kept_outside_the_site_and_an_edited_override_is_compiled_again(make_site, tmp_path):
+    page = '{% extends "base.html" %}{% block content %}<p>WORD</p>{% endblock %}\n'
+    root = make_site(files() | {"templates/404.html": page.replace("WORD", "gone")})
+    out = tmp_path / "out"
+    build(root, out)
+    compiled = Path(os.environ["XDG_CACHE_HOME"]) / "pipeline/templates"
+    assert any(compiled.rglob("__jinja2_*.cache"))
+    assert not [p for p in root.rglob("*") if "jinja" in p.name]
+    (root / "templates/404.html").write_text(page.replace("WORD", "moved away"), encoding="utf-8")
+    build(root, out)
+    assert tree(out) == cold(root, tmp_path)
+    assert any(b"<p>moved away</p>" in data for data in tree(out).values())

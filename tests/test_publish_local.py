@@ -204,3 +204,52 @@ def test_a_rerun_clears_what_an_interrupted_publish_left_half_made(make_site):
     assert publish(root).exit_code == 0
     assert not any(path.exists() for path in leftovers)
     assert not (published / "deploys/20990101T000000Z-deadbeef.partial").exists()
+
+
+def cold_build(root: Path, folder: Path) -> dict[str, bytes]:
+    """What a build from nothing makes of the site (a copy without its cache or its target)."""
+    import shutil
+
+    copy = folder / "cold-site"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".pipeline-cache", "published"))
+    out = folder / "cold-out"
+    shutil.rmtree(out, ignore_errors=True)
+    assert run("build", "--root", str(copy), "--out", str(out), "--jobs", "1").exit_code == 0
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != ".pipeline-build"}
+
+
+def test_publishes_after_edits_without_a_build_between_go_live_as_a_cold_build_makes_them(make_site, tmp_path):
+    root = site(make_site, count=3)
+    assert publish(root).exit_code == 0
+    edits = [
+        ("content/en/a1.md", article("Article 1", body="A new body.\n")),
+        ("content/he/a1.md", hebrew("מאמר 1", body="גוף חדש.\n")),
+        ("content/en/a2.md", article("Article 2 renamed", body="Body 2.\n")),
+        ("content/en/a1.md", article("Article 1", body="Body 1.\n")),  # back to what an earlier publish sent
+    ]
+    for rel, text in edits:
+        (root / rel).write_text(text, encoding="utf-8")
+        result = publish(root)
+        assert result.exit_code == 0, result.stdout + result.stderr
+        assert live_files(root) == cold_build(root, tmp_path)
+    (root / "content/he/a2.md").unlink()
+    assert publish(root).exit_code == 0
+    assert live_files(root) == cold_build(root, tmp_path)
+
+
+def test_a_kept_digest_that_no_longer_matches_stops_the_publish_and_the_next_one_recovers(make_site, tmp_path):
+    from pipeline.build import cache, digested
+
+    root = site(make_site)
+    assert publish(root).exit_code == 0
+    kept = cache.read(root, digested.DIGESTS)
+    key, _, size = kept["en/a1/index.html"]
+    cache.write(root, digested.DIGESTS, kept | {"en/a1/index.html": (key, "0" * 40, size)})  # a digest its bytes do not have
+    result = publish(root)
+    assert result.exit_code == 1
+    assert "en/a1/index.html was made differently from the last publish" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    again = publish(root)
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert live_files(root) == cold_build(root, tmp_path)

@@ -237,10 +237,10 @@ def test_the_compiled_schema_gate_passes_only_what_jsonschema_passes(front, lang
     """jsonschema-rs lets a document skip jsonschema only if jsonschema finds nothing in it (the shipped article schema)."""
     article_schema = json.loads((resources.files("pipeline") / "data/article.schema.json").read_text(encoding="utf-8"))
     checker = schema.Checker(article_schema, (f"/$defs/locales/{lang}",))
-    gate = schema._compiled(checker._validator.schema)
+    gate = schema._compiled(checker.validator().schema)
     assert gate is not None
     if schema._passes(gate, front):
-        assert list(checker._validator.iter_errors(front)) == []
+        assert list(checker.validator().iter_errors(front)) == []
 
 
 def test_the_compiled_schema_gate_lets_a_valid_article_through():

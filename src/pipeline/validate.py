@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline import __version__, sitepaths, workers
 from pipeline.catalogs import gate
@@ -21,16 +22,21 @@ from pipeline.content.articles import Article, FrontMatterRules, Parsed
 from pipeline.content.fingerprint import Fingerprint
 from pipeline.content.markdown import Body
 from pipeline.content.perfile import FileRecords, Studied, study
-from pipeline.content.sources import SourceFile, discover, text_digest
+from pipeline.content.sources import SourceFile, discover
 from pipeline.diagnostics import Diagnostic
-from pipeline.translation import anchors, minor, pairing, states, structure
+from pipeline.memo import crossfile
+from pipeline.memo.plain import diagnostics_from, diagnostics_to
+from pipeline.memo.plain import key as memo_key
+from pipeline.memo.stamps import stamp_key
+from pipeline.memo.state import Ledger, Memo
+from pipeline.translation import minor, pairing, states
 from pipeline.translation.pairing import TranslationSet
 from pipeline.translation.states import PairState
 
 Known = tuple[str, Any]  # a file's text digest, and the plain record of what it gave on its own
 
 STATIC_DIR = "static"
-_recent: dict[str, dict[tuple[str, str], Studied]] = {}  # rules key -> (path, text digest) -> what the last validate studied
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +55,7 @@ class Validation:
         default_factory=lambda: FileRecords("", MappingProxyType({}))
     )  # what each valid file gave, for the build cache
     images: Mapping[str, tuple[int, int]] = field(default_factory=lambda: MappingProxyType({}))  # static/ path -> width, height
+    memo: Memo = field(default_factory=Memo)  # what the next validate of this site can recall (memo.state.to_plain persists it)
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -67,51 +74,53 @@ class Validation:
         return tuple(d for d in self.diagnostics if d.path == path)
 
 
-def validate(root: Path, known: FileRecords | None = None, jobs: int = 1) -> Validation:
+def validate(root: Path, known: FileRecords | None = None, jobs: int = 1, memo: Memo | None = None) -> Validation:
     """Check everything under `root`; raises ConfigError/UsageError only when site.yaml is unusable.
 
     `known` holds the last run's results of files on their own; a file whose text (and the rules)
-    are unchanged is not parsed again. `jobs` processes share the files that are.
+    are unchanged is not parsed again. `jobs` processes share the files that are. `memo` is the last
+    validate's (`Validation.memo`): a check across files is redone only where what it is made from changed.
     """
     config, found = load_config(root)
-    files, problems = discover(config)
+    rules = rules_key(config)
+    ledger = Ledger((memo or Memo()).of(str(config.root)))
+    files, problems, digests, seen = discover(config, ledger.memo.seen)
     found += problems
-    static_files, refused = _static(config.root, config.max_file_bytes)
+    static_files, refused = _static(ledger, config.root, config.max_file_bytes)
     found += refused + _refused(config.root, ("templates", "locales", "schemas"))
     readable = [file for file in files if file.text is not None]
-    rules = rules_key(config)
     reuse = known.files if known is not None and known.rules == rules else {}
-    studied, records = _study_all(readable, FrontMatterRules(config), reuse, jobs, rules)
+    recent = ledger.memo.studied if ledger.memo.rules == rules else {}
+    studied, records = _study_all(readable, digests, FrontMatterRules(config), reuse, jobs, recent)
     aliases = alias_targets((r.parsed.article for r in studied if r.parsed.article is not None), config.source_locale)
     index = _index(config, files, static_files, frozenset(aliases))
+    site = memo_key(rules, crossfile.site_key(index, config))
     parsed, bodies, prints = [], {}, {}
     for file, result in zip(readable, studied):
         parsed.append(result.parsed)
         found += result.diagnostics
         if result.body is not None:
             bodies[file.path] = result.body
-            body_found = checks.check_body(file.path, file.lang, result.body, index, config)
-            if config.allow_raw_html and result.parsed.body is not None and not any(d.code == "html-unsafe" for d in body_found):
-                body_found += checks.check_trusted(file.path, result.parsed.body, result.parsed.body_line)
-            found += body_found
-        if result.parsed.front is not None:
-            found += checks.check_front_matter(file.path, file.lang, result.parsed.front, index, config)
+        found += crossfile.file_checks(ledger, file, digests[file.path], result, index, site, config)
         if result.parsed.article is not None and result.fingerprint is not None:
             prints[(file.lang, file.id)] = result.fingerprint
     articles = {(p.article.lang, p.article.id): p.article for p in parsed if p.article is not None}
     sets = pairing.group(articles.values())
     source_prints = MappingProxyType({i: fp for (lang, i), fp in prints.items() if lang == config.source_locale})
+    pair_states, pair_found = _pair_checks(ledger, files, digests, articles, prints, bodies, sets, config, rules)
     texts = {file.path: file.text or "" for file in files if file.lang == config.source_locale}
-    pair_states = minor.forgive(states.pair_states(files, articles, prints, config), articles, texts, config)
-    found += pairing.check_ids(files)
+    pair_states = minor.forgive(pair_states, articles, texts, config)
+    found += crossfile.id_problems(ledger, files)
     found += states.diagnostics(pair_states, articles, config)
-    found += pairing.check_shared(sets, FrontMatterRules(config).shared, config.source_locale)
-    found += _compare_pairs(sets, bodies, prints, config.source_locale)
-    found += anchors.check_fragments(((f.path, f.lang, f.id) for f in files), bodies, index)
+    found += pair_found
+    found += crossfile.fragment_checks(ledger, files, digests, bodies, index, rules)
     catalog_found, catalog_records = gate.check_catalogs(root, reuse, config.max_file_bytes)
     found += catalog_found
     records.update(catalog_records)
     ordered = sorted(set(found), key=lambda d: (d.path, d.line, d.column, d.code, d.message))
+    kept = {
+        (f.path, digests[f.path]): r for f, r in zip(readable, studied) if f.path in records
+    }  # the next validate in this process reuses them
     return Validation(
         config,
         tuple(parsed),
@@ -122,8 +131,38 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1) -> Val
         MappingProxyType(articles),
         tuple(ordered),
         FileRecords(rules, MappingProxyType(records)),
-        _image_sizes(config.root, index.static),
+        _image_sizes(ledger, config.root, index.static),
+        ledger.done(rules, seen, MappingProxyType(kept)),
     )
+
+
+def _pair_checks(
+    ledger: Ledger,
+    files: list[SourceFile],
+    digests: Mapping[str, str],
+    articles: Mapping[tuple[str, str], Article],
+    prints: Mapping[tuple[str, str], Fingerprint],
+    bodies: Mapping[str, Body],
+    sets: tuple[TranslationSet, ...],
+    config: SiteConfig,
+    rules: str,
+) -> tuple[tuple[PairState, ...], list[Diagnostic]]:
+    """Every article id's translation states (sorted by id, then language) and what its translations' checks found."""
+    shared = FrontMatterRules(config).shared
+    settings = memo_key(rules, crossfile.pair_settings(config, shared))
+    by_id: dict[str, list[SourceFile]] = {}
+    for file in files:
+        by_id.setdefault(file.id, []).append(file)
+    set_of = {item.id: item for item in sets}
+    made: list[PairState] = []
+    found: list[Diagnostic] = []
+    for article_id in sorted(by_id):
+        id_states, id_found = crossfile.id_checks(
+            ledger, by_id[article_id], digests, settings, articles, prints, bodies, set_of.get(article_id), config, shared
+        )
+        made += id_states
+        found += id_found
+    return tuple(made), found
 
 
 def rules_key(config: SiteConfig) -> str:
@@ -133,21 +172,24 @@ def rules_key(config: SiteConfig) -> str:
 
 
 def _study_all(
-    files: list[SourceFile], rules: FrontMatterRules, known: Mapping[str, Known], jobs: int, memo: str = ""
+    files: list[SourceFile],
+    digests: Mapping[str, str],
+    rules: FrontMatterRules,
+    known: Mapping[str, Known],
+    jobs: int,
+    recent: Mapping[tuple[str, str], Studied],
 ) -> tuple[list[Studied], dict[str, Known]]:
     """Every file studied, from `known` where its text is unchanged; and the records of the valid ones.
 
-    With `memo` (the rules' key), what this process studied last time under those rules is reused as it is for a
-    file whose text is unchanged."""
-    digests = [text_digest(file.text or "") for file in files]
+    What this process studied last time under the same rules (`recent`, by path and text digest) is reused as it is."""
     results: list[Studied | None] = [None] * len(files)
     records: dict[str, Known] = {}
     missing = []
-    recent = _recent.get(memo) if memo else None
-    for n, (file, seen) in enumerate(zip(files, digests)):
+    for n, file in enumerate(files):
+        seen = digests[file.path]
         hit = known.get(file.path)
         if hit is not None and hit[0] == seen:
-            again = recent.get((file.path, seen)) if recent is not None else None
+            again = recent.get((file.path, seen))
             results[n] = again if again is not None else records_.load(file, hit[1])
             records[file.path] = hit
         else:
@@ -156,10 +198,7 @@ def _study_all(
     for n, (record, html, studied) in zip(missing, done):
         results[n] = studied if studied is not None else records_.load(files[n], record, html)
         if record is not None:
-            records[files[n].path] = (digests[n], record)
-    if memo:  # kept for the next validate in this process (`serve`): a file unchanged since is not read back from its record
-        _recent.clear()
-        _recent[memo] = {(f.path, d): r for f, d, r in zip(files, digests, results) if r is not None and f.path in records}
+            records[files[n].path] = (digests[files[n].path], record)
     return [r for r in results if r is not None], records
 
 
@@ -172,37 +211,54 @@ def _study_plain(file: SourceFile, rules: FrontMatterRules) -> tuple[Any, str | 
     return record, studied.body.html if studied.body else None, None
 
 
-def _compare_pairs(
-    sets: tuple[TranslationSet, ...], bodies: dict[str, Body], prints: dict[tuple[str, str], Fingerprint], source_locale: str
-) -> list[Diagnostic]:
-    """Structure and untranslated text of every translation against its source."""
-    found = []
-    for source, article in pairing.pairs(sets, source_locale):
-        found += structure.check(source, bodies[source.path], article, bodies[article.path])
-        found += structure.untranslated(source, prints[(source_locale, source.id)], article, prints[(article.lang, article.id)])
-    return found
-
-
-def _image_sizes(root: Path, files: frozenset[str]) -> Mapping[str, tuple[int, int]]:
+def _image_sizes(ledger: Ledger, root: Path, files: frozenset[str]) -> Mapping[str, tuple[int, int]]:
     """The intrinsic size of every image under static/ whose header says it (pages give images their width and height).
 
-    `files` passed the path policy; each is opened without following a link and only its first bytes are read."""
+    `files` passed the path policy; each is opened without following a link and only its first bytes are read,
+    unless the memo has its size from a file of the same stat."""
     sizes = {}
     for rel in sorted(f for f in files if f.lower().endswith(images.EXTENSIONS)):
-        path = sitepaths.resolve_inside(root, f"{STATIC_DIR}/{rel}")
-        if path is None:
-            continue
-        try:
-            with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb") as handle:
-                size = images.intrinsic_size(rel, handle.read(images.HEAD_BYTES))
-        except OSError:
-            continue
+        size = _recalled(ledger, f"image:{rel}", root, f"{STATIC_DIR}/{rel}", 0, partial(_image_size, root, rel), _size_to, _size_from)
         if size is not None:
             sizes[rel] = size
     return MappingProxyType(sizes)
 
 
-def _static(root: Path, limit: int) -> tuple[frozenset[str], list[Diagnostic]]:
+def _image_size(root: Path, rel: str) -> tuple[int, int] | None:
+    path = sitepaths.resolve_inside(root, f"{STATIC_DIR}/{rel}")
+    if path is None:
+        return None
+    try:
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb") as handle:
+            return images.intrinsic_size(rel, handle.read(images.HEAD_BYTES))
+    except OSError:
+        return None
+
+
+def _size_to(size: tuple[int, int] | None) -> tuple[int, int] | None:
+    return size
+
+
+def _size_from(plain: Any) -> tuple[int, int] | None:
+    if plain is None:
+        return None
+    width, height = plain
+    if type(width) is not int or type(height) is not int:
+        raise ValueError(plain)
+    return width, height
+
+
+def _recalled(
+    ledger: Ledger, name: str, root: Path, rel: str, limit: int, make: Callable[[], T], to: Callable[[T], Any], back: Callable[[Any], T]
+) -> T:
+    """What `make` reads from the file at `rel`: from the memo while the file's stat is the same, else read (and kept, unless just changed)."""
+    key = stamp_key(root, rel, limit)
+    if key is None:
+        return make()
+    return ledger.recall(name, key, make, to, back)
+
+
+def _static(ledger: Ledger, root: Path, limit: int) -> tuple[frozenset[str], list[Diagnostic]]:
     """The files under static/ the site may publish (relative to static/), and what is wrong: refused paths, scripts in SVG or HTML."""
     allowed, refused = set(), []
     for rel, why in sitepaths.walk(root, STATIC_DIR):
@@ -211,11 +267,18 @@ def _static(root: Path, limit: int) -> tuple[frozenset[str], list[Diagnostic]]:
             continue
         allowed.add(rel[len(STATIC_DIR) + 1 :])
         if rel.lower().endswith(staticfiles.ACTIVE):
-            try:
-                refused += staticfiles.check(rel, sitepaths.read_bytes(root, rel, limit))
-            except (OSError, sitepaths.UnsafePath, sitepaths.TooLarge) as exc:
-                refused.append(Diagnostic.make("file-unreadable", rel, 1, 1, f"cannot be checked for scripts: {exc}"))
+            refused += _recalled(
+                ledger, f"static:{rel}", root, rel, limit, partial(_active, root, rel, limit), diagnostics_to, diagnostics_from
+            )
     return frozenset(allowed), refused
+
+
+def _active(root: Path, rel: str, limit: int) -> list[Diagnostic]:
+    """Scripts in one SVG or HTML file under static/."""
+    try:
+        return staticfiles.check(rel, sitepaths.read_bytes(root, rel, limit))
+    except (OSError, sitepaths.UnsafePath, sitepaths.TooLarge) as exc:
+        return [Diagnostic.make("file-unreadable", rel, 1, 1, f"cannot be checked for scripts: {exc}")]
 
 
 def _refused(root: Path, folders: tuple[str, ...]) -> list[Diagnostic]:

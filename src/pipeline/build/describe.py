@@ -6,20 +6,21 @@ import hashlib
 import os
 import stat
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 
 from pipeline import __version__, sitepaths, workers
-from pipeline.build import bodystore
+from pipeline.build import bodystore, cache
 from pipeline.build.outputs import Output, site_outputs
 from pipeline.content.articles import Article
 from pipeline.content.perfile import FileRecords
 from pipeline.content.sources import text_digest
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
+from pipeline.memo.state import Memo
 from pipeline.render.siteplan import Prepared, plan, prepare_body, section_ids
 from pipeline.render.theme import Theme
 from pipeline.validate import Validation, validate
@@ -38,6 +39,7 @@ class Made:
     prepared: Mapping[str, Kept]  # article path -> its prepared body as the cache keeps it
     valid_until: datetime | None  # when a scheduled article goes live and this build is out of date
     schema_path: str  # the article schema read, relative to the root, or "(built-in)"
+    memo: Memo = field(default_factory=Memo)  # what the next validate of the site can recall
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +66,11 @@ def build(
     there instead of made again, while its file's size and modification time are those written.
     """
     made = describe(root, now, drafts, known, prepared, jobs, store=root if prepared is not None else None)
-    contents = workers.run(partial(_made, written), made.outputs, jobs)
+    contents = workers.run(partial(made_bytes, written), made.outputs, jobs)
     return Built(MappingProxyType({o.path: data for o, data in zip(made.outputs, contents)}), made.held)
 
 
-def _made(written: tuple[Path, Mapping[str, tuple[str, int, int]]] | None, output: Output) -> bytes:
+def made_bytes(written: tuple[Path, Mapping[str, tuple[str, int, int]]] | None, output: Output) -> bytes:
     """An output's bytes: from the folder a build wrote when it holds them unchanged, else made."""
     last = written[1].get(output.path) if written is not None else None
     if written is not None and last is not None and last[0] == output.key:
@@ -100,24 +102,30 @@ def describe(
     prepared: Mapping[str, Kept] | None = None,
     jobs: int = 1,
     store: Path | None = None,
+    memo: Memo | None = None,
 ) -> Made:
     """Validate and plan the site, and describe its outputs; `known` and `prepared` are the last build's, reused where unchanged.
 
     `store` is where prepared bodies are kept (the site root, for its build cache); None keeps them in memory.
+    `memo` is the last validate's (`Made.memo`).
     """
-    result = validate(root, known, jobs)
+    result = validate(root, known, jobs, memo)
     if result.errors:
         raise ContentError(f"the content has {len(result.errors)} error(s); nothing was built", result.errors)
     moment = now or datetime.now(UTC)
     bodies, kept = _prepare(result, prepared or {}, store, jobs)
     bodystore.close()
     site = plan(result, moment, drafts, bodies)
-    theme = Theme(site)
-    common = _common_key(root, now, drafts)
+    site_key = _site_key(root)
+    folder = cache.templates_folder() if store is not None else None  # compiled templates kept along with the build cache
+    theme = Theme(site, (folder, site_key) if folder is not None else None)
+    common = _common_key(site_key, now, drafts)
     outputs = site_outputs(site, theme, result, root, now, common, store)
     scheduled = [a.publish_at for a in result.articles if a.publish_at is not None and a.publish_at > moment]
     unique = tuple({o.path: o for o in outputs}.values())  # a static/ file replaces a theme asset of the same name
-    return Made(unique, site.held, result.records, MappingProxyType(kept), min(scheduled, default=None), site.config.schema_path)
+    return Made(
+        unique, site.held, result.records, MappingProxyType(kept), min(scheduled, default=None), site.config.schema_path, result.memo
+    )
 
 
 def _prepare(result: Validation, cached: Mapping[str, Kept], store: Path | None, jobs: int) -> tuple[dict[str, Prepared], dict[str, Kept]]:
@@ -167,10 +175,15 @@ def _stored(store: Path, where: bodystore.Stored, result: Validation, article: A
     return text if text is not None else prepare_body(result, article)[0]
 
 
-def _common_key(root: Path, now: datetime | None, drafts: bool) -> str:
-    """A digest of what every output depends on: the tool, site.yaml, templates, catalogs, and the build's options."""
+def _common_key(site: str, now: datetime | None, drafts: bool) -> str:
+    """A digest of what every output depends on: the tool, site.yaml, templates, catalogs (`site`), and the build's options."""
+    return hashlib.blake2b(f"{site}\0{now.isoformat() if now else ''}\0{drafts}".encode(), digest_size=20).hexdigest()
+
+
+def _site_key(root: Path) -> str:
+    """A digest of the tool, site.yaml, the templates and the catalogs: what compiling a template may depend on, and every page."""
     digest = hashlib.blake2b(digest_size=20)
-    digest.update(f"{__version__}\0{now.isoformat() if now else ''}\0{drafts}\0".encode())
+    digest.update(f"{__version__}\0".encode())
     for folder in ("templates", "locales"):
         for rel, refused in sitepaths.walk(root, folder):
             if not refused:  # the gate has reported the others

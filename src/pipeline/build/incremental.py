@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.build import bodystore, cache, freshness, write
-from pipeline.build.describe import Kept, describe
+from pipeline.build.describe import Kept, Made, describe
 from pipeline.content.perfile import FileRecords
 
 STATE = "build"
@@ -64,15 +64,37 @@ def last_build(root: Path) -> tuple[FileRecords | None, Mapping[str, Kept] | Non
     """The last build's per-file results and prepared bodies, read only (for `validate` and `publish`); a note when not trusted.
 
     And the folder it wrote with what it holds there, while that folder still holds that build (for `publish`)."""
+    state, notes = read_state(root)
+    return (*reuse(state), notes, folder_of(state)) if state is not None else (None, None, notes, None)
+
+
+def read_state(root: Path) -> tuple[dict | None, tuple[str, ...]]:
+    """The last build's state as kept (None when there is none, or it is not trusted: then a note says why)."""
     try:
         state = cache.read(root, STATE)
     except cache.Discarded as exc:
-        return None, None, (f"ignored the build cache: {exc}",), None
-    if state is None or not _well_formed(state):
-        return None, None, (), None
+        return None, (f"ignored the build cache: {exc}",)
+    return (state, ()) if state is not None and _well_formed(state) else (None, ())
+
+
+def reuse(state: dict) -> tuple[FileRecords, Mapping[str, Kept]]:
+    """What a state offers the next build: per-file results and prepared bodies."""
+    return FileRecords(state["rules"], state["files"]), state["prepared"]
+
+
+def folder_of(state: dict) -> Folder | None:
+    """The folder a state's build wrote and what it holds there, while it still holds that build."""
     out = Path(state["out"])
-    written = (out, state["outputs"]) if write.marker(out) == state["build_id"] else None
-    return FileRecords(state["rules"], state["files"]), state["prepared"], (), written
+    return (out, state["outputs"]) if write.marker(out) == state["build_id"] else None
+
+
+def keep_files(root: Path, made: Made, last: dict | None) -> None:
+    """Keep a build's per-file results and prepared bodies (one made by `publish`), with the folder the `last` state recorded."""
+    folder = (
+        {name: last[name] for name in ("out", "build_id", "outputs")} if last is not None else {"out": "", "build_id": "", "outputs": {}}
+    )
+    kept = {"rules": made.records.rules, "files": dict(made.records.files), "prepared": _compact(root, made.prepared)}
+    cache.write(root, STATE, kept | folder)
 
 
 def _compact(root: Path, prepared: Mapping[str, Kept]) -> dict[str, Kept]:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from pipeline import workers
 from pipeline.errors import UsageError
 
 MARKER = ".pipeline-build"
@@ -108,6 +107,8 @@ def _replace(outputs: Sequence[Planned], out: Path, build_id: str, jobs: int) ->
 
 def _make_all(outputs: Sequence[Planned], folder: Path, suffix: str, jobs: int) -> Manifest:
     """Make and write every output (in `jobs` processes), the longest first; on failure, remove what was written."""
+    from pipeline import workers  # here: the no-op check (freshness) reads this module's marker without loading multiprocessing
+
     order = sorted(range(len(outputs)), key=lambda n: not outputs[n].path.endswith(LONGEST))
     try:
         made = workers.run(lambda output: _make(output, folder, suffix), [outputs[n] for n in order], jobs)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import traceback
 
 import click
 
@@ -46,6 +45,8 @@ def main() -> None:
 
 def _where(exc: BaseException) -> str:
     """The innermost place in pipeline's own code the error passed (file and line), never its message."""
+    import traceback
+
     frames = [frame for frame in traceback.extract_tb(exc.__traceback__) if "/pipeline/" in frame.filename.replace("\\", "/")]
     if not frames:
         return "an unknown place"

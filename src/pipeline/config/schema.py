@@ -1,25 +1,31 @@
-"""JSON Schema checks of loaded YAML, each finding placed at the line of the key it concerns."""
+"""JSON Schema checks of loaded YAML, each finding placed at the line of the key it concerns.
+
+jsonschema (pure Python, slow to import) is loaded only when it is needed: to meta-check a site's own
+schema, or to locate the findings of a document the compiled gate (jsonschema-rs) did not pass.
+"""
 
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import jsonschema_rs
 
 from pipeline.config.yamldoc import YamlDoc
 
-FORMATS = jsonschema.FormatChecker(formats=())
+if TYPE_CHECKING:
+    import jsonschema
+
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-@FORMATS.checks("date", raises=ValueError)
 def _is_date(value: object) -> bool:
     if not isinstance(value, str):
         return True
@@ -29,13 +35,23 @@ def _is_date(value: object) -> bool:
     return True
 
 
-@FORMATS.checks("date-time", raises=ValueError)
 def _is_date_time(value: object) -> bool:
     if not isinstance(value, str):
         return True
     if not _DATE.match(value) or len(value) < 16:
         return False
     return datetime.fromisoformat(value).tzinfo is not None
+
+
+@cache
+def formats() -> jsonschema.FormatChecker:
+    """jsonschema's checker of the formats the schemas use: ours for date and date-time, which jsonschema would not assert."""
+    import jsonschema
+
+    checker = jsonschema.FormatChecker(formats=())
+    checker.checks("date", raises=ValueError)(_is_date)
+    checker.checks("date-time", raises=ValueError)(_is_date_time)
+    return checker
 
 
 _FORMAT_HINTS = {"date": "YYYY-MM-DD", "date-time": "YYYY-MM-DDTHH:MM:SS+02:00, with a time zone"}
@@ -59,22 +75,32 @@ class SchemaFileError(Exception):
         self.line, self.column = line, column
 
 
-def read_schema(path: FsPath) -> dict[str, Any]:
-    """Load a JSON Schema file and check it is a valid 2020-12 schema."""
+def read_schema(path: FsPath, meta_check: bool = True) -> dict[str, Any]:
+    """Load a JSON Schema file and check it is a valid 2020-12 schema (`meta_check` False: this tool's own, checked by its tests)."""
     try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        schema = json.loads(text)
     except OSError as exc:
         raise SchemaFileError(f"cannot read the schema: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
         raise SchemaFileError(f"the schema is not UTF-8 (byte offset {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise SchemaFileError(f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from exc
+    if meta_check:
+        _check_schema(text)
+    return schema
+
+
+@functools.lru_cache(maxsize=8)
+def _check_schema(text: str) -> None:
+    """Raise SchemaFileError unless the JSON `text` is a valid 2020-12 schema (a valid one is checked once per process: `serve`)."""
+    import jsonschema
+
     try:
-        jsonschema.Draft202012Validator.check_schema(schema)
+        jsonschema.Draft202012Validator.check_schema(json.loads(text))
     except jsonschema.SchemaError as exc:
         where = "/".join(str(part) for part in exc.absolute_path) or "(top)"
         raise SchemaFileError(f"not a valid JSON Schema at {where}: {exc.message}") from exc
-    return schema
 
 
 class Checker:
@@ -84,15 +110,24 @@ class Checker:
         combined = dict(schema)
         if also:  # inline the subschemas rather than $ref them: a lookup per article is slow
             combined["allOf"] = [*schema.get("allOf", ()), *(_pointer(schema, p) for p in also)]
-        self._validator = jsonschema.Draft202012Validator(combined, format_checker=FORMATS)
+        self._schema = combined
+        self._validator: jsonschema.Draft202012Validator | None = None  # made for the first document the gate does not pass
         self._gate = _compiled(combined)
+
+    def validator(self) -> jsonschema.Draft202012Validator:
+        """jsonschema's validator of the schema, made on first use (it locates what the gate does not pass)."""
+        if self._validator is None:
+            import jsonschema
+
+            self._validator = jsonschema.Draft202012Validator(self._schema, format_checker=formats())
+        return self._validator
 
     def check(self, doc: YamlDoc, top: tuple[int, int] = (1, 1)) -> list[Finding]:
         """Every violation in `doc`, at its key's line; `top` stands for the document as a whole."""
         if self._gate is not None and _passes(self._gate, doc.data):
             return []
         findings: dict[tuple[int, int, str], Finding] = {}
-        for error in self._validator.iter_errors(doc.data):
+        for error in self.validator().iter_errors(doc.data):
             for finding in _findings(error, doc, top):
                 findings.setdefault((finding.line, finding.column, finding.message), finding)
         return sorted(findings.values(), key=lambda f: (f.line, f.column))

@@ -6,6 +6,7 @@ import hashlib
 import os
 import time
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -16,7 +17,7 @@ from pipeline.diagnostics import Diagnostic
 CONTENT_DIR = "content"
 MARKDOWN = (".md", ".markdown")  # what an article file is named
 RACY_NS = 1_000_000_000  # a file modified this recently is read again next time: its time stamp may not show a second edit
-_recent: dict[str, dict[str, tuple[tuple[int, ...], tuple[str | None, Diagnostic | None]]]] = {}  # root -> path -> (stat, read)
+Stamp = tuple[int, ...]  # a file's inode, device, size, modification and change times, mode, and the size limit it was read under
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,27 +30,32 @@ class SourceFile:
     text: str | None  # None when the bytes could not be decoded
 
 
-def discover(config: SiteConfig) -> tuple[list[SourceFile], list[Diagnostic]]:
-    """Every Markdown file of every configured locale, sorted by path, and what was wrong reading them.
+Seen = Mapping[str, tuple[Stamp, SourceFile, Diagnostic | None, str]]  # path -> (stat, the file, why it has no text, its digest)
 
-    A file this process read before is not read again while its stat (inode, size, modification and change times)
-    and the size limit are the same, unless it was modified within a second of that read (`serve` discovers the
-    site after every edit); `walk` refuses links as before.
+
+def discover(config: SiteConfig, seen: Seen | None = None) -> tuple[list[SourceFile], list[Diagnostic], dict[str, str], Seen]:
+    """Every Markdown file of every configured locale, sorted by path; what was wrong reading them; each text's digest; what was seen.
+
+    A file a discover `seen` in this process read is not read nor hashed again while its stat (inode, size,
+    modification and change times) and the size limit are the same, unless it was modified within a second of
+    that read (`serve` discovers the site after every edit); `walk` refuses links as before. A digest is "" for no text.
     """
     files: list[SourceFile] = []
     problems: list[Diagnostic] = []
-    seen = _recent.pop(str(config.root), {})
+    digests: dict[str, str] = {}
+    last = seen or {}
     racy = time.time_ns() - RACY_NS
-    kept: dict[str, tuple[tuple[int, ...], tuple[str | None, Diagnostic | None]]] = {}
+    kept: dict[str, tuple[Stamp, SourceFile, Diagnostic | None, str]] = {}
+    base = str(config.root)
     for rel, refused in sitepaths.walk(config.root, CONTENT_DIR):
         if refused:
             problems.append(Diagnostic.make("path-unsafe", rel, 1, 1, refused))
             continue
-        path = PurePosixPath(rel)
-        parts = path.parts[1:]
+        parts = rel.split("/")[1:]
+        name = parts[-1]
         if not rel.endswith(MARKDOWN):
-            if not path.name.startswith("."):
-                problems.append(Diagnostic.make("content-ignored", rel, 1, 1, _ignored(path)))
+            if not name.startswith("."):
+                problems.append(Diagnostic.make("content-ignored", rel, 1, 1, _ignored(PurePosixPath(rel))))
             continue
         if len(parts) < 2 or parts[0] not in config.locales:
             known = ", ".join(f"{CONTENT_DIR}/{code}/" for code in config.locales)
@@ -57,27 +63,35 @@ def discover(config: SiteConfig) -> tuple[list[SourceFile], list[Diagnostic]]:
                 Diagnostic.make("locale-unknown", rel, 1, 1, f"not inside a locale folder of this site ({known}); it is ignored")
             )
             continue
-        stamp = _stamp(config.root / rel, config.max_file_bytes)
-        last = seen.get(rel)
-        read = last[1] if last is not None and stamp is not None and last[0] == stamp else _read(config.root, rel, config.max_file_bytes)
-        if stamp is not None and stamp[3] < racy:  # a file changed just now may change again within the same tick
-            kept[rel] = (stamp, read)
-        text, problem = read
+        stamp = _stamp(f"{base}/{rel}", config.max_file_bytes)
+        before = last.get(rel)
+        if before is not None and stamp is not None and before[0] == stamp:
+            _, file, problem, digest = before
+        else:
+            text, problem = _read(config.root, rel, config.max_file_bytes)
+            file = SourceFile(rel, parts[0], unicodedata.normalize("NFC", _stem(name)), text)
+            digest = text_digest(text) if text is not None else ""
+        if stamp is not None and max(stamp[3], stamp[4]) < racy:  # a file changed just now may change again within the same tick
+            kept[rel] = (stamp, file, problem, digest)
         if problem:
             problems.append(problem)
-        files.append(SourceFile(rel, parts[0], unicodedata.normalize("NFC", path.stem), text))
-    _recent[str(config.root)] = kept
-    while len(_recent) > 4:  # the few sites this process works on (dicts keep their order: the oldest goes)
-        del _recent[next(iter(_recent))]
-    return files, problems
+        digests[rel] = digest
+        files.append(file)
+    return files, problems, digests, kept
 
 
-def _stamp(path: Path, limit: int) -> tuple[int, ...] | None:
+def _stamp(path: str, limit: int) -> Stamp | None:
     try:
         st = os.lstat(path)
     except OSError:
         return None
     return st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode, limit
+
+
+def _stem(name: str) -> str:
+    """The name without its suffix, as PurePosixPath.stem has it (a leading dot starts no suffix)."""
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 def _ignored(path: PurePosixPath) -> str:
@@ -94,6 +108,7 @@ def counterpart(path: str, lang: str) -> str:
 
 
 def _read(root: Path, rel: str, limit: int) -> tuple[str | None, Diagnostic | None]:
+    """A file's text, or why there is none."""
     try:
         data = sitepaths.read_bytes(root, rel, limit)
     except sitepaths.TooLarge as exc:

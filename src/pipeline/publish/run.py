@@ -9,8 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.build.describe import build
-from pipeline.build.incremental import last_build
+from pipeline.build import digested
 from pipeline.build.write import safe_path
 from pipeline.config.site import SiteConfig, load_config
 from pipeline.publish import locks
@@ -55,8 +54,7 @@ def prepare(root: Path, name: str | None, now: datetime | None = None, jobs: int
     """Validate and build the site (reusing the last build's results where unchanged), and plan it against the target's live deploy."""
     config, _ = load_config(root)
     chosen, kind = target(config, name)
-    known, prepared, _, written = last_build(root)  # a cache that cannot be trusted is left alone here; `build` reports and replaces it
-    built = build(root, now, jobs=jobs, known=known, prepared=prepared, written=written)
+    built = digested.build(root, now, jobs)  # reusing the last build's and publish's results where unchanged
     unsafe = sorted(path for path in built.files if not safe_path(path))
     if unsafe:
         raise PublishError(f"refusing to publish paths outside the site: {', '.join(unsafe)}")

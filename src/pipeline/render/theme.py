@@ -37,13 +37,16 @@ class Theme:
     The environments (and the templates they have compiled) are kept for the process's next Theme of the same site
     while its templates and catalogs are the same (`serve` rebuilds, a `validate` then a build): keyed by their text."""
 
-    def __init__(self, plan: SitePlan) -> None:
+    def __init__(self, plan: SitePlan, compiled: tuple[Path, str] | None = None) -> None:
+        """`compiled`: a folder outside the site (under ~/.cache/pipeline) keeping compiled templates between processes, and a
+        digest of everything compiling them may depend on besides a template's own text (the tool, the site's templates,
+        catalogs and site.yaml)."""
         root = plan.config.root
         site_loader = SiteLoader(root, snapshot=True)
-        key = _environments_key(root, tuple(plan.config.locales), site_loader)
+        key = _environments_key(root, tuple(plan.config.locales), site_loader, compiled)
         made = _MADE.get(key)
         if made is None:
-            made = _environments(root, tuple(plan.config.locales), site_loader)
+            made = _environments(root, tuple(plan.config.locales), site_loader, compiled)
             _MADE.clear()  # one site's at a time: a changed template or catalog makes the old ones garbage
             _MADE[key] = made
         self._envs, self._translations = made
@@ -73,7 +76,7 @@ Environments = tuple[dict[str, jinja2.Environment], dict[str, gettext.NullTransl
 _MADE: dict[str, Environments] = {}
 
 
-def _environments(root: Path, locales: tuple[str, ...], site_loader: SiteLoader) -> Environments:
+def _environments(root: Path, locales: tuple[str, ...], site_loader: SiteLoader, compiled: tuple[Path, str] | None) -> Environments:
     loader = jinja2.ChoiceLoader([site_loader, _THEME_LOADER])
     envs: dict[str, jinja2.Environment] = {}
     translations: dict[str, gettext.NullTranslations] = {}
@@ -86,6 +89,7 @@ def _environments(root: Path, locales: tuple[str, ...], site_loader: SiteLoader)
             extensions=["jinja2.ext.i18n"],
             keep_trailing_newline=True,
             auto_reload=False,  # the loader serves the templates as they were read when the theme was made
+            bytecode_cache=_bytecode(compiled, lang),
         )
         if fold is None:  # the same templates for every locale
             fold = gettextfold.foldable(env, [*site_loader.sources(), *_theme_sources()])
@@ -99,10 +103,10 @@ def _environments(root: Path, locales: tuple[str, ...], site_loader: SiteLoader)
     return envs, translations
 
 
-def _environments_key(root: Path, locales: tuple[str, ...], site_loader: SiteLoader) -> str:
+def _environments_key(root: Path, locales: tuple[str, ...], site_loader: SiteLoader, compiled: tuple[Path, str] | None) -> str:
     """A digest of what the environments are made from: the site, its locales, every template and every catalog."""
     digest = hashlib.blake2b(digest_size=20)
-    digest.update(f"{root.resolve()}\0{locales}\0".encode())
+    digest.update(f"{root.resolve()}\0{locales}\0{compiled}\0".encode())
     for name, text in [*site_loader.sources(), ("\0theme", ""), *_theme_sources()]:
         digest.update(f"{name}\0{text}\0".encode())
     for base in (root, runtime.THEME_ROOT):
@@ -110,6 +114,14 @@ def _environments_key(root: Path, locales: tuple[str, ...], site_loader: SiteLoa
             if not refused and sitepaths.is_file(base, rel):
                 digest.update(f"{base}/{rel}\0".encode() + sitepaths.read_bytes(base, rel) + b"\0")
     return digest.hexdigest()
+
+
+def _bytecode(compiled: tuple[Path, str] | None, lang: str) -> jinja2.BytecodeCache | None:
+    """Compiled templates found by name and text (Jinja's own check), and by Jinja's version, the locale and `compiled`'s digest."""
+    if compiled is None:
+        return None
+    folder, key = compiled
+    return jinja2.FileSystemBytecodeCache(str(folder), f"__jinja2_{jinja2.__version__}_{lang}_{key[:20]}_%s.cache")
 
 
 class SiteLoader(jinja2.BaseLoader):

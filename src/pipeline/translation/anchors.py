@@ -61,21 +61,36 @@ class PageIds:
 def check_fragments(files: Iterable[tuple[str, str, str]], bodies: Mapping[str, Body], index: SiteIndex) -> list[Diagnostic]:
     """Every link whose `#fragment` names no id on the page it leads to; `files` are (path, locale, id) of the articles."""
     listed = [(path, lang, article_id) for path, lang, article_id in files if path in bodies]
-    ids = PageIds({(lang, article_id): bodies[path] for path, lang, article_id in listed}, index.source_locale)
+    ids = page_ids(listed, bodies, index.source_locale)
+    return [d for path, lang, _ in listed for d in file_fragments(path, lang, bodies[path], ids, index)[0]]
+
+
+def page_ids(listed: Iterable[tuple[str, str, str]], bodies: Mapping[str, Body], source_locale: str) -> PageIds:
+    """The ids of the pages of the articles `listed` as (path, locale, id), each with a body in `bodies`."""
+    return PageIds({(lang, article_id): bodies[path] for path, lang, article_id in listed}, source_locale)
+
+
+def file_fragments(
+    path: str, lang: str, body: Body, ids: PageIds, index: SiteIndex
+) -> tuple[list[Diagnostic], tuple[tuple[str, str], ...]]:
+    """The links of one body whose `#fragment` names no id on their page, and the pages (locale, id) whose ids were looked at."""
     found = []
-    for path, lang, _ in listed:
-        for ref in bodies[path].refs:
-            if ref.kind != "link" or "#" not in ref.target:
-                continue
-            fragment = unquote(ref.target.partition("#")[2])
-            page = linked_page(path, lang, ref.target, index)
-            existing = ids.of(page) if page is not None and fragment and fragment != TOP and fragment not in PAGE_IDS else None
-            if existing is None or fragment in existing:
-                continue
-            where = "this page" if ref.target.startswith("#") else f"/{page[0]}/{page[1]}/" if page else ""
-            hint = did_you_mean(fragment, existing)
-            shown = ", ".join(existing[:SHOWN_IDS]) + (", …" if len(existing) > SHOWN_IDS else "")
-            listing = f"its sections: {shown}" if existing else "it has no sections"
-            message = f"link target '{ref.target}': no section '{fragment}' on {where}; " + (f"{hint} " if hint else "") + f"({listing})"
-            found.append(Diagnostic.make("link-anchor", path, ref.line, ref.column, message))
-    return found
+    pages: list[tuple[str, str]] = []
+    for ref in body.refs:
+        if ref.kind != "link" or "#" not in ref.target:
+            continue
+        fragment = unquote(ref.target.partition("#")[2])
+        page = linked_page(path, lang, ref.target, index)
+        looked = page is not None and fragment and fragment != TOP and fragment not in PAGE_IDS
+        if looked and page is not None and page not in pages:
+            pages.append(page)
+        existing = ids.of(page) if looked and page is not None else None
+        if existing is None or fragment in existing:
+            continue
+        where = "this page" if ref.target.startswith("#") else f"/{page[0]}/{page[1]}/" if page else ""
+        hint = did_you_mean(fragment, existing)
+        shown = ", ".join(existing[:SHOWN_IDS]) + (", …" if len(existing) > SHOWN_IDS else "")
+        listing = f"its sections: {shown}" if existing else "it has no sections"
+        message = f"link target '{ref.target}': no section '{fragment}' on {where}; " + (f"{hint} " if hint else "") + f"({listing})"
+        found.append(Diagnostic.make("link-anchor", path, ref.line, ref.column, message))
+    return found, tuple(pages)

@@ -50,28 +50,38 @@ def pair_states(
 
     `articles` maps (lang, id) to each valid article; `prints` maps (lang, id) to its fingerprint.
     """
+    by_id: dict[str, list[SourceFile]] = {}
+    for file in files:
+        by_id.setdefault(file.id, []).append(file)
+    return tuple(state for article_id in sorted(by_id) for state in id_states(by_id[article_id], articles, prints, config))
+
+
+def id_states(
+    files: list[SourceFile],
+    articles: Mapping[tuple[str, str], Article],
+    prints: Mapping[tuple[str, str], Fingerprint],
+    config: SiteConfig,
+) -> tuple[PairState, ...]:
+    """The state of one article id in every translation language; `files` are that id's files, in path order."""
     source = config.source_locale
-    present = {(f.lang, f.id): f for f in files}
-    ids = sorted({f.id for f in files})
+    present = {f.lang: f for f in files}
+    article_id = files[0].id
+    source_file = present.get(source)
+    words = _words(prints.get((source, article_id)))
     found = []
-    for article_id in ids:
-        source_file = present.get((source, article_id))
-        words = _words(prints.get((source, article_id)))
-        for lang in config.translations:
-            translation = present.get((lang, article_id))
-            path = (
-                translation.path
-                if translation
-                else counterpart(source_file.path if source_file else f"content/{source}/{article_id}.md", lang)
-            )
-            if translation is None:
-                if source_file is not None:
-                    found.append(PairState(article_id, lang, MISSING, path, source_file.path, words=words, words_left=words))
-            elif source_file is None:
-                found.append(PairState(article_id, lang, ORPHANED, path, None))
-            else:
-                state = _state(article_id, lang, path, source_file.path, articles, prints, source)
-                found.append(_drafted(state, articles, prints, source, translation.text or "", words))
+    for lang in config.translations:
+        translation = present.get(lang)
+        path = (
+            translation.path if translation else counterpart(source_file.path if source_file else f"content/{source}/{article_id}.md", lang)
+        )
+        if translation is None:
+            if source_file is not None:
+                found.append(PairState(article_id, lang, MISSING, path, source_file.path, words=words, words_left=words))
+        elif source_file is None:
+            found.append(PairState(article_id, lang, ORPHANED, path, None))
+        else:
+            state = _state(article_id, lang, path, source_file.path, articles, prints, source)
+            found.append(_drafted(state, articles, prints, source, translation.text or "", words))
     return tuple(found)
 
 

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from pipeline.errors import PipelineError
 
@@ -30,8 +30,18 @@ class FileEntry:
 Manifest = Mapping[str, FileEntry]  # output path ("he/index.html", no leading slash) -> digest and size
 
 
+@runtime_checkable
+class Digested(Protocol):
+    """Files whose SHA-1 and size are known without reading them (a publish's build: its bytes are made when sent)."""
+
+    def sha1_and_size(self) -> Mapping[str, tuple[str, int]]: ...
+
+
 def manifest(files: Mapping[str, bytes]) -> dict[str, FileEntry]:
     """The manifest of a build: every path's SHA-1 and size, sorted by path."""
+    if isinstance(files, Digested):
+        known = files.sha1_and_size()
+        return {path: FileEntry(*known[path]) for path in sorted(known)}
     return {path: FileEntry(hashlib.sha1(data).hexdigest(), len(data)) for path, data in sorted(files.items())}
 
 

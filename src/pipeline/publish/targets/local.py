@@ -17,11 +17,14 @@ import json
 import os
 import shutil
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial as deferred
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from pipeline.publish import locks
 from pipeline.publish.targets.base import Deploy, FileEntry, Manifest, Progress, PublishError, Receipt, TargetConfigError, manifest
@@ -40,6 +43,7 @@ class LocalTarget:
         self.history = path / "deploys"
         self.current = path / "current"
         self.lock_path = path / ".lock"
+        self._read: tuple[tuple[str, int, int, int], dict[str, FileEntry]] | None = None  # the last record read, by its stat
 
     def __repr__(self) -> str:
         return f"LocalTarget({self.name!r}, {str(self.path)!r})"
@@ -85,7 +89,7 @@ class LocalTarget:
             deploy_id = self._new_id(entries)
             uploaded = sent = 0
             for path, entry in entries.items():
-                if self._store(entry, files[path], entry.sha1 in damaged.values()):
+                if self._store(entry, deferred(files.__getitem__, path), entry.sha1 in damaged.values()):
                     uploaded, sent = uploaded + 1, sent + entry.size
                     progress(path, entry.size)
             self._assemble(deploy_id, entries, draft)
@@ -136,6 +140,8 @@ class LocalTarget:
     def prune(self, keep: int) -> list[str]:
         """Remove all but the newest `keep` deploys (the live one always stays) and the files no deploy left uses."""
         with self._os_errors("prune old deploys"):
+            if self.history.is_dir() and sum(1 for _ in self.history.glob("*.json")) <= keep:
+                return []  # no more deploys than are kept: their records need not be read
             listed = self._deploys()
             doomed = [d.id for d in listed[keep:] if d.state != "live"]
             for deploy_id in doomed:
@@ -156,8 +162,8 @@ class LocalTarget:
         with locks.hold(self.lock_path, f"target '{self.name}'") as notes:
             yield notes
 
-    def _store(self, entry: FileEntry, data: bytes, damaged: bool = False) -> bool:
-        """Keep `data` under its digest, read-only; False when it was already there whole (nothing to send)."""
+    def _store(self, entry: FileEntry, data: Callable[[], bytes], damaged: bool = False) -> bool:
+        """Keep `data()` under its digest, read-only; False when it was already there whole (nothing to send, nothing made)."""
         target = self.objects / entry.sha1[:2] / entry.sha1
         if not damaged and (found := _stat(target)):
             if found.st_mode & 0o222:
@@ -165,7 +171,7 @@ class LocalTarget:
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f"{entry.sha1}.{os.getpid()}.partial")
-        partial.write_bytes(data)
+        partial.write_bytes(data())
         os.chmod(partial, 0o444)
         os.replace(partial, target)
         return True
@@ -175,22 +181,25 @@ class LocalTarget:
         self.history.mkdir(parents=True, exist_ok=True)
         partial = self.history / f"{deploy_id}.partial"
         partial.mkdir()
-        folders = {partial}
+        base, objects = str(partial), str(self.objects)
+        folders = {""}
         protected = None  # whether this filesystem keeps the read-only bit (else files are copied, not shared)
-        for path, entry in entries.items():
-            target = partial / path
-            if target.parent not in folders:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                folders.update((target.parent, *target.parent.parents))
-            stored = self.objects / entry.sha1[:2] / entry.sha1
+        for path, entry in entries.items():  # plain strings and os calls: a deploy is thousands of links
+            parent = path.rpartition("/")[0]
+            if parent not in folders:
+                os.makedirs(f"{base}/{parent}", exist_ok=True)
+                while parent and parent not in folders:
+                    folders.add(parent)
+                    parent = parent.rpartition("/")[0]
+            stored = f"{objects}/{entry.sha1[:2]}/{entry.sha1}"
             if protected is None:
-                protected = not stored.stat().st_mode & 0o222
+                protected = not os.stat(stored).st_mode & 0o222
             if protected:
-                os.link(stored, target)
+                os.link(stored, f"{base}/{path}")
             else:
-                shutil.copyfile(stored, target)
-        for folder in sorted((f for f in folders if f.is_relative_to(partial)), key=lambda f: len(f.parts), reverse=True):
-            os.chmod(folder, 0o555)
+                shutil.copyfile(stored, f"{base}/{path}")
+        for folder in sorted(folders, key=lambda f: f.count("/") if f else -1, reverse=True):
+            os.chmod(f"{base}/{folder}" if folder else base, 0o555)
         os.replace(partial, self.history / deploy_id)  # first the folder, then its record: no record without a deploy
         created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         record: dict[str, Any] = {"created": created, "draft": draft, "files": {p: [e.sha1, e.size] for p, e in entries.items()}}
@@ -216,20 +225,29 @@ class LocalTarget:
         os.replace(pointer, self.current)
 
     def _manifest(self, deploy_id: str) -> dict[str, FileEntry]:
-        meta = _read_record(self.history / f"{deploy_id}.json")
-        files = meta["files"] if meta else {}
-        return {path: FileEntry(sha1, size) for path, (sha1, size) in files.items()}
+        """A deploy's manifest from its record (read once per process: a record is never changed after it is written)."""
+        record = self.history / f"{deploy_id}.json"
+        try:
+            st = os.stat(record)
+        except FileNotFoundError:
+            return {}
+        seen = (deploy_id, st.st_ino, st.st_size, st.st_mtime_ns)
+        if self._read is None or self._read[0] != seen:
+            meta = _read_record(record)
+            files = meta["files"] if meta else {}
+            self._read = (seen, {path: FileEntry(sha1, size) for path, (sha1, size) in files.items()})
+        return dict(self._read[1])
 
     def _damaged(self, deploy_id: str, entries: Mapping[str, FileEntry]) -> dict[str, str]:
         """Live files changed in place since the deploy was made (path -> digest): missing, resized, or newer than its record."""
         if not entries:
             return {}  # no record: nothing it vouches for
-        folder = self.history / deploy_id
+        folder = str(self.history / deploy_id)
         made = (self.history / f"{deploy_id}.json").stat().st_mtime_ns
         damaged = {}
         for path, entry in entries.items():
             try:
-                found = os.lstat(folder / path)
+                found = os.lstat(f"{folder}/{path}")
             except FileNotFoundError:
                 damaged[path] = entry.sha1
                 continue
@@ -270,10 +288,10 @@ class LocalTarget:
 def _read_record(record: Path) -> dict[str, Any] | None:
     """A deploy's record, or None when it is missing or not one this tool wrote."""
     try:
-        meta = json.loads(record.read_text("utf-8"))
+        meta = orjson.loads(record.read_bytes())  # a record lists every file: read after each publish, when old deploys are pruned
     except FileNotFoundError:
         return None
-    except ValueError:
+    except ValueError:  # orjson.JSONDecodeError is one, and so is text that is not UTF-8
         return None
     ok = isinstance(meta, dict) and isinstance(meta.get("created"), str) and isinstance(meta.get("files"), dict)
     return meta if ok else None

@@ -14,7 +14,6 @@ Netlify's listing gives it and 0 otherwise; the plan compares digests, never siz
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 import unicodedata
@@ -22,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -37,6 +37,7 @@ from pipeline.publish.targets.base import (
     Receipt,
     TargetConfigError,
     credential_problem,
+    manifest,
     secret_problem,
 )
 from pipeline.publish.targets.netlify_api import TOKEN_HELP, NetlifyClient, NetlifyError, RetryPolicy
@@ -65,7 +66,8 @@ class NetlifySettings:
 @dataclass(frozen=True, slots=True)
 class _Upload:
     sha1: str
-    data: bytes
+    size: int
+    data: Callable[[], bytes]  # made or read only when Netlify asks for the file
 
 
 class NetlifyTarget:
@@ -174,15 +176,16 @@ class NetlifyTarget:
         if unknown:
             raise PublishError(f"Netlify asks deploy {deploy_id} for {len(unknown)} file(s) this publish does not have (e.g. {unknown[0]})")
         paths = sorted({first[sha1] for sha1 in required})
+        data = {path: uploads[path].data() for path in paths}  # here, before the threads: what makes a file is not shared between them
         sent = 0
         with ThreadPoolExecutor(max_workers=self.settings.concurrency, thread_name_prefix="netlify-upload") as pool:
-            futures = {pool.submit(self._put, deploy_id, path, uploads[path].data): path for path in paths}
+            futures = {pool.submit(self._put, deploy_id, path, data[path]): path for path in paths}
             try:
                 for future in as_completed(futures):
                     future.result()
                     path = futures[future]
-                    sent += len(uploads[path].data)
-                    progress(path.removeprefix("/"), len(uploads[path].data))
+                    sent += len(data[path])
+                    progress(path.removeprefix("/"), len(data[path]))
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
@@ -271,11 +274,12 @@ def _settings(name: str, options: Mapping[str, Any]) -> NetlifySettings:
 def _uploads(files: Mapping[str, bytes]) -> dict[str, _Upload]:
     """Netlify's paths ("/" + the output path in NFC) with each file's digest; two paths equal once in NFC are refused."""
     uploads: dict[str, _Upload] = {}
+    entries = manifest(files)  # a publish's build knows each digest without making the file
     for key in sorted(files):
         path = "/" + unicodedata.normalize("NFC", key).lstrip("/")
         if path in uploads:
             raise PublishError(f"two output paths are the same once normalised to NFC: {path[1:]}")
-        uploads[path] = _Upload(hashlib.sha1(files[key]).hexdigest(), files[key])
+        uploads[path] = _Upload(entries[key].sha1, entries[key].size, partial(files.__getitem__, key))
     return uploads
 
 

@@ -1,0 +1,117 @@
+"""A build for `publish`: every output's SHA-1 and size known at once (kept by key from the last publish), bytes made only when sent."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from pipeline import workers
+from pipeline.build import cache, incremental
+from pipeline.build.describe import describe, made_bytes
+from pipeline.build.outputs import Output
+from pipeline.errors import PipelineError
+
+DIGESTS = "digests"  # in the build cache: output path -> (key, SHA-1, size) of what a publish last made there
+Written = tuple[Path, Mapping[str, tuple[str, int, int]]]  # a folder a build wrote, and its manifest (incremental.last_build)
+
+
+class Inconsistent(PipelineError):
+    """An output's bytes differ from the digest kept for its key (the cache of digests is then forgotten). Exit 1."""
+
+    exit_code = 1
+
+
+class Files(Mapping[str, bytes]):
+    """Every output's bytes by path, made (or read from the last build's folder) on first use and checked against its digest."""
+
+    def __init__(
+        self,
+        root: Path,
+        outputs: Mapping[str, Output],
+        made: dict[str, bytes],
+        digests: Mapping[str, tuple[str, int]],
+        written: Written | None,
+    ) -> None:
+        self._root = root
+        self._outputs = outputs
+        self._made = made
+        self._digests = digests
+        self._written = written
+
+    def __getitem__(self, path: str) -> bytes:
+        data = self._made.get(path)
+        if data is None:
+            data = made_bytes(self._written, self._outputs[path])
+            if (hashlib.sha1(data).hexdigest(), len(data)) != self._digests[path]:
+                cache.remove(self._root, DIGESTS)
+                raise Inconsistent(
+                    f"{path} was made differently from the last publish though nothing it is made from changed; "
+                    "the kept digests are forgotten: run the publish again"
+                )
+        return data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._outputs)
+
+    def __len__(self) -> int:
+        return len(self._outputs)
+
+    def sha1_and_size(self) -> Mapping[str, tuple[str, int]]:
+        """Every output's SHA-1 (hex) and size, without making it."""
+        return self._digests
+
+
+@dataclass(frozen=True, slots=True)
+class Digested:
+    """A build as `publish` needs it: the files (lazily), the translations a gate kept back, and notes about the cache."""
+
+    files: Files
+    held: tuple[tuple[str, str, str], ...]
+    notes: tuple[str, ...]
+
+
+def build(root: Path, now: datetime | None, jobs: int) -> Digested:
+    """The site at `root` built as published (no drafts), reusing the last build's and the last publish's results where unchanged.
+
+    An output whose key is the one its digest was kept under is not made: a target asks for the bytes of
+    what it lacks only. The rest is made (in `jobs` processes), and the per-file results and digests are
+    kept for the next publish."""
+    state, notes = incremental.read_state(root)
+    known, prepared = incremental.reuse(state) if state is not None else (None, None)
+    written = incremental.folder_of(state) if state is not None else None
+    usable = not notes and incremental.writable_cache(root, [])  # a cache that cannot be trusted is left to `build` to report and replace
+    made = describe(root, now, False, known, prepared, jobs, store=root if usable else None)
+    last = _kept(root) if usable else {}
+    missing = [o for o in made.outputs if last.get(o.path, ("",))[0] != o.key]
+    contents = workers.run(partial(made_bytes, written), missing, jobs)
+    fresh = {o.path: data for o, data in zip(missing, contents)}
+    digests = {path: (hashlib.sha1(data).hexdigest(), len(data)) for path, data in fresh.items()}
+    digests |= {o.path: last[o.path][1:] for o in made.outputs if o.path not in fresh}
+    outputs = {o.path: o for o in made.outputs}
+    if usable:
+        incremental.keep_files(root, made, state)
+        cache.write(root, DIGESTS, {path: (o.key, *digests[path]) for path, o in outputs.items()})
+    return Digested(Files(root, outputs, fresh, digests, written), made.held, notes)
+
+
+def _kept(root: Path) -> dict[str, tuple[str, str, int]]:
+    """What the last publish kept: path -> (key, SHA-1, size); empty when there is none or it cannot be trusted."""
+    try:
+        kept = cache.read(root, DIGESTS)
+    except cache.Discarded:
+        return {}
+    if not isinstance(kept, dict):
+        return {}
+    return {
+        path: entry
+        for path, entry in kept.items()
+        if isinstance(entry, tuple)
+        and len(entry) == 3
+        and isinstance(entry[0], str)
+        and isinstance(entry[1], str)
+        and isinstance(entry[2], int)
+    }

@@ -1,0 +1,108 @@
+"""The validation memo: each unit of cross-file work's key and plain result, persisted as plain data; and what this process keeps besides."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+from pipeline.content.perfile import Studied
+from pipeline.content.sources import Seen
+from pipeline.memo.plain import Unusable
+
+VERSION = 1  # of the plain form; another is not read
+T = TypeVar("T")
+Unit = tuple[str, Any]  # what a result is made from (a key), and the result
+
+
+def _empty() -> Mapping[Any, Any]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Memo:
+    """What a validate of the site at `root` worked out, for the next one.
+
+    `units` is plain data (what `to_plain` gives the build cache); the rest is this process's only: the
+    same results as objects, what discover saw, and each file's study by (path, text digest) under `rules`.
+    """
+
+    root: str = ""
+    rules: str = ""
+    units: Mapping[str, Unit] = field(default_factory=_empty)  # unit name -> (key, plain result)
+    objects: Mapping[str, Unit] = field(default_factory=_empty)  # unit name -> (key, result)
+    seen: Seen = field(default_factory=_empty)
+    studied: Mapping[tuple[str, str], Studied] = field(default_factory=_empty)
+    redone: int = 0  # how many units the validate that made this memo worked out (it recalled the others)
+
+    def of(self, root: str) -> Memo:
+        """This memo when it is of the site at `root`, else an empty one."""
+        return self if self.root == root else Memo(root)
+
+
+def to_plain(memo: Memo) -> dict[str, Any]:
+    """The part of `memo` another process can use, as builtins only (dicts, tuples, str, int, None)."""
+    return {"version": VERSION, "root": memo.root, "units": dict(memo.units)}
+
+
+def from_plain(data: Any) -> Memo:
+    """The memo `to_plain` gave (tuples may have come back as lists); an empty one for anything else."""
+    if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("root"), str):
+        return Memo()
+    units = data.get("units")
+    if not isinstance(units, dict):
+        return Memo(data["root"])
+    kept = {
+        name: (unit[0], unit[1])
+        for name, unit in units.items()
+        if isinstance(name, str) and isinstance(unit, (tuple, list)) and len(unit) == 2 and isinstance(unit[0], str)
+    }
+    return Memo(data["root"], units=MappingProxyType(kept))
+
+
+class Ledger:
+    """One validate's use of a memo: each unit's result looked up by its key (or worked out), and what the next memo holds."""
+
+    def __init__(self, memo: Memo) -> None:
+        self.memo = memo
+        self.units: dict[str, Unit] = {}
+        self.objects: dict[str, Unit] = {}
+        self.redone = 0  # how many units were worked out (the rest were recalled)
+
+    def recall(self, name: str, key: str, make: Callable[[], T], to: Callable[[T], Any], back: Callable[[Any], T]) -> T:
+        """The result of unit `name` made from `key`: this process's, else the plain one (`back` decodes it), else `make()` (`to` encodes it)."""
+        held = self.memo.objects.get(name)
+        plain = self.memo.units.get(name)
+        if held is not None and held[0] == key and plain is not None and plain[0] == key:
+            value: T = held[1]
+        else:
+            try:
+                if plain is None or plain[0] != key:
+                    raise Unusable(name)
+                value = back(plain[1])
+            except (Unusable, TypeError, ValueError):  # none kept, made from something else, or plain data of another shape
+                value = make()
+                plain = (key, to(value))
+                self.redone += 1
+        self.units[name] = plain
+        self.objects[name] = (key, value)
+        return value
+
+    def keep(self, name: str, key: str, value: Any, plain: Any, redone: bool = True) -> None:
+        """Keep a result the caller worked out or recalled itself (its key depends on it) for the next memo."""
+        self.units[name] = (key, plain)
+        self.objects[name] = (key, value)
+        self.redone += redone
+
+    def done(self, rules: str, seen: Seen, studied: Mapping[tuple[str, str], Studied]) -> Memo:
+        """The memo for the next validate: the units used by this one, and what it saw and studied."""
+        return Memo(
+            self.memo.root,
+            rules,
+            MappingProxyType(self.units),
+            MappingProxyType(self.objects),
+            MappingProxyType(dict(seen)),
+            studied,
+            self.redone,
+        )
