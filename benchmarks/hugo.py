@@ -2,7 +2,7 @@
 
 `corpus.write_hugo` writes content only (it is also the input of `pipeline import hugo`, which takes no
 layouts); `add_layouts` gives that site templates for the same outputs as ours: an HTML page and a JSON
-document per article and locale, each locale's paginated list (10 a page, as ours), a page per tag,
+document per article and locale, each locale's paginated list (10 a page, as ours), each tag's list paginated alike,
 Hugo's built-in RSS feeds and sitemap. Hugo 0.111 is Debian's package `hugo` (`make bench` installs it).
 """
 

@@ -7,7 +7,8 @@ same corpus (`benchmarks/corpus.py --hugo` with `benchmarks/hugo.py`'s layouts),
 same run, with the ratio per goal (ours/Hugo's) and whether the goal holds. `--readme` rewrites the
 README's Performance table (between its markers) from this run.
 
-Each measurement runs the real command in a fresh process, start-up included. A cold build has no
+Each measurement runs the real command in a fresh process, start-up included, from compiled bytecode as
+an installed tool does. A cold build has no
 cache and no earlier output; memory is the peak of the whole process tree (the command and its
 workers), as the sum of their proportional set sizes (shared pages counted once), sampled every
 10 ms; CPU is user plus system time of the tree. The disk floor is what creating the cold build's
@@ -19,6 +20,7 @@ this machine. An edit served is the time from saving one article to
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import resource
@@ -37,13 +39,16 @@ from corpus import write, write_hugo
 from report import README, rewrite_readme, table
 
 NOW = "2026-11-26T12:00:00+00:00"
+# As an installed tool runs: from compiled bytecode (pip compiles on install; a shell with PYTHONDONTWRITEBYTECODE
+# set would otherwise make every measured command compile the whole package from source again).
+ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
 
 
 def timed(command: list[str]) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds and peak memory (kB, the process tree's summed PSS) of one command in a fresh process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
     peak = 0
     while process.poll() is None:
         peak = max(peak, _tree_pss(process.pid))
@@ -164,6 +169,7 @@ def serve_edit(site: Path, repeat: int) -> float:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
+        env=ENV,
     )
     try:
         line = process.stdout.readline() if process.stdout else ""
@@ -226,6 +232,9 @@ def main() -> None:
         return
     if not shutil.which("hugo"):
         print("hugo is not installed (`make bench` installs Debian's): Hugo's columns are left empty", file=sys.stderr)
+    import pipeline
+
+    compileall.compile_dir(Path(pipeline.__file__).parent, quiet=1)  # every measured command starts as an installed one does
     with tempfile.TemporaryDirectory(prefix="pipeline-bench-") as folder:
         rows = [measure(pairs, args.repeat, Path(folder)) for pairs in args.pairs]
     print(table(rows))

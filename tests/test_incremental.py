@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import article, hebrew, run
+from conftest import SITE_YAML, article, hebrew, run
 
 NOW = "2026-11-26T12:00:00+00:00"
 PO = """msgid ""
@@ -21,6 +21,7 @@ msgid "All articles"
 msgstr "{text}"
 """
 TAGGED = "tags: [kindness]"
+PAGED = SITE_YAML + "per_page: 2\n"
 
 
 def files(count: int = 3) -> dict[str, str]:
@@ -66,6 +67,12 @@ def edit(root: Path, rel: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def edit_pair(root: Path, article_id: str, old: str, new: str) -> None:
+    """The same edit to an article and its translation (a shared field)."""
+    for lang in ("en", "he"):
+        edit(root, f"content/{lang}/{article_id}.md", old, new)
+
+
 def delete_a2(root: Path) -> None:
     """Delete the pair a2, and the links a1 had to it."""
     for lang in ("en", "he"):
@@ -83,13 +90,21 @@ CHANGES = {
         (root / "content/he/a9.md").write_text(hebrew("תשע", "תשע.", "תשע [אפס](a0.md).\n", tags="[gratitude]"), encoding="utf-8"),
     ],
     "template override": lambda root: (
-        (root / "templates").mkdir()
+        (root / "templates").mkdir(exist_ok=True)
         or (root / "templates/404.html").write_text(
             '{% extends "base.html" %}{% block content %}<p>gone</p>{% endblock %}\n', encoding="utf-8"
         )
     ),
     "catalog change": lambda root: edit(root, "locales/he/LC_MESSAGES/messages.po", "כל המאמרים", "כל הרשומות"),
     "site.yaml change": lambda root: edit(root, "site.yaml", "he: טוב לב", "he: חסד"),
+    "date change (the order of lists and feeds)": lambda root: edit_pair(root, "a1", "date: 2024-03-12", "date: 2025-01-02"),
+    "tag change (tag pages, sitemap, API)": lambda root: edit_pair(root, "a1", "tags: [kindness]", "tags: [kindness, gratitude]"),
+    "template edit": lambda root: (
+        (root / "templates").mkdir(exist_ok=True)
+        or (root / "templates/404.html").write_text(
+            '{% extends "base.html" %}{% block content %}<p>moved</p>{% endblock %}\n', encoding="utf-8"
+        )
+    ),
     "static file": lambda root: (root / "static").mkdir() or (root / "static/robots.txt").write_text("User-agent: *\n", encoding="utf-8"),
 }
 
@@ -105,7 +120,7 @@ def test_an_incremental_build_equals_a_cold_build(make_site, tmp_path, change):
 
 
 def test_a_sequence_of_changes_and_a_no_op_keep_the_output_equal_to_a_cold_build(make_site, tmp_path):
-    root = make_site(files(4))
+    root = make_site(files(4), PAGED)  # two a page: the index's and the tag's pages move with edits
     out = tmp_path / "out"
     build(root, out)
     for change in sorted(CHANGES):
@@ -186,7 +201,7 @@ def test_the_cache_folder_tells_git_to_ignore_it(make_site, tmp_path):
 
 
 def test_an_edit_writes_only_the_outputs_it_changes(make_site, tmp_path):
-    root = make_site(files(4))
+    root = make_site(files(4), PAGED)  # two a page: the index's and the tag's pages move with edits
     out = tmp_path / "out"
     build(root, out)
     before = {path: (out / path).stat().st_mtime_ns for path in tree(out)}
@@ -232,7 +247,7 @@ def test_a_failed_build_leaves_the_last_output_as_it_was(make_site, tmp_path):
     out = tmp_path / "out"
     build(root, out)
     before = tree(out)
-    (root / "templates").mkdir()
+    (root / "templates").mkdir(exist_ok=True)
     (root / "templates/article.html").write_text(
         "{% extends 'base.html' %}{% block content %}{{ nothing.here }}{% endblock %}\n", encoding="utf-8"
     )
@@ -321,8 +336,6 @@ def test_a_publish_reads_unchanged_outputs_from_the_last_build_but_never_one_cha
 
 
 def test_a_site_with_its_schema_elsewhere_gets_its_no_op_and_sees_schema_edits(make_site, tmp_path):
-    from conftest import SITE_YAML
-
     root = make_site(files(), SITE_YAML + "schema: rules/article.json\n")
     schema = (Path(__file__).resolve().parent.parent / "src/pipeline/data/article.schema.json").read_text("utf-8")  # the built-in one
     (root / "rules").mkdir()
@@ -362,7 +375,7 @@ def test_serve_keeps_the_site_in_memory_and_serves_a_cold_builds_output_after_ev
     from pipeline.build.preview import Preview
     from pipeline.errors import ContentError
 
-    root = make_site(files(4))
+    root = make_site(files(4), PAGED)  # two a page: the index's and the tag's pages move with edits
     for path in root.rglob("*"):  # a checkout made an hour ago: files not edited since are not read again
         os.utime(path, (time.time() - 3600, time.time() - 3600))
     site = Preview(root, False, now=datetime.fromisoformat(NOW))
@@ -389,7 +402,7 @@ def test_serve_keeps_the_site_in_memory_and_serves_a_cold_builds_output_after_ev
             CHANGES[step](root)
         done = site.rebuild()
         assert served() == cold(root, tmp_path), step
-        assert 0 < done.changed < done.files or step in ("site.yaml change", "template override", "catalog change"), step
+        assert 0 < done.changed < done.files or step in ("site.yaml change", "template edit", "template override", "catalog change"), step
 
 
 def test_serve_leaves_the_command_lines_build_and_its_no_op_alone(make_site, tmp_path):
@@ -512,6 +525,21 @@ def test_a_body_edit_redoes_only_the_checks_of_that_article(make_site):
     assert kept.memo.redone == 2  # the file against the site, and its id's translations (it links to no #fragment)
 
 
+def test_the_next_command_recalls_what_a_builds_validate_worked_out(make_site, tmp_path):
+    """The memo a build keeps in its cache is what the next command's validate starts from: an edit redoes its own checks only."""
+    from pipeline.build import incremental
+    from pipeline.validate import validate
+
+    root = make_site(files(6))
+    build(root, tmp_path / "out")
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+    state, notes = incremental.read_state(root)
+    assert state is not None and not notes
+    again = validate(root, incremental.reuse(state)[0], 1, incremental.memo_of(state))
+    assert again.memo.redone == 2
+    assert _seen(again) == _seen(validate(root))
+
+
 def test_a_memo_in_another_form_is_not_used(make_site):
     from pipeline.memo.state import Memo, from_plain, to_plain
     from pipeline.validate import validate
@@ -537,3 +565,24 @@ def test_compiled_templates_are_kept_outside_the_site_and_an_edited_override_is_
     build(root, out)
     assert tree(out) == cold(root, tmp_path)
     assert any(b"<p>moved away</p>" in data for data in tree(out).values())
+
+
+def test_another_installs_compiled_templates_are_left_while_in_use_and_a_build_never_fails_for_want_of_them(make_site, tmp_path):
+    """Two versions of the tool share ~/.cache/pipeline: neither removes the other's compiled templates while they are in use."""
+    compiled = Path(os.environ["XDG_CACHE_HOME"]) / "pipeline/templates"
+    recent, stale = compiled / "0.0.9-recent", compiled / "0.0.8-stale"
+    for folder in (recent, stale):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "__jinja2_x.cache").write_bytes(b"")
+    week_ago = time.time() - 8 * 24 * 3600
+    os.utime(stale, (week_ago, week_ago))
+    root = make_site(files())
+    build(root, tmp_path / "out")
+    assert recent.is_dir() and not stale.exists()
+    for ours in compiled.iterdir():  # the folder emptied under a build (another process past its limit): the build still succeeds
+        if ours != recent:
+            shutil.rmtree(ours)
+            ours.write_bytes(b"")  # and cannot be made again
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+    build(root, tmp_path / "out")
+    assert tree(tmp_path / "out") == cold(root, tmp_path)

@@ -110,6 +110,27 @@ def test_the_language_switcher_on_a_later_list_page_leads_to_that_page(make_site
     assert '<a href="/he/" lang="he" hreflang="he">' in (omitted / "en/page/3/index.html").read_text("utf-8")  # Hebrew has two pages
 
 
+def test_a_tags_list_is_paginated_as_the_index_is(make_site, tmp_path):
+    site_yaml = SITE_YAML + "per_page: 1\n"
+    files = {f"content/en/a{n}.md": article(f"A {n}", tags="[kindness]") for n in range(3)}
+    files.update({f"content/he/a{n}.md": hebrew(f"כותרת {n}", tags="[kindness]") for n in range(2)})
+    out = build(make_site, tmp_path, files, site_yaml.replace("    unverified: off\n", "    unverified: off\n    untranslated: omit\n"))
+    first, second, third = (out / f"en/tags/kindness/{p}index.html" for p in ("", "page/2/", "page/3/"))
+    assert [page.is_file() for page in (first, second, third)] == [True, True, True]
+    assert not (out / "en/tags/kindness/page/4/index.html").exists()
+    assert not (out / "he/tags/kindness/page/3/index.html").exists()  # Hebrew has two tagged articles
+    lists = [re.findall(r'<h2><a href="/en/(a\d)/">', page.read_text("utf-8")) for page in (first, second, third)]
+    assert lists == [["a2"], ["a1"], ["a0"]]  # newest first, one a page
+    middle = second.read_text("utf-8")
+    assert '<a href="/en/tags/kindness/" rel="prev">' in middle and '<a href="/en/tags/kindness/page/3/" rel="next">' in middle
+    assert '<a href="/he/tags/kindness/page/2/" lang="he" hreflang="he">' in middle  # the switcher keeps the page number
+    assert '<a href="/he/tags/kindness/" lang="he" hreflang="he">' in third.read_text("utf-8")  # or leads to the tag's first page
+    assert (
+        'hreflang="he"' not in re.sub(r"<nav.*?</nav>", "", middle, flags=re.DOTALL).split("</head>")[0]
+    )  # a later page has no alternates
+    assert "kindness/page/" not in (out / "sitemap.xml").read_text("utf-8")  # as the index's later pages, not in the sitemap
+
+
 def test_the_language_choice_page_has_a_heading(make_site, tmp_path):
     out = build(make_site, tmp_path, {"content/en/a.md": article()})
     page = (out / "index.html").read_text("utf-8")

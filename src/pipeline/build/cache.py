@@ -17,6 +17,7 @@ import secrets
 import shutil
 import stat
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from pipeline import __version__
 CACHE_DIR = ".pipeline-cache"
 FORMAT = 1
 _MAC_BYTES = 32
+_UNUSED_S = 7 * 24 * 3600  # another version's compiled templates untouched this long are removed
 _MAX_COMPILED = 2000  # compiled templates kept (a few dozen per site, locale and state of its templates and catalogs)
 _PACKAGE = Path(__file__).resolve().parents[1]
 
@@ -74,15 +76,15 @@ def _key() -> bytes | None:
 
 def templates_folder() -> Path | None:
     """Where compiled templates are kept for this version of the tool: beside the key, never in a site (the checkout cannot write
-    there, and the bytecode is only ever this tool's own compilation); older versions' folders are removed. None when it cannot be."""
+    there, and the bytecode is only ever this tool's own compilation); other versions' folders unused for a week are removed. None when it cannot be."""
     parent = _key_path().parent / "templates"
     folder = parent / _header().split(b" ")[2].decode("ascii").replace("+", "-")
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if folder.is_symlink() or not folder.is_dir():
             return None
-        for entry in os.scandir(parent):
-            if entry.name != folder.name and entry.is_dir(follow_symlinks=False):
+        for entry in os.scandir(parent):  # another version's, unused for a week (another install may still be using a newer one)
+            if entry.name != folder.name and entry.is_dir(follow_symlinks=False) and entry.stat().st_mtime < time.time() - _UNUSED_S:
                 shutil.rmtree(entry.path, ignore_errors=True)
         if sum(1 for _ in os.scandir(folder)) > _MAX_COMPILED:  # each edit of a site's templates or catalogs compiles them anew
             shutil.rmtree(folder, ignore_errors=True)

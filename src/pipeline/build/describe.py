@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import stat
@@ -13,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from pipeline import __version__, sitepaths, workers
-from pipeline.build import bodystore, cache
+from pipeline.build import bodystore, cache, keys
 from pipeline.build.outputs import Output, site_outputs
 from pipeline.content.articles import Article
 from pipeline.content.perfile import FileRecords
@@ -39,6 +40,9 @@ class Made:
     prepared: Mapping[str, Kept]  # article path -> its prepared body as the cache keeps it
     valid_until: datetime | None  # when a scheduled article goes live and this build is out of date
     schema_path: str  # the article schema read, relative to the root, or "(built-in)"
+    common: str = ""  # what every output depends on (_common_key)
+    theme: Theme | None = None  # the templates compiled for `common`
+    keys: keys.Keys | None = None  # the digests of entries' parts, under `common` and the rules (keys.py)
     memo: Memo = field(default_factory=Memo)  # what the next validate of the site can recall
 
 
@@ -102,50 +106,74 @@ def describe(
     prepared: Mapping[str, Kept] | None = None,
     jobs: int = 1,
     store: Path | None = None,
+    last: Made | None = None,
     memo: Memo | None = None,
 ) -> Made:
     """Validate and plan the site, and describe its outputs; `known` and `prepared` are the last build's, reused where unchanged.
 
     `store` is where prepared bodies are kept (the site root, for its build cache); None keeps them in memory.
+    `last` is this process's last build of the site (`serve`): its compiled templates and digests are reused
+    while what they are made from is unchanged.
     `memo` is the last validate's (`Made.memo`).
     """
     result = validate(root, known, jobs, memo)
     if result.errors:
         raise ContentError(f"the content has {len(result.errors)} error(s); nothing was built", result.errors)
     moment = now or datetime.now(UTC)
-    bodies, kept = _prepare(result, prepared or {}, store, jobs)
+    site_key = _site_key(root)
+    common = _common_key(site_key, now, drafts)
+    digests = keys.within(last.keys if last is not None else None, f"{common}:{result.records.rules}")
+    bodies, kept = _prepare(result, prepared or {}, store, jobs, digests)
     bodystore.close()
     site = plan(result, moment, drafts, bodies)
-    site_key = _site_key(root)
-    folder = cache.templates_folder() if store is not None else None  # compiled templates kept along with the build cache
-    theme = Theme(site, (folder, site_key) if folder is not None else None)
-    common = _common_key(site_key, now, drafts)
-    outputs = site_outputs(site, theme, result, root, now, common, store)
+    if last is not None and last.common == common and last.theme is not None:
+        theme = last.theme  # `serve`: the templates compiled for this common key
+    else:
+        folder = cache.templates_folder() if store is not None else None  # compiled templates kept along with the build cache
+        theme = Theme(site, (folder, site_key) if folder is not None else None)
+    outputs = site_outputs(site, theme, result, root, now, common, store, digests)
+    digests.settle()
     scheduled = [a.publish_at for a in result.articles if a.publish_at is not None and a.publish_at > moment]
     unique = tuple({o.path: o for o in outputs}.values())  # a static/ file replaces a theme asset of the same name
     return Made(
-        unique, site.held, result.records, MappingProxyType(kept), min(scheduled, default=None), site.config.schema_path, result.memo
+        unique,
+        site.held,
+        result.records,
+        MappingProxyType(kept),
+        min(scheduled, default=None),
+        site.config.schema_path,
+        common,
+        theme,
+        digests,
+        result.memo,
     )
 
 
-def _prepare(result: Validation, cached: Mapping[str, Kept], store: Path | None, jobs: int) -> tuple[dict[str, Prepared], dict[str, Kept]]:
+def _prepare(
+    result: Validation, cached: Mapping[str, Kept], store: Path | None, jobs: int, digests: keys.Keys | None = None
+) -> tuple[dict[str, Prepared], dict[str, Kept]]:
     """Every valid article's prepared body (see siteplan.Prepared): the last build's where its text and settings are unchanged.
 
     With a `store` (the build cache's root), bodies are kept in it and read back when a page needs
-    them; without one they stay in memory.
+    them; without one they stay in memory. `digests` keeps what each body's key is made from (a
+    body's key is made again only when its text or its source's text changed).
     """
-    config = result.config
-    ids = {a.path: "\0".join(section_ids(result, a)[1]) for a in result.articles}  # a translation's come from its source
-    keys = {
-        path: f"{digest}:{config.locales[path.split('/')[1]].direction}:{config.allow_raw_html}:{text_digest(ids.get(path, ''))}"
-        for path, (digest, _) in result.records.files.items()
-        if path.split("/")[1] in config.locales
-    }
+    digests = digests if digests is not None else keys.Keys()
+    files = result.records.files
+    source = result.config.source_locale
+    keys_by_path = {}
+    for article in result.articles:
+        digest = files.get(article.path, ("",))[0]
+        if digest:
+            original = result.article(source, article.id) if article.lang != source else None  # its headings' ids come from it
+            source_digest = files.get(original.path, ("",))[0] if original is not None else ""
+            made_of = (article.path, digest, source_digest)
+            keys_by_path[article.path] = digests.value("prepared", made_of, partial(_body_key, result, article, digest))
     prepared: dict[str, Prepared] = {}
     kept: dict[str, Kept] = {}
     missing = []
     for article in result.articles:
-        key = keys.get(article.path, "")
+        key = keys_by_path.get(article.path, "")
         hit = cached.get(article.path)
         if store is not None and key and hit is not None and hit[0] == key:
             kept[article.path] = hit
@@ -156,9 +184,16 @@ def _prepare(result: Validation, cached: Mapping[str, Kept], store: Path | None,
     for article, (where, minutes, links, text) in zip(missing, made):
         load = partial(_stored, store, where, result, article) if store is not None else partial(str, text)
         prepared[article.path] = Prepared(where[0], minutes, links, load)
-        if store is not None and keys.get(article.path):
-            kept[article.path] = (keys[article.path], where, minutes, links)
+        if store is not None and keys_by_path.get(article.path):
+            kept[article.path] = (keys_by_path[article.path], where, minutes, links)
     return prepared, kept
+
+
+def _body_key(result: Validation, article: Article, digest: str) -> str:
+    """What an article's prepared body is made from: its text, its direction, whether raw HTML is allowed, its headings' ids."""
+    config = result.config
+    ids = "\0".join(section_ids(result, article)[1])  # a translation's come from its source
+    return f"{digest}:{config.locales[article.lang].direction}:{config.allow_raw_html}:{text_digest(ids)}"
 
 
 def _prepare_one(result: Validation, store: Path | None, article: Article) -> tuple[bodystore.Stored, int, tuple[str, ...], str | None]:
@@ -188,10 +223,18 @@ def _site_key(root: Path) -> str:
         for rel, refused in sitepaths.walk(root, folder):
             if not refused:  # the gate has reported the others
                 digest.update(rel.encode() + b"\0" + sitepaths.read_bytes(root, rel) + b"\0")
-    for path in sorted(p for p in _PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(_package_digest())
     digest.update(sitepaths.read_bytes(root, "site.yaml") if sitepaths.is_file(root, "site.yaml") else b"")
     return digest.hexdigest()
+
+
+@functools.cache
+def _package_digest() -> bytes:
+    """A digest of this tool's own files (its code, theme and schemas), read once a process: the code it runs does not change under it."""
+    digest = hashlib.blake2b(digest_size=20)
+    for path in sorted(p for p in _PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.digest()
 
 
 def template_check(result: Validation) -> list[Diagnostic]:

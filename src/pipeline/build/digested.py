@@ -84,7 +84,8 @@ def build(root: Path, now: datetime | None, jobs: int) -> Digested:
     known, prepared = incremental.reuse(state) if state is not None else (None, None)
     written = incremental.folder_of(state) if state is not None else None
     usable = not notes and incremental.writable_cache(root, [])  # a cache that cannot be trusted is left to `build` to report and replace
-    made = describe(root, now, False, known, prepared, jobs, store=root if usable else None)
+    memo = incremental.memo_of(state) if state is not None else None
+    made = describe(root, now, False, known, prepared, jobs, store=root if usable else None, memo=memo)
     last = _kept(root) if usable else {}
     missing = [o for o in made.outputs if last.get(o.path, ("",))[0] != o.key]
     contents = workers.run(partial(made_bytes, written), missing, jobs)

@@ -12,6 +12,7 @@ from pathlib import Path
 from pipeline.build import bodystore, cache, freshness, write
 from pipeline.build.describe import Kept, Made, describe
 from pipeline.content.perfile import FileRecords
+from pipeline.memo.state import Memo, from_plain, to_plain
 
 STATE = "build"
 Folder = tuple[Path, write.Manifest]  # a folder a build wrote, and what it holds (path -> key, size, modification time)
@@ -37,7 +38,8 @@ def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: 
     usable = writable_cache(root, notes)
     state = _load(root, notes) if usable else None
     known = FileRecords(state["rules"], state["files"]) if state else None
-    made = describe(root, now, drafts, known, state["prepared"] if state else None, jobs, store=root if usable else None)
+    memo = memo_of(state) if state else None
+    made = describe(root, now, drafts, known, state["prepared"] if state else None, jobs, store=root if usable else None, memo=memo)
     out_key = str(out.resolve())
     previous = state["outputs"] if state and state["out"] == out_key and write.marker(out) == state["build_id"] else None
     build_id = secrets.token_hex(8)
@@ -50,6 +52,7 @@ def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: 
         "out": out_key,
         "build_id": build_id,
         "outputs": written.manifest,
+        "memo": to_plain(made.memo),
     }
     if usable and not cache.write(root, STATE, kept):
         notes.append("no build cache: there is no writable ~/.cache/pipeline to keep its key in")
@@ -82,6 +85,11 @@ def reuse(state: dict) -> tuple[FileRecords, Mapping[str, Kept]]:
     return FileRecords(state["rules"], state["files"]), state["prepared"]
 
 
+def memo_of(state: dict) -> Memo:
+    """What the validate of a state's build worked out, for the next validate to recall (an empty memo if it holds none)."""
+    return from_plain(state.get("memo"))
+
+
 def folder_of(state: dict) -> Folder | None:
     """The folder a state's build wrote and what it holds there, while it still holds that build."""
     out = Path(state["out"])
@@ -93,7 +101,12 @@ def keep_files(root: Path, made: Made, last: dict | None) -> None:
     folder = (
         {name: last[name] for name in ("out", "build_id", "outputs")} if last is not None else {"out": "", "build_id": "", "outputs": {}}
     )
-    kept = {"rules": made.records.rules, "files": dict(made.records.files), "prepared": _compact(root, made.prepared)}
+    kept = {
+        "rules": made.records.rules,
+        "files": dict(made.records.files),
+        "prepared": _compact(root, made.prepared),
+        "memo": to_plain(made.memo),
+    }
     cache.write(root, STATE, kept | folder)
 
 

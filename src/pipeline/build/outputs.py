@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -13,11 +12,11 @@ from typing import Any
 
 from pipeline import sitepaths
 from pipeline.build import searchparts
-from pipeline.content.sources import text_digest
+from pipeline.build.keys import Keys, joined, key
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
 from pipeline.render import api, feeds, highlight, redirects, search
-from pipeline.render.siteplan import Entry, PageBody, SitePlan
+from pipeline.render.siteplan import Entry, SitePlan
 from pipeline.render.theme import Theme, article_context, page_context, pages_of, site_context
 from pipeline.validate import Validation
 
@@ -38,16 +37,6 @@ class Output:
     path: str
     key: str
     make: Callable[[], bytes]
-
-
-def key(*parts: Any) -> str:
-    """A digest of plain data (contexts, lists of entries)."""
-    return text_digest(json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=_plain))
-
-
-def _plain(value: Any) -> Any:
-    """A body as its key (what it is made from), so keys are made without making bodies; anything else as text."""
-    return value.key if isinstance(value, PageBody) else str(value)
 
 
 def page(theme: Theme, lang: str, template: str, path: str, common: str, known: Any, context: Callable[[], dict[str, Any]]) -> Output:
@@ -93,26 +82,61 @@ def _signature(entry: Entry, texts: Mapping[str, str]) -> tuple[Any, ...]:
 
 
 def site_outputs(
-    site: SitePlan, theme: Theme, result: Validation, root: Path, now: datetime | None, common: str, store: Path | None = None
+    site: SitePlan,
+    theme: Theme,
+    result: Validation,
+    root: Path,
+    now: datetime | None,
+    common: str,
+    store: Path | None = None,
+    keys: Keys | None = None,
 ) -> list[Output]:
     """Every output of the site: each locale's, then the language choice, 404, sitemap, API schema, theme assets and static files.
 
-    `store` is the site root when its build cache may be used (the search index's per-article parts are kept there)."""
+    `store` is the site root when its build cache may be used (the search index's per-article parts are kept there);
+    `keys` are the digests of entries' parts a build under the same common key and rules computed (keys.py)."""
+    keys = keys if keys is not None else Keys()
+    texts = {path: digest for path, (digest, _) in result.records.files.items()}
+    digests = {lang: {entry.id: _entry_digest(keys, entry, texts) for entry in site.entries[lang]} for lang in site.config.locales}
+    prints = {
+        article_id: keys.value("fingerprint", found, partial(getattr, found, "digest")) for article_id, found in result.fingerprints.items()
+    }
+    tags = {code: site.tags(code) for code in site.config.locales}
     outputs: list[Output] = []
     for lang in site.config.locales:
-        outputs += locale_outputs(site, theme, lang, result, now, common, store)
+        parts = _Parts(keys, digests[lang], prints, tags)
+        outputs += locale_outputs(site, theme, lang, now, common, store, parts)
     source = site.config.source_locale
     choice = choice_context(site)
     outputs.append(page(theme, source, "language-choice.html", "index.html", common, choice, lambda: choice))
     missing = not_found_context(site, theme, source)
     outputs.append(page(theme, source, "404.html", "404.html", common, missing, lambda: missing))
-    outputs.append(Output("sitemap.xml", key(common, "sitemap", sitemap_data(site)), partial(feeds.sitemap, site)))
+    outputs.append(Output("sitemap.xml", key(common, "sitemap", sitemap_data(site, keys, digests)), partial(feeds.sitemap, site)))
     schema = resources.files("pipeline").joinpath("data/api.schema.json")
     outputs.append(Output("api/schema.json", common, schema.read_bytes))
     outputs.append(Output("_headers", common, lambda: HEADERS))
     outputs += theme_assets(common)
     outputs += static_outputs(root)  # last: a static/ file (its own _headers, say) replaces a made one; aliases take what is left
     return outputs + redirect_outputs(site, {o.path for o in outputs}, common)
+
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """One locale's entries by the digest of their signature (what an entry's page is made from), and digests of parts made from them."""
+
+    keys: Keys
+    entries: Mapping[str, str]  # entry id -> the digest of its _signature
+    prints: Mapping[str, str]  # article id -> the digest of its source's fingerprint
+    tags: Mapping[str, Mapping[str, tuple[Entry, ...]]]  # locale -> SitePlan.tags()
+
+    def of(self, entry_id: str, kind: str, data: Callable[[], Any], *extra: Hashable) -> str:
+        """The digest of `data()`, a part made from the entry's signature and `extra`."""
+        return self.keys.of(kind, (self.entries[entry_id], *extra), data)
+
+
+def _entry_digest(keys: Keys, entry: Entry, texts: Mapping[str, str]) -> str:
+    signature = _signature(entry, texts)
+    return keys.of("entry", signature, lambda: signature)
 
 
 def redirect_outputs(site: SitePlan, taken: set[str], common: str) -> list[Output]:
@@ -130,37 +154,40 @@ def redirect_outputs(site: SitePlan, taken: set[str], common: str) -> list[Outpu
 
 
 def locale_outputs(
-    site: SitePlan, theme: Theme, lang: str, result: Validation, now: datetime | None, common: str, store: Path | None = None
+    site: SitePlan, theme: Theme, lang: str, now: datetime | None, common: str, store: Path | None, parts: _Parts
 ) -> list[Output]:
     outputs: list[Output] = []
     entries = site.entries[lang]
     published = {code: {e.id for e in site.entries[code]} for code in site.config.locales}
-    texts = {path: digest for path, (digest, _) in result.records.files.items()}
     articles = _Articles(site, entries)
-    signatures = {entry.id: _signature(entry, texts) for entry in entries}
     for entry in entries:
         counterparts = {code: entry.url.replace(f"/{lang}/", f"/{code}/", 1) for code in site.config.locales if entry.id in published[code]}
         context = partial(_article_page, site, lang, entry, counterparts, articles)
-        outputs.append(
-            page(theme, lang, "article.html", f"{lang}/{entry.id}/index.html", common, (counterparts, signatures[entry.id]), context)
-        )
-        fingerprint = result.fingerprints.get(entry.id)
-        document = api.article_document(site, entry, fingerprint.digest if fingerprint else None)
-        outputs.append(Output(f"api/{lang}/articles/{entry.id}.json", key(common, document), partial(api.encode, document)))
-    outputs += _index_pages(site, theme, lang, entries, articles, signatures, common)
-    outputs += _tag_pages(site, theme, lang, articles, signatures, common, now)
+        page_key = joined(common, "article.html", parts.entries[entry.id], *(f"{code} {url}" for code, url in counterparts.items()))
+        outputs.append(Output(f"{lang}/{entry.id}/index.html", page_key, partial(_render, theme, lang, "article.html", context)))
+        print_digest = parts.prints.get(entry.id)
+        document = partial(api.article_document, site, entry, print_digest)
+        made_of = parts.of(entry.id, "api", document, print_digest)
+        outputs.append(Output(f"api/{lang}/articles/{entry.id}.json", joined(common, "api", made_of), partial(_encoded, document)))
+    outputs += _index_pages(site, theme, lang, entries, articles, parts, common)
+    outputs += _tag_pages(site, theme, lang, articles, parts, common, now)
     missing = not_found_context(site, theme, lang)
     outputs.append(page(theme, lang, "404.html", f"{lang}/404.html", common, missing, lambda: missing))
     title = site.config.title.get(lang) or site.config.base_url
     outputs.append(
-        Output(f"{lang}/feed.xml", key(common, "feed", title, _feed_data(site, lang)), partial(feeds.atom, site, lang, title, now))
+        Output(f"{lang}/feed.xml", key(common, "feed", title, _feed_data(site, lang, parts)), partial(feeds.atom, site, lang, title, now))
     )
-    index = api.index_document(site, lang)
-    outputs.append(Output(f"api/{lang}/articles.json", key(common, index), partial(api.encode, index)))
-    return outputs + _search_outputs(site, theme, lang, [signatures[e.id] for e in entries], common, store)
+    listed = [parts.of(e.id, "api-index", partial(api.index_item, site, lang, e)) for e in entries]
+    index = partial(api.index_document, site, lang)
+    outputs.append(Output(f"api/{lang}/articles.json", key(common, "api-index", lang, listed), partial(_encoded, index)))
+    return outputs + _search_outputs(site, theme, lang, [parts.entries[e.id] for e in entries], common, store)
 
 
-def _search_outputs(site: SitePlan, theme: Theme, lang: str, signatures: list[Any], common: str, store: Path | None) -> list[Output]:
+def _encoded(document: Callable[[], dict[str, Any]]) -> bytes:
+    return api.encode(document())
+
+
+def _search_outputs(site: SitePlan, theme: Theme, lang: str, signatures: list[str], common: str, store: Path | None) -> list[Output]:
     """The locale's search page and its index (made only when an entry's text or how it is published changed)."""
     context = {
         "site": site_context(site, lang, {code: f"/{code}/search/" for code in site.config.locales}),
@@ -193,13 +220,13 @@ def not_found_context(site: SitePlan, theme: Theme, lang: str) -> dict[str, Any]
 
 
 def _index_pages(
-    site: SitePlan, theme: Theme, lang: str, entries: tuple[Entry, ...], articles: _Articles, signatures: dict[str, Any], common: str
+    site: SitePlan, theme: Theme, lang: str, entries: tuple[Entry, ...], articles: _Articles, parts: _Parts, common: str
 ) -> list[Output]:
     outputs = []
     title = theme.gettext(lang, "All articles")
     for number, count, chunk in pages_of(entries, site.config.per_page):
         path = f"{_page_path(lang, number).strip('/')}/index.html"
-        known = (title, number, count, [signatures[e.id] for e in chunk])
+        known = (title, number, count, [parts.entries[e.id] for e in chunk])
         outputs.append(
             page(theme, lang, "index.html", path, common, known, partial(_index_page, site, lang, title, number, count, chunk, articles))
         )
@@ -232,56 +259,91 @@ def _page_path(lang: str, number: int) -> str:
 
 
 def _tag_pages(
-    site: SitePlan, theme: Theme, lang: str, articles: _Articles, signatures: dict[str, Any], common: str, now: datetime | None
+    site: SitePlan, theme: Theme, lang: str, articles: _Articles, parts: _Parts, common: str, now: datetime | None
 ) -> list[Output]:
+    """Each tag's pages (paginated as the index is: site.per_page a page) and its feed."""
     outputs = []
-    for tag, tagged in site.tags(lang).items():
+    source, tags = site.config.source_locale, parts.tags
+    for tag, tagged in tags[lang].items():
         name = site.config.tags.get(tag, {}).get(lang, tag)
-        alternates = tuple((code, f"/{code}/tags/{tag}/") for code in site.config.locales if tag in site.tags(code))
-        source = site.config.source_locale
-        if tag in site.tags(source):
-            alternates += (("x-default", f"/{source}/tags/{tag}/"),)
+        alternates = tuple((code, _tag_path(code, tag, 1)) for code in site.config.locales if tag in tags[code])
+        if tag in tags[source]:
+            alternates += (("x-default", _tag_path(source, tag, 1)),)
         title = theme.gettext(lang, "Articles tagged %(tag)s", tag=name)
-        known = (tag, name, title, alternates, [signatures[e.id] for e in tagged])
-        context = partial(_tag_page, site, lang, tag, name, title, alternates, tagged, articles)
-        outputs.append(page(theme, lang, "tag.html", f"{lang}/tags/{tag}/index.html", common, known, context))
+        pages = {code: -(-len(tags[code][tag]) // site.config.per_page) for code in site.config.locales if tag in tags[code]}
+        for number, count, chunk in pages_of(tagged, site.config.per_page):
+            # The switcher leads to the same page of the tag in each language that has it, else to the tag's first page there.
+            counterparts = {code: _tag_path(code, tag, number if number <= last else 1) for code, last in pages.items()}
+            listing = _Listing(tag, name, title, alternates if number == 1 else ((lang, _tag_path(lang, tag, number)),), number, count)
+            known = (listing, counterparts, [parts.entries[e.id] for e in chunk])
+            context = partial(_tag_page, site, lang, listing, counterparts, chunk, articles)
+            path = f"{_tag_path(lang, tag, number).strip('/')}/index.html"
+            outputs.append(page(theme, lang, "tag.html", path, common, known, context))
         feed_title = f"{site.config.title.get(lang) or site.config.base_url}: {name}"
-        data = [_entry_data(e) for e in feeds.feed_entries(site, lang, tag)]
+        data = _feed_data(site, lang, parts, tag, tagged)
         make = partial(feeds.atom, site, lang, feed_title, now, tag)
         outputs.append(Output(f"{lang}/tags/{tag}/feed.xml", key(common, "feed", feed_title, data), make))
     return outputs
 
 
+def _tag_path(lang: str, tag: str, number: int) -> str:
+    return f"/{lang}/tags/{tag}/" if number == 1 else f"/{lang}/tags/{tag}/page/{number}/"
+
+
+@dataclass(frozen=True, slots=True)
+class _Listing:
+    """One page of a tag's list: the tag, its name and title in the locale, the page's alternates, and where it is in the list."""
+
+    tag: str
+    name: str
+    title: str
+    alternates: tuple[tuple[str, str], ...]
+    number: int
+    count: int
+
+
 def _tag_page(
-    site: SitePlan,
-    lang: str,
-    tag: str,
-    name: str,
-    title: str,
-    alternates: tuple[tuple[str, str], ...],
-    tagged: tuple[Entry, ...],
-    articles: _Articles,
+    site: SitePlan, lang: str, listing: _Listing, counterparts: dict[str, str], chunk: tuple[Entry, ...], articles: _Articles
 ) -> dict[str, Any]:
+    tag, number, count = listing.tag, listing.number, listing.count
     return {
-        "site": site_context(site, lang, dict(alternates)),
-        "page": page_context(site, lang, title, f"/{lang}/tags/{tag}/", alternates),
-        "articles": [articles[e.id] for e in tagged],
-        "pagination": None,
-        "tag": {"id": tag, "name": name, "feed_url": site.link(f"/{lang}/tags/{tag}/feed.xml")},
+        "site": site_context(site, lang, counterparts),
+        "page": page_context(site, lang, listing.title, _tag_path(lang, tag, number), listing.alternates),
+        "articles": [articles[e.id] for e in chunk],
+        "pagination": {
+            "page": number,
+            "pages": count,
+            "prev_url": site.link(_tag_path(lang, tag, number - 1)) if number > 1 else None,
+            "next_url": site.link(_tag_path(lang, tag, number + 1)) if number < count else None,
+        },
+        "tag": {"id": tag, "name": listing.name, "feed_url": site.link(f"/{lang}/tags/{tag}/feed.xml")},
     }
 
 
-def _feed_data(site: SitePlan, lang: str) -> list[Any]:
-    """What a feed is made from: its newest entries as they are planned."""
-    return [_entry_data(e) for e in feeds.feed_entries(site, lang)]
+def _feed_data(site: SitePlan, lang: str, parts: _Parts, tag: str | None = None, tagged: tuple[Entry, ...] = ()) -> list[str]:
+    """What a feed is made from: its newest entries as they are planned (feeds.feed_entries; for a tag, of its `tagged` entries)."""
+    listed = _newest_real(tagged) if tag else feeds.feed_entries(site, lang)
+    return [parts.of(e.id, "feed", partial(_entry_data, e)) for e in listed]
 
 
-def sitemap_data(site: SitePlan) -> list[Any]:
+def _newest_real(tagged: tuple[Entry, ...]) -> list[Entry]:
+    """What feeds.feed_entries gives for a tag, from its entries (SitePlan.tags)."""
+    listed: dict[str, Entry] = {}  # an entry listed once, should its article name the tag twice
+    for entry in tagged:
+        if entry.fallback_from is None:
+            listed.setdefault(entry.id, entry)
+    return list(listed.values())[: feeds.FEED_SIZE]
+
+
+def sitemap_data(site: SitePlan, keys: Keys, digests: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """What the sitemap is made from: each entry's URL, alternates, dates and tags (by entry, as digests)."""
     return [
-        (code, e.url, e.alternates, e.fallback_from, str(e.article.date), str(e.article.publish_at), e.article.tags)
-        for code in site.config.locales
-        for e in site.entries[code]
+        keys.of("sitemap", digests[code][e.id], partial(_sitemap_line, code, e)) for code in site.config.locales for e in site.entries[code]
     ]
+
+
+def _sitemap_line(code: str, e: Entry) -> tuple[Any, ...]:
+    return (code, e.url, e.alternates, e.fallback_from, str(e.article.date), str(e.article.publish_at), e.article.tags)
 
 
 def _entry_data(entry: Entry) -> tuple[Any, ...]:

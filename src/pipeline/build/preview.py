@@ -10,7 +10,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from pipeline.build import incremental
-from pipeline.build.describe import Kept, describe
+from pipeline.build.describe import Kept, Made, describe
 from pipeline.build.outputs import Output
 from pipeline.content.perfile import FileRecords
 from pipeline.errors import ContentError
@@ -44,6 +44,7 @@ class Preview:
         self._made: dict[str, tuple[str, bytes]] = {}  # path -> (key, bytes) of the last output made there
         self._known: FileRecords | None = None
         self._prepared: Mapping[str, Kept] | None = None
+        self._last: Made | None = None  # the last good build: its templates and digests are reused by the next
         self._memo: Memo | None = None  # what the last validate worked out
 
     def rebuild(self, jobs: int = 1) -> Rebuilt:
@@ -53,13 +54,14 @@ class Preview:
             self._known, self._prepared, found, _ = incremental.last_build(self.root)
             notes += found
         store = self.root if incremental.writable_cache(self.root, notes) else None
-        made = describe(self.root, self.now, self.drafts, self._known, self._prepared, jobs, store=store, memo=self._memo)
+        made = describe(self.root, self.now, self.drafts, self._known, self._prepared, jobs, store=store, last=self._last, memo=self._memo)
         outputs = MappingProxyType({o.path: o for o in made.outputs})
         with self._lock:
             changed = sum(1 for path, o in outputs.items() if path not in self._outputs or self._outputs[path].key != o.key)
             self._outputs = outputs
             self._made = {path: kept for path, kept in self._made.items() if path in outputs}
         self._known, self._prepared, self._memo = made.records, made.prepared if store is not None else None, made.memo
+        self._last = made
         return Rebuilt(len(outputs), changed, tuple(notes))
 
     def paths(self) -> list[str]:

@@ -11,7 +11,7 @@ import urllib.parse
 from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import watchfiles
 
@@ -247,12 +247,12 @@ def server(out: Path, port: int, builds: Builds | None = None, site: Site | None
     return http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(out)))
 
 
-def watch(root: Path, rebuild: Callable[[], None], stop: threading.Event) -> None:
+def watch(root: Path, rebuild: Callable[[], None], stop: threading.Event, ready: threading.Event | None = None) -> None:
     """Call `rebuild` after each burst of changes to the site's files (the OS's file events), until `stop` is set.
 
     The folders that exist are watched with their sub-folders; the site's top folder on its own, so a folder made
     later (templates/, say) is watched from then on, and nothing else under the site (.git, .venv, public/) is.
-    One rebuild runs at a time.
+    One rebuild runs at a time. `ready` is set once the OS watches every folder: a change saved after it is seen.
     """
     lock = threading.Lock()
 
@@ -262,22 +262,39 @@ def watch(root: Path, rebuild: Callable[[], None], stop: threading.Event) -> Non
 
     while not stop.is_set():
         folders = [root / name for name in WATCHED if (root / name).is_dir()]
-        again = threading.Event()
+        again, top_ready = threading.Event(), threading.Event()
         either = _Either(stop, again)
-        top = threading.Thread(target=_watch_top, args=(root, once, either, again, {p.name for p in folders}), daemon=True)
+        top = threading.Thread(target=_watch_top, args=(root, once, either, again, {p.name for p in folders}, top_ready), daemon=True)
         top.start()
         if folders:
-            for _ in watchfiles.watch(*folders, stop_event=either, debounce=50, step=20):
-                once()
+            for changes in watchfiles.watch(*folders, stop_event=either, **_QUICK):
+                _ready_after(top_ready, ready)
+                if changes:
+                    once()
+        else:
+            _ready_after(top_ready, ready)
         while not either.is_set():
             again.wait(0.2)
         again.set()  # the top watcher ends too
         top.join()
 
 
-def _watch_top(root: Path, rebuild: Callable[[], None], either: _Either, again: threading.Event, known: set[str]) -> None:
+# Group a burst of events for 50 ms at most, yield 20 ms after the last; wake every 100 ms with no events (to say it is ready).
+_QUICK: dict[str, Any] = {"debounce": 50, "step": 20, "yield_on_timeout": True, "rust_timeout": 100}
+
+
+def _ready_after(top: threading.Event, ready: threading.Event | None) -> None:
+    """Set `ready` once the top folder's watcher is ready too (the folders' watcher is when it first wakes)."""
+    if ready is not None and not ready.is_set() and top.wait(5):
+        ready.set()
+
+
+def _watch_top(
+    root: Path, rebuild: Callable[[], None], either: _Either, again: threading.Event, known: set[str], ready: threading.Event
+) -> None:
     """Watch the site's own folder (not below it): site.yaml, and a watched folder made or removed (then start over)."""
-    for changes in watchfiles.watch(root, stop_event=either, recursive=False, debounce=50, step=20):
+    for changes in watchfiles.watch(root, stop_event=either, recursive=False, **_QUICK):
+        ready.set()
         if {Path(path).name for _, path in changes} & set(WATCHED):
             rebuild()
         if any((root / name).is_dir() != (name in known) for name in WATCHED if name != "site.yaml"):

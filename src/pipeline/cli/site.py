@@ -59,12 +59,14 @@ def validate_command(root: Path, fmt: str, strict: bool, jobs: int | None, path_
     from pipeline.validate import validate
 
     prefix = report.repository_prefix(root, path_base)
-    known, _, notes, _ = incremental.last_build(root)  # files unchanged since the last build are not checked on their own again
+    state, notes = incremental.read_state(root)  # what is unchanged since the last build is not checked again
+    known = incremental.reuse(state)[0] if state is not None else None
+    memo = incremental.memo_of(state) if state is not None else None
     for note in notes:
         click.echo(f"pipeline: {note}", err=True)
     try:
         with batch():
-            result = validate(root, known, jobs or workers.default_jobs())
+            result = validate(root, known, jobs or workers.default_jobs(), memo)
     except ConfigError as exc:
         click.echo(report.render(exc.diagnostics, fmt, prefix), nl=False)  # in every format, even with none (JSON readers get a document)
         fail(exc)
@@ -170,14 +172,16 @@ def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: 
         click.echo(f"rebuilt in {time.perf_counter() - started:.2f} s: {done.changed} of {done.files} outputs changed", err=True)
         builds.done()
 
-    rebuild(workers.default_jobs())
-    stop = threading.Event()
-    threading.Thread(target=serve.watch, args=(root, rebuild, stop), daemon=True).start()
-    with tempfile.TemporaryDirectory(prefix="pipeline-serve-") as folder:  # an empty folder: nothing is read from it
-        try:
-            _serve_forever(serve.server(Path(folder), port, builds, site), str(root.resolve()))
-        finally:
-            stop.set()
+    with batch():  # the site in memory is millions of objects: collected as rarely as in a build (a third of a rebuild else)
+        rebuild(workers.default_jobs())
+        stop, watching = threading.Event(), threading.Event()
+        threading.Thread(target=serve.watch, args=(root, rebuild, stop, watching), daemon=True).start()
+        watching.wait(10)  # "serving" is said once an edit saved after it is seen
+        with tempfile.TemporaryDirectory(prefix="pipeline-serve-") as folder:  # an empty folder: nothing is read from it
+            try:
+                _serve_forever(serve.server(Path(folder), port, builds, site), str(root.resolve()))
+            finally:
+                stop.set()
 
 
 def _serve_forever(httpd: http.server.ThreadingHTTPServer, what: str) -> None:

@@ -49,29 +49,30 @@ def article_document(plan: SitePlan, entry: Entry, fingerprint: str | None) -> d
 
 def index_document(plan: SitePlan, lang: str) -> dict[str, Any]:
     """The locale's articles, newest first, with what a list needs and where the full document is."""
-    items = []
-    for entry in plan.entries[lang]:
-        article = entry.article
-        items.append(
-            {
-                "id": entry.id,
-                "title": article.title,
-                "summary": article.summary,
-                "date": article.date.isoformat(),
-                "tags": list(article.tags),
-                "content_lang": article.lang,
-                "fallback_from": entry.fallback_from,
-                "translation_status": entry.state,
-                "url": plan.absolute(entry.url),
-                "document": plan.absolute(f"/api/{lang}/articles/{entry.id}.json"),
-            }
-        )
+    items = [index_item(plan, lang, entry) for entry in plan.entries[lang]]
     return {
         "$schema": plan.absolute(SCHEMA_PATH) + "#/$defs/index",
         "lang": lang,
         "dir": plan.config.locales[lang].direction,
         "count": len(items),
         "articles": items,
+    }
+
+
+def index_item(plan: SitePlan, lang: str, entry: Entry) -> dict[str, Any]:
+    """One article as the locale's index lists it."""
+    article = entry.article
+    return {
+        "id": entry.id,
+        "title": article.title,
+        "summary": article.summary,
+        "date": article.date.isoformat(),
+        "tags": list(article.tags),
+        "content_lang": article.lang,
+        "fallback_from": entry.fallback_from,
+        "translation_status": entry.state,
+        "url": plan.absolute(entry.url),
+        "document": plan.absolute(f"/api/{lang}/articles/{entry.id}.json"),
     }
 
 

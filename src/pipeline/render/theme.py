@@ -121,7 +121,17 @@ def _bytecode(compiled: tuple[Path, str] | None, lang: str) -> jinja2.BytecodeCa
     if compiled is None:
         return None
     folder, key = compiled
-    return jinja2.FileSystemBytecodeCache(str(folder), f"__jinja2_{jinja2.__version__}_{lang}_{key[:20]}_%s.cache")
+    return _Compiled(str(folder), f"__jinja2_{jinja2.__version__}_{lang}_{key[:20]}_%s.cache")
+
+
+class _Compiled(jinja2.FileSystemBytecodeCache):
+    """Jinja's cache of compiled templates, where one that cannot be kept (its folder emptied by another process) is compiled again next time."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
 
 
 class SiteLoader(jinja2.BaseLoader):
