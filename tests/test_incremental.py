@@ -131,6 +131,27 @@ def test_a_sequence_of_changes_and_a_no_op_keep_the_output_equal_to_a_cold_build
     assert tree(out) == cold(root, tmp_path)
 
 
+def test_templates_and_catalogs_edited_and_put_back_in_one_process_build_as_a_cold_build(make_site, tmp_path):
+    """The theme's environments are kept by the process while the templates and catalogs read are the same text."""
+    root = make_site(files())
+    out = tmp_path / "out"
+    page = root / "templates/article.html"
+    steps = [
+        lambda: page.parent.mkdir() or page.write_text('{% extends "base.html" %}{% block content %}one{% endblock %}\n', "utf-8"),
+        lambda: edit(root, "templates/article.html", "one", "{{ _('All articles') }}"),
+        lambda: edit(root, "locales/he/LC_MESSAGES/messages.po", "כל המאמרים", "כל הרשומות"),
+        lambda: edit(root, "templates/article.html", "{% block", "{% macro _(s) %}bound {{ s }}{% endmacro %}{% block"),
+        lambda: edit(root, "templates/article.html", "{% macro _(s) %}bound {{ s }}{% endmacro %}", ""),
+        lambda: edit(root, "locales/he/LC_MESSAGES/messages.po", "כל הרשומות", "כל המאמרים"),
+        lambda: edit(root, "templates/article.html", "{{ _('All articles') }}", "one"),
+    ]
+    build(root, out)
+    for step in steps:
+        step()
+        build(root, out)
+        assert tree(out) == cold(root, tmp_path)
+
+
 def test_an_output_file_changed_by_hand_is_written_again(make_site, tmp_path):
     root = make_site(files())
     out = tmp_path / "out"

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import gettext
 import html
 import json
 import re
 import sys
 import time
+from datetime import UTC, datetime
 from importlib import resources
+from typing import ClassVar
 
 import jinja2
 import pytest
+from conftest import article
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
+from pipeline.build.describe import build
+from pipeline.catalogs import runtime
 from pipeline.config import schema
 from pipeline.content import markdown
-from pipeline.render import api, bidi, l10n, search, theme
+from pipeline.render import api, bidi, gettextfold, l10n, search, theme
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SOURCE_LINE = st.lists(
@@ -133,7 +140,7 @@ class _Dict(dict):
 
 
 ATTRIBUTES = st.sampled_from(
-    sorted(dir(dict)) + ["lang", "dir", "title", "missing", "__name__", "__mro__", "__dict__", "__slots__"]
+    sorted(dir(dict)) + ["format", "lang", "dir", "title", "missing", "__name__", "__mro__", "__dict__", "__slots__"]
 ) | st.text(max_size=6)
 
 
@@ -151,7 +158,8 @@ def test_attribute_lookup_on_contexts_is_jinjas(attribute):
                 and mine._undefined_obj is jinjas._undefined_obj
             )
         else:
-            assert mine == jinjas and type(mine) is type(jinjas)
+            assert type(mine) is type(jinjas)
+            assert mine == jinjas or mine.__qualname__ == jinjas.__qualname__  # the sandbox wraps str.format anew each time
 
 
 @pytest.mark.parametrize(
@@ -242,3 +250,101 @@ def test_the_compiled_schema_gate_lets_a_valid_article_through():
     assert not schema._passes(gate, {"title": "x", "date": "2024-02-30"})  # our date format, not a pattern
     remote = {"$ref": "https://example.org/schema.json"}  # never fetched: no gate, jsonschema decides
     assert schema._compiled(remote) is None
+
+
+class _Catalog(gettext.NullTranslations):
+    """Translations from a dict, with the markup, references and percent signs a translator may write."""
+
+    STRINGS: ClassVar[dict[str, str]] = {
+        "Feed": "<b>Feed</b> & &amp; 100%%",
+        "Hi %(name)s": "<i>שלום</i> %(name)s",
+        "nav\x04Home": "בית %(context)s",
+        "Bad %(missing)s": "רע %(missing)s",
+    }
+
+    def gettext(self, message: str) -> str:
+        return self.STRINGS.get(message, message)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self.STRINGS.get(f"{context}\x04{message}", message)
+
+
+GETTEXT_USES = st.lists(
+    st.sampled_from(
+        [
+            '{{ _("Feed") }}',
+            "{{ gettext('Feed') }}",
+            '{{ _("Hi %(name)s", name=who) }}',
+            '{{ _("Hi %(name)s", name=_("Feed")) }}',
+            '{{ _("Hi %(name)s", name=safe) }}',
+            '{{ pgettext("nav", "Home") }}',
+            '{{ pgettext("nav", "Home", context="<x>") }}',
+            '{{ ngettext("%(num)d a", "%(num)d as", 2) }}',
+            '{% set label = _("Feed") %}[{{ label }}]',
+            '{{ _("Feed") | length }}',
+            "{% trans %}Feed{% endtrans %}",
+            "{% trans name=who %}Hi {{ name }}{% endtrans %}",
+            '{% autoescape false %}{{ _("Feed") }}{{ _("Hi %(name)s", name=who) }}{% endautoescape %}',
+            '{{ _("Untranslated 50%% <off>") }}',
+            "{{ _(who) }}",
+            " text ",
+            '{% call _("Hi %(name)s", name=_("Feed")) %}in{% endcall %}',
+        ]
+    ),
+    max_size=8,
+).map("".join)
+
+
+def _rendered(source: str, fold: bool) -> str:
+    env = theme._Environment(loader=jinja2.DictLoader({"page": source}), autoescape=True, extensions=["jinja2.ext.i18n"])
+    runtime.install(env, _Catalog())
+    if fold:
+        assert gettextfold.foldable(env, [("page", source)])
+        env.folding = runtime.AsData(_Catalog())
+    return env.get_template("page").render(who="<Dana & co>", safe=Markup("<em>Dana</em>"))
+
+
+@SETTINGS
+@given(GETTEXT_USES)
+def test_interface_strings_translated_when_compiling_render_as_translated_when_rendering(source):
+    assert _rendered(source, fold=True) == _rendered(source, fold=False)
+
+
+def test_a_missing_format_key_fails_when_rendering_either_way():
+    for fold in (True, False):
+        with pytest.raises(KeyError):
+            _rendered('{{ _("Bad %(missing)s") }}', fold)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '{% set _ = "x" %}',
+        "{% for gettext in items %}{% endfor %}",
+        "{% macro m(_) %}{% endmacro %}",
+        "{% macro pgettext() %}{% endmacro %}",
+        '{% import "x" as _ %}',
+        '{% from "x" import ngettext %}',
+        "{{ f(_=1) }}",
+        "{{ _ }}",
+        '{% with npgettext = 1 %}{{ _("a") }}{% endwith %}',
+        "{% call(_) m() %}{% endcall %}",
+        "{{ 'unterminated }}",  # does not tokenize: left to the compiler to report, and nothing is folded
+    ],
+)
+def test_a_template_binding_a_gettext_name_anywhere_turns_folding_off(source):
+    env = theme._Environment(extensions=["jinja2.ext.i18n"])
+    assert not gettextfold.foldable(env, [("clean", '{{ _("a") }}{{ x._("b") }}'), ("bound", source)])
+    assert gettextfold.foldable(env, [("clean", '{{ _("a") }}{{ x._("b") }}{{ _ ("c", n=gettext("d")) }}')])
+
+
+def test_a_child_template_binding_underscore_changes_its_parents_calls(make_site):
+    """Why one template binding a name stops the folding of all: a child's top-level `set` is seen by the base it extends."""
+    root = make_site(
+        {
+            "content/en/a.md": article(),
+            "templates/article.html": '{% extends "base.html" %}{% macro _(s) %}bound {{ s }}{% endmacro %}',
+        }
+    )
+    page = build(root, datetime(2026, 1, 1, tzinfo=UTC)).files["en/a/index.html"].decode()
+    assert 'title="bound Feed"' in page

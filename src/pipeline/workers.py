@@ -14,6 +14,7 @@ from typing import Any
 
 _work: tuple[Callable[[Any], Any], Sequence[Any]] | None = None  # what forked workers run, set before the pool forks
 MIN_ITEMS = 64  # below this, starting processes costs more than it saves
+MAX_CHUNK = 32  # items sent to a worker at a time: small enough that the workers finish close together
 
 
 def default_jobs() -> int:
@@ -39,7 +40,7 @@ def run(task: Callable[[Any], Any], items: Sequence[Any], jobs: int) -> list[Any
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)) as pool:
-            return list(pool.map(_call, range(len(items)), chunksize=max(1, len(items) // (jobs * 8))))
+            return list(pool.map(_call, range(len(items)), chunksize=max(1, min(len(items) // (jobs * 8), MAX_CHUNK))))
     finally:
         gc.unfreeze()
         _work = None

@@ -106,26 +106,44 @@ def _replace(outputs: Sequence[Planned], out: Path, build_id: str, jobs: int) ->
 
 
 def _make_all(outputs: Sequence[Planned], folder: Path, suffix: str, jobs: int) -> Manifest:
-    """Make and write every output (in `jobs` processes); on failure, remove what was written."""
+    """Make and write every output (in `jobs` processes), the longest first; on failure, remove what was written."""
     from pipeline import workers  # here: the no-op check (freshness) reads this module's marker without loading multiprocessing
 
-    for parent in sorted({posixpath.dirname(o.path) for o in outputs}):  # made here, once: workers making them would wait on each other
-        (folder / parent).mkdir(parents=True, exist_ok=True)
+    order = sorted(range(len(outputs)), key=lambda n: not outputs[n].path.endswith(LONGEST))
     try:
-        stats = workers.run(lambda output: _make(output, folder, suffix), outputs, jobs)
+        made = workers.run(lambda output: _make(output, folder, suffix), [outputs[n] for n in order], jobs)
     except BaseException:
         if suffix:
             for output in outputs:
                 with contextlib.suppress(FileNotFoundError):
                     (folder / (output.path + suffix)).unlink()
         raise
-    return {o.path: (o.key, size, mtime) for o, (size, mtime) in zip(outputs, stats)}
+    stats = dict(zip(order, made))
+    return {o.path: (o.key, *stats[n]) for n, o in enumerate(outputs)}
+
+
+# Outputs that take far longer than a page (a locale's whole search index): made first, so that no worker is left
+# making one alone while the others have finished.
+LONGEST = ("search-index.json",)
+_WRITE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 
 
 def _make(output: Planned, folder: Path, suffix: str) -> tuple[int, int]:
-    target = folder / (output.path + suffix)
-    target.write_bytes(output.make())
-    st = target.stat()
+    """Write one output; its folder is made here when missing (by whichever worker needs it first)."""
+    target = f"{folder}/{output.path}{suffix}"
+    data = output.make()
+    try:
+        fd = os.open(target, _WRITE, 0o666)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        fd = os.open(target, _WRITE, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        st = os.fstat(fd)
+    finally:
+        os.close(fd)
     return st.st_size, st.st_mtime_ns
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import gettext
+import hashlib
 import json
 import traceback
 from collections.abc import Callable, Iterator
@@ -19,6 +22,7 @@ from pipeline.catalogs import runtime
 from pipeline.config.site import SiteConfig
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
+from pipeline.render import gettextfold
 from pipeline.render.bidi import isolate_plain, isolate_text, other_lang
 from pipeline.render.l10n import long_date, og_locale
 from pipeline.render.pagebody import contents, decorate
@@ -28,31 +32,24 @@ TEMPLATES_DIR = "templates"
 
 
 class Theme:
-    """One Jinja2 environment per locale, with that locale's gettext catalog installed."""
+    """One Jinja2 environment per locale, with that locale's gettext catalog installed.
+
+    The environments (and the templates they have compiled) are kept for the process's next Theme of the same site
+    while its templates and catalogs are the same (`serve` rebuilds, a `validate` then a build): keyed by their text."""
 
     def __init__(self, plan: SitePlan, compiled: tuple[Path, str] | None = None) -> None:
         """`compiled`: a folder outside the site (under ~/.cache/pipeline) keeping compiled templates between processes, and a
         digest of everything compiling them may depend on besides a template's own text (the tool, the site's templates,
         catalogs and site.yaml)."""
         root = plan.config.root
-        loader = jinja2.ChoiceLoader([SiteLoader(root), jinja2.PackageLoader("pipeline", "theme/templates")])
-        self._envs: dict[str, jinja2.Environment] = {}
-        self._translations: dict[str, Any] = {}
-        for lang in plan.config.locales:
-            env = _Environment(
-                loader=loader,
-                autoescape=True,
-                undefined=jinja2.StrictUndefined,
-                extensions=["jinja2.ext.i18n"],
-                keep_trailing_newline=True,
-                auto_reload=False,  # one build: the templates do not change under it
-                bytecode_cache=_bytecode(compiled, lang),
-            )
-            self._translations[lang] = runtime.translations(root, lang)
-            runtime.install(env, self._translations[lang])
-            env.filters["page_body"] = _page_body
-            env.filters["toc"] = _toc
-            self._envs[lang] = env
+        site_loader = SiteLoader(root, snapshot=True)
+        key = _environments_key(root, tuple(plan.config.locales), site_loader, compiled)
+        made = _MADE.get(key)
+        if made is None:
+            made = _environments(root, tuple(plan.config.locales), site_loader, compiled)
+            _MADE.clear()  # one site's at a time: a changed template or catalog makes the old ones garbage
+            _MADE[key] = made
+        self._envs, self._translations = made
 
     def gettext(self, lang: str, message: str, **values: object) -> str:
         """An interface string for Python-built text (page titles), formatted like newstyle gettext."""
@@ -73,6 +70,50 @@ class Theme:
         except jinja2.TemplateError as exc:
             where, line = _failed_at(exc, template)
             raise ContentError(f"template {where} failed", (_diag(where, line, f"{type(exc).__name__}: {exc}"),)) from exc
+
+
+Environments = tuple[dict[str, jinja2.Environment], dict[str, gettext.NullTranslations]]
+_MADE: dict[str, Environments] = {}
+
+
+def _environments(root: Path, locales: tuple[str, ...], site_loader: SiteLoader, compiled: tuple[Path, str] | None) -> Environments:
+    loader = jinja2.ChoiceLoader([site_loader, _THEME_LOADER])
+    envs: dict[str, jinja2.Environment] = {}
+    translations: dict[str, gettext.NullTranslations] = {}
+    fold = None
+    for lang in locales:
+        env = _Environment(
+            loader=loader,
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
+            keep_trailing_newline=True,
+            auto_reload=False,  # the loader serves the templates as they were read when the theme was made
+            bytecode_cache=_bytecode(compiled, lang),
+        )
+        if fold is None:  # the same templates for every locale
+            fold = gettextfold.foldable(env, [*site_loader.sources(), *_theme_sources()])
+        translations[lang] = runtime.translations(root, lang)
+        runtime.install(env, translations[lang])
+        if fold:
+            env.folding = runtime.AsData(translations[lang])
+        env.filters["page_body"] = _page_body
+        env.filters["toc"] = _toc
+        envs[lang] = env
+    return envs, translations
+
+
+def _environments_key(root: Path, locales: tuple[str, ...], site_loader: SiteLoader, compiled: tuple[Path, str] | None) -> str:
+    """A digest of what the environments are made from: the site, its locales, every template and every catalog."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{root.resolve()}\0{locales}\0{compiled}\0".encode())
+    for name, text in [*site_loader.sources(), ("\0theme", ""), *_theme_sources()]:
+        digest.update(f"{name}\0{text}\0".encode())
+    for base in (root, runtime.THEME_ROOT):
+        for rel, refused in sitepaths.walk(base, "locales"):
+            if not refused and sitepaths.is_file(base, rel):
+                digest.update(f"{base}/{rel}\0".encode() + sitepaths.read_bytes(base, rel) + b"\0")
+    return digest.hexdigest()
 
 
 def _bytecode(compiled: tuple[Path, str] | None, lang: str) -> jinja2.BytecodeCache | None:
@@ -96,29 +137,82 @@ class _Compiled(jinja2.FileSystemBytecodeCache):
 class SiteLoader(jinja2.BaseLoader):
     """The site's templates/, read under the path policy: no link that leaves the site, regular files only, bounded."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, snapshot: bool = False) -> None:
+        """With `snapshot`, every template is read now and served as read (what could not be read is read again when used)."""
         self.root = root
+        self._read: dict[str, str | None] | None = None
+        if snapshot:
+            self._read = {rel: None if refused else _quiet(self._text, rel) for rel, refused in sitepaths.walk(root, TEMPLATES_DIR)}
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Callable[[], bool] | None]:
         rel = "/".join([TEMPLATES_DIR, *split_template_path(template)])
+        if self._read is None:
+            return self._text(rel, template), rel, lambda: True
+        if rel not in self._read:
+            raise jinja2.TemplateNotFound(template)
+        text = self._read[rel]
+        if text is None:
+            self._text(rel, template)  # raises what is wrong with it, located
+            raise ContentError(f"template {rel} changed during the build", (_diag(rel, 1, "changed during the build"),))
+        return text, rel, lambda: True
+
+    def _text(self, rel: str, template: str = "") -> str:
         try:
             data = sitepaths.read_bytes(self.root, rel, MAX_TEMPLATE_BYTES)
         except FileNotFoundError:
-            raise jinja2.TemplateNotFound(template) from None
+            raise jinja2.TemplateNotFound(template or rel) from None
         except (OSError, sitepaths.UnsafePath, sitepaths.TooLarge) as exc:
             raise ContentError(f"template {rel} cannot be read", (_diag(rel, 1, str(exc)),)) from None
         try:
-            text = data.decode("utf-8")
+            return data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ContentError(f"template {rel} is not UTF-8", (_diag(rel, 1, f"not UTF-8 (byte offset {exc.start})"),)) from None
-        return text, rel, lambda: True
+
+    def sources(self) -> list[tuple[str, str]]:
+        """(name, text) of every template the site has that could be read (what cannot be read fails when it is used)."""
+        read = (
+            self._read
+            if self._read is not None
+            else {rel: _quiet(self._text, rel) for rel, no in sitepaths.walk(self.root, TEMPLATES_DIR) if not no}
+        )
+        return [(rel[len(TEMPLATES_DIR) + 1 :], text) for rel, text in read.items() if text is not None]
+
+
+def _quiet(read: Callable[[str], str], rel: str) -> str | None:
+    try:
+        return read(rel)
+    except (ContentError, jinja2.TemplateNotFound):
+        return None
 
 
 MAX_TEMPLATE_BYTES = 1 << 20
+_THEME_LOADER = jinja2.PackageLoader("pipeline", "theme/templates")
+
+
+@functools.cache
+def _theme_sources() -> tuple[tuple[str, str], ...]:
+    """(name, text) of every template of the package's theme (they do not change while the tool runs)."""
+    env = jinja2.Environment()
+    return tuple((name, _THEME_LOADER.get_source(env, name)[0]) for name in _THEME_LOADER.list_templates())
 
 
 class _Environment(ImmutableSandboxedEnvironment):
-    """Jinja's sandbox (site templates come from pull requests: no attribute of Python's internals, no mutation), with `page.lang` on a plain dict read as the key it ends up as, without raising AttributeError first."""
+    """Jinja's sandbox (site templates come from pull requests: no attribute of Python's internals, no mutation), with `page.lang` on a plain dict read as the key it ends up as, without raising AttributeError first.
+
+    With `folding` (the locale's translations, when no template binds a gettext name), interface strings with literal
+    arguments are translated when a template is compiled (gettextfold)."""
+
+    folding: gettext.NullTranslations | None = None
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        tree = super()._parse(source, name, filename)
+        if self.folding is None:
+            return tree
+        if not gettextfold.foldable(self, [(name or "", source)]):  # not the text scanned when the theme was made
+            raise ContentError(
+                f"template {filename or name} changed during the build", (_diag(filename or name or "", 1, "changed during the build"),)
+            )
+        return gettextfold.fold(tree, self.folding)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
