@@ -253,3 +253,19 @@ def test_a_kept_digest_that_no_longer_matches_stops_the_publish_and_the_next_one
     again = publish(root)
     assert again.exit_code == 0, again.stdout + again.stderr
     assert live_files(root) == cold_build(root, tmp_path)
+
+
+def test_a_publish_replaces_a_build_cache_it_cannot_trust_so_the_next_publish_reuses_its_work(make_site, tmp_path):
+    """As after upgrading the tool: the old cache is ignored once and replaced; an editor who only publishes is not left with full builds."""
+    from pipeline.build import incremental
+
+    root = site(make_site, count=3)
+    assert publish(root).exit_code == 0
+    state = root / ".pipeline-cache/build"
+    state.write_bytes(b"pipeline-cache 1 0.0.1+0000 cpython-3.11\n" + state.read_bytes().split(b"\n", 1)[1])
+    (root / "content/en/a1.md").write_text(article("Article 1", body="Edited.\n"), encoding="utf-8")
+    result = publish(root)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert live_files(root) == cold_build(root, tmp_path)
+    kept, notes = incremental.read_state(root)
+    assert kept is not None and not notes and "content/en/a1.md" in kept["files"]

@@ -83,7 +83,7 @@ def build(root: Path, now: datetime | None, jobs: int) -> Digested:
     state, notes = incremental.read_state(root)
     known, prepared = incremental.reuse(state) if state is not None else (None, None)
     written = incremental.folder_of(state) if state is not None else None
-    usable = not notes and incremental.writable_cache(root, [])  # a cache that cannot be trusted is left to `build` to report and replace
+    usable = incremental.writable_cache(root, [])  # one that cannot be trusted (another version's, say) is built anew and replaced
     memo = incremental.memo_of(state) if state is not None else None
     made = describe(root, now, False, known, prepared, jobs, store=root if usable else None, memo=memo)
     last = _kept(root) if usable else {}
