@@ -256,7 +256,7 @@ def test_a_kept_digest_that_no_longer_matches_stops_the_publish_and_the_next_one
 
 
 def test_a_publish_replaces_a_build_cache_it_cannot_trust_so_the_next_publish_reuses_its_work(make_site, tmp_path):
-    """As after upgrading the tool: the old cache is ignored once and replaced; an editor who only publishes is not left with full builds."""
+    """As after upgrading the tool: the old cache is ignored once, with a note, and replaced; an editor who only publishes is not left with full builds."""
     from pipeline.build import incremental
 
     root = site(make_site, count=3)
@@ -266,6 +266,7 @@ def test_a_publish_replaces_a_build_cache_it_cannot_trust_so_the_next_publish_re
     (root / "content/en/a1.md").write_text(article("Article 1", body="Edited.\n"), encoding="utf-8")
     result = publish(root)
     assert result.exit_code == 0, result.stdout + result.stderr
+    assert "pipeline: ignored the build cache: " in result.stderr and "made by another version" in result.stderr
     assert live_files(root) == cold_build(root, tmp_path)
     kept, notes = incremental.read_state(root)
     assert kept is not None and not notes and "content/en/a1.md" in kept["files"]

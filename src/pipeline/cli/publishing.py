@@ -49,6 +49,8 @@ def publish_command(root: Path, target_name: str | None, dry_run: bool, draft: b
         click.echo("pipeline: checking and building the site…", err=True)  # a large site takes a while before the plan
         with batch():
             prepared = publish.prepare(root, target_name, jobs=workers.default_jobs())
+        for note in prepared.notes:
+            click.echo(f"pipeline: {note}", err=True)
         config = load_config(root)[0]
         locales = tuple(config.locales)
         name = target_name or publish.DEFAULT_TARGET

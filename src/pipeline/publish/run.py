@@ -34,6 +34,7 @@ class Prepared:
     target_type: str
     files: Mapping[str, bytes]
     plan: Plan
+    notes: tuple[str, ...] = ()  # about the build cache, for the editor
 
 
 def target(config: SiteConfig, name: str | None) -> tuple[Target, str]:
@@ -59,7 +60,7 @@ def prepare(root: Path, name: str | None, now: datetime | None = None, jobs: int
     if unsafe:
         raise PublishError(f"refusing to publish paths outside the site: {', '.join(unsafe)}")
     held = tuple(Held(lang, article_id, why) for lang, article_id, why in built.held)
-    return Prepared(chosen, kind, built.files, diff(manifest(built.files), chosen.live(), held))
+    return Prepared(chosen, kind, built.files, diff(manifest(built.files), chosen.live(), held), built.notes)
 
 
 def run(prepared: Prepared, draft: bool, progress: Progress, confirmed: bool, max_delete_share: float) -> Receipt:
