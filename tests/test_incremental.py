@@ -535,7 +535,8 @@ def test_the_next_command_recalls_what_a_builds_validate_worked_out(make_site, t
     edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
     state, notes = incremental.read_state(root)
     assert state is not None and not notes
-    again = validate(root, incremental.reuse(state)[0], 1, incremental.memo_of(state))
+    known, _, memo = incremental.reuse(state)
+    again = validate(root, known, 1, memo)
     assert again.memo.redone == 2
     assert _seen(again) == _seen(validate(root))
 

@@ -65,7 +65,7 @@ def build(
 ) -> Built:
     """Every output file of the site at `root`, by path; `now` fixes the clock (and dates the feeds).
 
-    `known` and `prepared` are a last build's (incremental.last_build), reused where unchanged; so is
+    `known` and `prepared` are a last build's (incremental.reuse), reused where unchanged; so is
     `written`, the folder it wrote and what it holds: an output whose key is unchanged is read from
     there instead of made again, while its file's size and modification time are those written.
     """

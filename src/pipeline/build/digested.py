@@ -16,7 +16,7 @@ from pipeline.build.outputs import Output
 from pipeline.errors import PipelineError
 
 DIGESTS = "digests"  # in the build cache: output path -> (key, SHA-1, size) of what a publish last made there
-Written = tuple[Path, Mapping[str, tuple[str, int, int]]]  # a folder a build wrote, and its manifest (incremental.last_build)
+Written = tuple[Path, Mapping[str, tuple[str, int, int]]]  # a folder a build wrote, and its manifest (incremental.folder_of)
 
 
 class Inconsistent(PipelineError):
@@ -81,10 +81,9 @@ def build(root: Path, now: datetime | None, jobs: int) -> Digested:
     what it lacks only. The rest is made (in `jobs` processes), and the per-file results and digests are
     kept for the next publish."""
     state, notes = incremental.read_state(root)
-    known, prepared = incremental.reuse(state) if state is not None else (None, None)
+    known, prepared, memo = incremental.reuse(state) if state is not None else (None, None, None)
     written = incremental.folder_of(state) if state is not None else None
     usable = incremental.writable_cache(root, [])  # one that cannot be trusted (another version's, say) is built anew and replaced
-    memo = incremental.memo_of(state) if state is not None else None
     made = describe(root, now, False, known, prepared, jobs, store=root if usable else None, memo=memo)
     last = _kept(root) if usable else {}
     missing = [o for o in made.outputs if last.get(o.path, ("",))[0] != o.key]

@@ -37,9 +37,8 @@ def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: 
     notes: list[str] = []
     usable = writable_cache(root, notes)
     state = _load(root, notes) if usable else None
-    known = FileRecords(state["rules"], state["files"]) if state else None
-    memo = memo_of(state) if state else None
-    made = describe(root, now, drafts, known, state["prepared"] if state else None, jobs, store=root if usable else None, memo=memo)
+    known, prepared, memo = reuse(state) if state else (None, None, None)
+    made = describe(root, now, drafts, known, prepared, jobs, store=root if usable else None, memo=memo)
     out_key = str(out.resolve())
     previous = state["outputs"] if state and state["out"] == out_key and write.marker(out) == state["build_id"] else None
     build_id = secrets.token_hex(8)
@@ -63,14 +62,6 @@ def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: 
     return Outcome(len(made.outputs), pages, written.written, written.removed, made.held, tuple(notes))
 
 
-def last_build(root: Path) -> tuple[FileRecords | None, Mapping[str, Kept] | None, tuple[str, ...], Folder | None]:
-    """The last build's per-file results and prepared bodies, read only (for `validate` and `publish`); a note when not trusted.
-
-    And the folder it wrote with what it holds there, while that folder still holds that build (for `publish`)."""
-    state, notes = read_state(root)
-    return (*reuse(state), notes, folder_of(state)) if state is not None else (None, None, notes, None)
-
-
 def read_state(root: Path) -> tuple[dict | None, tuple[str, ...]]:
     """The last build's state as kept (None when there is none, or it is not trusted: then a note says why)."""
     try:
@@ -80,14 +71,9 @@ def read_state(root: Path) -> tuple[dict | None, tuple[str, ...]]:
     return (state, ()) if state is not None and _well_formed(state) else (None, ())
 
 
-def reuse(state: dict) -> tuple[FileRecords, Mapping[str, Kept]]:
-    """What a state offers the next build: per-file results and prepared bodies."""
-    return FileRecords(state["rules"], state["files"]), state["prepared"]
-
-
-def memo_of(state: dict) -> Memo:
-    """What the validate of a state's build worked out, for the next validate to recall (an empty memo if it holds none)."""
-    return from_plain(state.get("memo"))
+def reuse(state: dict) -> tuple[FileRecords, Mapping[str, Kept], Memo]:
+    """What a state offers the next build: per-file results, prepared bodies, and what its validate worked out (memo.state)."""
+    return FileRecords(state["rules"], state["files"]), state["prepared"], from_plain(state.get("memo"))
 
 
 def folder_of(state: dict) -> Folder | None:

@@ -51,8 +51,10 @@ class Preview:
         """Validate and plan the site again (raises ContentError, keeping the last good build, when it has errors)."""
         notes: list[str] = []
         if self._known is None:  # the first build starts from the command line's cache, when it can be trusted
-            self._known, self._prepared, found, _ = incremental.last_build(self.root)
+            state, found = incremental.read_state(self.root)
             notes += found
+            if state is not None:
+                self._known, self._prepared, self._memo = incremental.reuse(state)
         store = self.root if incremental.writable_cache(self.root, notes) else None
         made = describe(self.root, self.now, self.drafts, self._known, self._prepared, jobs, store=store, last=self._last, memo=self._memo)
         outputs = MappingProxyType({o.path: o for o in made.outputs})

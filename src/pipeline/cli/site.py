@@ -60,8 +60,7 @@ def validate_command(root: Path, fmt: str, strict: bool, jobs: int | None, path_
 
     prefix = report.repository_prefix(root, path_base)
     state, notes = incremental.read_state(root)  # what is unchanged since the last build is not checked again
-    known = incremental.reuse(state)[0] if state is not None else None
-    memo = incremental.memo_of(state) if state is not None else None
+    known, _, memo = incremental.reuse(state) if state is not None else (None, None, None)
     for note in notes:
         click.echo(f"pipeline: {note}", err=True)
     try:

@@ -40,22 +40,6 @@ class PairState:
         return self.words - self.words_left
 
 
-def pair_states(
-    files: list[SourceFile],
-    articles: Mapping[tuple[str, str], Article],
-    prints: Mapping[tuple[str, str], Fingerprint],
-    config: SiteConfig,
-) -> tuple[PairState, ...]:
-    """The state of every (article id, translation language), sorted by id then language.
-
-    `articles` maps (lang, id) to each valid article; `prints` maps (lang, id) to its fingerprint.
-    """
-    by_id: dict[str, list[SourceFile]] = {}
-    for file in files:
-        by_id.setdefault(file.id, []).append(file)
-    return tuple(state for article_id in sorted(by_id) for state in id_states(by_id[article_id], articles, prints, config))
-
-
 def id_states(
     files: list[SourceFile],
     articles: Mapping[tuple[str, str], Article],
