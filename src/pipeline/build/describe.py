@@ -40,9 +40,7 @@ class Made:
     prepared: Mapping[str, Kept]  # article path -> its prepared body as the cache keeps it
     valid_until: datetime | None  # when a scheduled article goes live and this build is out of date
     schema_path: str  # the article schema read, relative to the root, or "(built-in)"
-    common: str = ""  # what every output depends on (_common_key)
-    theme: Theme | None = None  # the templates compiled for `common`
-    keys: keys.Keys | None = None  # the digests of entries' parts, under `common` and the rules (keys.py)
+    keys: keys.Keys | None = None  # the digests of entries' parts, under the common key and the rules (keys.py)
     memo: Memo = field(default_factory=Memo)  # what the next validate of the site can recall
 
 
@@ -112,8 +110,8 @@ def describe(
     """Validate and plan the site, and describe its outputs; `known` and `prepared` are the last build's, reused where unchanged.
 
     `store` is where prepared bodies are kept (the site root, for its build cache); None keeps them in memory.
-    `last` is this process's last build of the site (`serve`): its compiled templates and digests are reused
-    while what they are made from is unchanged.
+    `last` is this process's last build of the site (`serve`): its digests are reused while what they are
+    made from is unchanged (the compiled templates are kept by render/theme.py).
     `memo` is the last validate's (`Made.memo`).
     """
     result = validate(root, known, jobs, memo)
@@ -126,11 +124,8 @@ def describe(
     bodies, kept = _prepare(result, prepared or {}, store, jobs, digests)
     bodystore.close()
     site = plan(result, moment, drafts, bodies)
-    if last is not None and last.common == common and last.theme is not None:
-        theme = last.theme  # `serve`: the templates compiled for this common key
-    else:
-        folder = cache.templates_folder() if store is not None else None  # compiled templates kept along with the build cache
-        theme = Theme(site, (folder, site_key) if folder is not None else None)
+    folder = cache.templates_folder() if store is not None else None  # compiled templates kept along with the build cache
+    theme = Theme(site, (folder, site_key) if folder is not None else None)  # the process's environments, while the same
     outputs = site_outputs(site, theme, result, root, now, common, store, digests)
     digests.settle()
     scheduled = [a.publish_at for a in result.articles if a.publish_at is not None and a.publish_at > moment]
@@ -142,8 +137,6 @@ def describe(
         MappingProxyType(kept),
         min(scheduled, default=None),
         site.config.schema_path,
-        common,
-        theme,
         digests,
         result.memo,
     )

@@ -44,7 +44,7 @@ class Preview:
         self._made: dict[str, tuple[str, bytes]] = {}  # path -> (key, bytes) of the last output made there
         self._known: FileRecords | None = None
         self._prepared: Mapping[str, Kept] | None = None
-        self._last: Made | None = None  # the last good build: its templates and digests are reused by the next
+        self._last: Made | None = None  # the last good build: its digests are reused by the next
         self._memo: Memo | None = None  # what the last validate worked out
 
     def rebuild(self, jobs: int = 1) -> Rebuilt:
