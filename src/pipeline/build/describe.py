@@ -15,14 +15,16 @@ from types import MappingProxyType
 
 from pipeline import __version__, sitepaths, workers
 from pipeline.build import bodystore, cache, keys
-from pipeline.build.outputs import Output, site_outputs
+from pipeline.build.depmap import DepMap
+from pipeline.build.outputs import Output, Since, described, site_outputs
 from pipeline.content.articles import Article
+from pipeline.content.fingerprint import Fingerprint
 from pipeline.content.perfile import FileRecords
 from pipeline.content.sources import text_digest
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
 from pipeline.memo.state import Memo
-from pipeline.render.siteplan import Prepared, plan, prepare_body, section_ids
+from pipeline.render.siteplan import Prepared, SitePlan, plan, prepare_body, section_ids
 from pipeline.render.theme import Theme
 from pipeline.validate import Validation, validate
 
@@ -42,6 +44,9 @@ class Made:
     schema_path: str  # the article schema read, relative to the root, or "(built-in)"
     keys: keys.Keys | None = None  # the digests of entries' parts, under the common key and the rules (keys.py)
     memo: Memo = field(default_factory=Memo)  # what the next validate of the site can recall
+    depmap: DepMap | None = None  # which outputs are made from which parts (plain data: DepMap.to_plain, depmap.from_plain)
+    site: SitePlan | None = None  # the plan, for this process's next build (`serve`): its unchanged entries are reused
+    fingerprints: Mapping[str, Fingerprint] | None = None  # the sources' fingerprints the outputs were keyed by
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +128,11 @@ def describe(
     digests = keys.within(last.keys if last is not None else None, f"{common}:{result.records.rules}")
     bodies, kept = _prepare(result, prepared or {}, store, jobs, digests)
     bodystore.close()
-    site = plan(result, moment, drafts, bodies)
+    site = plan(result, moment, drafts, bodies, last.site if last is not None else None)
     folder = cache.templates_folder() if store is not None else None  # compiled templates kept along with the build cache
     theme = Theme(site, (folder, site_key) if folder is not None else None)  # the process's environments, while the same
-    outputs = site_outputs(site, theme, result, root, now, common, store, digests)
+    since = Since(last.outputs, last.depmap, last.site, last.fingerprints) if last is not None and last.depmap is not None else None
+    outputs, depmap = described(site, theme, result, root, now, common, store, digests, since)
     digests.settle()
     scheduled = [a.publish_at for a in result.articles if a.publish_at is not None and a.publish_at > moment]
     unique = tuple({o.path: o for o in outputs}.values())  # a static/ file replaces a theme asset of the same name
@@ -139,6 +145,9 @@ def describe(
         site.config.schema_path,
         digests,
         result.memo,
+        depmap,
+        site,
+        result.fingerprints,
     )
 
 

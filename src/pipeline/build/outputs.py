@@ -8,11 +8,14 @@ from datetime import datetime
 from functools import partial
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from pipeline import sitepaths
-from pipeline.build import searchparts
+from pipeline.build import depmap, searchparts
+from pipeline.build.depmap import DepMap
 from pipeline.build.keys import Keys, joined, key
+from pipeline.content.fingerprint import Fingerprint
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
 from pipeline.render import api, feeds, highlight, redirects, search
@@ -91,47 +94,144 @@ def site_outputs(
     store: Path | None = None,
     keys: Keys | None = None,
 ) -> list[Output]:
-    """Every output of the site: each locale's, then the language choice, 404, sitemap, API schema, theme assets and static files.
-
-    `store` is the site root when its build cache may be used (the search index's per-article parts are kept there);
-    `keys` are the digests of entries' parts a build under the same common key and rules computed (keys.py)."""
-    keys = keys if keys is not None else Keys()
-    texts = {path: digest for path, (digest, _) in result.records.files.items()}
-    digests = {lang: {entry.id: _entry_digest(keys, entry, texts) for entry in site.entries[lang]} for lang in site.config.locales}
-    prints = {
-        article_id: keys.value("fingerprint", found, partial(getattr, found, "digest")) for article_id, found in result.fingerprints.items()
-    }
-    tags = {code: site.tags(code) for code in site.config.locales}
-    outputs: list[Output] = []
-    for lang in site.config.locales:
-        parts = _Parts(keys, digests[lang], prints, tags)
-        outputs += locale_outputs(site, theme, lang, now, common, store, parts)
-    source = site.config.source_locale
-    choice = choice_context(site)
-    outputs.append(page(theme, source, "language-choice.html", "index.html", common, choice, lambda: choice))
-    missing = not_found_context(site, theme, source)
-    outputs.append(page(theme, source, "404.html", "404.html", common, missing, lambda: missing))
-    outputs.append(Output("sitemap.xml", key(common, "sitemap", sitemap_data(site, keys, digests)), partial(feeds.sitemap, site)))
-    schema = resources.files("pipeline").joinpath("data/api.schema.json")
-    outputs.append(Output("api/schema.json", common, schema.read_bytes))
-    outputs.append(Output("_headers", common, lambda: HEADERS))
-    outputs += theme_assets(common)
-    outputs += static_outputs(root)  # last: a static/ file (its own _headers, say) replaces a made one; aliases take what is left
-    return outputs + redirect_outputs(site, {o.path for o in outputs}, common)
+    """Every output of the site (see `described`)."""
+    return described(site, theme, result, root, now, common, store, keys)[0]
 
 
 @dataclass(frozen=True, slots=True)
-class _Parts:
-    """One locale's entries by the digest of their signature (what an entry's page is made from), and digests of parts made from them."""
+class Since:
+    """A last build of the site, for `described`: its outputs and their map; in the same process, also its plan and the
+    fingerprints it used (an entry or fingerprint that is the same object has the same digest, not computed again)."""
 
-    keys: Keys
-    entries: Mapping[str, str]  # entry id -> the digest of its _signature
-    prints: Mapping[str, str]  # article id -> the digest of its source's fingerprint
-    tags: Mapping[str, Mapping[str, tuple[Entry, ...]]]  # locale -> SitePlan.tags()
+    outputs: tuple[Output, ...]
+    map: DepMap
+    site: SitePlan | None = None
+    fingerprints: Mapping[str, Fingerprint] | None = None
 
-    def of(self, entry_id: str, kind: str, data: Callable[[], Any], *extra: Hashable) -> str:
+
+def described(
+    site: SitePlan,
+    theme: Theme,
+    result: Validation,
+    root: Path,
+    now: datetime | None,
+    common: str,
+    store: Path | None = None,
+    keys: Keys | None = None,
+    since: Since | None = None,
+) -> tuple[list[Output], DepMap]:
+    """Every output of the site: each locale's, then the language choice, 404, sitemap, API schema, theme assets and static
+    files, with the map of what they are made from (depmap.py).
+
+    `store` is the site root when its build cache may be used (the search index's per-article parts are kept there);
+    `keys` are the digests of entries' parts a build under the same common key and rules computed (keys.py). With `since`,
+    a last build whose structure is this one's, only the outputs made from a changed part are described again; the
+    others are the last build's (the same objects, the same keys), and so is the map's record of who reads what."""
+    keys = keys if keys is not None else Keys()
+    reads = _reads(site, result, keys, since)
+    static = static_outputs(root)  # a static/ file (its own _headers, say) replaces a made one; aliases take what is left
+    found = redirects.redirects(site)
+    fixed = (*(o.path for o in static), *(f"{old} {new} {lang}" for old, new, lang in found))
+    structure = depmap.structure_of(site, keys.scope, fixed)
+    stale = depmap.stale(since.map if since is not None else None, structure, reads.parts())
+    if since is not None and stale is not None:
+        reads.wanted = stale
+        fresh = {o.path: o for o in _made(site, theme, root, now, common, store, reads) + static}  # redirects are as they were
+        return [fresh.get(o.path, o) for o in since.outputs], DepMap(structure, reads.parts(), since.map.uses)
+    outputs = _made(site, theme, root, now, common, store, reads) + static
+    outputs += redirect_outputs(found, site, {o.path for o in outputs}, common)
+    return outputs, DepMap(structure, reads.parts(), MappingProxyType({k: tuple(v) for k, v in reads.uses.items()}))
+
+
+def _made(site: SitePlan, theme: Theme, root: Path, now: datetime | None, common: str, store: Path | None, reads: _Reads) -> list[Output]:
+    """The outputs made from the plan and the theme (all but static files and redirects), those `reads` wants."""
+    outputs: list[Output] = []
+    for lang in site.config.locales:
+        outputs += locale_outputs(site, theme, lang, now, common, store, reads)
+    source = site.config.source_locale
+    if reads.wants("index.html"):
+        choice = choice_context(site)
+        outputs.append(page(theme, source, "language-choice.html", "index.html", common, choice, lambda: choice))
+    if reads.wants("404.html"):
+        missing = not_found_context(site, theme, source)
+        outputs.append(page(theme, source, "404.html", "404.html", common, missing, lambda: missing))
+    if reads.wants("sitemap.xml"):
+        outputs.append(reads.take(Output("sitemap.xml", key(common, "sitemap", sitemap_data(site, reads)), partial(feeds.sitemap, site))))
+    if reads.wanted is None:  # made from the common key alone
+        schema = resources.files("pipeline").joinpath("data/api.schema.json")
+        outputs.append(Output("api/schema.json", common, schema.read_bytes))
+        outputs.append(Output("_headers", common, lambda: HEADERS))
+        outputs += theme_assets(common)
+    return outputs
+
+
+class _Reads:
+    """The parts' digests (depmap.py), and which the key of each output described reads: `take` records them for it.
+
+    Every read of a part by an output's key goes through here, so the map's record of what each output reads is whole.
+    `wanted`, when set, is the paths of the only outputs to describe."""
+
+    def __init__(self, keys: Keys, entries: Mapping[str, Mapping[str, str]], prints: Mapping[str, str], site: SitePlan) -> None:
+        self.keys = keys
+        self._entries = entries  # locale -> entry id -> the digest of its _signature
+        self._prints = prints  # article id -> the digest of its source's fingerprint
+        self.tags = {code: site.tags(code) for code in site.config.locales}  # locale -> SitePlan.tags()
+        self.wanted: frozenset[str] | None = None
+        self.uses: dict[str, list[str]] = {}
+        self._pending: list[str] = []
+
+    def wants(self, path: str) -> bool:
+        return self.wanted is None or path in self.wanted
+
+    def entry(self, lang: str, entry_id: str) -> str:
+        """The digest of an entry's signature."""
+        self._pending.append(f"{lang}/{entry_id}")
+        return self._entries[lang][entry_id]
+
+    def print_of(self, article_id: str) -> str | None:
+        """The digest of an article's source fingerprint (None when it has none)."""
+        self._pending.append(f"print/{article_id}")
+        return self._prints.get(article_id)
+
+    def of(self, lang: str, entry_id: str, kind: str, data: Callable[[], Any], *extra: Hashable) -> str:
         """The digest of `data()`, a part made from the entry's signature and `extra`."""
-        return self.keys.of(kind, (self.entries[entry_id], *extra), data)
+        return self.keys.of(kind, (self.entry(lang, entry_id), *extra), data)
+
+    def take(self, output: Output) -> Output:
+        """`output`, recorded as made from the parts read since the last output taken."""
+        for name in self._pending:
+            self.uses.setdefault(name, []).append(output.path)
+        self._pending = []
+        return output
+
+    def parts(self) -> dict[str, str]:
+        """Every part's digest, by name."""
+        found = {f"{lang}/{entry_id}": digest for lang, entries in self._entries.items() for entry_id, digest in entries.items()}
+        return found | {f"print/{article_id}": digest for article_id, digest in self._prints.items()}
+
+
+def _reads(site: SitePlan, result: Validation, keys: Keys, since: Since | None) -> _Reads:
+    """The parts' digests: an entry or a fingerprint that is the last build's object (in this process) has its digest."""
+    texts = {path: digest for path, (digest, _) in result.records.files.items()}
+    last_parts: Mapping[str, str] = {}
+    last_entries: dict[tuple[str, str], Entry] = {}
+    last_prints: Mapping[str, Fingerprint] = {}
+    if since is not None and since.site is not None and since.fingerprints is not None:
+        last_parts, last_prints = since.map.parts, since.fingerprints
+        last_entries = {(e.lang, e.id): e for listed in since.site.entries.values() for e in listed}
+    entries = {}
+    for lang in site.config.locales:
+        entries[lang] = {
+            e.id: last_parts[f"{lang}/{e.id}"] if last_entries.get((lang, e.id)) is e else _entry_digest(keys, e, texts)
+            for e in site.entries[lang]
+        }
+    prints = {
+        article_id: last_parts[f"print/{article_id}"]
+        if last_prints.get(article_id) is found
+        else keys.value("fingerprint", found, partial(getattr, found, "digest"))
+        for article_id, found in result.fingerprints.items()
+    }
+    return _Reads(keys, entries, prints, site)
 
 
 def _entry_digest(keys: Keys, entry: Entry, texts: Mapping[str, str]) -> str:
@@ -139,9 +239,9 @@ def _entry_digest(keys: Keys, entry: Entry, texts: Mapping[str, str]) -> str:
     return keys.of("entry", signature, lambda: signature)
 
 
-def redirect_outputs(site: SitePlan, taken: set[str], common: str) -> list[Output]:
-    """A redirect page at each old URL (`aliases`) no other output claims, and `_redirects` listing them for Netlify."""
-    found = [r for r in redirects.redirects(site) if redirects.output_path(r[0]) not in taken]
+def redirect_outputs(aliases: list[tuple[str, str, str]], site: SitePlan, taken: set[str], common: str) -> list[Output]:
+    """A redirect page at each old URL (`aliases`: redirects.redirects) no other output claims, and `_redirects` listing them for Netlify."""
+    found = [r for r in aliases if redirects.output_path(r[0]) not in taken]
     if not found:
         return []
     outputs = [
@@ -154,50 +254,63 @@ def redirect_outputs(site: SitePlan, taken: set[str], common: str) -> list[Outpu
 
 
 def locale_outputs(
-    site: SitePlan, theme: Theme, lang: str, now: datetime | None, common: str, store: Path | None, parts: _Parts
+    site: SitePlan, theme: Theme, lang: str, now: datetime | None, common: str, store: Path | None, reads: _Reads
 ) -> list[Output]:
     outputs: list[Output] = []
     entries = site.entries[lang]
     published = {code: {e.id for e in site.entries[code]} for code in site.config.locales}
     articles = _Articles(site, entries)
     for entry in entries:
-        counterparts = {code: entry.url.replace(f"/{lang}/", f"/{code}/", 1) for code in site.config.locales if entry.id in published[code]}
-        context = partial(_article_page, site, lang, entry, counterparts, articles)
-        page_key = joined(common, "article.html", parts.entries[entry.id], *(f"{code} {url}" for code, url in counterparts.items()))
-        outputs.append(Output(f"{lang}/{entry.id}/index.html", page_key, partial(_render, theme, lang, "article.html", context)))
-        print_digest = parts.prints.get(entry.id)
-        document = partial(api.article_document, site, entry, print_digest)
-        made_of = parts.of(entry.id, "api", document, print_digest)
-        outputs.append(Output(f"api/{lang}/articles/{entry.id}.json", joined(common, "api", made_of), partial(_encoded, document)))
-    outputs += _index_pages(site, theme, lang, entries, articles, parts, common)
-    outputs += _tag_pages(site, theme, lang, articles, parts, common, now)
-    missing = not_found_context(site, theme, lang)
-    outputs.append(page(theme, lang, "404.html", f"{lang}/404.html", common, missing, lambda: missing))
-    title = site.config.title.get(lang) or site.config.base_url
-    outputs.append(
-        Output(f"{lang}/feed.xml", key(common, "feed", title, _feed_data(site, lang, parts)), partial(feeds.atom, site, lang, title, now))
-    )
-    listed = [parts.of(e.id, "api-index", partial(api.index_item, site, lang, e)) for e in entries]
-    index = partial(api.index_document, site, lang)
-    outputs.append(Output(f"api/{lang}/articles.json", key(common, "api-index", lang, listed), partial(_encoded, index)))
-    return outputs + _search_outputs(site, theme, lang, [parts.entries[e.id] for e in entries], common, store)
+        path, api_path = f"{lang}/{entry.id}/index.html", f"api/{lang}/articles/{entry.id}.json"
+        if reads.wants(path):
+            counterparts = {
+                code: entry.url.replace(f"/{lang}/", f"/{code}/", 1) for code in site.config.locales if entry.id in published[code]
+            }
+            context = partial(_article_page, site, lang, entry, counterparts, articles)
+            page_key = joined(common, "article.html", reads.entry(lang, entry.id), *(f"{code} {url}" for code, url in counterparts.items()))
+            outputs.append(reads.take(Output(path, page_key, partial(_render, theme, lang, "article.html", context))))
+        if reads.wants(api_path):
+            print_digest = reads.print_of(entry.id)
+            document = partial(api.article_document, site, entry, print_digest)
+            made_of = reads.of(lang, entry.id, "api", document, print_digest)
+            outputs.append(reads.take(Output(api_path, joined(common, "api", made_of), partial(_encoded, document))))
+    outputs += _index_pages(site, theme, lang, entries, articles, reads, common)
+    outputs += _tag_pages(site, theme, lang, articles, reads, common, now)
+    if reads.wants(f"{lang}/404.html"):
+        missing = not_found_context(site, theme, lang)
+        outputs.append(page(theme, lang, "404.html", f"{lang}/404.html", common, missing, lambda: missing))
+    if reads.wants(f"{lang}/feed.xml"):
+        title = site.config.title.get(lang) or site.config.base_url
+        data = _feed_data(site, lang, reads)
+        outputs.append(
+            reads.take(Output(f"{lang}/feed.xml", key(common, "feed", title, data), partial(feeds.atom, site, lang, title, now)))
+        )
+    if reads.wants(f"api/{lang}/articles.json"):
+        listed = [reads.of(lang, e.id, "api-index", partial(api.index_item, site, lang, e)) for e in entries]
+        index = partial(api.index_document, site, lang)
+        outputs.append(reads.take(Output(f"api/{lang}/articles.json", key(common, "api-index", lang, listed), partial(_encoded, index))))
+    return outputs + _search_outputs(site, theme, lang, common, store, reads)
 
 
 def _encoded(document: Callable[[], dict[str, Any]]) -> bytes:
     return api.encode(document())
 
 
-def _search_outputs(site: SitePlan, theme: Theme, lang: str, signatures: list[str], common: str, store: Path | None) -> list[Output]:
+def _search_outputs(site: SitePlan, theme: Theme, lang: str, common: str, store: Path | None, reads: _Reads) -> list[Output]:
     """The locale's search page and its index (made only when an entry's text or how it is published changed)."""
-    context = {
-        "site": site_context(site, lang, {code: f"/{code}/search/" for code in site.config.locales}),
-        "page": page_context(site, lang, theme.gettext(lang, "Search"), f"/{lang}/search/", ()),
-        "search": {"index_url": site.link(f"/{lang}/search-index.json"), "script_url": site.link("/assets/search.js")},
-    }
-    return [
-        page(theme, lang, "search.html", f"{lang}/search/index.html", common, context, lambda: context),
-        Output(f"{lang}/search-index.json", key(common, "search-index", lang, signatures), partial(_search_index, site, lang, store)),
-    ]
+    outputs = []
+    if reads.wants(f"{lang}/search/index.html"):
+        context = {
+            "site": site_context(site, lang, {code: f"/{code}/search/" for code in site.config.locales}),
+            "page": page_context(site, lang, theme.gettext(lang, "Search"), f"/{lang}/search/", ()),
+            "search": {"index_url": site.link(f"/{lang}/search-index.json"), "script_url": site.link("/assets/search.js")},
+        }
+        outputs.append(page(theme, lang, "search.html", f"{lang}/search/index.html", common, context, lambda: context))
+    if reads.wants(f"{lang}/search-index.json"):
+        signatures = [reads.entry(lang, e.id) for e in site.entries[lang]]
+        made = partial(_search_index, site, lang, store)
+        outputs.append(reads.take(Output(f"{lang}/search-index.json", key(common, "search-index", lang, signatures), made)))
+    return outputs
 
 
 def _search_index(site: SitePlan, lang: str, store: Path | None) -> bytes:
@@ -220,16 +333,17 @@ def not_found_context(site: SitePlan, theme: Theme, lang: str) -> dict[str, Any]
 
 
 def _index_pages(
-    site: SitePlan, theme: Theme, lang: str, entries: tuple[Entry, ...], articles: _Articles, parts: _Parts, common: str
+    site: SitePlan, theme: Theme, lang: str, entries: tuple[Entry, ...], articles: _Articles, reads: _Reads, common: str
 ) -> list[Output]:
     outputs = []
     title = theme.gettext(lang, "All articles")
     for number, count, chunk in pages_of(entries, site.config.per_page):
         path = f"{_page_path(lang, number).strip('/')}/index.html"
-        known = (title, number, count, [parts.entries[e.id] for e in chunk])
-        outputs.append(
-            page(theme, lang, "index.html", path, common, known, partial(_index_page, site, lang, title, number, count, chunk, articles))
-        )
+        if not reads.wants(path):
+            continue
+        known = (title, number, count, [reads.entry(lang, e.id) for e in chunk])
+        context = partial(_index_page, site, lang, title, number, count, chunk, articles)
+        outputs.append(reads.take(page(theme, lang, "index.html", path, common, known, context)))
     return outputs
 
 
@@ -259,11 +373,11 @@ def _page_path(lang: str, number: int) -> str:
 
 
 def _tag_pages(
-    site: SitePlan, theme: Theme, lang: str, articles: _Articles, parts: _Parts, common: str, now: datetime | None
+    site: SitePlan, theme: Theme, lang: str, articles: _Articles, reads: _Reads, common: str, now: datetime | None
 ) -> list[Output]:
     """Each tag's pages (paginated as the index is: site.per_page a page) and its feed."""
     outputs = []
-    source, tags = site.config.source_locale, parts.tags
+    source, tags = site.config.source_locale, reads.tags
     for tag, tagged in tags[lang].items():
         name = site.config.tags.get(tag, {}).get(lang, tag)
         alternates = tuple((code, _tag_path(code, tag, 1)) for code in site.config.locales if tag in tags[code])
@@ -272,17 +386,21 @@ def _tag_pages(
         title = theme.gettext(lang, "Articles tagged %(tag)s", tag=name)
         pages = {code: -(-len(tags[code][tag]) // site.config.per_page) for code in site.config.locales if tag in tags[code]}
         for number, count, chunk in pages_of(tagged, site.config.per_page):
+            path = f"{_tag_path(lang, tag, number).strip('/')}/index.html"
+            if not reads.wants(path):
+                continue
             # The switcher leads to the same page of the tag in each language that has it, else to the tag's first page there.
             counterparts = {code: _tag_path(code, tag, number if number <= last else 1) for code, last in pages.items()}
             listing = _Listing(tag, name, title, alternates if number == 1 else ((lang, _tag_path(lang, tag, number)),), number, count)
-            known = (listing, counterparts, [parts.entries[e.id] for e in chunk])
+            known = (listing, counterparts, [reads.entry(lang, e.id) for e in chunk])
             context = partial(_tag_page, site, lang, listing, counterparts, chunk, articles)
-            path = f"{_tag_path(lang, tag, number).strip('/')}/index.html"
-            outputs.append(page(theme, lang, "tag.html", path, common, known, context))
+            outputs.append(reads.take(page(theme, lang, "tag.html", path, common, known, context)))
+        if not reads.wants(f"{lang}/tags/{tag}/feed.xml"):
+            continue
         feed_title = f"{site.config.title.get(lang) or site.config.base_url}: {name}"
-        data = _feed_data(site, lang, parts, tag, tagged)
+        data = _feed_data(site, lang, reads, tag, tagged)
         make = partial(feeds.atom, site, lang, feed_title, now, tag)
-        outputs.append(Output(f"{lang}/tags/{tag}/feed.xml", key(common, "feed", feed_title, data), make))
+        outputs.append(reads.take(Output(f"{lang}/tags/{tag}/feed.xml", key(common, "feed", feed_title, data), make)))
     return outputs
 
 
@@ -320,10 +438,10 @@ def _tag_page(
     }
 
 
-def _feed_data(site: SitePlan, lang: str, parts: _Parts, tag: str | None = None, tagged: tuple[Entry, ...] = ()) -> list[str]:
+def _feed_data(site: SitePlan, lang: str, reads: _Reads, tag: str | None = None, tagged: tuple[Entry, ...] = ()) -> list[str]:
     """What a feed is made from: its newest entries as they are planned (feeds.feed_entries; for a tag, of its `tagged` entries)."""
     listed = _newest_real(tagged) if tag else feeds.feed_entries(site, lang)
-    return [parts.of(e.id, "feed", partial(_entry_data, e)) for e in listed]
+    return [reads.of(lang, e.id, "feed", partial(_entry_data, e)) for e in listed]
 
 
 def _newest_real(tagged: tuple[Entry, ...]) -> list[Entry]:
@@ -335,10 +453,11 @@ def _newest_real(tagged: tuple[Entry, ...]) -> list[Entry]:
     return list(listed.values())[: feeds.FEED_SIZE]
 
 
-def sitemap_data(site: SitePlan, keys: Keys, digests: Mapping[str, Mapping[str, str]]) -> list[str]:
+def sitemap_data(site: SitePlan, reads: _Reads) -> list[str]:
     """What the sitemap is made from: each entry's URL, alternates, dates and tags (by entry, as digests)."""
+    locales = site.config.locales
     return [
-        keys.of("sitemap", digests[code][e.id], partial(_sitemap_line, code, e)) for code in site.config.locales for e in site.entries[code]
+        reads.keys.of("sitemap", reads.entry(code, e.id), partial(_sitemap_line, code, e)) for code in locales for e in site.entries[code]
     ]
 
 

@@ -48,6 +48,9 @@ class PageBody:
         return self._make()
 
 
+PlannedFrom = tuple[Article, PairState | None, tuple[str, int, tuple[str, ...]]]  # an entry's article, state, body (digest, minutes, links)
+
+
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """An article's body HTML, bidi-isolated, before its links are rewritten: by digest and how to get it back."""
@@ -97,6 +100,8 @@ class SitePlan:
     entries: Mapping[str, tuple[Entry, ...]]
     held: tuple[tuple[str, str, str], ...] = ()  # (lang, id, why) of translations a gate kept back
     images: Mapping[str, tuple[int, int]] = field(default_factory=lambda: MappingProxyType({}))  # static/ path -> width, height
+    context: str = ""  # a digest of what every entry is planned from besides its own article (_context): "" when not known
+    planned_from: Mapping[tuple[str, str], PlannedFrom] = field(default_factory=lambda: MappingProxyType({}))  # (lang, id) -> its own part
 
     def link(self, path: str) -> str:
         """A site path ("/he/x/") as a link from any page: under the base path."""
@@ -115,10 +120,14 @@ class SitePlan:
         return {tag: tuple(found[tag]) for tag in sorted(found)}
 
 
-def plan(result: Validation, now: datetime, drafts: bool = False, bodies: Mapping[str, Prepared] | None = None) -> SitePlan:
+def plan(
+    result: Validation, now: datetime, drafts: bool = False, bodies: Mapping[str, Prepared] | None = None, last: SitePlan | None = None
+) -> SitePlan:
     """Choose what each locale publishes at `now`, and finish each page's body.
 
     `bodies` has articles' bodies already prepared (`prepare_body`), by path; the rest are prepared here.
+    `last` is this process's last plan of the site (`serve`): where every entry's context and an entry's own
+    article (the same object), state and prepared body are unchanged, its Entry is the last plan's (the same object).
     """
     bodies = bodies or {}
     config = result.config
@@ -148,20 +157,41 @@ def plan(result: Validation, now: datetime, drafts: bool = False, bodies: Mappin
     aliases = alias_targets(result.articles, source)
     alias_leads = {lang: _alias_leads(aliases, published.get(lang, set())) for lang in chosen}
     sizes_key = text_digest(repr(sorted(result.images.items())))  # bodies give their images these sizes
-    entries = {
-        lang: tuple(
-            sorted(
-                (
+    context = _context(published, real, aliases, base_path, sizes_key)
+    reusable: Mapping[tuple[str, str], PlannedFrom] = {}
+    kept: dict[tuple[str, str], Entry] = {}
+    if last is not None and last.context == context and last.config == config:
+        reusable, kept = last.planned_from, {(e.lang, e.id): e for listed in last.entries.values() for e in listed}
+    planned_from: dict[tuple[str, str], PlannedFrom] = {}
+    entries = {}
+    for lang, items in chosen.items():
+        made = []
+        for article, state in items:
+            prepared = bodies.get(article.path)
+            own = (article, state, (prepared.digest, prepared.minutes, prepared.links)) if prepared is not None else None
+            was = reusable.get((lang, article.id))
+            if own is not None and was is not None and _same(was, own):
+                made.append(kept[(lang, article.id)])
+            else:
+                made.append(
                     _entry(result, lang, article, state, (published, real, aliases, alias_leads[lang]), base_path, bodies, sizes_key)
-                    for article, state in items
-                ),
-                key=lambda e: (e.article.date, e.id),
-                reverse=True,
-            )
-        )
-        for lang, items in chosen.items()
-    }
-    return SitePlan(config, base_path, MappingProxyType(entries), tuple(held), result.images)
+                )
+            if own is not None:
+                planned_from[(lang, article.id)] = own
+        entries[lang] = tuple(sorted(made, key=lambda e: (e.article.date, e.id), reverse=True))
+    return SitePlan(config, base_path, MappingProxyType(entries), tuple(held), result.images, context, MappingProxyType(planned_from))
+
+
+def _context(published: dict[str, set[str]], real: dict[str, set[str]], aliases: Mapping[str, str], base_path: str, sizes_key: str) -> str:
+    """A digest of what every entry is planned from besides its own article, state and body: what each locale publishes
+    (and in its own language), the aliases, the base path and the images' sizes."""
+    lists = "\n".join(f"{lang}:{' '.join(sorted(published[lang]))}:{' '.join(sorted(real[lang]))}" for lang in sorted(published))
+    return text_digest(f"{lists}\0{sorted(aliases.items())}\0{base_path}\0{sizes_key}")
+
+
+def _same(was: PlannedFrom, now: PlannedFrom) -> bool:
+    """Whether an entry's own part is unchanged: the same Article object (validate keeps an unchanged file's), state and body."""
+    return was[0] is now[0] and was[1] == now[1] and was[2] == now[2]
 
 
 def _is_live(article: Article, now: datetime, drafts: bool) -> bool:
