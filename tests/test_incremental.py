@@ -587,3 +587,86 @@ def test_another_installs_compiled_templates_are_left_while_in_use_and_a_build_n
     edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
     build(root, tmp_path / "out")
     assert tree(tmp_path / "out") == cold(root, tmp_path)
+
+
+def _rename_pair(root: Path, old: str, new: str) -> None:
+    """Rename a pair's id (both files), and the links the others have to it."""
+    for lang in ("en", "he"):
+        (root / f"content/{lang}/{old}.md").rename(root / f"content/{lang}/{new}.md")
+        for other in (root / f"content/{lang}").glob("*.md"):
+            other.write_text(other.read_text("utf-8").replace(f"({old}.md)", f"({new}.md)"), encoding="utf-8")
+
+
+SERVED_SEQUENCE = [  # edits that leave the site's structure alone (bodies, titles) between ones that change it
+    ("source body", lambda root: edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")),
+    ("retag a pair", lambda root: edit_pair(root, "a1", "tags: [kindness]", "tags: [kindness, gratitude]")),
+    ("translation body", lambda root: edit(root, "content/he/a0.md", "טקסט 0.", "טקסט 0, ערוך.")),
+    ("redate a pair", lambda root: edit_pair(root, "a2", "date: 2024-03-12", "date: 2025-01-02")),
+    ("source heading (its translation's ids)", lambda root: edit(root, "content/en/a2.md", "## Part", "## Whole")),
+    ("add a pair", CHANGES["addition"]),
+    ("the new source's body", lambda root: edit(root, "content/en/a9.md", "Nine", "Nine, edited")),
+    ("title", lambda root: edit(root, "content/en/a0.md", "Title 0", "A new title")),
+    ("remove a pair", delete_a2),
+    ("summary", lambda root: edit(root, "content/he/a3.md", "תקציר 3.", "תקציר אחר.")),
+    ("rename an id", lambda root: _rename_pair(root, "a3", "b3")),
+    ("the renamed one's body", lambda root: edit(root, "content/en/b3.md", "More text 3.", "More text 3, renamed.")),
+    ("an alias", lambda root: edit(root, "content/en/a1.md", "tags: [kindness, gratitude]", "tags: [kindness, gratitude]\naliases: [/old/]")),
+    ("body beside the alias", lambda root: edit(root, "content/en/a0.md", "More text 0.", "More text 0, again.")),
+    ("template", CHANGES["template override"]),
+    ("body after the template", lambda root: edit(root, "content/en/a1.md", "More text 1.", "More text 1, edited.")),
+    ("catalog", CHANGES["catalog change"]),
+    ("body after the catalog", lambda root: edit(root, "content/he/a1.md", "עוד 1.", "עוד 1, שוב.")),
+    ("site.yaml", CHANGES["site.yaml change"]),
+    ("body after site.yaml", lambda root: edit(root, "content/en/a9.md", "Nine, edited", "Nine, edited twice")),
+    ("static file", CHANGES["static file"]),
+    ("body after the static file", lambda root: edit(root, "content/en/b3.md", "renamed.", "renamed, then edited.")),
+]
+
+
+def test_serve_after_structure_and_body_edits_in_turn_serves_a_cold_builds_output(make_site, tmp_path):
+    """Every output's bytes, after each edit of a sequence where edits that move lists alternate with ones that do not."""
+    from datetime import datetime
+
+    from pipeline.build.preview import Preview
+
+    root = make_site(files(4), PAGED)
+    site = Preview(root, False, now=datetime.fromisoformat(NOW))
+    site.rebuild()
+    for step, change in SERVED_SEQUENCE:
+        change(root)
+        site.rebuild()
+        assert {path: site.get(path) for path in site.paths()} == cold(root, tmp_path), step
+
+
+def test_a_body_edit_describes_again_only_the_outputs_made_from_that_article(make_site, tmp_path):
+    """The last build's map: after a body edit, the outputs not made from the article are the last build's own objects."""
+    from datetime import datetime
+
+    from pipeline.build.describe import describe
+
+    root = make_site(files(4), PAGED)
+    now = datetime.fromisoformat(NOW)
+    first = describe(root, now)
+    edit(root, "content/en/a1.md", "More text 1.", "More text 1, edited.")
+    second = describe(root, now, known=first.records, last=first, memo=first.memo)
+    again = {o.path for o, was in zip(second.outputs, first.outputs, strict=True) if o is not was}
+    assert "en/a1/index.html" in again and "api/he/articles/a1.json" in again  # its translation's API document has the source's fingerprint
+    assert not {"en/a0/index.html", "he/a2/index.html", "api/en/articles/a3.json", "index.html", "en/404.html"} & again
+    assert len(again) < len(second.outputs) // 3
+    cold_keys = {o.path: o.key for o in describe(root, now).outputs}
+    assert {o.path: o.key for o in second.outputs} == cold_keys
+
+
+def test_the_dependency_map_has_a_plain_form_and_refuses_another(make_site):
+    import json
+
+    from pipeline.build import depmap
+    from pipeline.build.describe import describe
+
+    made = describe(make_site(files(3)))
+    assert made.depmap is not None
+    plain = json.loads(json.dumps(made.depmap.to_plain()))
+    assert depmap.from_plain(plain) == made.depmap
+    assert made.depmap.uses["en/a1"] and all(isinstance(p, str) for paths in made.depmap.uses.values() for p in paths)
+    for damaged in (None, [], {**plain, "form": 0}, {**plain, "parts": {"en/a1": 3}}, {**plain, "uses": {"en/a1": "x"}}):
+        assert depmap.from_plain(damaged) is None

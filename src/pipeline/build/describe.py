@@ -132,8 +132,9 @@ def describe(
     folder = cache.templates_folder() if store is not None else None  # compiled templates kept along with the build cache
     theme = Theme(site, (folder, site_key) if folder is not None else None)  # the process's environments, while the same
     since = Since(last.outputs, last.depmap, last.site, last.fingerprints) if last is not None and last.depmap is not None else None
-    outputs, depmap = described(site, theme, result, root, now, common, store, digests, since)
-    digests.settle()
+    done = described(site, theme, result, root, now, common, store, digests, since)
+    outputs, depmap = done.outputs, done.map
+    digests.settle(done.whole)
     scheduled = [a.publish_at for a in result.articles if a.publish_at is not None and a.publish_at > moment]
     unique = tuple({o.path: o for o in outputs}.values())  # a static/ file replaces a theme asset of the same name
     return Made(

@@ -53,9 +53,10 @@ class Keys:
             self._now[name] = found
         return found
 
-    def settle(self) -> None:
-        """End a build: what it used is kept for the next one, the rest is forgotten."""
-        self._last, self._now = self._now, {}
+    def settle(self, whole: bool = True) -> None:
+        """End a build: what it used is kept for the next one; the rest is forgotten after a `whole` build (one that
+        described every output), kept too after one that described only some (depmap.py: the others still use it)."""
+        self._last, self._now = (self._now if whole else self._last | self._now), {}
 
 
 def within(keys: Keys | None, scope: str) -> Keys:

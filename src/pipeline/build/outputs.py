@@ -84,6 +84,16 @@ def _signature(entry: Entry, texts: Mapping[str, str]) -> tuple[Any, ...]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Described:
+    """Every output, the map of what they are made from, and whether all of them were described (or only those made
+    from a changed part, the others kept from the last build)."""
+
+    outputs: list[Output]
+    map: DepMap
+    whole: bool
+
+
 def site_outputs(
     site: SitePlan,
     theme: Theme,
@@ -95,7 +105,7 @@ def site_outputs(
     keys: Keys | None = None,
 ) -> list[Output]:
     """Every output of the site (see `described`)."""
-    return described(site, theme, result, root, now, common, store, keys)[0]
+    return described(site, theme, result, root, now, common, store, keys).outputs
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +129,7 @@ def described(
     store: Path | None = None,
     keys: Keys | None = None,
     since: Since | None = None,
-) -> tuple[list[Output], DepMap]:
+) -> Described:
     """Every output of the site: each locale's, then the language choice, 404, sitemap, API schema, theme assets and static
     files, with the map of what they are made from (depmap.py).
 
@@ -137,10 +147,10 @@ def described(
     if since is not None and stale is not None:
         reads.wanted = stale
         fresh = {o.path: o for o in _made(site, theme, root, now, common, store, reads) + static}  # redirects are as they were
-        return [fresh.get(o.path, o) for o in since.outputs], DepMap(structure, reads.parts(), since.map.uses)
+        return Described([fresh.get(o.path, o) for o in since.outputs], DepMap(structure, reads.parts(), since.map.uses), False)
     outputs = _made(site, theme, root, now, common, store, reads) + static
     outputs += redirect_outputs(found, site, {o.path for o in outputs}, common)
-    return outputs, DepMap(structure, reads.parts(), MappingProxyType({k: tuple(v) for k, v in reads.uses.items()}))
+    return Described(outputs, DepMap(structure, reads.parts(), MappingProxyType({k: tuple(v) for k, v in reads.uses.items()})), True)
 
 
 def _made(site: SitePlan, theme: Theme, root: Path, now: datetime | None, common: str, store: Path | None, reads: _Reads) -> list[Output]:
