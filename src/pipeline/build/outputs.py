@@ -179,7 +179,7 @@ class _Reads:
     """The parts' digests (depmap.py), and which the key of each output described reads: `take` records them for it.
 
     Every read of a part by an output's key goes through here, so the map's record of what each output reads is whole.
-    `wanted`, when set, is the paths of the only outputs to describe."""
+    `wanted`, when set, is the paths of the only outputs to describe (then nothing is recorded: the last map's record holds)."""
 
     def __init__(self, keys: Keys, entries: Mapping[str, Mapping[str, str]], prints: Mapping[str, str], site: SitePlan) -> None:
         self.keys = keys
@@ -189,23 +189,26 @@ class _Reads:
         self.wanted: frozenset[str] | None = None
         self.uses: dict[str, list[str]] = {}
         self._pending: list[str] = []
+        self._parts: dict[str, str] | None = None
 
     def wants(self, path: str) -> bool:
         return self.wanted is None or path in self.wanted
 
     def entry(self, lang: str, entry_id: str) -> str:
         """The digest of an entry's signature."""
-        self._pending.append(f"{lang}/{entry_id}")
+        if self.wanted is None:
+            self._pending.append(f"{lang}/{entry_id}")
         return self._entries[lang][entry_id]
 
     def print_of(self, article_id: str) -> str | None:
         """The digest of an article's source fingerprint (None when it has none)."""
-        self._pending.append(f"print/{article_id}")
+        if self.wanted is None:
+            self._pending.append(f"print/{article_id}")
         return self._prints.get(article_id)
 
     def of(self, lang: str, entry_id: str, kind: str, data: Callable[[], Any], *extra: Hashable) -> str:
         """The digest of `data()`, a part made from the entry's signature and `extra`."""
-        return self.keys.of(kind, (self.entry(lang, entry_id), *extra), data)
+        return self.keys.value(kind, (self.entry(lang, entry_id), *extra), lambda: key(data()))
 
     def take(self, output: Output) -> Output:
         """`output`, recorded as made from the parts read since the last output taken."""
@@ -216,8 +219,10 @@ class _Reads:
 
     def parts(self) -> dict[str, str]:
         """Every part's digest, by name."""
-        found = {f"{lang}/{entry_id}": digest for lang, entries in self._entries.items() for entry_id, digest in entries.items()}
-        return found | {f"print/{article_id}": digest for article_id, digest in self._prints.items()}
+        if self._parts is None:
+            found = {f"{lang}/{entry_id}": digest for lang, entries in self._entries.items() for entry_id, digest in entries.items()}
+            self._parts = found | {f"print/{article_id}": digest for article_id, digest in self._prints.items()}
+        return self._parts
 
 
 def _reads(site: SitePlan, result: Validation, keys: Keys, since: Since | None) -> _Reads:
