@@ -18,13 +18,12 @@ from pipeline.build import bodystore, cache, keys
 from pipeline.build.depmap import DepMap
 from pipeline.build.outputs import Output, Since, described, site_outputs
 from pipeline.content.articles import Article
-from pipeline.content.fingerprint import Fingerprint
 from pipeline.content.perfile import FileRecords
 from pipeline.content.sources import text_digest
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
 from pipeline.memo.state import Memo
-from pipeline.render.siteplan import Prepared, SitePlan, plan, prepare_body, section_ids
+from pipeline.render.siteplan import Prepared, plan, prepare_body, section_ids
 from pipeline.render.theme import Theme
 from pipeline.validate import Validation, validate
 
@@ -44,9 +43,12 @@ class Made:
     schema_path: str  # the article schema read, relative to the root, or "(built-in)"
     keys: keys.Keys | None = None  # the digests of entries' parts, under the common key and the rules (keys.py)
     memo: Memo = field(default_factory=Memo)  # what the next validate of the site can recall
-    depmap: DepMap | None = None  # which outputs are made from which parts (plain data: DepMap.to_plain, depmap.from_plain)
-    site: SitePlan | None = None  # the plan, for this process's next build (`serve`): its unchanged entries are reused
-    fingerprints: Mapping[str, Fingerprint] | None = None  # the sources' fingerprints the outputs were keyed by
+    since: Since | None = None  # for this process's next build (`serve`): the map of what the outputs are made from, the plan...
+
+    @property
+    def depmap(self) -> DepMap | None:
+        """Which outputs are made from which parts: plain data (DepMap.to_plain, depmap.from_plain) a build cache can keep."""
+        return self.since.map if self.since is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,15 +130,13 @@ def describe(
     digests = keys.within(last.keys if last is not None else None, f"{common}:{result.records.rules}")
     bodies, kept = _prepare(result, prepared or {}, store, jobs, digests)
     bodystore.close()
-    site = plan(result, moment, drafts, bodies, last.site if last is not None else None)
+    site = plan(result, moment, drafts, bodies, last.since.site if last is not None and last.since is not None else None)
     folder = cache.templates_folder() if store is not None else None  # compiled templates kept along with the build cache
     theme = Theme(site, (folder, site_key) if folder is not None else None)  # the process's environments, while the same
-    since = Since(last.outputs, last.depmap, last.site, last.fingerprints) if last is not None and last.depmap is not None else None
-    done = described(site, theme, result, root, now, common, store, digests, since)
-    outputs, depmap = done.outputs, done.map
+    done = described(site, theme, result, root, now, common, store, digests, last.since if last is not None else None)
     digests.settle(done.whole)
     scheduled = [a.publish_at for a in result.articles if a.publish_at is not None and a.publish_at > moment]
-    unique = tuple({o.path: o for o in outputs}.values())  # a static/ file replaces a theme asset of the same name
+    unique = tuple({o.path: o for o in done.outputs}.values())  # a static/ file replaces a theme asset of the same name
     return Made(
         unique,
         site.held,
@@ -146,9 +146,7 @@ def describe(
         site.config.schema_path,
         digests,
         result.memo,
-        depmap,
-        site,
-        result.fingerprints,
+        Since(unique, done.map, site, result.fingerprints, done.lists, digests.scope),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from importlib import resources
@@ -84,6 +84,9 @@ def _signature(entry: Entry, texts: Mapping[str, str]) -> tuple[Any, ...]:
     )
 
 
+Listed = tuple[list[str], list[str]]  # the entries' digests a list of their parts' digests was made from, and that list
+
+
 @dataclass(frozen=True, slots=True)
 class Described:
     """Every output, the map of what they are made from, and whether all of them were described (or only those made
@@ -92,6 +95,7 @@ class Described:
     outputs: list[Output]
     map: DepMap
     whole: bool
+    lists: Mapping[str, Listed]  # output path -> what its list of parts was made from, and the list (_Reads.listed)
 
 
 def site_outputs(
@@ -111,12 +115,15 @@ def site_outputs(
 @dataclass(frozen=True, slots=True)
 class Since:
     """A last build of the site, for `described`: its outputs and their map; in the same process, also its plan and the
-    fingerprints it used (an entry or fingerprint that is the same object has the same digest, not computed again)."""
+    fingerprints it used (an entry or fingerprint that is the same object has the same digest, not computed again), and
+    under `scope` (the Keys' scope), the lists of parts its outputs' keys were made from."""
 
     outputs: tuple[Output, ...]
     map: DepMap
     site: SitePlan | None = None
     fingerprints: Mapping[str, Fingerprint] | None = None
+    lists: Mapping[str, Listed] = field(default_factory=dict)
+    scope: str | None = None
 
 
 def described(
@@ -147,10 +154,12 @@ def described(
     if since is not None and stale is not None:
         reads.wanted = stale
         fresh = {o.path: o for o in _made(site, theme, root, now, common, store, reads) + static}  # redirects are as they were
-        return Described([fresh.get(o.path, o) for o in since.outputs], DepMap(structure, reads.parts(), since.map.uses), False)
+        outputs = [fresh.get(o.path, o) for o in since.outputs]
+        return Described(outputs, DepMap(structure, reads.parts(), since.map.uses), False, reads.lists)
     outputs = _made(site, theme, root, now, common, store, reads) + static
     outputs += redirect_outputs(found, site, {o.path for o in outputs}, common)
-    return Described(outputs, DepMap(structure, reads.parts(), MappingProxyType({k: tuple(v) for k, v in reads.uses.items()})), True)
+    uses = MappingProxyType({k: tuple(v) for k, v in reads.uses.items()})
+    return Described(outputs, DepMap(structure, reads.parts(), uses), True, reads.lists)
 
 
 def _made(site: SitePlan, theme: Theme, root: Path, now: datetime | None, common: str, store: Path | None, reads: _Reads) -> list[Output]:
@@ -181,8 +190,12 @@ class _Reads:
     Every read of a part by an output's key goes through here, so the map's record of what each output reads is whole.
     `wanted`, when set, is the paths of the only outputs to describe (then nothing is recorded: the last map's record holds)."""
 
-    def __init__(self, keys: Keys, entries: Mapping[str, Mapping[str, str]], prints: Mapping[str, str], site: SitePlan) -> None:
+    def __init__(
+        self, keys: Keys, entries: Mapping[str, Mapping[str, str]], prints: Mapping[str, str], site: SitePlan, lists: Mapping[str, Listed]
+    ) -> None:
         self.keys = keys
+        self._last_lists = lists  # the last build's, under the same scope
+        self.lists: dict[str, Listed] = {}
         self._entries = entries  # locale -> entry id -> the digest of its _signature
         self._prints = prints  # article id -> the digest of its source's fingerprint
         self.tags = {code: site.tags(code) for code in site.config.locales}  # locale -> SitePlan.tags()
@@ -210,6 +223,21 @@ class _Reads:
         """The digest of `data()`, a part made from the entry's signature and `extra`."""
         return self.keys.value(kind, (self.entry(lang, entry_id), *extra), lambda: key(data()))
 
+    def listed(self, path: str, kind: str, pairs: list[tuple[str, Entry]], data: Callable[[str, Entry], Any]) -> list[str]:
+        """The digests of the `kind` parts of `pairs` ((locale, entry)) for the output at `path`, `data(lang, entry)` each part's
+        data: as `of` gives them, except that an entry whose signature is the one at its place in the last build's list has
+        the part it had there, not looked up (a part is made from its entry's signature alone, under the same scope)."""
+        digests = [self.entry(lang, e.id) for lang, e in pairs]
+        last_digests, last_made = self._last_lists.get(path, ([], []))
+        if len(last_digests) != len(digests):
+            last_digests, last_made = [""] * len(digests), [""] * len(digests)
+        made = [
+            was if digest == old else self.keys.value(kind, (digest,), partial(_made_key, data, lang, e))
+            for digest, old, was, (lang, e) in zip(digests, last_digests, last_made, pairs, strict=True)
+        ]
+        self.lists[path] = (digests, made)
+        return made
+
     def take(self, output: Output) -> Output:
         """`output`, recorded as made from the parts read since the last output taken."""
         for name in self._pending:
@@ -223,6 +251,10 @@ class _Reads:
             found = {f"{lang}/{entry_id}": digest for lang, entries in self._entries.items() for entry_id, digest in entries.items()}
             self._parts = found | {f"print/{article_id}": digest for article_id, digest in self._prints.items()}
         return self._parts
+
+
+def _made_key(data: Callable[[str, Entry], Any], lang: str, entry: Entry) -> str:
+    return key(data(lang, entry))
 
 
 def _reads(site: SitePlan, result: Validation, keys: Keys, since: Since | None) -> _Reads:
@@ -246,7 +278,8 @@ def _reads(site: SitePlan, result: Validation, keys: Keys, since: Since | None) 
         else keys.value("fingerprint", found, partial(getattr, found, "digest"))
         for article_id, found in result.fingerprints.items()
     }
-    return _Reads(keys, entries, prints, site)
+    lists = since.lists if since is not None and since.scope == keys.scope else {}
+    return _Reads(keys, entries, prints, site, lists)
 
 
 def _entry_digest(keys: Keys, entry: Entry, texts: Mapping[str, str]) -> str:
@@ -301,7 +334,7 @@ def locale_outputs(
             reads.take(Output(f"{lang}/feed.xml", key(common, "feed", title, data), partial(feeds.atom, site, lang, title, now)))
         )
     if reads.wants(f"api/{lang}/articles.json"):
-        listed = [reads.of(lang, e.id, "api-index", partial(api.index_item, site, lang, e)) for e in entries]
+        listed = reads.listed(f"api/{lang}/articles.json", "api-index", [(lang, e) for e in entries], partial(api.index_item, site))
         index = partial(api.index_document, site, lang)
         outputs.append(reads.take(Output(f"api/{lang}/articles.json", key(common, "api-index", lang, listed), partial(_encoded, index))))
     return outputs + _search_outputs(site, theme, lang, common, store, reads)
@@ -470,10 +503,7 @@ def _newest_real(tagged: tuple[Entry, ...]) -> list[Entry]:
 
 def sitemap_data(site: SitePlan, reads: _Reads) -> list[str]:
     """What the sitemap is made from: each entry's URL, alternates, dates and tags (by entry, as digests)."""
-    locales = site.config.locales
-    return [
-        reads.keys.of("sitemap", reads.entry(code, e.id), partial(_sitemap_line, code, e)) for code in locales for e in site.entries[code]
-    ]
+    return reads.listed("sitemap.xml", "sitemap", [(code, e) for code in site.config.locales for e in site.entries[code]], _sitemap_line)
 
 
 def _sitemap_line(code: str, e: Entry) -> tuple[Any, ...]:
