@@ -28,6 +28,19 @@ from pipeline.render.theme import Theme
 from pipeline.validate import Validation, validate
 
 Kept = tuple[str, bodystore.Stored, int, tuple[str, ...]]  # a prepared body in the cache: (what it was made from, where, minutes, links)
+Body = tuple[Article, Article | None, Prepared, Kept | None]  # an article, its source, its prepared body and how the cache keeps it
+
+
+@dataclass(frozen=True, slots=True)
+class Bodies:
+    """A build's prepared bodies by article path, for this process's next build: under the same scope (the Keys') and
+    store, an article that is the same object, with the same source object, has the same body."""
+
+    scope: str
+    store: Path | None
+    of: Mapping[str, Body]
+
+
 _PACKAGE = Path(__file__).resolve().parents[1]
 
 
@@ -44,6 +57,7 @@ class Made:
     keys: keys.Keys | None = None  # the digests of entries' parts, under the common key and the rules (keys.py)
     memo: Memo = field(default_factory=Memo)  # what the next validate of the site can recall
     since: Since | None = None  # for this process's next build (`serve`): the map of what the outputs are made from, the plan...
+    bodies: Bodies | None = None  # ... and the prepared bodies
 
     @property
     def depmap(self) -> DepMap | None:
@@ -128,7 +142,7 @@ def describe(
     site_key = _site_key(root)
     common = _common_key(site_key, now, drafts)
     digests = keys.within(last.keys if last is not None else None, f"{common}:{result.records.rules}")
-    bodies, kept = _prepare(result, prepared or {}, store, jobs, digests)
+    bodies, kept, reusable = _prepare(result, prepared or {}, store, jobs, digests, last.bodies if last is not None else None)
     bodystore.close()
     site = plan(result, moment, drafts, bodies, last.since.site if last is not None and last.since is not None else None)
     folder = cache.templates_folder() if store is not None else None  # compiled templates kept along with the build cache
@@ -147,47 +161,68 @@ def describe(
         digests,
         result.memo,
         Since(unique, done.map, site, result.fingerprints, done.lists, digests.scope),
+        reusable,
     )
 
 
 def _prepare(
-    result: Validation, cached: Mapping[str, Kept], store: Path | None, jobs: int, digests: keys.Keys | None = None
-) -> tuple[dict[str, Prepared], dict[str, Kept]]:
+    result: Validation,
+    cached: Mapping[str, Kept],
+    store: Path | None,
+    jobs: int,
+    digests: keys.Keys | None = None,
+    last: Bodies | None = None,
+) -> tuple[dict[str, Prepared], dict[str, Kept], Bodies]:
     """Every valid article's prepared body (see siteplan.Prepared): the last build's where its text and settings are unchanged.
 
     With a `store` (the build cache's root), bodies are kept in it and read back when a page needs
     them; without one they stay in memory. `digests` keeps what each body's key is made from (a
-    body's key is made again only when its text or its source's text changed).
+    body's key is made again only when its text or its source's text changed). `last` is this
+    process's last build's bodies: one whose article and source are the same objects is taken as it is.
     """
     digests = digests if digests is not None else keys.Keys()
     files = result.records.files
     source = result.config.source_locale
+    reusable = last.of if last is not None and last.scope == digests.scope and last.store == store else {}
     keys_by_path = {}
+    originals: dict[str, Article | None] = {}
+    prepared: dict[str, Prepared] = {}
+    kept: dict[str, Kept] = {}
+    now: dict[str, Body] = {}
+    articles = []
     for article in result.articles:
+        original = result.article(source, article.id) if article.lang != source else None  # its headings' ids come from it
+        was = reusable.get(article.path)
+        if was is not None and was[0] is article and was[1] is original:
+            prepared[article.path], now[article.path] = was[2], was
+            if was[3] is not None:
+                kept[article.path] = was[3]
+            continue
+        articles.append(article)
+        originals[article.path] = original
         digest = files.get(article.path, ("",))[0]
         if digest:
-            original = result.article(source, article.id) if article.lang != source else None  # its headings' ids come from it
             source_digest = files.get(original.path, ("",))[0] if original is not None else ""
             made_of = (article.path, digest, source_digest)
             keys_by_path[article.path] = digests.value("prepared", made_of, partial(_body_key, result, article, digest))
-    prepared: dict[str, Prepared] = {}
-    kept: dict[str, Kept] = {}
     missing = []
-    for article in result.articles:
+    for article in articles:
         key = keys_by_path.get(article.path, "")
         hit = cached.get(article.path)
         if store is not None and key and hit is not None and hit[0] == key:
             kept[article.path] = hit
-            prepared[article.path] = Prepared(hit[1][0], hit[2], hit[3], partial(_stored, store, hit[1], result, article))
+            prepared[article.path] = Prepared(hit[1][0], hit[2], hit[3], partial(_stored, store, hit[1], _alone(result, article), article))
         else:
             missing.append(article)
     made = workers.run(partial(_prepare_one, result, store), missing, jobs)
     for article, (where, minutes, links, text) in zip(missing, made):
-        load = partial(_stored, store, where, result, article) if store is not None else partial(str, text)
+        load = partial(_stored, store, where, _alone(result, article), article) if store is not None else partial(str, text)
         prepared[article.path] = Prepared(where[0], minutes, links, load)
         if store is not None and keys_by_path.get(article.path):
             kept[article.path] = (keys_by_path[article.path], where, minutes, links)
-    return prepared, kept
+    for article in articles:
+        now[article.path] = (article, originals[article.path], prepared[article.path], kept.get(article.path))
+    return prepared, kept, Bodies(digests.scope, store, MappingProxyType(now))
 
 
 def _body_key(result: Validation, article: Article, digest: str) -> str:
@@ -203,6 +238,16 @@ def _prepare_one(result: Validation, store: Path | None, article: Article) -> tu
     if store is None:
         return (text_digest(text), "", 0, 0), minutes, links, text
     return bodystore.save(store, text), minutes, links, None
+
+
+def _alone(result: Validation, article: Article) -> Validation:
+    """What preparing `article`'s body reads of `result` (its config, its body and its source's), alone: a prepared body kept
+    from build to build (`serve`) holds no whole validation of the site."""
+    source = result.article(result.config.source_locale, article.id)
+    paths = [article.path] + ([source.path] if source is not None else [])
+    bodies = MappingProxyType({path: result.bodies[path] for path in paths if path in result.bodies})
+    by_key = MappingProxyType({(source.lang, source.id): source} if source is not None else {})
+    return Validation(result.config, (), (), (), MappingProxyType({}), bodies, by_key, ())
 
 
 def _stored(store: Path, where: bodystore.Stored, result: Validation, article: Article) -> str:
@@ -244,7 +289,7 @@ def template_check(result: Validation) -> list[Diagnostic]:
     Only for a site with its own templates/ and no content errors; the theme's own templates are the tests' job."""
     if result.errors or not any(not refused for _, refused in sitepaths.walk(result.config.root, "templates")):
         return []
-    bodies, _ = _prepare(result, {}, None, 1)
+    bodies = _prepare(result, {}, None, 1)[0]
     site = plan(result, datetime.now(UTC), False, bodies)
     try:
         outputs = site_outputs(site, Theme(site), result, result.config.root, None, "")

@@ -1,7 +1,8 @@
-"""`serve`'s site in memory: each rebuild plans every output, and an output is made when it is first asked for, then kept by its key."""
+"""`serve`'s site in memory: each rebuild describes the outputs an edit changed (build/depmap.py), and an output is made when it is first asked for, then kept by its key."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,6 +16,10 @@ from pipeline.build.outputs import Output
 from pipeline.content.perfile import FileRecords
 from pipeline.errors import ContentError
 from pipeline.memo.state import Memo
+
+# Every this many rebuilds, every output is described again (and every entry planned): an output kept from an earlier
+# rebuild holds that rebuild's plan, so a long session of edits would otherwise hold one plan per edit.
+REFRESH = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +51,7 @@ class Preview:
         self._prepared: Mapping[str, Kept] | None = None
         self._last: Made | None = None  # the last good build: its digests are reused by the next
         self._memo: Memo | None = None  # what the last validate worked out
+        self._partial = 0  # rebuilds since every output was last described
 
     def rebuild(self, jobs: int = 1) -> Rebuilt:
         """Validate and plan the site again (raises ContentError, keeping the last good build, when it has errors)."""
@@ -56,7 +62,11 @@ class Preview:
             if state is not None:
                 self._known, self._prepared, self._memo = incremental.reuse(state)
         store = self.root if incremental.writable_cache(self.root, notes) else None
-        made = describe(self.root, self.now, self.drafts, self._known, self._prepared, jobs, store=store, last=self._last, memo=self._memo)
+        last = self._last
+        if last is not None and self._partial >= REFRESH:
+            last = dataclasses.replace(last, since=None, bodies=None)
+        made = describe(self.root, self.now, self.drafts, self._known, self._prepared, jobs, store=store, last=last, memo=self._memo)
+        self._partial = 0 if last is None or last.since is None else self._partial + 1
         outputs = MappingProxyType({o.path: o for o in made.outputs})
         with self._lock:
             changed = sum(1 for path, o in outputs.items() if path not in self._outputs or self._outputs[path].key != o.key)
