@@ -65,10 +65,10 @@ class _Articles:
         return self._made[article_id]
 
 
-def _signature(entry: Entry, texts: Mapping[str, str]) -> tuple[Any, ...]:
+def _signature(entry: Entry, files: Mapping[str, tuple[str, Any]]) -> tuple[Any, ...]:
     """What an entry's article context is made from besides the site's settings: its article's text and how it is published."""
     article = entry.article
-    text = texts.get(article.path) or key(dict(article.fields), article.body)
+    text = files.get(article.path, ("",))[0] or key(dict(article.fields), article.body)
     return (
         entry.id,
         entry.lang,
@@ -198,7 +198,9 @@ class _Reads:
         self.lists: dict[str, Listed] = {}
         self._entries = entries  # locale -> entry id -> the digest of its _signature
         self._prints = prints  # article id -> the digest of its source's fingerprint
-        self.tags = {code: site.tags(code) for code in site.config.locales}  # locale -> SitePlan.tags()
+        self._site = site
+        self._tags: dict[str, dict[str, tuple[Entry, ...]]] | None = None
+        self.published = {code: {e.id for e in site.entries[code]} for code in site.config.locales}  # locale -> the ids it publishes
         self.wanted: frozenset[str] | None = None
         self.uses: dict[str, list[str]] = {}
         self._pending: list[str] = []
@@ -206,6 +208,17 @@ class _Reads:
 
     def wants(self, path: str) -> bool:
         return self.wanted is None or path in self.wanted
+
+    def wants_under(self, folder: str) -> bool:
+        """Whether some output under `folder` is wanted."""
+        return self.wanted is None or any(path.startswith(folder) for path in self.wanted)
+
+    @property
+    def tags(self) -> dict[str, dict[str, tuple[Entry, ...]]]:
+        """Locale -> SitePlan.tags(), made on first use."""
+        if self._tags is None:
+            self._tags = {code: self._site.tags(code) for code in self._site.config.locales}
+        return self._tags
 
     def entry(self, lang: str, entry_id: str) -> str:
         """The digest of an entry's signature."""
@@ -259,7 +272,7 @@ def _made_key(data: Callable[[str, Entry], Any], lang: str, entry: Entry) -> str
 
 def _reads(site: SitePlan, result: Validation, keys: Keys, since: Since | None) -> _Reads:
     """The parts' digests: an entry or a fingerprint that is the last build's object (in this process) has its digest."""
-    texts = {path: digest for path, (digest, _) in result.records.files.items()}
+    texts = result.records.files  # path -> (its text's digest, its record)
     last_parts: Mapping[str, str] = {}
     last_entries: dict[tuple[str, str], Entry] = {}
     last_prints: Mapping[str, Fingerprint] = {}
@@ -282,7 +295,7 @@ def _reads(site: SitePlan, result: Validation, keys: Keys, since: Since | None) 
     return _Reads(keys, entries, prints, site, lists)
 
 
-def _entry_digest(keys: Keys, entry: Entry, texts: Mapping[str, str]) -> str:
+def _entry_digest(keys: Keys, entry: Entry, texts: Mapping[str, tuple[str, Any]]) -> str:
     signature = _signature(entry, texts)
     return keys.of("entry", signature, lambda: signature)
 
@@ -306,7 +319,7 @@ def locale_outputs(
 ) -> list[Output]:
     outputs: list[Output] = []
     entries = site.entries[lang]
-    published = {code: {e.id for e in site.entries[code]} for code in site.config.locales}
+    published = reads.published
     articles = _Articles(site, entries)
     for entry in entries:
         path, api_path = f"{lang}/{entry.id}/index.html", f"api/{lang}/articles/{entry.id}.json"
@@ -424,7 +437,9 @@ def _tag_pages(
     site: SitePlan, theme: Theme, lang: str, articles: _Articles, reads: _Reads, common: str, now: datetime | None
 ) -> list[Output]:
     """Each tag's pages (paginated as the index is: site.per_page a page) and its feed."""
-    outputs = []
+    outputs: list[Output] = []
+    if not reads.wants_under(f"{lang}/tags/"):
+        return outputs
     source, tags = site.config.source_locale, reads.tags
     for tag, tagged in tags[lang].items():
         name = site.config.tags.get(tag, {}).get(lang, tag)
