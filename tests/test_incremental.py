@@ -670,3 +670,22 @@ def test_the_dependency_map_has_a_plain_form_and_refuses_another(make_site):
     assert made.depmap.uses["en/a1"] and all(isinstance(p, str) for paths in made.depmap.uses.values() for p in paths)
     for damaged in (None, [], {**plain, "form": 0}, {**plain, "parts": {"en/a1": 3}}, {**plain, "uses": {"en/a1": "x"}}):
         assert depmap.from_plain(damaged) is None
+
+
+def test_serve_makes_a_body_again_when_the_cache_lost_it_after_edits(make_site, tmp_path):
+    """Bodies kept from rebuild to rebuild are read from the build cache's store; one removed under the preview is made again."""
+    from datetime import datetime
+
+    from pipeline.build.bodystore import FOLDER
+    from pipeline.build.cache import CACHE_DIR
+    from pipeline.build.preview import Preview
+
+    root = make_site(files(4), PAGED)
+    site = Preview(root, False, now=datetime.fromisoformat(NOW))
+    site.rebuild()
+    for step, change in SERVED_SEQUENCE[:3]:
+        change(root)
+        site.rebuild()
+    assert any((root / CACHE_DIR / FOLDER).iterdir())
+    shutil.rmtree(root / CACHE_DIR / FOLDER)
+    assert {path: site.get(path) for path in site.paths()} == cold(root, tmp_path)

@@ -6,7 +6,7 @@ import functools
 import hashlib
 import os
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -17,7 +17,9 @@ from pipeline import __version__, sitepaths, workers
 from pipeline.build import bodystore, cache, keys
 from pipeline.build.depmap import DepMap
 from pipeline.build.outputs import Output, Since, described, site_outputs
+from pipeline.config.site import SiteConfig
 from pipeline.content.articles import Article
+from pipeline.content.markdown import Body
 from pipeline.content.perfile import FileRecords
 from pipeline.content.sources import text_digest
 from pipeline.diagnostics import Diagnostic
@@ -28,7 +30,7 @@ from pipeline.render.theme import Theme
 from pipeline.validate import Validation, validate
 
 Kept = tuple[str, bodystore.Stored, int, tuple[str, ...]]  # a prepared body in the cache: (what it was made from, where, minutes, links)
-Body = tuple[Article, Article | None, Prepared, Kept | None]  # an article, its source, its prepared body and how the cache keeps it
+Reused = tuple[Article, Article | None, Prepared, Kept | None]  # an article, its source, its prepared body and how the cache keeps it
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +40,7 @@ class Bodies:
 
     scope: str
     store: Path | None
-    of: Mapping[str, Body]
+    of: Mapping[str, Reused]
 
 
 _PACKAGE = Path(__file__).resolve().parents[1]
@@ -188,7 +190,7 @@ def _prepare(
     originals: dict[str, Article | None] = {}
     prepared: dict[str, Prepared] = {}
     kept: dict[str, Kept] = {}
-    now: dict[str, Body] = {}
+    now: dict[str, Reused] = {}
     articles = []
     for article in result.articles:
         original = result.article(source, article.id) if article.lang != source else None  # its headings' ids come from it
@@ -211,12 +213,12 @@ def _prepare(
         hit = cached.get(article.path)
         if store is not None and key and hit is not None and hit[0] == key:
             kept[article.path] = hit
-            prepared[article.path] = Prepared(hit[1][0], hit[2], hit[3], partial(_stored, store, hit[1], _alone(result, article), article))
+            prepared[article.path] = Prepared(hit[1][0], hit[2], hit[3], partial(_stored, store, hit[1], _alone(result, article)))
         else:
             missing.append(article)
     made = workers.run(partial(_prepare_one, result, store), missing, jobs)
     for article, (where, minutes, links, text) in zip(missing, made):
-        load = partial(_stored, store, where, _alone(result, article), article) if store is not None else partial(str, text)
+        load = partial(_stored, store, where, _alone(result, article)) if store is not None else partial(str, text)
         prepared[article.path] = Prepared(where[0], minutes, links, load)
         if store is not None and keys_by_path.get(article.path):
             kept[article.path] = (keys_by_path[article.path], where, minutes, links)
@@ -240,20 +242,25 @@ def _prepare_one(result: Validation, store: Path | None, article: Article) -> tu
     return bodystore.save(store, text), minutes, links, None
 
 
-def _alone(result: Validation, article: Article) -> Validation:
-    """What preparing `article`'s body reads of `result` (its config, its body and its source's), alone: a prepared body kept
-    from build to build (`serve`) holds no whole validation of the site."""
+def _alone(result: Validation, article: Article) -> Callable[[], str]:
+    """How to prepare `article`'s body again from what it reads of `result` (its config, its body and its source's) alone: a
+    prepared body kept from build to build (`serve`) holds no whole validation of the site."""
     source = result.article(result.config.source_locale, article.id)
-    paths = [article.path] + ([source.path] if source is not None else [])
-    bodies = MappingProxyType({path: result.bodies[path] for path in paths if path in result.bodies})
-    by_key = MappingProxyType({(source.lang, source.id): source} if source is not None else {})
-    return Validation(result.config, (), (), (), MappingProxyType({}), bodies, by_key, ())
+    paths = (article.path, source.path) if source is not None else (article.path,)
+    bodies = tuple((path, result.bodies[path]) for path in paths if path in result.bodies)
+    return partial(_prepared_alone, result.config, bodies, source, article)
 
 
-def _stored(store: Path, where: bodystore.Stored, result: Validation, article: Article) -> str:
+def _prepared_alone(config: SiteConfig, bodies: tuple[tuple[str, Body], ...], source: Article | None, article: Article) -> str:
+    by_key = {(source.lang, source.id): source} if source is not None else {}
+    alone = Validation(config, (), (), (), MappingProxyType({}), MappingProxyType(dict(bodies)), MappingProxyType(by_key), ())
+    return prepare_body(alone, article)[0]
+
+
+def _stored(store: Path, where: bodystore.Stored, remake: Callable[[], str]) -> str:
     """A prepared body from the store; made again if it went missing or was damaged."""
     text = bodystore.load(store, where)
-    return text if text is not None else prepare_body(result, article)[0]
+    return text if text is not None else remake()
 
 
 def _common_key(site: str, now: datetime | None, drafts: bool) -> str:
