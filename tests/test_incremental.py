@@ -610,7 +610,10 @@ SERVED_SEQUENCE = [  # edits that leave the site's structure alone (bodies, titl
     ("summary", lambda root: edit(root, "content/he/a3.md", "תקציר 3.", "תקציר אחר.")),
     ("rename an id", lambda root: _rename_pair(root, "a3", "b3")),
     ("the renamed one's body", lambda root: edit(root, "content/en/b3.md", "More text 3.", "More text 3, renamed.")),
-    ("an alias", lambda root: edit(root, "content/en/a1.md", "tags: [kindness, gratitude]", "tags: [kindness, gratitude]\naliases: [/old/]")),
+    (
+        "an alias",
+        lambda root: edit(root, "content/en/a1.md", "tags: [kindness, gratitude]", "tags: [kindness, gratitude]\naliases: [/old/]"),
+    ),
     ("body beside the alias", lambda root: edit(root, "content/en/a0.md", "More text 0.", "More text 0, again.")),
     ("template", CHANGES["template override"]),
     ("body after the template", lambda root: edit(root, "content/en/a1.md", "More text 1.", "More text 1, edited.")),
