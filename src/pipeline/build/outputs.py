@@ -154,8 +154,10 @@ def described(
     if since is not None and stale is not None:
         reads.wanted = stale
         fresh = {o.path: o for o in _made(site, theme, root, now, common, store, reads) + static}  # redirects are as they were
-        outputs = [fresh.get(o.path, o) for o in since.outputs]
-        return Described(outputs, DepMap(structure, reads.parts(), since.map.uses), False, reads.lists)
+        if stale <= fresh.keys():  # else the map names an output no longer made so: every output is described below
+            outputs = [fresh.get(o.path, o) for o in since.outputs]
+            return Described(outputs, DepMap(structure, reads.parts(), since.map.uses), False, {**since.lists, **reads.lists})
+        reads = _reads(site, result, keys, None)
     outputs = _made(site, theme, root, now, common, store, reads) + static
     outputs += redirect_outputs(found, site, {o.path for o in outputs}, common)
     uses = MappingProxyType({k: tuple(v) for k, v in reads.uses.items()})
