@@ -16,7 +16,8 @@ from types import MappingProxyType
 from pipeline import __version__, sitepaths, workers
 from pipeline.build import bodystore, cache, keys
 from pipeline.build.depmap import DepMap
-from pipeline.build.outputs import Output, Since, described, site_outputs
+from pipeline.build.outputs import Output, described, site_outputs
+from pipeline.build.reads import Since
 from pipeline.config.site import SiteConfig
 from pipeline.content.articles import Article
 from pipeline.content.markdown import Body

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from importlib import resources
@@ -15,7 +15,7 @@ from pipeline import sitepaths
 from pipeline.build import depmap, searchparts
 from pipeline.build.depmap import DepMap
 from pipeline.build.keys import Keys, joined, key
-from pipeline.content.fingerprint import Fingerprint
+from pipeline.build.reads import Listed, Reads, Since, reads_of
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
 from pipeline.render import api, feeds, highlight, redirects, search
@@ -65,28 +65,6 @@ class _Articles:
         return self._made[article_id]
 
 
-def _signature(entry: Entry, files: Mapping[str, tuple[str, Any]]) -> tuple[Any, ...]:
-    """What an entry's article context is made from besides the site's settings: its article's text and how it is published."""
-    article = entry.article
-    text = files.get(article.path, ("",))[0] or key(dict(article.fields), article.body)
-    return (
-        entry.id,
-        entry.lang,
-        article.path,
-        text,
-        entry.fallback_from,
-        entry.state,
-        entry.stale,
-        entry.url,
-        entry.alternates,
-        entry.reading_minutes,
-        entry.body.key,
-    )
-
-
-Listed = tuple[list[str], list[str]]  # the entries' digests a list of their parts' digests was made from, and that list
-
-
 @dataclass(frozen=True, slots=True)
 class Described:
     """Every output, the map of what they are made from, and whether all of them were described (or only those made
@@ -95,7 +73,7 @@ class Described:
     outputs: list[Output]
     map: DepMap
     whole: bool
-    lists: Mapping[str, Listed]  # output path -> what its list of parts was made from, and the list (_Reads.listed)
+    lists: Mapping[str, Listed]  # output path -> what its list of parts was made from, and the list (Reads.listed)
 
 
 def site_outputs(
@@ -110,20 +88,6 @@ def site_outputs(
 ) -> list[Output]:
     """Every output of the site (see `described`)."""
     return described(site, theme, result, root, now, common, store, keys).outputs
-
-
-@dataclass(frozen=True, slots=True)
-class Since:
-    """A last build of the site, for `described`: its outputs and their map; in the same process, also its plan and the
-    fingerprints it used (an entry or fingerprint that is the same object has the same digest, not computed again), and
-    under `scope` (the Keys' scope), the lists of parts its outputs' keys were made from."""
-
-    outputs: tuple[Output, ...]
-    map: DepMap
-    site: SitePlan | None = None
-    fingerprints: Mapping[str, Fingerprint] | None = None
-    lists: Mapping[str, Listed] = field(default_factory=dict)
-    scope: str | None = None
 
 
 def described(
@@ -145,7 +109,7 @@ def described(
     a last build whose structure is this one's, only the outputs made from a changed part are described again; the
     others are the last build's (the same objects, the same keys), and so is the map's record of who reads what."""
     keys = keys if keys is not None else Keys()
-    reads = _reads(site, result, keys, since)
+    reads = reads_of(site, result, keys, since)
     static = static_outputs(root)  # a static/ file (its own _headers, say) replaces a made one; aliases take what is left
     found = redirects.redirects(site)
     fixed = (*(o.path for o in static), *(f"{old} {new} {lang}" for old, new, lang in found))
@@ -157,14 +121,14 @@ def described(
         if stale <= fresh.keys():  # else the map names an output no longer made so: every output is described below
             outputs = [fresh.get(o.path, o) for o in since.outputs]
             return Described(outputs, DepMap(structure, reads.parts(), since.map.uses), False, {**since.lists, **reads.lists})
-        reads = _reads(site, result, keys, None)
+        reads = reads_of(site, result, keys, None)
     outputs = _made(site, theme, root, now, common, store, reads) + static
     outputs += redirect_outputs(found, site, {o.path for o in outputs}, common)
     uses = MappingProxyType({k: tuple(v) for k, v in reads.uses.items()})
     return Described(outputs, DepMap(structure, reads.parts(), uses), True, reads.lists)
 
 
-def _made(site: SitePlan, theme: Theme, root: Path, now: datetime | None, common: str, store: Path | None, reads: _Reads) -> list[Output]:
+def _made(site: SitePlan, theme: Theme, root: Path, now: datetime | None, common: str, store: Path | None, reads: Reads) -> list[Output]:
     """The outputs made from the plan and the theme (all but static files and redirects), those `reads` wants."""
     outputs: list[Output] = []
     for lang in site.config.locales:
@@ -186,122 +150,6 @@ def _made(site: SitePlan, theme: Theme, root: Path, now: datetime | None, common
     return outputs
 
 
-class _Reads:
-    """The parts' digests (depmap.py), and which the key of each output described reads: `take` records them for it.
-
-    Every read of a part by an output's key goes through here, so the map's record of what each output reads is whole.
-    `wanted`, when set, is the paths of the only outputs to describe (then nothing is recorded: the last map's record holds)."""
-
-    def __init__(
-        self, keys: Keys, entries: Mapping[str, Mapping[str, str]], prints: Mapping[str, str], site: SitePlan, lists: Mapping[str, Listed]
-    ) -> None:
-        self.keys = keys
-        self._last_lists = lists  # the last build's, under the same scope
-        self.lists: dict[str, Listed] = {}
-        self._entries = entries  # locale -> entry id -> the digest of its _signature
-        self._prints = prints  # article id -> the digest of its source's fingerprint
-        self._site = site
-        self._tags: dict[str, dict[str, tuple[Entry, ...]]] | None = None
-        self.published = {code: {e.id for e in site.entries[code]} for code in site.config.locales}  # locale -> the ids it publishes
-        self.wanted: frozenset[str] | None = None
-        self.uses: dict[str, list[str]] = {}
-        self._pending: list[str] = []
-        self._parts: dict[str, str] | None = None
-
-    def wants(self, path: str) -> bool:
-        return self.wanted is None or path in self.wanted
-
-    def wants_under(self, folder: str) -> bool:
-        """Whether some output under `folder` is wanted."""
-        return self.wanted is None or any(path.startswith(folder) for path in self.wanted)
-
-    @property
-    def tags(self) -> dict[str, dict[str, tuple[Entry, ...]]]:
-        """Locale -> SitePlan.tags(), made on first use."""
-        if self._tags is None:
-            self._tags = {code: self._site.tags(code) for code in self._site.config.locales}
-        return self._tags
-
-    def entry(self, lang: str, entry_id: str) -> str:
-        """The digest of an entry's signature."""
-        if self.wanted is None:
-            self._pending.append(f"{lang}/{entry_id}")
-        return self._entries[lang][entry_id]
-
-    def print_of(self, article_id: str) -> str | None:
-        """The digest of an article's source fingerprint (None when it has none)."""
-        if self.wanted is None:
-            self._pending.append(f"print/{article_id}")
-        return self._prints.get(article_id)
-
-    def of(self, lang: str, entry_id: str, kind: str, data: Callable[[], Any], *extra: Hashable) -> str:
-        """The digest of `data()`, a part made from the entry's signature and `extra`."""
-        return self.keys.value(kind, (self.entry(lang, entry_id), *extra), lambda: key(data()))
-
-    def listed(self, path: str, kind: str, pairs: list[tuple[str, Entry]], data: Callable[[str, Entry], Any]) -> list[str]:
-        """The digests of the `kind` parts of `pairs` ((locale, entry)) for the output at `path`, `data(lang, entry)` each part's
-        data: as `of` gives them, except that an entry whose signature is the one at its place in the last build's list has
-        the part it had there, not looked up (a part is made from its entry's signature alone, under the same scope)."""
-        digests = [self.entry(lang, e.id) for lang, e in pairs]
-        last_digests, last_made = self._last_lists.get(path, ([], []))
-        if len(last_digests) != len(digests):
-            last_digests, last_made = [""] * len(digests), [""] * len(digests)
-        made = [
-            was if digest == old else self.keys.value(kind, (digest,), partial(_made_key, data, lang, e))
-            for digest, old, was, (lang, e) in zip(digests, last_digests, last_made, pairs, strict=True)
-        ]
-        self.lists[path] = (digests, made)
-        return made
-
-    def take(self, output: Output) -> Output:
-        """`output`, recorded as made from the parts read since the last output taken."""
-        for name in self._pending:
-            self.uses.setdefault(name, []).append(output.path)
-        self._pending = []
-        return output
-
-    def parts(self) -> dict[str, str]:
-        """Every part's digest, by name."""
-        if self._parts is None:
-            found = {f"{lang}/{entry_id}": digest for lang, entries in self._entries.items() for entry_id, digest in entries.items()}
-            self._parts = found | {f"print/{article_id}": digest for article_id, digest in self._prints.items()}
-        return self._parts
-
-
-def _made_key(data: Callable[[str, Entry], Any], lang: str, entry: Entry) -> str:
-    return key(data(lang, entry))
-
-
-def _reads(site: SitePlan, result: Validation, keys: Keys, since: Since | None) -> _Reads:
-    """The parts' digests: an entry or a fingerprint that is the last build's object (in this process) has its digest."""
-    texts = result.records.files  # path -> (its text's digest, its record)
-    last_parts: Mapping[str, str] = {}
-    last_entries: dict[tuple[str, str], Entry] = {}
-    last_prints: Mapping[str, Fingerprint] = {}
-    if since is not None and since.site is not None and since.fingerprints is not None:
-        last_parts, last_prints = since.map.parts, since.fingerprints
-        last_entries = {(e.lang, e.id): e for listed in since.site.entries.values() for e in listed}
-    entries = {}
-    for lang in site.config.locales:
-        entries[lang] = {
-            e.id: last_parts[f"{lang}/{e.id}"] if last_entries.get((lang, e.id)) is e else _entry_digest(keys, e, texts)
-            for e in site.entries[lang]
-        }
-    prints = {
-        article_id: last_parts[f"print/{article_id}"]
-        if last_prints.get(article_id) is found
-        else keys.value("fingerprint", found, partial(getattr, found, "digest"))
-        for article_id, found in result.fingerprints.items()
-    }
-    lists = since.lists if since is not None and since.scope == keys.scope else {}
-    return _Reads(keys, entries, prints, site, lists)
-
-
-def _entry_digest(keys: Keys, entry: Entry, texts: Mapping[str, tuple[str, Any]]) -> str:
-    signature = _signature(entry, texts)
-    return keys.of("entry", signature, lambda: signature)
-
-
 def redirect_outputs(aliases: list[tuple[str, str, str]], site: SitePlan, taken: set[str], common: str) -> list[Output]:
     """A redirect page at each old URL (`aliases`: redirects.redirects) no other output claims, and `_redirects` listing them for Netlify."""
     found = [r for r in aliases if redirects.output_path(r[0]) not in taken]
@@ -317,7 +165,7 @@ def redirect_outputs(aliases: list[tuple[str, str, str]], site: SitePlan, taken:
 
 
 def locale_outputs(
-    site: SitePlan, theme: Theme, lang: str, now: datetime | None, common: str, store: Path | None, reads: _Reads
+    site: SitePlan, theme: Theme, lang: str, now: datetime | None, common: str, store: Path | None, reads: Reads
 ) -> list[Output]:
     outputs: list[Output] = []
     entries = site.entries[lang]
@@ -359,7 +207,7 @@ def _encoded(document: Callable[[], dict[str, Any]]) -> bytes:
     return api.encode(document())
 
 
-def _search_outputs(site: SitePlan, theme: Theme, lang: str, common: str, store: Path | None, reads: _Reads) -> list[Output]:
+def _search_outputs(site: SitePlan, theme: Theme, lang: str, common: str, store: Path | None, reads: Reads) -> list[Output]:
     """The locale's search page and its index (made only when an entry's text or how it is published changed)."""
     outputs = []
     if reads.wants(f"{lang}/search/index.html"):
@@ -396,7 +244,7 @@ def not_found_context(site: SitePlan, theme: Theme, lang: str) -> dict[str, Any]
 
 
 def _index_pages(
-    site: SitePlan, theme: Theme, lang: str, entries: tuple[Entry, ...], articles: _Articles, reads: _Reads, common: str
+    site: SitePlan, theme: Theme, lang: str, entries: tuple[Entry, ...], articles: _Articles, reads: Reads, common: str
 ) -> list[Output]:
     outputs = []
     title = theme.gettext(lang, "All articles")
@@ -436,7 +284,7 @@ def _page_path(lang: str, number: int) -> str:
 
 
 def _tag_pages(
-    site: SitePlan, theme: Theme, lang: str, articles: _Articles, reads: _Reads, common: str, now: datetime | None
+    site: SitePlan, theme: Theme, lang: str, articles: _Articles, reads: Reads, common: str, now: datetime | None
 ) -> list[Output]:
     """Each tag's pages (paginated as the index is: site.per_page a page) and its feed."""
     outputs: list[Output] = []
@@ -503,7 +351,7 @@ def _tag_page(
     }
 
 
-def _feed_data(site: SitePlan, lang: str, reads: _Reads, tag: str | None = None, tagged: tuple[Entry, ...] = ()) -> list[str]:
+def _feed_data(site: SitePlan, lang: str, reads: Reads, tag: str | None = None, tagged: tuple[Entry, ...] = ()) -> list[str]:
     """What a feed is made from: its newest entries as they are planned (feeds.feed_entries; for a tag, of its `tagged` entries)."""
     listed = _newest_real(tagged) if tag else feeds.feed_entries(site, lang)
     return [reads.of(lang, e.id, "feed", partial(_entry_data, e)) for e in listed]
@@ -518,7 +366,7 @@ def _newest_real(tagged: tuple[Entry, ...]) -> list[Entry]:
     return list(listed.values())[: feeds.FEED_SIZE]
 
 
-def sitemap_data(site: SitePlan, reads: _Reads) -> list[str]:
+def sitemap_data(site: SitePlan, reads: Reads) -> list[str]:
     """What the sitemap is made from: each entry's URL, alternates, dates and tags (by entry, as digests)."""
     return reads.listed("sitemap.xml", "sitemap", [(code, e) for code in site.config.locales for e in site.entries[code]], _sitemap_line)
 
