@@ -631,6 +631,7 @@ def test_serve_after_structure_and_body_edits_in_turn_serves_a_cold_builds_outpu
     from datetime import datetime
 
     from pipeline.build.preview import Preview
+    from pipeline.errors import ContentError
 
     root = make_site(files(4), PAGED)
     site = Preview(root, False, now=datetime.fromisoformat(NOW))
@@ -639,6 +640,15 @@ def test_serve_after_structure_and_body_edits_in_turn_serves_a_cold_builds_outpu
         change(root)
         site.rebuild()
         assert {path: site.get(path) for path in site.paths()} == cold(root, tmp_path), step
+    good = (root / "content/en/a0.md").read_text("utf-8")
+    before = {path: site.get(path) for path in site.paths()}
+    (root / "content/en/a0.md").write_text(good.replace("title:", "title: [", 1), encoding="utf-8")
+    with pytest.raises(ContentError):
+        site.rebuild()
+    assert {path: site.get(path) for path in site.paths()} == before  # the last good build stays served
+    (root / "content/en/a0.md").write_text(good.replace("More text 0", "More text 0, after the error"), encoding="utf-8")
+    site.rebuild()
+    assert {path: site.get(path) for path in site.paths()} == cold(root, tmp_path)
 
 
 def test_a_body_edit_describes_again_only_the_outputs_made_from_that_article(make_site, tmp_path):
