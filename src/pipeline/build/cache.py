@@ -168,7 +168,7 @@ def remove(root: Path, name: str) -> None:
 
 
 def stats(root: Path, folders: Iterable[str], files: Iterable[str]) -> bytes:
-    """A digest of the size and modification time of every file under `folders` and of `files`, and of this tool's own files."""
+    """A digest of the size, modification and change times of every file under `folders` and of `files`, and of this tool's own files."""
     digest = hashlib.blake2b(digest_size=20)
     for rel in sorted(files):
         digest.update(_stat_line(root / rel, rel))
@@ -208,7 +208,8 @@ def _stat_line(path: str | Path, name: str) -> bytes:
         st = os.stat(path)
     except OSError:
         return f"{name}\0-\n".encode()
-    return f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode()
+    # ctime too: an edit that keeps the size and the modification time (set back by hand, or within a tick) still changes it
+    return f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n".encode()
 
 
 def _walk(folder: Path, prefix: str) -> list[tuple[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 from collections.abc import Mapping
@@ -9,12 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.build import bodystore, cache, freshness, write
+from pipeline.build import bodystore, cache, freshness, shards, write
 from pipeline.build.describe import Kept, Made, describe
 from pipeline.content.perfile import FileRecords
+from pipeline.content.sources import seen_from_plain, seen_to_plain
 from pipeline.memo.state import Memo, from_plain, to_plain
 
 STATE = "build"
+TEXTS = "texts"  # what discover saw of each file (its stat, text and digest), in parts: an unchanged file is only stat'ed
 Folder = tuple[Path, write.Manifest]  # a folder a build wrote, and what it holds (path -> key, size, modification time)
 
 
@@ -53,7 +56,7 @@ def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: 
         "outputs": written.manifest,
         "memo": to_plain(made.memo),
     }
-    if usable and not cache.write(root, STATE, kept):
+    if usable and not (cache.write(root, STATE, kept) and _keep_texts(root, made, state)):
         notes.append("no build cache: there is no writable ~/.cache/pipeline to keep its key in")
     elif usable:
         reads = freshness.files_read(made.schema_path)
@@ -68,12 +71,26 @@ def read_state(root: Path) -> tuple[dict | None, tuple[str, ...]]:
         state = cache.read(root, STATE)
     except cache.Discarded as exc:
         return None, (f"ignored the build cache: {exc}",)
-    return (state, ()) if state is not None and _well_formed(state) else (None, ())
+    return (_with_texts(root, state), ()) if state is not None and _well_formed(state) else (None, ())
 
 
 def reuse(state: dict) -> tuple[FileRecords, Mapping[str, Kept], Memo]:
-    """What a state offers the next build: per-file results, prepared bodies, and what its validate worked out (memo.state)."""
-    return FileRecords(state["rules"], state["files"]), state["prepared"], from_plain(state.get("memo"))
+    """What a state offers the next build: per-file results, prepared bodies, and what its validate worked out (memo.state),
+    with what its discover saw (a file of the same stat is not read again)."""
+    memo = from_plain(state.get("memo"))
+    if memo.root:
+        memo = dataclasses.replace(memo, seen=seen_from_plain(state.get(TEXTS) or {}))
+    return FileRecords(state["rules"], state["files"]), state["prepared"], memo
+
+
+def _with_texts(root: Path, state: dict) -> dict:
+    """A state read from the cache, with the texts kept beside it (in parts of their own)."""
+    return state | {TEXTS: shards.read(root, TEXTS)}
+
+
+def _keep_texts(root: Path, made: Made, last: dict | None) -> bool:
+    """Keep what this build's discover saw, rewriting only the parts that changed since the `last` state's."""
+    return shards.write(root, TEXTS, seen_to_plain(made.memo.seen), last.get(TEXTS) if last is not None else None)
 
 
 def folder_of(state: dict) -> Folder | None:
@@ -93,7 +110,8 @@ def keep_files(root: Path, made: Made, last: dict | None) -> None:
         "prepared": _compact(root, made.prepared),
         "memo": to_plain(made.memo),
     }
-    cache.write(root, STATE, kept | folder)
+    if cache.write(root, STATE, kept | folder):
+        _keep_texts(root, made, last)
 
 
 def _compact(root: Path, prepared: Mapping[str, Kept]) -> dict[str, Kept]:
@@ -136,12 +154,13 @@ def _load(root: Path, notes: list[str]) -> dict | None:
         )
         _forget(root)
         return None
-    return state
+    return _with_texts(root, state)
 
 
 def _forget(root: Path) -> None:
     cache.remove(root, STATE)
     cache.remove(root, freshness.FRESH)
+    shards.remove(root, TEXTS)
 
 
 def _well_formed(state: object) -> bool:
