@@ -6,6 +6,7 @@ import gettext
 import html
 import json
 import re
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -348,3 +349,22 @@ def test_a_child_template_binding_underscore_changes_its_parents_calls(make_site
     )
     page = build(root, datetime(2026, 1, 1, tzinfo=UTC)).files["en/a/index.html"].decode()
     assert 'title="bound Feed"' in page
+
+
+@pytest.mark.parametrize(("body", "code", "stderr"), [("pass", 0, ""), ("sys.exit(3)", 3, ""), ("sys.exit('no site')", 1, "no site\n")])
+def test_the_console_script_leaving_without_teardown_exits_as_python_would(tmp_path, body, code, stderr):
+    """The exit code, every line written (to a pipe, so buffered), and the exit handlers: as at a normal exit."""
+    script = (
+        "import atexit, sys, click, pipeline.cli.main as m\n"
+        "@click.command('talk')\n"
+        "def talk():\n"
+        "    atexit.register(lambda: sys.stderr.write('handler ran\\n'))\n"
+        "    sys.stdout.write('line\\n' * 50000)\n"
+        f"    {body}\n"
+        "m.cli.add_command(talk)\n"
+        "m.main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, "talk"], capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path)
+    assert done.returncode == code
+    assert done.stdout == "line\n" * 50000
+    assert done.stderr == stderr + "handler ran\n"

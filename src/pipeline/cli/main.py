@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import os
 import sys
+import threading
 
 import click
 
@@ -37,10 +41,28 @@ def main() -> None:
     """The console script's entry point: no traceback ever reaches the user (it could carry a token or a file's text)."""
     try:
         cli(prog_name="pipeline")
+    except SystemExit as exc:
+        _leave(exc.code)
     except Exception as exc:  # noqa: BLE001 - a bug: every expected error is a PipelineError with its own exit code, handled in the commands
         click.echo(f"pipeline: internal error: {type(exc).__name__} at {_where(exc)}", err=True)
         click.echo("This is a bug in pipeline: please report it with the command you ran and this line.", err=True)
-        sys.exit(70)
+        _leave(70)
+    _leave(0)
+
+
+def _leave(code: object) -> None:
+    """Exit with `code` without freeing every object one by one (after a build of 1,000 pairs that takes 0.1 s): the exit
+    handlers run and the streams are flushed, as at a normal exit. While another thread still runs, Python exits as usual."""
+    if any(thread.is_alive() and not thread.daemon for thread in threading.enumerate() if thread is not threading.current_thread()):
+        sys.exit(code)
+    if code is not None and not isinstance(code, int):
+        click.echo(code, err=True)  # what sys.exit("...") prints
+        code = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: as Python ignores it at exit
+            stream.flush()
+    os._exit(code or 0)
 
 
 def _where(exc: BaseException) -> str:
