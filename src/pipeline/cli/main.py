@@ -50,7 +50,7 @@ def main() -> None:
     _leave(0)
 
 
-def _leave(code: object) -> None:
+def _leave(code: str | int | None) -> None:
     """Exit with `code` without freeing every object one by one (after a build of 1,000 pairs that takes 0.1 s): the exit
     handlers run and the streams are flushed, as at a normal exit. While another thread still runs, Python exits as usual."""
     if any(thread.is_alive() and not thread.daemon for thread in threading.enumerate() if thread is not threading.current_thread()):
