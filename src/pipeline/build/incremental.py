@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pipeline.build import bodystore, cache, freshness, shards, write
 from pipeline.build.describe import Kept, Made, describe
@@ -18,6 +19,7 @@ from pipeline.memo.state import Memo, from_plain, to_plain
 
 STATE = "build"
 TEXTS = "texts"  # what discover saw of each file (its stat, text and digest), in parts: an unchanged file is only stat'ed
+FILES = "files"  # each file's own results (FileRecords.files), in parts: an edit rewrites the part of the file it changed
 Folder = tuple[Path, write.Manifest]  # a folder a build wrote, and what it holds (path -> key, size, modification time)
 
 
@@ -49,14 +51,13 @@ def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: 
     prepared = _compact(root, made.prepared) if usable else {}
     kept = {
         "rules": made.records.rules,
-        "files": dict(made.records.files),
         "prepared": prepared,
         "out": out_key,
         "build_id": build_id,
         "outputs": written.manifest,
         "memo": to_plain(made.memo),
     }
-    if usable and not (cache.write(root, STATE, kept) and _keep_texts(root, made, state)):
+    if usable and not _keep(root, kept, made, state):
         notes.append("no build cache: there is no writable ~/.cache/pipeline to keep its key in")
     elif usable:
         reads = freshness.files_read(made.schema_path)
@@ -71,7 +72,7 @@ def read_state(root: Path) -> tuple[dict | None, tuple[str, ...]]:
         state = cache.read(root, STATE)
     except cache.Discarded as exc:
         return None, (f"ignored the build cache: {exc}",)
-    return (_with_texts(root, state), ()) if state is not None and _well_formed(state) else (None, ())
+    return (_with_parts(root, state), ()) if state is not None and _well_formed(state) else (None, ())
 
 
 def reuse(state: dict) -> tuple[FileRecords, Mapping[str, Kept], Memo]:
@@ -83,14 +84,18 @@ def reuse(state: dict) -> tuple[FileRecords, Mapping[str, Kept], Memo]:
     return FileRecords(state["rules"], state["files"]), state["prepared"], memo
 
 
-def _with_texts(root: Path, state: dict) -> dict:
-    """A state read from the cache, with the texts kept beside it (in parts of their own)."""
-    return state | {TEXTS: shards.read(root, TEXTS)}
+def _with_parts(root: Path, state: dict) -> dict:
+    """A state read from the cache, with its per-file maps (each kept in parts of its own)."""
+    return state | {name: shards.read(root, name) for name in (TEXTS, FILES)}
 
 
-def _keep_texts(root: Path, made: Made, last: dict | None) -> bool:
-    """Keep what this build's discover saw, rewriting only the parts that changed since the `last` state's."""
-    return shards.write(root, TEXTS, seen_to_plain(made.memo.seen), last.get(TEXTS) if last is not None else None)
+def _keep(root: Path, state: dict, made: Made, last: dict | None) -> bool:
+    """Keep `state` whole and `made`'s per-file maps in parts, writing only the parts that changed since the `last` state's;
+    False when there is no key to seal them with. A part that is missing or not trusted next time only costs its files a reading."""
+    maps: dict[str, Mapping[str, Any]] = {TEXTS: seen_to_plain(made.memo.seen), FILES: made.records.files}
+    return cache.write(root, STATE, state) and all(
+        shards.write(root, name, value, last.get(name) if last is not None else None) for name, value in maps.items()
+    )
 
 
 def folder_of(state: dict) -> Folder | None:
@@ -106,12 +111,10 @@ def keep_files(root: Path, made: Made, last: dict | None) -> None:
     )
     kept = {
         "rules": made.records.rules,
-        "files": dict(made.records.files),
         "prepared": _compact(root, made.prepared),
         "memo": to_plain(made.memo),
     }
-    if cache.write(root, STATE, kept | folder):
-        _keep_texts(root, made, last)
+    _keep(root, kept | folder, made, last)
 
 
 def _compact(root: Path, prepared: Mapping[str, Kept]) -> dict[str, Kept]:
@@ -154,15 +157,16 @@ def _load(root: Path, notes: list[str]) -> dict | None:
         )
         _forget(root)
         return None
-    return _with_texts(root, state)
+    return _with_parts(root, state)
 
 
 def _forget(root: Path) -> None:
     cache.remove(root, STATE)
     cache.remove(root, freshness.FRESH)
-    shards.remove(root, TEXTS)
+    for name in (TEXTS, FILES):
+        shards.remove(root, name)
 
 
 def _well_formed(state: object) -> bool:
-    kinds = {"rules": str, "files": dict, "prepared": dict, "out": str, "build_id": str, "outputs": dict}
+    kinds = {"rules": str, "prepared": dict, "out": str, "build_id": str, "outputs": dict}
     return isinstance(state, dict) and all(isinstance(state.get(name), kind) for name, kind in kinds.items())
