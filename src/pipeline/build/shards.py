@@ -25,13 +25,13 @@ def names(name: str) -> tuple[str, ...]:
 def read(root: Path, name: str) -> dict[str, Any]:
     """The map kept under `name`, from every part that is there and can be trusted (an entry of another is simply missing)."""
     found: dict[str, Any] = {}
-    for n, part in enumerate(names(name)):
+    for part in names(name):
         try:
             value = cache.read(root, part)
         except cache.Discarded:
             continue
-        if isinstance(value, dict):
-            found.update((key, entry) for key, entry in value.items() if isinstance(key, str) and part_of(key) == n)
+        if isinstance(value, dict):  # sealed: written by `write` below, so every key is a path in its own part
+            found.update(value)
     return found
 
 
