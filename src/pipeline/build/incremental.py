@@ -35,10 +35,14 @@ class Outcome:
     notes: tuple[str, ...]  # about the cache, for the editor
 
 
-def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: int, options: tuple[str, ...]) -> Outcome:
-    """Build the site at `root` into `out`, reusing the last build's results where their inputs are unchanged."""
-    watched = freshness.watched(root)
-    seen = freshness.stamp(root, watched)  # taken first: an edit made during the build is seen by the next one
+def build_into(
+    root: Path, out: Path, now: datetime | None, drafts: bool, jobs: int, options: tuple[str, ...], taken: freshness.Taken | None = None
+) -> Outcome:
+    """Build the site at `root` into `out`, reusing the last build's results where their inputs are unchanged.
+
+    `taken` is the stamp the no-op check took of the site just before (freshness.up_to_date), if it took one."""
+    watched = taken[0] if taken is not None else freshness.watched(root)
+    seen = taken[1] if taken is not None else freshness.stamp(root, watched)  # first: an edit made during the build is seen by the next
     notes: list[str] = []
     usable = writable_cache(root, notes)
     state = _load(root, notes) if usable else None
