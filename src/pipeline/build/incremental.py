@@ -33,6 +33,7 @@ class Outcome:
     removed: int
     held: tuple[tuple[str, str, str], ...]
     notes: tuple[str, ...]  # about the cache, for the editor
+    kept: tuple[object, ...] = ()  # the build and the state it started from: a command may leave them to its exit to free
 
 
 def build_into(
@@ -67,7 +68,7 @@ def build_into(
         reads = freshness.files_read(made.schema_path)
         freshness.remember(root, out, options, build_id, made.valid_until, reads, seen if reads == watched else b"", written.manifest)
     pages = sum(1 for o in made.outputs if o.path.endswith(".html"))
-    return Outcome(len(made.outputs), pages, written.written, written.removed, made.held, tuple(notes))
+    return Outcome(len(made.outputs), pages, written.written, written.removed, made.held, tuple(notes), (made, state))
 
 
 def read_state(root: Path) -> tuple[dict | None, tuple[str, ...]]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pipeline import report
-from pipeline.cli.common import batch, fail, path_base_option, root_option
+from pipeline.cli.common import batch, fail, leave_to_exit, path_base_option, root_option
 from pipeline.errors import ConfigError, PipelineError, UsageError
 
 if TYPE_CHECKING:
@@ -114,6 +114,7 @@ def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | No
         fail(UsageError(f"cannot write the build: {exc.strerror} ({exc.filename})"))
     except PipelineError as exc:
         fail(exc, "text")
+    leave_to_exit(outcome.kept)
     for note in outcome.notes:
         click.echo(f"pipeline: {note}", err=True)
     removed = f", {outcome.removed} removed" if outcome.removed else ""
