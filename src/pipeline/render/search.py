@@ -13,7 +13,7 @@ import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -90,17 +90,16 @@ def stem(word: str) -> str:
     return word
 
 
-def index_document(site: SitePlan, lang: str, known: Mapping[str, Weights] | None = None) -> dict[str, Any]:
+def index_document(site: SitePlan, lang: str, counted: Sequence[Weights] | None = None) -> dict[str, Any]:
     """The locale's index: its documents, its words (sorted) and, for each word, the documents with their weights.
 
-    `known` has articles' weights already counted (`weights`), by `weights_key`; the rest are counted here.
+    `counted` has each article's weights (`weights`), in the order of the locale's entries; without it they are counted here.
     """
     postings: dict[str, list[int]] = {}
     docs = []
     for number, entry in enumerate(site.entries[lang]):
         docs.append(_doc(site, entry, lang))
-        found = known.get(weights_key(entry)) if known is not None else None
-        words, amounts = found if found is not None else weights(entry)
+        words, amounts = counted[number] if counted is not None else weights(entry)
         for word, weight in zip(words, amounts):
             postings.setdefault(word, []).extend((number, weight))  # numbers rise: each list is in document order
     terms = sorted(postings)
