@@ -41,11 +41,17 @@ class Discarded(Exception):
 def _header() -> bytes:
     """The cache's first line: its format, this tool's version and a digest of its own files, and the Python it runs on."""
     python = f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}"
-    code = hashlib.blake2b(digest_size=8)
+    return f"pipeline-cache {FORMAT} {__version__}+{package_digest().hex()[:16]} {python}\n".encode()
+
+
+@functools.cache
+def package_digest() -> bytes:
+    """A digest of this tool's own files (its code, theme and schemas), read once a process: the code it runs does not change under it."""
+    digest = hashlib.blake2b(digest_size=20)
     for path, name in _walk(_PACKAGE, ""):
         if not name.endswith(".pyc"):
-            code.update(name.encode() + b"\0" + Path(path).read_bytes())
-    return f"pipeline-cache {FORMAT} {__version__}+{code.hexdigest()} {python}\n".encode()
+            digest.update(name.encode() + b"\0" + Path(path).read_bytes() + b"\0")
+    return digest.digest()
 
 
 def _key_path() -> Path:
