@@ -47,11 +47,14 @@ def leave_to_exit(value: object) -> None:
     _LEFT[:] = [value]
 
 
+RARELY = (100_000, 50, 100)  # garbage collection thresholds: Python's 700 makes collections cost more than the build at 5,000 pairs
+
+
 @contextlib.contextmanager
 def batch() -> Iterator[None]:
     """One command over a whole site: it makes millions of objects and few cycles, so collect garbage rarely."""
     thresholds = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 100)  # Python's 700 makes collections cost more than the build at 5,000 pairs
+    gc.set_threshold(*RARELY)
     try:
         yield
     finally:
