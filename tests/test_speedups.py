@@ -8,6 +8,8 @@ import json
 import re
 import sys
 import time
+import unicodedata
+from collections import Counter
 from datetime import UTC, datetime
 from importlib import resources
 from typing import ClassVar
@@ -113,6 +115,24 @@ def test_whitespace_is_never_a_word_character_and_isalnum_is_one_except_undersco
 )
 def test_word_count_is_the_number_of_word_runs(text):
     assert l10n.word_count(text) == len(re.findall(r"\w+", text))
+
+
+SEARCH_TEXT = st.text(alphabet=st.characters(), max_size=80) | st.lists(
+    st.sampled_from(["a", "_", "É", "שלום", "צה", '"', "'", "\u05f4", "ל", "ם", "5", " ", "\u00a0", "\u05be", "-", ".", "\u05b0", "ing"]),
+    max_size=30,
+).map("".join)
+
+
+@SETTINGS
+@given(SEARCH_TEXT)
+def test_search_counts_are_the_plain_regexes_counts(text):
+    folded = unicodedata.normalize("NFD", text)  # as render/search.py's docstring says, with regexes and no shortcut
+    separated = re.sub("[\u05be\u05c0\u05c3\u05c6]", " ", folded)
+    folded = "".join(c for c in separated if not (unicodedata.category(c).startswith("M") and 0x300 <= ord(c) < 0x10000))
+    folded = re.sub(r"(?<=[\u05d0-\u05ea])[\"'\u05f3\u05f4](?=[\u05d0-\u05ea])", "", folded.lower())
+    folded = folded.translate(str.maketrans("ךםןףץ", "כמנפצ"))
+    plain = Counter(search.stem(word) for word in re.findall(r"[^\W_]+", folded))
+    assert list(search.counts(text).items()) == list(plain.items())
 
 
 @SETTINGS
