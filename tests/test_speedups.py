@@ -24,7 +24,7 @@ from markupsafe import Markup
 
 from pipeline.build.describe import build
 from pipeline.catalogs import runtime
-from pipeline.config import schema
+from pipeline.config import schema, yamldoc
 from pipeline.content import markdown
 from pipeline.render import api, bidi, gettextfold, l10n, search, theme
 
@@ -133,6 +133,31 @@ def test_search_counts_are_the_plain_regexes_counts(text):
     folded = folded.translate(str.maketrans("ךםןףץ", "כמנפצ"))
     plain = Counter(search.stem(word) for word in re.findall(r"[^\W_]+", folded))
     assert list(search.counts(text).items()) == list(plain.items())
+
+
+YAML_TEXT = st.lists(
+    st.sampled_from(list("ab: -[]{},'\"#\n\t?!|>") + ["title", "2024-03-12", "  ", "- ", "[" * 20, "]" * 20, "x: ", "!!int ", "ש"]),
+    max_size=60,
+).map("".join)
+
+
+@SETTINGS
+@given(YAML_TEXT, st.integers(min_value=0, max_value=40))
+def test_yaml_composed_at_once_loads_as_when_checked_event_by_event_first(text, depth):
+    text = text + "\n" + "".join("  " * n + f"k{n}:\n" for n in range(depth)) if depth else text  # block nesting too
+    quick = yamldoc.load(text, first_line=2)
+    exact = yamldoc.load("# * (an alias sign: the document is checked event by event first)\n" + text, first_line=1)
+    assert (quick.data, quick.lines, quick.problems, quick.values) == (exact.data, exact.lines, exact.problems, exact.values)
+
+
+def test_yaml_past_the_bounds_is_refused_where_the_exact_check_says():
+    deep = "x: " + "[" * 40 + "]" * 40
+    many = "x: [" + ", ".join(["1"] * 20_000) + "]"
+    for text in (deep, many):
+        assert yamldoc.load(text).problems == yamldoc.load("# *\n" + text, first_line=0).problems
+        assert yamldoc.load(text).problems[0].code == "yaml-syntax"
+    fits = "x: " + "[" * 31 + "]" * 31
+    assert yamldoc.load(fits).problems == ()
 
 
 @SETTINGS
