@@ -158,6 +158,9 @@ def test_yaml_past_the_bounds_is_refused_where_the_exact_check_says():
         assert yamldoc.load(text).problems[0].code == "yaml-syntax"
     fits = "x: " + "[" * 31 + "]" * 31
     assert yamldoc.load(fits).problems == ()
+    between = "\n".join(f"{n}: [" + ", ".join(["1"] * 20) + "]" for n in range(600))  # past the quick bound, within the exact one
+    assert yamldoc.load(between.replace(": [", "x: [")).problems == ()
+    assert len(yamldoc.load_foreign(between).data) == 600
 
 
 @SETTINGS

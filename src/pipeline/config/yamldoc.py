@@ -43,6 +43,12 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
         super().ascend_resolver()
 
 
+class _Unbounded(_Loader):
+    """The loader for a document the exact check passed: composed whole."""
+
+    bounded = False
+
+
 class _Bounded(Exception):
     """Composing went where the document could be past a bound."""
 
@@ -146,8 +152,7 @@ def _composed(text: str, offset: int) -> tuple[_Loader, yaml.Node | None]:
             loader.dispose()
             raise
     _check_events(text, offset)
-    loader = _Loader(text)
-    loader.bounded = False
+    loader = _Unbounded(text)
     try:
         return loader, loader.get_single_node()
     except BaseException:
@@ -238,7 +243,7 @@ def load_foreign(text: str, first_line: int = 1) -> YamlDoc:
     doc = load(text, first_line)
     if doc.data is not None or not doc.problems or any("must be text" not in p.message for p in doc.problems):
         return doc
-    return YamlDoc(_text_keys(yaml.load(text, Loader=_Loader)), doc.lines, (), doc.values)
+    return YamlDoc(_text_keys(yaml.load(text, Loader=_Unbounded)), doc.lines, (), doc.values)
 
 
 def _text_keys(value: Any) -> Any:
