@@ -25,7 +25,8 @@ VERSION = 1
 FINALS = tuple(zip("ךםןףץ", "כמנפצ"))
 SUMMARY_CHARS = 240
 WEIGHTS = {"title": 8, "heading": 4, "summary": 2, "body": 1}
-_ACRONYM = re.compile(r"(?<=[\u05d0-\u05ea])[\"'\u05f3\u05f4](?=[\u05d0-\u05ea])")
+# A quote between two Hebrew letters; the quote comes first so the search skips to the next quote character.
+_ACRONYM = re.compile(r"[\"'\u05f3\u05f4](?<=[\u05d0-\u05ea].)(?=[\u05d0-\u05ea])")
 _WORD = re.compile(r"[^\W_]+")
 _SEPARATORS = re.compile("[\u05be\u05c0\u05c3\u05c6]")  # maqaf, paseq, sof pasuq, nun hafukha: between words
 _LATIN = re.compile(r"[a-z]+")
@@ -42,9 +43,20 @@ def normalize(text: str) -> list[str]:
 def counts(text: str) -> Counter[str]:
     """How often each word of `text` occurs, as the index knows them (each distinct token stemmed once)."""
     found: Counter[str] = Counter()
-    for token, times in Counter(_WORD.findall(_folded(text))).items():
-        found[stem(token)] += times
+    _add(found, text, 1)
     return found
+
+
+def _add(found: dict[str, int], text: str, weight: int) -> None:
+    """Add each word of `text` to `found`, `weight` times for each time it occurs (first occurrences first)."""
+    for token, times in Counter(_folded(text).split()).items():  # whitespace is never in a word: no word spans two tokens
+        if token.isalnum():  # isalnum is exactly [^\W_]: the token is one word
+            word = stem(token)
+            found[word] = found.get(word, 0) + times * weight
+        else:
+            for part in _WORD.findall(token):
+                word = stem(part)
+                found[word] = found.get(word, 0) + times * weight
 
 
 def _folded(text: str) -> str:
@@ -108,10 +120,9 @@ def index_document(site: SitePlan, lang: str, counted: Sequence[Weights] | None 
 
 def weights(entry: Entry) -> Weights:
     """The words of an article, each with its weight in the index (its count in each part times the part's weight)."""
-    found: Counter[str] = Counter()
+    found: dict[str, int] = {}
     for part, weight in _parts(entry):
-        for word, times in counts(part).items():
-            found[word] += times * weight
+        _add(found, part, weight)
     return tuple(found), tuple(found.values())
 
 
