@@ -5,11 +5,9 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
-import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 _work: tuple[Callable[[Any], Any], Sequence[Any]] | None = None  # what forked workers run, set before the pool forks
@@ -32,7 +30,12 @@ def run(task: Callable[[Any], Any], items: Sequence[Any], jobs: int) -> list[Any
     item numbers go out and results come back, so keep results small and plain. The results are in
     the order of `items` whatever the number of jobs, so the output never depends on it.
     """
-    if jobs <= 1 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(items) < MIN_ITEMS:
+        return [task(item) for item in items]
+    import multiprocessing  # here: a build that makes a few outputs (one edit) runs them in-process, without loading it
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return [task(item) for item in items]
     global _work
     _work = (task, items)
