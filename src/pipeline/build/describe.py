@@ -22,7 +22,7 @@ from pipeline.content.sources import text_digest
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
 from pipeline.memo.state import Memo
-from pipeline.render.siteplan import Prepared, plan, prepare_body, section_ids
+from pipeline.render.siteplan import BodySource, Prepared, body_source, plan, prepare_body, prepare_from, section_ids
 from pipeline.render.theme import Theme
 from pipeline.validate import Validation, validate
 
@@ -170,12 +170,14 @@ def _prepare(
         hit = cached.get(article.path)
         if store is not None and key and hit is not None and hit[0] == key:
             kept[article.path] = hit
-            prepared[article.path] = Prepared(hit[1][0], hit[2], hit[3], partial(_stored, store, hit[1], result, article))
+            prepared[article.path] = Prepared(
+                hit[1][0], hit[2], hit[3], partial(_stored, store, hit[1], body_source(result, article, html=False))
+            )
         else:
             missing.append(article)
     made = workers.run(partial(_prepare_one, result, store), missing, jobs)
     for article, (where, minutes, links, text) in zip(missing, made):
-        load = partial(_stored, store, where, result, article) if store is not None else partial(str, text)
+        load = partial(_stored, store, where, body_source(result, article, html=False)) if store is not None else partial(str, text)
         prepared[article.path] = Prepared(where[0], minutes, links, load)
         if store is not None and keys_by_path.get(article.path):
             kept[article.path] = (keys_by_path[article.path], where, minutes, links)
@@ -197,10 +199,11 @@ def _prepare_one(result: Validation, store: Path | None, article: Article) -> tu
     return bodystore.save(store, text), minutes, links, None
 
 
-def _stored(store: Path, where: bodystore.Stored, result: Validation, article: Article) -> str:
-    """A prepared body from the store; made again if it went missing or was damaged."""
+def _stored(store: Path, where: bodystore.Stored, source: BodySource) -> str:
+    """A prepared body from the store; made again if it went missing or was damaged (from `source` alone: a page
+    keeps no reference to the whole validation, which a build lets go before it makes its outputs)."""
     text = bodystore.load(store, where)
-    return text if text is not None else prepare_body(result, article)[0]
+    return text if text is not None else prepare_from(source)[0]
 
 
 def _common_key(site: str, now: datetime | None, drafts: bool) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pipeline.build import bodystore, cache, freshness, write
 from pipeline.build.describe import Kept, Made, describe
@@ -39,27 +40,30 @@ def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: 
     state = _load(root, notes) if usable else None
     known, prepared, memo = reuse(state) if state else (None, None, None)
     made = describe(root, now, drafts, known, prepared, jobs, store=root if usable else None, memo=memo)
+    outputs, held, valid_until, reads = made.outputs, made.held, made.valid_until, freshness.files_read(made.schema_path)
+    kept = _plain_state(made)
+    del made  # every article's text, parse and checks: the outputs and the plain state are all that is used from here on
     out_key = str(out.resolve())
     previous = state["outputs"] if state and state["out"] == out_key and write.marker(out) == state["build_id"] else None
     build_id = secrets.token_hex(8)
-    written = write.update_tree(made.outputs, out, root, previous, build_id, jobs)
-    prepared = _compact(root, made.prepared) if usable else {}
-    kept = {
-        "rules": made.records.rules,
-        "files": dict(made.records.files),
-        "prepared": prepared,
+    written = write.update_tree(outputs, out, root, previous, build_id, jobs)
+    kept |= {
+        "prepared": _compact(root, kept["prepared"]) if usable else {},
         "out": out_key,
         "build_id": build_id,
         "outputs": written.manifest,
-        "memo": to_plain(made.memo),
     }
     if usable and not cache.write(root, STATE, kept):
         notes.append("no build cache: there is no writable ~/.cache/pipeline to keep its key in")
     elif usable:
-        reads = freshness.files_read(made.schema_path)
-        freshness.remember(root, out, options, build_id, made.valid_until, reads, seen if reads == watched else b"", written.manifest)
-    pages = sum(1 for o in made.outputs if o.path.endswith(".html"))
-    return Outcome(len(made.outputs), pages, written.written, written.removed, made.held, tuple(notes))
+        freshness.remember(root, out, options, build_id, valid_until, reads, seen if reads == watched else b"", written.manifest)
+    pages = sum(1 for o in outputs if o.path.endswith(".html"))
+    return Outcome(len(outputs), pages, written.written, written.removed, held, tuple(notes))
+
+
+def _plain_state(made: Made) -> dict[str, Any]:
+    """What the build cache keeps of a build besides the folder it wrote: plain data only, no reference into the validation."""
+    return {"rules": made.records.rules, "files": dict(made.records.files), "prepared": made.prepared, "memo": to_plain(made.memo)}
 
 
 def read_state(root: Path) -> tuple[dict | None, tuple[str, ...]]:
