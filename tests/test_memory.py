@@ -1,14 +1,25 @@
-"""What a build holds in memory: Markdown rendering frees what it allocates."""
+"""What a build holds in memory: Markdown rendering frees what it allocates, the outputs let the validation go, and each
+worker makes neighbouring outputs (it copies every page of the command's memory it touches)."""
 
 from __future__ import annotations
 
+import gc
 import sys
+import types
+from dataclasses import dataclass
 
 import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
+from conftest import article, hebrew
 
+from pipeline import workers
+from pipeline.build import describe, write
 from pipeline.content import cmark
+from pipeline.content.articles import Article, Parsed
+from pipeline.content.perfile import Studied
+from pipeline.content.sources import SourceFile
+from pipeline.validate import Validation
 
 SAFE = Options.CMARK_OPT_SOURCEPOS | Options.CMARK_OPT_FOOTNOTES
 EXTENSIONS = ["table", "strikethrough", "autolink", "tasklist"]
@@ -61,3 +72,71 @@ def test_rendering_frees_the_document_and_its_html():
     for _ in range(30):
         cmark.to_html(text, SAFE, EXTENSIONS)
     assert _resident_kb() - before < 20_000
+
+
+def test_each_worker_takes_its_own_stretch_first_then_the_end_of_the_fullest():
+    import multiprocessing
+
+    stretches = workers._stretches(multiprocessing.get_context("fork"), 10, 2, (0, 6))
+    first = [workers._next_item(0, stretches) for _ in range(6)]
+    assert first == [0, 1, 2, 3, 4, 5]  # its own stretch, in order
+    assert workers._next_item(1, stretches) == 6
+    assert [workers._next_item(0, stretches) for _ in range(2)] == [9, 8]  # then the other's, from its end
+    assert [workers._next_item(1, stretches) for _ in range(1)] == [7]
+
+
+@pytest.mark.parametrize(("jobs", "starts"), [(2, ()), (3, (0, 10, 150)), (2, (0, 199)), (4, (0, 5))])
+def test_results_are_in_the_items_order_whoever_made_them(jobs, starts):
+    items = list(range(200))
+    assert workers.run(_square, items, jobs, starts) == [n * n for n in items]
+
+
+def _square(n: int) -> int:
+    return n * n
+
+
+@dataclass(frozen=True)
+class _Output:
+    path: str
+
+
+def test_a_locales_outputs_are_made_together_its_search_index_first_and_workers_start_where_a_locale_does():
+    paths = ["en/a/index.html", "api/en/articles/a.json", "en/search-index.json", "he/a/index.html", "api/he/articles/a.json"]
+    paths += ["he/search-index.json", "index.html", "assets/site.css"]
+    outputs = [_Output(path) for path in paths]
+    order = write._order(outputs)
+    assert [paths[n] for n in order] == [
+        "en/search-index.json",
+        "en/a/index.html",
+        "api/en/articles/a.json",
+        "he/search-index.json",
+        "he/a/index.html",
+        "api/he/articles/a.json",
+        "index.html",
+        "assets/site.css",
+    ]
+    assert write._starts(outputs, order, 2) == [0, 3]
+    assert write._starts(outputs, order, 1) == []
+
+
+def _reachable(start: object) -> set[type]:
+    """The types of every object reachable from `start`."""
+    seen: dict[int, object] = {}
+    stack = [start]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen or isinstance(item, (type, types.ModuleType)):
+            continue
+        seen[id(item)] = item
+        stack += gc.get_referents(item)
+    return {type(item) for item in seen.values()}
+
+
+def test_a_builds_outputs_hold_no_reference_to_the_validation(make_site):
+    files = {f"content/en/a{n}.md": article(f"T {n}", body=f"Text {n}.\n\n## Part\n\nMore.\n") for n in range(3)}
+    files |= {f"content/he/a{n}.md": hebrew(f"כ {n}", body=f"טקסט {n}.\n\n## חלק\n\nעוד.\n") for n in range(3)}
+    root = make_site(files)
+    made = describe.describe(root, store=root)  # as `pipeline build` does, with the build cache
+    found = _reachable(made.outputs)
+    assert Article in found  # what the pages show
+    assert not found & {Validation, SourceFile, Studied, Parsed}  # let go once described: the texts, parses and checks
