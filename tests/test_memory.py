@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import sys
 import types
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 import cmarkgfm
@@ -19,6 +20,7 @@ from pipeline.content import cmark
 from pipeline.content.articles import Article, Parsed
 from pipeline.content.perfile import Studied
 from pipeline.content.sources import SourceFile
+from pipeline.render import feeds
 from pipeline.validate import Validation
 
 SAFE = Options.CMARK_OPT_SOURCEPOS | Options.CMARK_OPT_FOOTNOTES
@@ -140,3 +142,11 @@ def test_a_builds_outputs_hold_no_reference_to_the_validation(make_site):
     found = _reachable(made.outputs)
     assert Article in found  # what the pages show
     assert not found & {Validation, SourceFile, Studied, Parsed}  # let go once described: the texts, parses and checks
+
+
+@pytest.mark.parametrize("value", ["https://example.org/a&b/<c>/", 'say "hi"\r\n\tתודה', "\x01bad\ufffe\ud800 ok", "plain"])
+def test_the_sitemap_escapes_what_elementtree_escapes(value):
+    clean = feeds._NOT_XML.sub("", value)  # what XML cannot hold is dropped first, as for the feeds
+    element = ET.Element("x", {"a": clean})
+    element.text = clean
+    assert f'<x a="{feeds._xml_attribute(value)}">{feeds._xml_text(value)}</x>' == ET.tostring(element, encoding="unicode")
