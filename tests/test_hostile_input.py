@@ -50,6 +50,11 @@ CASES: dict[str, tuple[dict[str, str | bytes], str | None, tuple[str, int, str]]
     "python name tag": ({"content/en/a.md": "---\ntitle: !!python/name:os.system\n---\n"}, None, ("content/en/a.md", 2, "yaml-syntax")),
     "custom local tag": ({"content/en/a.md": "---\ntitle: !vault secret\n---\n"}, None, ("content/en/a.md", 2, "yaml-syntax")),
     "deeply nested": ({"content/en/a.md": NESTED}, None, ("content/en/a.md", 5, "yaml-syntax")),
+    "a number tag on no number": (
+        {"content/en/a.md": "---\ntitle: T\ndate: 2024-03-12\nweight: !!int\n---\n"},
+        None,
+        ("content/en/a.md", 4, "yaml-syntax"),
+    ),
     "front matter is a list": ({"content/en/a.md": "---\n- a\n- b\n---\n"}, None, ("content/en/a.md", 1, "field-invalid")),
     "non-string title": ({"content/en/a.md": article(title="[1, 2]")}, None, ("content/en/a.md", 2, "field-invalid")),
     "numeric title": ({"content/en/a.md": article(title="2024")}, None, ("content/en/a.md", 2, "field-invalid")),

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import SITE_YAML, article, hebrew, run
 
+from pipeline.build import cache, incremental, shards
+
 NOW = "2026-11-26T12:00:00+00:00"
 PO = """msgid ""
 msgstr ""
@@ -603,3 +605,77 @@ def test_another_installs_compiled_templates_are_left_while_in_use_and_a_build_n
     edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
     build(root, tmp_path / "out")
     assert tree(tmp_path / "out") == cold(root, tmp_path)
+
+
+def settled(root: Path) -> None:
+    """Wait until every file of the site is older than discover's racy second: the next build keeps their texts by stat."""
+    time.sleep(1.1)
+
+
+def test_a_file_of_unchanged_stat_is_taken_from_the_cache_and_an_edit_keeping_size_and_mtime_is_seen(make_site, tmp_path):
+    root = make_site(files())
+    out = tmp_path / "out"
+    settled(root)
+    build(root, out)
+    kept = {}
+    for part in shards.names(incremental.TEXTS):
+        kept |= cache.read(root, part) or {}
+    assert "content/en/a1.md" in kept  # its text stands in the cache by the file's stat
+    path = root / "content/en/a1.md"
+    before = path.stat()
+    edit(root, "content/en/a1.md", "Text 1.", "Text X.")  # the same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the same modification time: only its ctime shows the edit
+    build(root, out)
+    assert tree(out) == cold(root, tmp_path)
+    assert b"Text X." in (out / "en/a1/index.html").read_bytes()
+
+
+def test_a_file_replaced_by_a_link_is_read_through_it_every_time(make_site, tmp_path):
+    site = files()
+    site["notes/a1.md"] = site["content/en/a1.md"].replace("Text 1.", "Linked text.")
+    root = make_site(site)
+    out = tmp_path / "out"
+    settled(root)
+    build(root, out)
+    (root / "content/en/a1.md").unlink()
+    (root / "content/en/a1.md").symlink_to(root / "notes/a1.md")
+    settled(root)
+    build(root, out)
+    assert b"Linked text." in (out / "en/a1/index.html").read_bytes()
+    edit(root, "notes/a1.md", "Linked text.", "Linked, edited.")  # the link's own stat is unchanged
+    build(root, out)
+    assert b"Linked, edited." in (out / "en/a1/index.html").read_bytes()
+    assert tree(out) == cold(root, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "another shape", "another user"])
+def test_a_damaged_or_foreign_part_of_the_kept_texts_is_read_again_from_the_files(make_site, tmp_path, monkeypatch, damage):
+    root = make_site(files())
+    out = tmp_path / "out"
+    settled(root)
+    build(root, out)
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+    settled(root)
+    for part in shards.names(incremental.TEXTS):
+        if damage == "garbage":
+            (root / cache.CACHE_DIR / part).write_bytes(b"garbage")
+        elif damage == "another shape":
+            cache.write(root, part, {path: ("x", 1) for path in cache.read(root, part) or {}})
+    if damage == "another user":
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))
+    build(root, out)
+    assert tree(out) == cold(root, tmp_path)
+
+
+def test_a_file_changed_within_a_second_of_a_build_is_not_kept_by_its_stat(make_site, tmp_path):
+    """Its time stamps may not show a second edit in the same tick: the next build reads it again, whatever its stat."""
+    root = make_site(files())
+    out = tmp_path / "out"
+    settled(root)
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+    build(root, out)  # at once: a1 is racy, the others are not
+    kept = {}
+    for part in shards.names(incremental.TEXTS):
+        kept |= cache.read(root, part) or {}
+    assert "content/en/a1.md" not in kept
+    assert "content/en/a0.md" in kept

@@ -6,8 +6,11 @@ import gettext
 import html
 import json
 import re
+import subprocess
 import sys
 import time
+import unicodedata
+from collections import Counter
 from datetime import UTC, datetime
 from importlib import resources
 from typing import ClassVar
@@ -22,7 +25,7 @@ from markupsafe import Markup
 
 from pipeline.build.describe import build
 from pipeline.catalogs import runtime
-from pipeline.config import schema
+from pipeline.config import schema, yamldoc
 from pipeline.content import markdown
 from pipeline.render import api, bidi, gettextfold, l10n, search, theme
 
@@ -113,6 +116,52 @@ def test_whitespace_is_never_a_word_character_and_isalnum_is_one_except_undersco
 )
 def test_word_count_is_the_number_of_word_runs(text):
     assert l10n.word_count(text) == len(re.findall(r"\w+", text))
+
+
+SEARCH_TEXT = st.text(alphabet=st.characters(), max_size=80) | st.lists(
+    st.sampled_from(["a", "_", "É", "שלום", "צה", '"', "'", "\u05f4", "ל", "ם", "5", " ", "\u00a0", "\u05be", "-", ".", "\u05b0", "ing"]),
+    max_size=30,
+).map("".join)
+
+
+@SETTINGS
+@given(SEARCH_TEXT)
+def test_search_counts_are_the_plain_regexes_counts(text):
+    folded = unicodedata.normalize("NFD", text)  # as render/search.py's docstring says, with regexes and no shortcut
+    separated = re.sub("[\u05be\u05c0\u05c3\u05c6]", " ", folded)
+    folded = "".join(c for c in separated if not (unicodedata.category(c).startswith("M") and 0x300 <= ord(c) < 0x10000))
+    folded = re.sub(r"(?<=[\u05d0-\u05ea])[\"'\u05f3\u05f4](?=[\u05d0-\u05ea])", "", folded.lower())
+    folded = folded.translate(str.maketrans("ךםןףץ", "כמנפצ"))
+    plain = Counter(search.stem(word) for word in re.findall(r"[^\W_]+", folded))
+    assert list(search.counts(text).items()) == list(plain.items())
+
+
+YAML_TEXT = st.lists(
+    st.sampled_from(list("ab: -[]{},'\"#\n\t?!|>") + ["title", "2024-03-12", "  ", "- ", "[" * 20, "]" * 20, "x: ", "!!int ", "ש"]),
+    max_size=60,
+).map("".join)
+
+
+@SETTINGS
+@given(YAML_TEXT, st.integers(min_value=0, max_value=40))
+def test_yaml_composed_at_once_loads_as_when_checked_event_by_event_first(text, depth):
+    text = text + "\n" + "".join("  " * n + f"k{n}:\n" for n in range(depth)) if depth else text  # block nesting too
+    quick = yamldoc.load(text, first_line=2)
+    exact = yamldoc.load("# * (an alias sign: the document is checked event by event first)\n" + text, first_line=1)
+    assert (quick.data, quick.lines, quick.problems, quick.values) == (exact.data, exact.lines, exact.problems, exact.values)
+
+
+def test_yaml_past_the_bounds_is_refused_where_the_exact_check_says():
+    deep = "x: " + "[" * 40 + "]" * 40
+    many = "x: [" + ", ".join(["1"] * 20_000) + "]"
+    for text in (deep, many):
+        assert yamldoc.load(text).problems == yamldoc.load("# *\n" + text, first_line=0).problems
+        assert yamldoc.load(text).problems[0].code == "yaml-syntax"
+    fits = "x: " + "[" * 31 + "]" * 31
+    assert yamldoc.load(fits).problems == ()
+    between = "\n".join(f"{n}: [" + ", ".join(["1"] * 20) + "]" for n in range(600))  # past the quick bound, within the exact one
+    assert yamldoc.load(between.replace(": [", "x: [")).problems == ()
+    assert len(yamldoc.load_foreign(between).data) == 600
 
 
 @SETTINGS
@@ -348,3 +397,22 @@ def test_a_child_template_binding_underscore_changes_its_parents_calls(make_site
     )
     page = build(root, datetime(2026, 1, 1, tzinfo=UTC)).files["en/a/index.html"].decode()
     assert 'title="bound Feed"' in page
+
+
+@pytest.mark.parametrize(("body", "code", "stderr"), [("pass", 0, ""), ("sys.exit(3)", 3, ""), ("sys.exit('no site')", 1, "no site\n")])
+def test_the_console_script_leaving_without_teardown_exits_as_python_would(tmp_path, body, code, stderr):
+    """The exit code, every line written (to a pipe, so buffered), and the exit handlers: as at a normal exit."""
+    script = (
+        "import atexit, sys, click, pipeline.cli.main as m\n"
+        "@click.command('talk')\n"
+        "def talk():\n"
+        "    atexit.register(lambda: sys.stderr.write('handler ran\\n'))\n"
+        "    sys.stdout.write('line\\n' * 50000)\n"
+        f"    {body}\n"
+        "m.cli.add_command(talk)\n"
+        "m.main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, "talk"], capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path)
+    assert done.returncode == code
+    assert done.stdout == "line\n" * 50000
+    assert done.stderr == stderr + "handler ran\n"

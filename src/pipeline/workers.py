@@ -10,11 +10,9 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
-import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 _work: tuple[Callable[[Any], Any], Sequence[Any], Any] | None = None  # what forked workers run, and their stretches: set before the fork
@@ -39,7 +37,12 @@ def run(task: Callable[[Any], Any], items: Sequence[Any], jobs: int, starts: Seq
     Worker k takes items from `starts[k]` on (by default the items are split evenly): a caller puts
     items that use the same data next to each other, and the longest where a worker starts.
     """
-    if jobs <= 1 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(items) < MIN_ITEMS:
+        return [task(item) for item in items]
+    import multiprocessing  # here: a build that makes a few outputs (one edit) runs them in-process, without loading it
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return [task(item) for item in items]
     global _work
     context = multiprocessing.get_context("fork")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import stat
@@ -27,7 +26,6 @@ from pipeline.render.theme import Theme
 from pipeline.validate import Validation, validate
 
 Kept = tuple[str, bodystore.Stored, int, tuple[str, ...]]  # a prepared body in the cache: (what it was made from, where, minutes, links)
-_PACKAGE = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,18 +217,9 @@ def _site_key(root: Path) -> str:
         for rel, refused in sitepaths.walk(root, folder):
             if not refused:  # the gate has reported the others
                 digest.update(rel.encode() + b"\0" + sitepaths.read_bytes(root, rel) + b"\0")
-    digest.update(_package_digest())
+    digest.update(cache.package_digest())
     digest.update(sitepaths.read_bytes(root, "site.yaml") if sitepaths.is_file(root, "site.yaml") else b"")
     return digest.hexdigest()
-
-
-@functools.cache
-def _package_digest() -> bytes:
-    """A digest of this tool's own files (its code, theme and schemas), read once a process: the code it runs does not change under it."""
-    digest = hashlib.blake2b(digest_size=20)
-    for path in sorted(p for p in _PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.digest()
 
 
 def template_check(result: Validation) -> list[Diagnostic]:

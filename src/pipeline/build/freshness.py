@@ -32,22 +32,28 @@ def stamp(root: Path, files: tuple[str, ...]) -> bytes:
     return cache.stats(root, WATCHED, ("site.yaml", *files))
 
 
-def up_to_date(root: Path, out: Path, options: tuple[str, ...], now: datetime) -> bool:
-    """True when nothing a build reads changed since the last one into `out` with the same options, and `out` still holds it."""
+Taken = tuple[tuple[str, ...], bytes]  # the files outside the watched folders a check stamped, and the stamp of them all
+
+
+def up_to_date(root: Path, out: Path, options: tuple[str, ...], now: datetime) -> tuple[bool, Taken | None]:
+    """True when nothing a build reads changed since the last one into `out` with the same options, and `out` still holds it;
+    and the stamp it took of the site, when it took one (the build that follows starts from it)."""
     try:
         last = cache.read(root, FRESH)
     except cache.Discarded:
-        return False  # the full build that follows reports it
+        return False, None  # the full build that follows reports it
     if not isinstance(last, dict) or last.get("options") != (str(out.resolve()), *options):
-        return False
+        return False, None
     valid_until = last.get("valid_until")
     if valid_until is not None and now.timestamp() >= valid_until:
-        return False  # a scheduled article has gone live since
+        return False, None  # a scheduled article has gone live since
     if not last.get("build_id") or write.marker(out) != last["build_id"]:
-        return False
-    if last.get("stamp") != stamp(root, tuple(last.get("files", ()))):
-        return False
-    return last.get("out_stamp") == cache.tree_stamp(cache.folder_files(out, write.MARKER))
+        return False, None
+    files = last.get("files")
+    taken = (files, stamp(root, files)) if isinstance(files, tuple) and all(isinstance(f, str) for f in files) else None
+    if taken is None or last.get("stamp") != taken[1]:
+        return False, taken
+    return last.get("out_stamp") == cache.tree_stamp(cache.folder_files(out, write.MARKER)), taken
 
 
 def remember(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 from collections.abc import Mapping
@@ -10,12 +11,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.build import bodystore, cache, freshness, write
+from pipeline.build import bodystore, cache, freshness, shards, write
 from pipeline.build.describe import Kept, Made, describe
 from pipeline.content.perfile import FileRecords
+from pipeline.content.sources import seen_from_plain, seen_to_plain
 from pipeline.memo.state import Memo, from_plain, to_plain
 
 STATE = "build"
+TEXTS = "texts"  # what discover saw of each file (its stat, text and digest), in parts: an unchanged file is only stat'ed
+FILES = "files"  # each file's own results (FileRecords.files), in parts: an edit rewrites the part of the file it changed
 Folder = tuple[Path, write.Manifest]  # a folder a build wrote, and what it holds (path -> key, size, modification time)
 
 
@@ -29,41 +33,47 @@ class Outcome:
     removed: int
     held: tuple[tuple[str, str, str], ...]
     notes: tuple[str, ...]  # about the cache, for the editor
+    kept: tuple[object, ...] = ()  # the outputs, what the cache kept and the state the build started from: left to the exit to free
 
 
-def build_into(root: Path, out: Path, now: datetime | None, drafts: bool, jobs: int, options: tuple[str, ...]) -> Outcome:
-    """Build the site at `root` into `out`, reusing the last build's results where their inputs are unchanged."""
-    watched = freshness.watched(root)
-    seen = freshness.stamp(root, watched)  # taken first: an edit made during the build is seen by the next one
+def build_into(
+    root: Path, out: Path, now: datetime | None, drafts: bool, jobs: int, options: tuple[str, ...], taken: freshness.Taken | None = None
+) -> Outcome:
+    """Build the site at `root` into `out`, reusing the last build's results where their inputs are unchanged.
+
+    `taken` is the stamp the no-op check took of the site just before (freshness.up_to_date), if it took one."""
+    watched = taken[0] if taken is not None else freshness.watched(root)
+    seen = taken[1] if taken is not None else freshness.stamp(root, watched)  # first: an edit made during the build is seen by the next
     notes: list[str] = []
     usable = writable_cache(root, notes)
     state = _load(root, notes) if usable else None
     known, prepared, memo = reuse(state) if state else (None, None, None)
     made = describe(root, now, drafts, known, prepared, jobs, store=root if usable else None, memo=memo)
     outputs, held, valid_until, reads = made.outputs, made.held, made.valid_until, freshness.files_read(made.schema_path)
-    kept = _plain_state(made)
-    del made  # every article's text, parse and checks: the outputs and the plain state are all that is used from here on
+    kept, maps = _plain_state(made)
+    del made  # every article's parse and checks: the outputs and the plain state are all that is used from here on
     out_key = str(out.resolve())
     previous = state["outputs"] if state and state["out"] == out_key and write.marker(out) == state["build_id"] else None
     build_id = secrets.token_hex(8)
     written = write.update_tree(outputs, out, root, previous, build_id, jobs)
-    kept |= {
-        "prepared": _compact(root, kept["prepared"]) if usable else {},
-        "out": out_key,
-        "build_id": build_id,
-        "outputs": written.manifest,
-    }
-    if usable and not cache.write(root, STATE, kept):
+    kept |= {"prepared": _compact(root, kept["prepared"]) if usable else {}, "out": out_key, "build_id": build_id, "outputs": written.manifest}
+    if usable and not _keep(root, kept, maps, state):
         notes.append("no build cache: there is no writable ~/.cache/pipeline to keep its key in")
     elif usable:
         freshness.remember(root, out, options, build_id, valid_until, reads, seen if reads == watched else b"", written.manifest)
     pages = sum(1 for o in outputs if o.path.endswith(".html"))
-    return Outcome(len(outputs), pages, written.written, written.removed, held, tuple(notes))
+    return Outcome(len(outputs), pages, written.written, written.removed, held, tuple(notes), (outputs, kept, maps, state))
 
 
-def _plain_state(made: Made) -> dict[str, Any]:
-    """What the build cache keeps of a build besides the folder it wrote: plain data only, no reference into the validation."""
-    return {"rules": made.records.rules, "files": dict(made.records.files), "prepared": made.prepared, "memo": to_plain(made.memo)}
+def _plain_state(made: Made) -> tuple[dict[str, Any], dict[str, Mapping[str, Any]]]:
+    """What the build cache keeps of a build besides the folder it wrote, and its per-file maps (_keep): plain data only,
+    no reference into the validation."""
+    return {"rules": made.records.rules, "prepared": made.prepared, "memo": to_plain(made.memo)}, _maps(made)
+
+
+def _maps(made: Made) -> dict[str, Mapping[str, Any]]:
+    """A build's per-file maps as the cache keeps them in parts: what discover saw of each file, and each file's own results."""
+    return {TEXTS: seen_to_plain(made.memo.seen), FILES: made.records.files}
 
 
 def read_state(root: Path) -> tuple[dict | None, tuple[str, ...]]:
@@ -72,12 +82,29 @@ def read_state(root: Path) -> tuple[dict | None, tuple[str, ...]]:
         state = cache.read(root, STATE)
     except cache.Discarded as exc:
         return None, (f"ignored the build cache: {exc}",)
-    return (state, ()) if state is not None and _well_formed(state) else (None, ())
+    return (_with_parts(root, state), ()) if state is not None and _well_formed(state) else (None, ())
 
 
 def reuse(state: dict) -> tuple[FileRecords, Mapping[str, Kept], Memo]:
-    """What a state offers the next build: per-file results, prepared bodies, and what its validate worked out (memo.state)."""
-    return FileRecords(state["rules"], state["files"]), state["prepared"], from_plain(state.get("memo"))
+    """What a state offers the next build: per-file results, prepared bodies, and what its validate worked out (memo.state),
+    with what its discover saw (a file of the same stat is not read again)."""
+    memo = from_plain(state.get("memo"))
+    if memo.root:
+        memo = dataclasses.replace(memo, seen=seen_from_plain(state.get(TEXTS) or {}))
+    return FileRecords(state["rules"], state["files"]), state["prepared"], memo
+
+
+def _with_parts(root: Path, state: dict) -> dict:
+    """A state read from the cache, with its per-file maps (each kept in parts of its own)."""
+    return state | {name: shards.read(root, name) for name in (TEXTS, FILES)}
+
+
+def _keep(root: Path, state: dict, maps: Mapping[str, Mapping[str, Any]], last: dict | None) -> bool:
+    """Keep `state` whole and a build's per-file `maps` (_maps) in parts, writing only the parts that changed since the `last`
+    state's; False when there is no key to seal them with. A part that is missing or not trusted next time only costs its files a reading."""
+    return cache.write(root, STATE, state) and all(
+        shards.write(root, name, value, last.get(name) if last is not None else None) for name, value in maps.items()
+    )
 
 
 def folder_of(state: dict) -> Folder | None:
@@ -93,11 +120,10 @@ def keep_files(root: Path, made: Made, last: dict | None) -> None:
     )
     kept = {
         "rules": made.records.rules,
-        "files": dict(made.records.files),
         "prepared": _compact(root, made.prepared),
         "memo": to_plain(made.memo),
     }
-    cache.write(root, STATE, kept | folder)
+    _keep(root, kept | folder, _maps(made), last)
 
 
 def _compact(root: Path, prepared: Mapping[str, Kept]) -> dict[str, Kept]:
@@ -140,14 +166,16 @@ def _load(root: Path, notes: list[str]) -> dict | None:
         )
         _forget(root)
         return None
-    return state
+    return _with_parts(root, state)
 
 
 def _forget(root: Path) -> None:
     cache.remove(root, STATE)
     cache.remove(root, freshness.FRESH)
+    for name in (TEXTS, FILES):
+        shards.remove(root, name)
 
 
 def _well_formed(state: object) -> bool:
-    kinds = {"rules": str, "files": dict, "prepared": dict, "out": str, "build_id": str, "outputs": dict}
+    kinds = {"rules": str, "prepared": dict, "out": str, "build_id": str, "outputs": dict}
     return isinstance(state, dict) and all(isinstance(state.get(name), kind) for name, kind in kinds.items())

@@ -23,12 +23,13 @@ def index(site: SitePlan, lang: str, store: Path | None) -> dict[str, Any]:
     if known is None and store is not None:
         known = _read(store, lang)
     known = known or {}
-    used = {}
+    used, counted = {}, []
     for entry in site.entries[lang]:
         name = search.weights_key(entry)
         found = known.get(name)
-        used[name] = found if found is not None else search.weights(entry)
-    document = search.index_document(site, lang, used)
+        counted.append(found if found is not None else search.weights(entry))
+        used[name] = counted[-1]
+    document = search.index_document(site, lang, counted)
     if store is not None and used != known:
         cache.write(store, _name(lang), used)
     _memory[where] = used

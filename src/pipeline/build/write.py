@@ -65,7 +65,8 @@ def update_tree(outputs: Sequence[Planned], out: Path, root: Path, previous: Man
     out, root = _checked(out, root, [o.path for o in outputs])
     if previous is None or not out.is_dir():
         return _replace(outputs, out, build_id, jobs)
-    stale = [o for o in outputs if not _current(out, o, previous.get(o.path))]
+    base = str(out)
+    stale = [o for o in outputs if not _current(base, o, previous.get(o.path))]
     keep = {o.path for o in outputs}
     removed = sorted(path for path in previous if path not in keep)
     held = marker(out)
@@ -171,12 +172,12 @@ def _make(output: Planned, folder: Path, suffix: str) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-def _current(out: Path, output: Planned, last: tuple[str, int, int] | None) -> bool:
-    """Whether the file in `out` is the one this output would make: same key, and not changed since."""
+def _current(out: str, output: Planned, last: tuple[str, int, int] | None) -> bool:
+    """Whether the file in the folder `out` is the one this output would make: same key, and not changed since."""
     if last is None or last[0] != output.key:
         return False
     try:
-        st = (out / output.path).stat()
+        st = os.stat(f"{out}/{output.path}")  # a string, not a Path: this runs for every output of a site
     except OSError:
         return False
     return (st.st_size, st.st_mtime_ns) == (last[1], last[2])

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pipeline import report
-from pipeline.cli.common import batch, fail, path_base_option, root_option
+from pipeline.cli.common import batch, fail, leave_to_exit, path_base_option, root_option
 from pipeline.errors import ConfigError, PipelineError, UsageError
 
 if TYPE_CHECKING:
@@ -100,7 +100,8 @@ def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | No
         fail(UsageError(f"refusing to build into {target}: it is a link; remove it, or name the folder with --out"))
     moment = _moment(now_text)
     options = (now_text or "", "drafts" if drafts else "")
-    if freshness.up_to_date(root, target, options, moment or datetime.now(UTC)):
+    fresh, taken = freshness.up_to_date(root, target, options, moment or datetime.now(UTC))
+    if fresh:
         click.echo(f"nothing changed since the last build; {target} is up to date")
         return
     from pipeline import workers
@@ -108,11 +109,12 @@ def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | No
 
     try:
         with batch():
-            outcome = incremental.build_into(root, target, moment, drafts, jobs or workers.default_jobs(), options)
+            outcome = incremental.build_into(root, target, moment, drafts, jobs or workers.default_jobs(), options, taken)
     except OSError as exc:
         fail(UsageError(f"cannot write the build: {exc.strerror} ({exc.filename})"))
     except PipelineError as exc:
         fail(exc, "text")
+    leave_to_exit(outcome.kept)
     for note in outcome.notes:
         click.echo(f"pipeline: {note}", err=True)
     removed = f", {outcome.removed} removed" if outcome.removed else ""

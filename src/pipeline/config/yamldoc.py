@@ -17,12 +17,40 @@ Path = tuple[str | int, ...]
 
 
 class _Loader(_Base):  # type: ignore[misc, valid-type]
-    """The safe loader, except that dates stay text so the schema checks their format."""
+    """The safe loader, except that dates stay text so the schema checks their format.
+
+    While `bounded`, composing stops (`_Bounded`) at a node that could be past MAX_DEPTH or MAX_NODES (`descend_resolver`
+    is called before each node is composed); the exact check (`_check_events`) then says whether it is."""
 
     yaml_implicit_resolvers: ClassVar[dict] = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in _Base.yaml_implicit_resolvers.items()
     }
+    bounded = True
+    _nodes = 0
+    _depth = 0
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        self._nodes += 1
+        self._depth += 1
+        # Events: a scalar is one, a collection two, and the stream and the document two each (no alias: see _composed).
+        if self.bounded and (self._depth > MAX_DEPTH or 2 * self._nodes + 4 > MAX_NODES):
+            raise _Bounded
+        super().descend_resolver(current_node, current_index)
+
+    def ascend_resolver(self) -> None:
+        self._depth -= 1
+        super().ascend_resolver()
+
+
+class _Unbounded(_Loader):
+    """The loader for a document the exact check passed: composed whole."""
+
+    bounded = False
+
+
+class _Bounded(Exception):
+    """Composing went where the document could be past a bound."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,17 +88,15 @@ def load(text: str, first_line: int = 1) -> YamlDoc:
     """Load one YAML document; `first_line` is the file line the text starts on."""
     offset = first_line - 1
     try:
-        _check_events(text, offset)
-        loader = _Loader(text)
+        loader, node = _composed(text, offset)
         try:
-            node = loader.get_single_node()
             problems: list[YamlProblem] = []
             lines: dict[Path, tuple[int, int]] = {}
             values: dict[Path, tuple[int, int]] = {}
             if node is not None:
                 lines[()] = _pos(node, offset)
                 _walk(node, (), offset, (lines, values), problems)
-            data = loader.construct_document(node) if node is not None else None
+            data = _constructed(loader, node, offset) if node is not None else None
             if any(problem.code != "yaml-duplicate-key" for problem in problems):
                 data = None  # a non-text key: the value cannot be checked as intended
         finally:
@@ -110,6 +136,58 @@ def _at(event: yaml.Event, offset: int, code: str, message: str) -> YamlProblem:
     return YamlProblem(code, (mark.line if mark else 0) + 1 + offset, (mark.column if mark else 0) + 1, message)
 
 
+def _composed(text: str, offset: int) -> tuple[_Loader, yaml.Node | None]:
+    """The document's node tree, composed once the document is known to be within bounds and free of aliases.
+
+    Text without an anchor or alias (`&`, `*`) and without a document marker (`---`, `...`) is composed at once,
+    within bounds (`_Loader.bounded`): what composing would find wrong there is found first by the exact check too, at
+    the same place. Other text, or text composing stopped in, is checked event by event first, as it always was."""
+    if not any(sign in text for sign in ("*", "&", "---", "...")):
+        loader = _Loader(text)
+        try:
+            return loader, loader.get_single_node()
+        except _Bounded:
+            loader.dispose()
+        except BaseException:
+            loader.dispose()
+            raise
+    _check_events(text, offset)
+    loader = _Unbounded(text)
+    try:
+        return loader, loader.get_single_node()
+    except BaseException:
+        loader.dispose()
+        raise
+
+
+def _constructed(loader: _Loader, node: yaml.Node, offset: int) -> Any:
+    """The node tree as data; a value its tag cannot be read as (`!!int` with no digits) is a problem where it stands."""
+    try:
+        return loader.construct_document(node)
+    except (ValueError, IndexError, TypeError, OverflowError) as exc:  # PyYAML's constructors raise these on such values
+        failed = _first_unreadable(node)
+        line, column = _pos(failed, offset)
+        tag = str(failed.tag).replace("tag:yaml.org,2002:", "!!")
+        raise _Rejected(YamlProblem("yaml-syntax", line, column, f"{tag} {failed.value!r} is not a value of that type")) from exc
+
+
+def _first_unreadable(node: yaml.Node) -> yaml.Node:
+    """The first scalar (in document order) the safe loader cannot construct on its own; else `node`."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, yaml.ScalarNode):
+            try:
+                _Loader("").construct_object(current)
+            except (ValueError, IndexError, TypeError, OverflowError, yaml.YAMLError):
+                return current
+        elif isinstance(current, yaml.MappingNode):
+            pending += [part for pair in reversed(current.value) for part in reversed(pair)]
+        elif isinstance(current, yaml.SequenceNode):
+            pending += reversed(current.value)
+    return node
+
+
 def _pos(node: yaml.Node, offset: int) -> tuple[int, int]:
     mark = node.start_mark
     return (mark.line if mark else 0) + 1 + offset, (mark.column if mark else 0) + 1
@@ -119,11 +197,12 @@ def _walk(node: yaml.Node, path: Path, offset: int, maps: tuple[dict, dict], pro
     """Record where every key, item and value stands; report duplicate and non-text keys."""
     lines, values = maps
     values[path] = _pos(node, offset)
-    if isinstance(node, yaml.MappingNode):
+    kind = type(node)
+    if kind is yaml.MappingNode:
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             line, col = _pos(key_node, offset)
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+            if type(key_node) is not yaml.ScalarNode or key_node.tag != "tag:yaml.org,2002:str":
                 problems.append(YamlProblem("yaml-syntax", line, col, f"key {key_node.value!r} must be text"))
                 continue
             key = key_node.value
@@ -132,7 +211,7 @@ def _walk(node: yaml.Node, path: Path, offset: int, maps: tuple[dict, dict], pro
             seen[key] = line
             lines[path + (key,)] = (line, col)
             _walk(value_node, path + (key,), offset, maps, problems)
-    elif isinstance(node, yaml.SequenceNode):
+    elif kind is yaml.SequenceNode:
         for index, item in enumerate(node.value):
             lines[path + (index,)] = _pos(item, offset)
             _walk(item, path + (index,), offset, maps, problems)
@@ -164,7 +243,7 @@ def load_foreign(text: str, first_line: int = 1) -> YamlDoc:
     doc = load(text, first_line)
     if doc.data is not None or not doc.problems or any("must be text" not in p.message for p in doc.problems):
         return doc
-    return YamlDoc(_text_keys(yaml.load(text, Loader=_Loader)), doc.lines, (), doc.values)
+    return YamlDoc(_text_keys(yaml.load(text, Loader=_Unbounded)), doc.lines, (), doc.values)
 
 
 def _text_keys(value: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import time
 import unicodedata
 from collections.abc import Mapping
@@ -71,13 +72,37 @@ def discover(config: SiteConfig, seen: Seen | None = None) -> tuple[list[SourceF
             text, problem = _read(config.root, rel, config.max_file_bytes)
             file = SourceFile(rel, parts[0], unicodedata.normalize("NFC", _stem(name)), text)
             digest = text_digest(text) if text is not None else ""
-        if stamp is not None and max(stamp[3], stamp[4]) < racy:  # a file changed just now may change again within the same tick
+        if stamp is not None and stat.S_ISREG(stamp[5]) and max(stamp[3], stamp[4]) < racy:
+            # a file changed just now may change again within the same tick; a link's own stat does not show its target's edits
             kept[rel] = (stamp, file, problem, digest)
         if problem:
             problems.append(problem)
         digests[rel] = digest
         files.append(file)
     return files, problems, digests, kept
+
+
+def seen_to_plain(seen: Seen) -> dict[str, tuple[Stamp, str, str, str, str]]:
+    """What discover saw of the files it could read, as builtins: path -> (stat, language, id, text, digest)."""
+    return {
+        path: (stamp, file.lang, file.id, file.text, digest)
+        for path, (stamp, file, problem, digest) in seen.items()
+        if problem is None and file.text is not None
+    }
+
+
+def seen_from_plain(plain: Mapping[str, object]) -> Seen:
+    """The `Seen` that `seen_to_plain` gave; an entry of any other shape is left out (that file is read again)."""
+    seen = {}
+    for path, entry in plain.items():
+        if isinstance(entry, tuple) and len(entry) == 5 and _is_stamp(entry[0]) and all(isinstance(part, str) for part in entry[1:]):
+            stamp, lang, article_id, text, digest = entry
+            seen[path] = (stamp, SourceFile(path, lang, article_id, text), None, digest)
+    return seen
+
+
+def _is_stamp(value: object) -> bool:
+    return isinstance(value, tuple) and len(value) == 7 and all(type(part) is int for part in value)
 
 
 def _stamp(path: str, limit: int) -> Stamp | None:

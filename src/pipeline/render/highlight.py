@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import html
 import re
-from functools import lru_cache
-
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
+from functools import cache, lru_cache
+from typing import Any
 
 LIGHT = "default"  # WCAG AA on a light background
 DARK = "github-dark"
 # A fenced block with a language, as markdown.scan writes it (its text escaped, nothing else inside).
 _BLOCK = re.compile(r'(<pre dir="ltr" tabindex="0")><code class="language-([^"\s]+)">([^<]*)</code></pre>')
-_FORMATTER = HtmlFormatter(nowrap=True)
 MAX_CODE = 200_000  # characters: a longer block is shown plain (Pygments' lexers are not all linear)
 
 
@@ -38,15 +33,28 @@ def _spans(language: str, escaped: str) -> str | None:
     """The highlighted HTML of one block (cached: the same block in many articles or builds of one process is done once)."""
     if len(escaped) > MAX_CODE:
         return None
+    from pygments import highlight  # here: a build that highlights nothing (one edit without code blocks) does not load Pygments
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
     try:
         lexer = get_lexer_by_name(language, stripnl=False, ensurenl=False)
     except ClassNotFound:
         return None
-    return highlight(html.unescape(escaped), lexer, _FORMATTER)
+    return highlight(html.unescape(escaped), lexer, _formatter())
+
+
+@cache
+def _formatter() -> Any:
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(nowrap=True)
 
 
 def stylesheet() -> bytes:
     """The highlighting CSS: the light style, and the dark one for readers who prefer it (backgrounds stay the theme's)."""
+    from pygments.formatters import HtmlFormatter
+
     light = HtmlFormatter(style=LIGHT).get_style_defs(".highlight")
     dark = HtmlFormatter(style=DARK).get_style_defs(".highlight")
     return f"{_no_background(light)}\n@media (prefers-color-scheme: dark) {{\n{_no_background(dark)}\n}}\n".encode()

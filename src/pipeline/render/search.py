@@ -13,7 +13,7 @@ import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -25,7 +25,8 @@ VERSION = 1
 FINALS = tuple(zip("ךםןףץ", "כמנפצ"))
 SUMMARY_CHARS = 240
 WEIGHTS = {"title": 8, "heading": 4, "summary": 2, "body": 1}
-_ACRONYM = re.compile(r"(?<=[\u05d0-\u05ea])[\"'\u05f3\u05f4](?=[\u05d0-\u05ea])")
+# A quote between two Hebrew letters; the quote comes first so the search skips to the next quote character.
+_ACRONYM = re.compile(r"[\"'\u05f3\u05f4](?<=[\u05d0-\u05ea].)(?=[\u05d0-\u05ea])")
 _WORD = re.compile(r"[^\W_]+")
 _SEPARATORS = re.compile("[\u05be\u05c0\u05c3\u05c6]")  # maqaf, paseq, sof pasuq, nun hafukha: between words
 _LATIN = re.compile(r"[a-z]+")
@@ -42,9 +43,20 @@ def normalize(text: str) -> list[str]:
 def counts(text: str) -> Counter[str]:
     """How often each word of `text` occurs, as the index knows them (each distinct token stemmed once)."""
     found: Counter[str] = Counter()
-    for token, times in Counter(_WORD.findall(_folded(text))).items():
-        found[stem(token)] += times
+    _add(found, text, 1)
     return found
+
+
+def _add(found: dict[str, int], text: str, weight: int) -> None:
+    """Add each word of `text` to `found`, `weight` times for each time it occurs (first occurrences first)."""
+    for token, times in Counter(_folded(text).split()).items():  # whitespace is never in a word: no word spans two tokens
+        if token.isalnum():  # isalnum is exactly [^\W_]: the token is one word
+            word = stem(token)
+            found[word] = found.get(word, 0) + times * weight
+        else:
+            for part in _WORD.findall(token):
+                word = stem(part)
+                found[word] = found.get(word, 0) + times * weight
 
 
 def _folded(text: str) -> str:
@@ -90,17 +102,16 @@ def stem(word: str) -> str:
     return word
 
 
-def index_document(site: SitePlan, lang: str, known: Mapping[str, Weights] | None = None) -> dict[str, Any]:
+def index_document(site: SitePlan, lang: str, counted: Sequence[Weights] | None = None) -> dict[str, Any]:
     """The locale's index: its documents, its words (sorted) and, for each word, the documents with their weights.
 
-    `known` has articles' weights already counted (`weights`), by `weights_key`; the rest are counted here.
+    `counted` has each article's weights (`weights`), in the order of the locale's entries; without it they are counted here.
     """
     postings: dict[str, list[int]] = {}
     docs = []
     for number, entry in enumerate(site.entries[lang]):
         docs.append(_doc(site, entry, lang))
-        found = known.get(weights_key(entry)) if known is not None else None
-        words, amounts = found if found is not None else weights(entry)
+        words, amounts = counted[number] if counted is not None else weights(entry)
         for word, weight in zip(words, amounts):
             postings.setdefault(word, []).extend((number, weight))  # numbers rise: each list is in document order
     terms = sorted(postings)
@@ -109,10 +120,9 @@ def index_document(site: SitePlan, lang: str, known: Mapping[str, Weights] | Non
 
 def weights(entry: Entry) -> Weights:
     """The words of an article, each with its weight in the index (its count in each part times the part's weight)."""
-    found: Counter[str] = Counter()
+    found: dict[str, int] = {}
     for part, weight in _parts(entry):
-        for word, times in counts(part).items():
-            found[word] += times * weight
+        _add(found, part, weight)
     return tuple(found), tuple(found.values())
 
 

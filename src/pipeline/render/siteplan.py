@@ -28,10 +28,14 @@ from pipeline.validate import Validation
 
 
 class PageBody:
-    """An entry's finished body HTML, made each time it is used (only pages that are written use it, and keeping every
-    one would hold the whole site's HTML in memory); `key` says what it is made from."""
+    """An entry's finished body HTML, made when it is used (only pages that are written use it, and keeping every
+    one would hold the whole site's HTML in memory); `key` says what it is made from.
+
+    The last body made in a process is kept until another is made: an entry's page and its API document, made one
+    after the other, make it once."""
 
     __slots__ = ("_make", "key")
+    _last: tuple[PageBody, str] | None = None  # the body last made in this process, and its text
 
     def __init__(self, key: str, make: Callable[[], str]) -> None:
         self.key = key
@@ -39,13 +43,18 @@ class PageBody:
 
     @property
     def text(self) -> str:
-        return self._make()
+        last = PageBody._last
+        if last is not None and last[0] is self:
+            return last[1]
+        made = self._make()
+        PageBody._last = (self, made)
+        return made
 
     def __html__(self) -> str:  # markupsafe and Jinja: already markup
-        return self._make()
+        return self.text
 
     def __str__(self) -> str:
-        return self._make()
+        return self.text
 
 
 @dataclass(frozen=True, slots=True)

@@ -164,11 +164,12 @@ class LocalTarget:
 
     def _store(self, entry: FileEntry, data: Callable[[], bytes], damaged: bool = False) -> bool:
         """Keep `data()` under its digest, read-only; False when it was already there whole (nothing to send, nothing made)."""
-        target = self.objects / entry.sha1[:2] / entry.sha1
-        if not damaged and (found := _stat(target)):
+        stored = f"{self.objects}/{entry.sha1[:2]}/{entry.sha1}"  # a string, not a Path: this runs for every file of a deploy
+        if not damaged and (found := _stat(stored)):
             if found.st_mode & 0o222:
-                os.chmod(target, 0o444)  # stored by an earlier version of this tool: protected from now on
+                os.chmod(stored, 0o444)  # stored by an earlier version of this tool: protected from now on
             return False
+        target = Path(stored)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f"{entry.sha1}.{os.getpid()}.partial")
         partial.write_bytes(data())
@@ -297,7 +298,7 @@ def _read_record(record: Path) -> dict[str, Any] | None:
     return meta if ok else None
 
 
-def _stat(path: Path) -> os.stat_result | None:
+def _stat(path: str | Path) -> os.stat_result | None:
     try:
         return os.stat(path)
     except FileNotFoundError:
