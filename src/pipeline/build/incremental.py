@@ -52,12 +52,19 @@ def build_into(
     outputs, held, valid_until, reads = made.outputs, made.held, made.valid_until, freshness.files_read(made.schema_path)
     kept, maps = _plain_state(made)
     del made  # every article's parse and checks: the outputs and the plain state are all that is used from here on
+    # What discover saw (every file's text) is true of the files whatever the build does next: kept now, and let go.
+    texts_kept = not usable or shards.write(root, TEXTS, maps.pop(TEXTS), state.get(TEXTS) if state is not None else None)
     out_key = str(out.resolve())
     previous = state["outputs"] if state and state["out"] == out_key and write.marker(out) == state["build_id"] else None
     build_id = secrets.token_hex(8)
     written = write.update_tree(outputs, out, root, previous, build_id, jobs)
-    kept |= {"prepared": _compact(root, kept["prepared"]) if usable else {}, "out": out_key, "build_id": build_id, "outputs": written.manifest}
-    if usable and not _keep(root, kept, maps, state):
+    kept |= {
+        "prepared": _compact(root, kept["prepared"]) if usable else {},
+        "out": out_key,
+        "build_id": build_id,
+        "outputs": written.manifest,
+    }
+    if usable and not (_keep(root, kept, maps, state) and texts_kept):
         notes.append("no build cache: there is no writable ~/.cache/pipeline to keep its key in")
     elif usable:
         freshness.remember(root, out, options, build_id, valid_until, reads, seen if reads == watched else b"", written.manifest)
