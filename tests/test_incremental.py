@@ -178,12 +178,28 @@ def test_a_corrupt_or_foreign_cache_is_discarded_with_a_message(make_site, tmp_p
     assert tree(out) == cold(root, tmp_path)
 
 
-def test_one_job_and_two_jobs_give_the_same_output(make_site, tmp_path):
+@pytest.mark.parametrize("jobs", ["2", "3"])
+def test_one_job_and_more_give_the_same_output(make_site, tmp_path, jobs):
     root = make_site(files(40))  # 80 files: enough for the work to be spread over processes
     build(root, tmp_path / "one", "--jobs", "1")
     shutil.rmtree(root / ".pipeline-cache")
-    build(root, tmp_path / "two", "--jobs", "2")
-    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+    build(root, tmp_path / "more", "--jobs", jobs)
+    assert tree(tmp_path / "one") == tree(tmp_path / "more")
+
+
+@pytest.mark.parametrize("damage", ["remove", "garble"])
+def test_prepared_bodies_the_cache_lost_are_made_again_as_a_cold_build_makes_them(make_site, tmp_path, damage):
+    root = make_site(files(3))
+    out = tmp_path / "public"
+    build(root, out)
+    for pack in (root / ".pipeline-cache" / "bodies").iterdir():
+        if damage == "remove":
+            pack.unlink()
+        else:
+            pack.write_bytes(pack.read_bytes().replace("טקסט".encode(), b"xxxxxxxx").replace(b"Text", b"Txet"))
+    shutil.rmtree(out)  # every page is made again, from the bodies as kept
+    build(root, out)
+    assert tree(out) == cold(root, tmp_path)
 
 
 def test_a_cache_sealed_by_another_user_is_discarded(make_site, tmp_path, monkeypatch):

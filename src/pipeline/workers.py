@@ -1,4 +1,9 @@
-"""Run one function over many items across processes (fork), results in the items' order; one job runs in-process."""
+"""Run one function over many items across processes (fork), results in the items' order; one job runs in-process.
+
+Each worker takes the items of its own stretch of the sequence, in order, and only then helps another with the end of
+its stretch: a worker touches the data of neighbouring items only, and a forked worker copies every page of the
+command's memory it touches (reference counts are written even by reading), so items that share data belong together.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,9 @@ import signal
 from collections.abc import Callable, Sequence
 from typing import Any
 
-_work: tuple[Callable[[Any], Any], Sequence[Any]] | None = None  # what forked workers run, set before the pool forks
+_work: tuple[Callable[[Any], Any], Sequence[Any], Any] | None = None  # what forked workers run, and their stretches: set before the fork
 MIN_ITEMS = 64  # below this, starting processes costs more than it saves
-MAX_CHUNK = 32  # items sent to a worker at a time: small enough that the workers finish close together
+MAX_CHUNK = 32  # calls sent to a worker at a time: small enough that the workers finish close together
 
 
 def default_jobs() -> int:
@@ -23,12 +28,14 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def run(task: Callable[[Any], Any], items: Sequence[Any], jobs: int) -> list[Any]:
+def run(task: Callable[[Any], Any], items: Sequence[Any], jobs: int, starts: Sequence[int] = ()) -> list[Any]:
     """`[task(item) for item in items]`, spread over `jobs` processes when there are enough items.
 
     Workers are forked, so they already hold `task` and `items` (nothing of them is pickled): only
-    item numbers go out and results come back, so keep results small and plain. The results are in
+    calls go out and results come back, so keep results small and plain. The results are in
     the order of `items` whatever the number of jobs, so the output never depends on it.
+    Worker k takes items from `starts[k]` on (by default the items are split evenly): a caller puts
+    items that use the same data next to each other, and the longest where a worker starts.
     """
     if jobs <= 1 or len(items) < MIN_ITEMS:
         return [task(item) for item in items]
@@ -38,18 +45,57 @@ def run(task: Callable[[Any], Any], items: Sequence[Any], jobs: int) -> list[Any
     if "fork" not in multiprocessing.get_all_start_methods():
         return [task(item) for item in items]
     global _work
-    _work = (task, items)
+    context = multiprocessing.get_context("fork")
+    _work = (task, items, _stretches(context, len(items), jobs, starts))
     gc.freeze()  # what the workers inherit is left out of their garbage collections: touching it would copy its pages
+    release_free_memory()
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)) as pool:
-            return list(pool.map(_call, range(len(items)), chunksize=max(1, min(len(items) // (jobs * 8), MAX_CHUNK))))
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start, initargs=(os.getpid(),)) as pool:
+            results: list[Any] = [None] * len(items)
+            for number, result in pool.map(_call, range(len(items)), chunksize=max(1, min(len(items) // (jobs * 8), MAX_CHUNK))):
+                results[number] = result
+            return results
     finally:
         gc.unfreeze()
         _work = None
 
 
+def _stretches(context: Any, count: int, jobs: int, starts: Sequence[int]) -> Any:
+    """Shared by the workers: how many have started, then each worker's stretch of item numbers as [next, end)."""
+    bounds = sorted({0, *(n for n in starts if 0 < n < count)}) if starts else [count * k // jobs for k in range(jobs)]
+    bounds = (bounds + [count] * jobs)[:jobs] + [count]
+    return context.Array("q", [0, *(value for k in range(jobs) for value in (bounds[k], bounds[k + 1]))])
+
+
+def _next_item(lane: int, stretches: Any) -> int:
+    """The next item of this worker's stretch; when it is done, the last item of the stretch with the most left."""
+    with stretches.get_lock():
+        shared = stretches.get_obj()
+        lanes = (len(shared) - 1) // 2
+        own = 1 + 2 * (lane % lanes)
+        if shared[own] < shared[own + 1]:
+            shared[own] += 1
+            return int(shared[own] - 1)
+        other = max(range(1, len(shared), 2), key=lambda at: shared[at + 1] - shared[at])
+        shared[other + 1] -= 1  # there is one: every call takes exactly one item, and there are as many calls as items
+        return int(shared[other + 1])
+
+
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+_lane = 0  # in a worker: which stretch of the items is its own
+
+
+def _start(parent: int) -> None:
+    """In a worker, first: take the next stretch of the items as its own, and die with the command (_die_with)."""
+    global _lane
+    assert _work is not None
+    stretches = _work[2]
+    with stretches.get_lock():
+        _lane = int(stretches[0])
+        stretches[0] += 1
+    _die_with(parent)
 
 
 def _die_with(parent: int) -> None:
@@ -86,13 +132,32 @@ def _find_prctl() -> Any:
 _prctl = _find_prctl()
 
 
+def _find_malloc_trim() -> Any:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or None).malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
+_malloc_trim = _find_malloc_trim()
+
+
+def release_free_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's malloc_trim; a few ms): what the command freed (a build lets its
+    validation go before it writes) would otherwise still count as its memory, and be copied into each worker that allocates there."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
 def _check_parent() -> None:
     if _parent is not None and os.getppid() != _parent:
         os._exit(1)  # orphaned: the command is gone and nobody will read the result
 
 
-def _call(number: int) -> Any:
+def _call(_: int) -> tuple[int, Any]:
+    """One call: the next item of this worker's (_next_item), and its result."""
     _check_parent()
     assert _work is not None
-    task, items = _work
-    return task(items[number])
+    task, items, stretches = _work
+    number = _next_item(_lane, stretches)
+    return number, task(items[number])

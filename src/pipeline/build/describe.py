@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -17,15 +17,13 @@ from pipeline.build import bodystore, cache, keys
 from pipeline.build.depmap import DepMap
 from pipeline.build.outputs import Output, described, site_outputs
 from pipeline.build.reads import Since
-from pipeline.config.site import SiteConfig
 from pipeline.content.articles import Article
-from pipeline.content.markdown import Body
 from pipeline.content.perfile import FileRecords
 from pipeline.content.sources import text_digest
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
 from pipeline.memo.state import Memo
-from pipeline.render.siteplan import Prepared, plan, prepare_body, section_ids
+from pipeline.render.siteplan import BodySource, Prepared, body_source, plan, prepare_body, prepare_from, section_ids
 from pipeline.render.theme import Theme
 from pipeline.validate import Validation, validate
 
@@ -210,12 +208,14 @@ def _prepare(
         hit = cached.get(article.path)
         if store is not None and key and hit is not None and hit[0] == key:
             kept[article.path] = hit
-            prepared[article.path] = Prepared(hit[1][0], hit[2], hit[3], partial(_stored, store, hit[1], _alone(result, article)))
+            prepared[article.path] = Prepared(
+                hit[1][0], hit[2], hit[3], partial(_stored, store, hit[1], body_source(result, article, html=False))
+            )
         else:
             missing.append(article)
     made = workers.run(partial(_prepare_one, result, store), missing, jobs)
     for article, (where, minutes, links, text) in zip(missing, made):
-        load = partial(_stored, store, where, _alone(result, article)) if store is not None else partial(str, text)
+        load = partial(_stored, store, where, body_source(result, article, html=False)) if store is not None else partial(str, text)
         prepared[article.path] = Prepared(where[0], minutes, links, load)
         if store is not None and keys_by_path.get(article.path):
             kept[article.path] = (keys_by_path[article.path], where, minutes, links)
@@ -239,25 +239,11 @@ def _prepare_one(result: Validation, store: Path | None, article: Article) -> tu
     return bodystore.save(store, text), minutes, links, None
 
 
-def _alone(result: Validation, article: Article) -> Callable[[], str]:
-    """How to prepare `article`'s body again from what it reads of `result` (its config, its body and its source's) alone: a
-    prepared body kept from build to build (`serve`) holds no whole validation of the site."""
-    source = result.article(result.config.source_locale, article.id)
-    paths = (article.path, source.path) if source is not None else (article.path,)
-    bodies = tuple((path, result.bodies[path]) for path in paths if path in result.bodies)
-    return partial(_prepared_alone, result.config, bodies, source, article)
-
-
-def _prepared_alone(config: SiteConfig, bodies: tuple[tuple[str, Body], ...], source: Article | None, article: Article) -> str:
-    by_key = {(source.lang, source.id): source} if source is not None else {}
-    alone = Validation(config, (), (), (), MappingProxyType({}), MappingProxyType(dict(bodies)), MappingProxyType(by_key), ())
-    return prepare_body(alone, article)[0]
-
-
-def _stored(store: Path, where: bodystore.Stored, remake: Callable[[], str]) -> str:
-    """A prepared body from the store; made again if it went missing or was damaged."""
+def _stored(store: Path, where: bodystore.Stored, source: BodySource) -> str:
+    """A prepared body from the store; made again if it went missing or was damaged (from `source` alone: a page
+    keeps no reference to the whole validation, which a build lets go before it makes its outputs)."""
     text = bodystore.load(store, where)
-    return text if text is not None else remake()
+    return text if text is not None else prepare_from(source)[0]
 
 
 def _common_key(site: str, now: datetime | None, drafts: bool) -> str:

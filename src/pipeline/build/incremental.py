@@ -33,7 +33,7 @@ class Outcome:
     removed: int
     held: tuple[tuple[str, str, str], ...]
     notes: tuple[str, ...]  # about the cache, for the editor
-    kept: tuple[object, ...] = ()  # the build and the state it started from: a command may leave them to its exit to free
+    kept: tuple[object, ...] = ()  # the outputs, what the cache kept and the state the build started from: left to the exit to free
 
 
 def build_into(
@@ -49,26 +49,38 @@ def build_into(
     state = _load(root, notes) if usable else None
     known, prepared, memo = reuse(state) if state else (None, None, None)
     made = describe(root, now, drafts, known, prepared, jobs, store=root if usable else None, memo=memo)
+    outputs, held, valid_until, reads = made.outputs, made.held, made.valid_until, freshness.files_read(made.schema_path)
+    kept, maps = _plain_state(made)
+    del made  # every article's parse and checks: the outputs and the plain state are all that is used from here on
+    # What discover saw (every file's text) is true of the files whatever the build does next: kept now, and let go.
+    texts_kept = not usable or shards.write(root, TEXTS, maps.pop(TEXTS), state.get(TEXTS) if state is not None else None)
     out_key = str(out.resolve())
     previous = state["outputs"] if state and state["out"] == out_key and write.marker(out) == state["build_id"] else None
     build_id = secrets.token_hex(8)
-    written = write.update_tree(made.outputs, out, root, previous, build_id, jobs)
-    prepared = _compact(root, made.prepared) if usable else {}
-    kept = {
-        "rules": made.records.rules,
-        "prepared": prepared,
+    written = write.update_tree(outputs, out, root, previous, build_id, jobs)
+    kept |= {
+        "prepared": _compact(root, kept["prepared"]) if usable else {},
         "out": out_key,
         "build_id": build_id,
         "outputs": written.manifest,
-        "memo": to_plain(made.memo),
     }
-    if usable and not _keep(root, kept, made, state):
+    if usable and not (_keep(root, kept, maps, state) and texts_kept):
         notes.append("no build cache: there is no writable ~/.cache/pipeline to keep its key in")
     elif usable:
-        reads = freshness.files_read(made.schema_path)
-        freshness.remember(root, out, options, build_id, made.valid_until, reads, seen if reads == watched else b"", written.manifest)
-    pages = sum(1 for o in made.outputs if o.path.endswith(".html"))
-    return Outcome(len(made.outputs), pages, written.written, written.removed, made.held, tuple(notes), (made, state))
+        freshness.remember(root, out, options, build_id, valid_until, reads, seen if reads == watched else b"", written.manifest)
+    pages = sum(1 for o in outputs if o.path.endswith(".html"))
+    return Outcome(len(outputs), pages, written.written, written.removed, held, tuple(notes), (outputs, kept, maps, state))
+
+
+def _plain_state(made: Made) -> tuple[dict[str, Any], dict[str, Mapping[str, Any]]]:
+    """What the build cache keeps of a build besides the folder it wrote, and its per-file maps (_keep): plain data only,
+    no reference into the validation."""
+    return {"rules": made.records.rules, "prepared": made.prepared, "memo": to_plain(made.memo)}, _maps(made)
+
+
+def _maps(made: Made) -> dict[str, Mapping[str, Any]]:
+    """A build's per-file maps as the cache keeps them in parts: what discover saw of each file, and each file's own results."""
+    return {TEXTS: seen_to_plain(made.memo.seen), FILES: made.records.files}
 
 
 def read_state(root: Path) -> tuple[dict | None, tuple[str, ...]]:
@@ -94,10 +106,9 @@ def _with_parts(root: Path, state: dict) -> dict:
     return state | {name: shards.read(root, name) for name in (TEXTS, FILES)}
 
 
-def _keep(root: Path, state: dict, made: Made, last: dict | None) -> bool:
-    """Keep `state` whole and `made`'s per-file maps in parts, writing only the parts that changed since the `last` state's;
-    False when there is no key to seal them with. A part that is missing or not trusted next time only costs its files a reading."""
-    maps: dict[str, Mapping[str, Any]] = {TEXTS: seen_to_plain(made.memo.seen), FILES: made.records.files}
+def _keep(root: Path, state: dict, maps: Mapping[str, Mapping[str, Any]], last: dict | None) -> bool:
+    """Keep `state` whole and a build's per-file `maps` (_maps) in parts, writing only the parts that changed since the `last`
+    state's; False when there is no key to seal them with. A part that is missing or not trusted next time only costs its files a reading."""
     return cache.write(root, STATE, state) and all(
         shards.write(root, name, value, last.get(name) if last is not None else None) for name, value in maps.items()
     )
@@ -119,7 +130,7 @@ def keep_files(root: Path, made: Made, last: dict | None) -> None:
         "prepared": _compact(root, made.prepared),
         "memo": to_plain(made.memo),
     }
-    _keep(root, kept | folder, made, last)
+    _keep(root, kept | folder, _maps(made), last)
 
 
 def _compact(root: Path, prepared: Mapping[str, Kept]) -> dict[str, Kept]:

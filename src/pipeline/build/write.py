@@ -110,9 +110,9 @@ def _make_all(outputs: Sequence[Planned], folder: Path, suffix: str, jobs: int) 
     """Make and write every output (in `jobs` processes), the longest first; on failure, remove what was written."""
     from pipeline import workers  # here: the no-op check (freshness) reads this module's marker without loading multiprocessing
 
-    order = sorted(range(len(outputs)), key=lambda n: not outputs[n].path.endswith(LONGEST))
+    order = _order(outputs)
     try:
-        made = workers.run(lambda output: _make(output, folder, suffix), [outputs[n] for n in order], jobs)
+        made = workers.run(lambda output: _make(output, folder, suffix), [outputs[n] for n in order], jobs, _starts(outputs, order, jobs))
     except BaseException:
         if suffix:
             for output in outputs:
@@ -126,6 +126,30 @@ def _make_all(outputs: Sequence[Planned], folder: Path, suffix: str, jobs: int) 
 # Outputs that take far longer than a page (a locale's whole search index): made first, so that no worker is left
 # making one alone while the others have finished.
 LONGEST = ("search-index.json",)
+
+
+def _group(path: str) -> str:
+    """What an output shares most of what it is made from with: its locale's outputs (`he/…`, `api/he/…`), else its first folder's."""
+    parts = path.split("/", 2)
+    return parts[1] if parts[0] == "api" and len(parts) > 2 else parts[0]
+
+
+def _order(outputs: Sequence[Planned]) -> list[int]:
+    """The order outputs are made in: a group's together (a worker then touches, and copies, only its data), its longest first."""
+    first: dict[str, int] = {}
+    for n, output in enumerate(outputs):
+        first.setdefault(_group(output.path), n)
+    return sorted(range(len(outputs)), key=lambda n: (first[_group(outputs[n].path)], not outputs[n].path.endswith(LONGEST)))
+
+
+def _starts(outputs: Sequence[Planned], order: list[int], jobs: int) -> list[int]:
+    """Where each of `jobs` workers starts in `order`: at the start of the group nearest an even split (workers.run)."""
+    if jobs <= 1 or not order:
+        return []
+    groups = [n for n in range(len(order)) if n == 0 or _group(outputs[order[n]].path) != _group(outputs[order[n - 1]].path)]
+    return sorted({min(groups, key=lambda start: abs(start - len(order) * k // jobs)) for k in range(jobs)})
+
+
 _WRITE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 
 

@@ -9,8 +9,9 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-import cmarkgfm
 from cmarkgfm.cmark import Options
+
+from pipeline.content.cmark import to_html
 
 _SAFE = Options.CMARK_OPT_SOURCEPOS | Options.CMARK_OPT_FOOTNOTES
 # GFM: tables, ~~strikethrough~~, bare URLs, task lists (tagfilter only matters where raw HTML passes through).
@@ -92,7 +93,7 @@ def slug(text: str) -> str:
 
 def scan(markdown: str, first_line: int = 1) -> Body:
     """Parse `markdown` (which starts at line `first_line` of its file), locate what it links to, and render it."""
-    output = cmarkgfm.markdown_to_html_with_extensions(markdown, options=_SAFE, extensions=_EXTENSIONS)
+    output = to_html(markdown, _SAFE, _EXTENSIONS)
     source = markdown.split("\n")
     locator = _Locator(_mask_code(source, output), source, first_line)
     refs: list[Ref] = []
@@ -126,7 +127,7 @@ def _block(opened: re.Match[str] | None) -> tuple[int, int]:
 
 def render_trusted(markdown: str) -> str:
     """The body as HTML with raw HTML passed through, for sites that allow it (validation vetted it)."""
-    output = cmarkgfm.markdown_to_html_with_extensions(markdown, options=_SAFE | Options.CMARK_OPT_UNSAFE, extensions=_TRUSTED_EXTENSIONS)
+    output = to_html(markdown, _SAFE | Options.CMARK_OPT_UNSAFE, _TRUSTED_EXTENSIONS)
     return _finish(output, _headings(output, 1))
 
 

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 from pipeline.config.site import SiteConfig
 from pipeline.content.aliases import alias_key, alias_targets
 from pipeline.content.articles import Article
-from pipeline.content.markdown import Body, reanchor, render_trusted, scan
+from pipeline.content.markdown import Body, Heading, reanchor, render_trusted, scan
 from pipeline.content.sources import text_digest
 from pipeline.render import sanitize
 from pipeline.render.bidi import isolate_html, isolate_plain, other_lang
@@ -255,20 +255,44 @@ def _entry(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class BodySource:
+    """What an article's prepared body is made from, apart from the rest of the site: its settings, the article, the body's
+    HTML as validation scanned it (None: scanned again from the article), its headings and the ids they get on the page."""
+
+    config: SiteConfig
+    article: Article
+    html: str | None
+    headings: tuple[Heading, ...] | None  # None: the article has no parsed body
+    anchors: tuple[str, ...]
+
+
+def body_source(result: Validation, article: Article, html: bool = True) -> BodySource:
+    """What `prepare_body` makes an article's body from; without `html`, the scanned HTML is left out (it is scanned again if needed)."""
+    own, anchors = section_ids(result, article)
+    return BodySource(
+        result.config, article, own.html if html and own is not None else None, own.headings if own is not None else None, anchors
+    )
+
+
 def prepare_body(result: Validation, article: Article) -> tuple[str, int, tuple[str, ...]]:
     """An article's body HTML bidi-isolated for its direction (links are rewritten per page later: isolation
     leaves tags as they are), its reading time, and the ids of the articles it links to."""
-    config = result.config
+    return prepare_from(body_source(result, article))
+
+
+def prepare_from(source: BodySource) -> tuple[str, int, tuple[str, ...]]:
+    """`prepare_body` from what it is made of (body_source)."""
+    config, article = source.config, source.article
     raw: str | None
     if config.allow_raw_html:
         raw = render_trusted(article.body)
     else:
-        raw = result.bodies[article.path].html
+        raw = source.html
         if raw is None:  # a body from the build cache, whose HTML was not kept
             raw = scan(article.body, article.body_line).html or ""
-    own, anchors = section_ids(result, article)
-    if own is not None and anchors != tuple(h.anchor for h in own.headings):
-        raw = reanchor(raw, own.headings, anchors)
+    if source.headings is not None and source.anchors != tuple(h.anchor for h in source.headings):
+        raw = reanchor(raw, source.headings, source.anchors)
     direction = config.locales[article.lang].direction
     isolated = isolate_html(highlight_code(raw), direction, other_lang(_directions(config), direction))
     return isolated, reading_minutes(article.body), linked_articles(isolated, article.path)
