@@ -90,3 +90,19 @@ def test_the_schemas_the_tool_ships_are_valid_2020_12_schemas():
 
     for name in ("article.schema.json", "site.schema.json", "api.schema.json"):
         jsonschema.Draft202012Validator.check_schema(json.loads((resources.files("pipeline") / "data" / name).read_text("utf-8")))
+
+
+def test_a_schema_edited_in_place_is_compiled_again() -> None:
+    """The compiled schema is kept by its text: the same text shares it, a changed schema never gets the old one."""
+    from pipeline.config.schema import Checker
+    from pipeline.config.yamldoc import load
+
+    schema = {"type": "object", "properties": {"title": {"type": "string"}}}
+    doc = load("title: Hello\n")
+    assert Checker(schema).check(doc) == []
+    assert Checker(dict(schema)).check(doc) == []
+    schema["required"] = ["date"]
+    assert [f.message for f in Checker(schema).check(doc)] != []
+    schema["properties"] = {"title": {"type": "integer"}}
+    del schema["required"]
+    assert Checker(schema).check(doc) != []

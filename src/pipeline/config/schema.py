@@ -134,6 +134,23 @@ class Checker:
 
 
 def _compiled(schema: dict[str, Any]) -> Any:
+    """The gate of `schema`, compiled once per process for each schema text (serve loads the config after every edit)."""
+    try:
+        text = json.dumps(schema, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):  # not plain JSON data: compiled afresh, not kept
+        return _compile(schema)
+    if json.loads(text) != schema:  # keys that are not strings, tuples: the text is not the schema
+        return _compile(schema)
+    return _compiled_text(text)
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled_text(text: str) -> Any:
+    """The gate of the schema whose JSON text is `text` (a validator holds no state between documents)."""
+    return _compile(json.loads(text))
+
+
+def _compile(schema: dict[str, Any]) -> Any:
     """The schema compiled once by jsonschema-rs (Rust), a gate that lets a valid document skip jsonschema's descend.
 
     It only ever says "valid" for what jsonschema also finds valid, or the findings would be lost: formats are asserted
