@@ -126,3 +126,24 @@ def serving(root: Path) -> Iterator[Serving]:
     finally:
         process.terminate()
         served.errors = process.communicate(timeout=10)[1]
+
+
+def built_tree(folder: Path) -> dict[str, bytes]:
+    """Every file a build wrote (its marker holds the build's id, which differs by design)."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".pipeline-build"
+    }
+
+
+def cold_build(root: Path, folder: Path, *args: str) -> dict[str, bytes]:
+    """What a build from nothing makes of the site: a copy without its cache, its output or its target, one job, `args`."""
+    import shutil
+
+    copy = folder / "cold-site"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".pipeline-cache", "public", "published"))
+    out = folder / "cold-out"
+    shutil.rmtree(out, ignore_errors=True)
+    result = run("build", "--root", str(copy), "--out", str(out), "--jobs", "1", *args)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return built_tree(out)

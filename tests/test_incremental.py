@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SITE_YAML, article, hebrew, run
+from conftest import SITE_YAML, article, built_tree, cold_build, hebrew, run
 
 from pipeline.build import cache, incremental, shards
 
@@ -38,13 +38,6 @@ def files(count: int = 3) -> dict[str, str]:
     return site
 
 
-def tree(folder: Path) -> dict[str, bytes]:
-    """Every file a build wrote (its marker holds the build's id, which differs by design)."""
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".pipeline-build"
-    }
-
-
 def build(root: Path, out: Path, *args: str) -> str:
     result = run("build", "--root", str(root), "--out", str(out), "--now", NOW, *args)
     assert result.exit_code == 0, result.stdout + result.stderr
@@ -53,13 +46,7 @@ def build(root: Path, out: Path, *args: str) -> str:
 
 def cold(root: Path, tmp_path: Path) -> dict[str, bytes]:
     """A build from nothing: no cache, a fresh output folder, one job."""
-    copy = tmp_path / "cold-site"
-    shutil.rmtree(copy, ignore_errors=True)
-    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".pipeline-cache", "public"))
-    out = tmp_path / "cold-out"
-    shutil.rmtree(out, ignore_errors=True)
-    build(copy, out, "--jobs", "1")
-    return tree(out)
+    return cold_build(root, tmp_path, "--now", NOW)
 
 
 def edit(root: Path, rel: str, old: str, new: str) -> None:
@@ -118,7 +105,7 @@ def test_an_incremental_build_equals_a_cold_build(make_site, tmp_path, change):
     build(root, out)
     CHANGES[change](root)
     build(root, out)
-    assert tree(out) == cold(root, tmp_path)
+    assert built_tree(out) == cold(root, tmp_path)
 
 
 def test_a_sequence_of_changes_and_a_no_op_keep_the_output_equal_to_a_cold_build(make_site, tmp_path):
@@ -128,9 +115,9 @@ def test_a_sequence_of_changes_and_a_no_op_keep_the_output_equal_to_a_cold_build
     for change in sorted(CHANGES):
         CHANGES[change](root)
         build(root, out, "--jobs", "2")
-        assert tree(out) == cold(root, tmp_path), change
+        assert built_tree(out) == cold(root, tmp_path), change
     assert "nothing changed since the last build" in run("build", "--root", str(root), "--out", str(out), "--now", NOW).stdout
-    assert tree(out) == cold(root, tmp_path)
+    assert built_tree(out) == cold(root, tmp_path)
 
 
 def test_templates_and_catalogs_edited_and_put_back_in_one_process_build_as_a_cold_build(make_site, tmp_path):
@@ -151,7 +138,7 @@ def test_templates_and_catalogs_edited_and_put_back_in_one_process_build_as_a_co
     for step in steps:
         step()
         build(root, out)
-        assert tree(out) == cold(root, tmp_path)
+        assert built_tree(out) == cold(root, tmp_path)
 
 
 def test_an_output_file_changed_by_hand_is_written_again(make_site, tmp_path):
@@ -161,7 +148,7 @@ def test_an_output_file_changed_by_hand_is_written_again(make_site, tmp_path):
     (out / "en/a1/index.html").write_text("tampered", encoding="utf-8")
     (out / "he/index.html").unlink()
     build(root, out)
-    assert tree(out) == cold(root, tmp_path)
+    assert built_tree(out) == cold(root, tmp_path)
 
 
 @pytest.mark.parametrize("damage", [b"garbage", b"pipeline-build-cache 1 0.0.0 x\n0\n", None])
@@ -175,7 +162,7 @@ def test_a_corrupt_or_foreign_cache_is_discarded_with_a_message(make_site, tmp_p
     edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
     stderr = build(root, out)
     assert "discarded the build cache:" in stderr
-    assert tree(out) == cold(root, tmp_path)
+    assert built_tree(out) == cold(root, tmp_path)
 
 
 @pytest.mark.parametrize("jobs", ["2", "3"])
@@ -184,7 +171,7 @@ def test_one_job_and_more_give_the_same_output(make_site, tmp_path, jobs):
     build(root, tmp_path / "one", "--jobs", "1")
     shutil.rmtree(root / ".pipeline-cache")
     build(root, tmp_path / "more", "--jobs", jobs)
-    assert tree(tmp_path / "one") == tree(tmp_path / "more")
+    assert built_tree(tmp_path / "one") == built_tree(tmp_path / "more")
 
 
 @pytest.mark.parametrize("damage", ["remove", "garble"])
@@ -199,7 +186,7 @@ def test_prepared_bodies_the_cache_lost_are_made_again_as_a_cold_build_makes_the
             pack.write_bytes(pack.read_bytes().replace("טקסט".encode(), b"xxxxxxxx").replace(b"Text", b"Txet"))
     shutil.rmtree(out)  # every page is made again, from the bodies as kept
     build(root, out)
-    assert tree(out) == cold(root, tmp_path)
+    assert built_tree(out) == cold(root, tmp_path)
 
 
 def test_a_cache_sealed_by_another_user_is_discarded(make_site, tmp_path, monkeypatch):
@@ -209,7 +196,7 @@ def test_a_cache_sealed_by_another_user_is_discarded(make_site, tmp_path, monkey
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))  # another key: as if the cache came with the repository
     edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
     assert "was not made by this user's pipeline" in build(root, out)
-    assert tree(out) == cold(root, tmp_path)
+    assert built_tree(out) == cold(root, tmp_path)
 
 
 def test_the_cache_folder_tells_git_to_ignore_it(make_site, tmp_path):
@@ -222,10 +209,10 @@ def test_an_edit_writes_only_the_outputs_it_changes(make_site, tmp_path):
     root = make_site(files(4), PAGED)  # two a page: the index's and the tag's pages move with edits
     out = tmp_path / "out"
     build(root, out)
-    before = {path: (out / path).stat().st_mtime_ns for path in tree(out)}
+    before = {path: (out / path).stat().st_mtime_ns for path in built_tree(out)}
     edit(root, "content/en/a1.md", "More text 1.", "More text 1, edited.")
     result = run("build", "--root", str(root), "--out", str(out), "--now", NOW)
-    changed = {path for path in tree(out) if (out / path).stat().st_mtime_ns != before.get(path)}
+    changed = {path for path in built_tree(out) if (out / path).stat().st_mtime_ns != before.get(path)}
     assert "en/a1/index.html" in changed and "api/en/articles/a1.json" in changed
     assert not any(path.startswith("he/") for path in changed - {"he/a1/index.html"})
     assert "en/a0/index.html" not in changed
@@ -253,28 +240,28 @@ def test_allowing_raw_html_in_site_yaml_renders_bodies_again(make_site, tmp_path
     (root / "site.yaml").write_text((root / "site.yaml").read_text("utf-8") + "markdown:\n  allow_raw_html: true\n", encoding="utf-8")
     build(root, out)
     assert "<mark>marked</mark>" in (out / "en/a0/index.html").read_text("utf-8")
-    assert tree(out) == cold(root, tmp_path)
+    assert built_tree(out) == cold(root, tmp_path)
     edit(root, "site.yaml", "allow_raw_html: true", "allow_raw_html: false")  # bodies from the cache are rendered again
     build(root, out)
     assert "&lt;mark&gt;" in (out / "en/a0/index.html").read_text("utf-8")
-    assert tree(out) == cold(root, tmp_path)
+    assert built_tree(out) == cold(root, tmp_path)
 
 
 def test_a_failed_build_leaves_the_last_output_as_it_was(make_site, tmp_path):
     root = make_site(files())
     out = tmp_path / "out"
     build(root, out)
-    before = tree(out)
+    before = built_tree(out)
     (root / "templates").mkdir(exist_ok=True)
     (root / "templates/article.html").write_text(
         "{% extends 'base.html' %}{% block content %}{{ nothing.here }}{% endblock %}\n", encoding="utf-8"
     )
     result = run("build", "--root", str(root), "--out", str(out), "--now", NOW)
     assert result.exit_code == 1 and "template" in result.stdout + result.stderr
-    assert tree(out) == before
+    assert built_tree(out) == before
     (root / "templates/article.html").unlink()
     build(root, out)
-    assert tree(out) == cold(root, tmp_path)
+    assert built_tree(out) == cold(root, tmp_path)
 
 
 def test_a_file_read_back_from_the_cache_is_what_checking_it_again_gives(make_site):
@@ -331,7 +318,7 @@ def assert_publish_sends_a_cold_build(root, tmp_path):
     copy = tmp_path / "fresh-site"
     shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".pipeline-cache", "published"))
     assert run("build", "--root", str(copy), "--out", str(tmp_path / "fresh-out"), "--jobs", "1").exit_code == 0
-    assert tree(root / "published/current") == tree(tmp_path / "fresh-out")
+    assert built_tree(root / "published/current") == built_tree(tmp_path / "fresh-out")
 
 
 def test_a_publish_after_a_build_sends_what_a_build_from_nothing_makes(make_site, tmp_path):
@@ -374,7 +361,7 @@ def test_a_static_file_that_becomes_a_folder_is_built_whole(make_site, tmp_path)
     (root / "static/notes").mkdir()
     (root / "static/notes/one.txt").write_text("now a folder\n", encoding="utf-8")
     build(root, out)
-    assert tree(out) == cold(root, tmp_path)
+    assert built_tree(out) == cold(root, tmp_path)
 
 
 def test_an_output_folder_that_cannot_be_written_is_an_error_not_a_traceback(make_site, tmp_path):
@@ -429,16 +416,16 @@ def test_serve_leaves_the_command_lines_build_and_its_no_op_alone(make_site, tmp
     root = make_site(files())
     out = tmp_path / "public"
     build(root, out)
-    before = tree(out)
+    before = built_tree(out)
     site = Preview(root, False)
     site.rebuild()  # `pipeline serve` started with nothing edited: the next build is still a no-op
     assert "nothing changed since the last build" in run("build", "--root", str(root), "--out", str(out), "--now", NOW).stdout
     edit(root, "content/en/a1.md", "Text 1.", "Text 1, previewed.")
     site.rebuild()
     assert b"Text 1, previewed." in (site.get("en/a1/index.html") or b"")
-    assert tree(out) == before  # the preview is in memory: nothing was written into the build's folder
+    assert built_tree(out) == before  # the preview is in memory: nothing was written into the build's folder
     build(root, out)
-    assert tree(out) == cold(root, tmp_path)
+    assert built_tree(out) == cold(root, tmp_path)
 
 
 def _add_to(root: Path, rel: str, text: str) -> None:
@@ -582,8 +569,8 @@ def test_compiled_templates_are_kept_outside_the_site_and_an_edited_override_is_
     assert not [p for p in root.rglob("*") if "jinja" in p.name]
     (root / "templates/404.html").write_text(page.replace("WORD", "moved away"), encoding="utf-8")
     build(root, out)
-    assert tree(out) == cold(root, tmp_path)
-    assert any(b"<p>moved away</p>" in data for data in tree(out).values())
+    assert built_tree(out) == cold(root, tmp_path)
+    assert any(b"<p>moved away</p>" in data for data in built_tree(out).values())
 
 
 def test_another_installs_compiled_templates_are_left_while_in_use_and_a_build_never_fails_for_want_of_them(make_site, tmp_path):
@@ -604,7 +591,7 @@ def test_another_installs_compiled_templates_are_left_while_in_use_and_a_build_n
             ours.write_bytes(b"")  # and cannot be made again
     edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
     build(root, tmp_path / "out")
-    assert tree(tmp_path / "out") == cold(root, tmp_path)
+    assert built_tree(tmp_path / "out") == cold(root, tmp_path)
 
 
 def _rename_pair(root: Path, old: str, new: str) -> None:
@@ -741,7 +728,7 @@ def test_a_file_of_unchanged_stat_is_taken_from_the_cache_and_an_edit_keeping_si
     edit(root, "content/en/a1.md", "Text 1.", "Text X.")  # the same size
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the same modification time: only its ctime shows the edit
     build(root, out)
-    assert tree(out) == cold(root, tmp_path)
+    assert built_tree(out) == cold(root, tmp_path)
     assert b"Text X." in (out / "en/a1/index.html").read_bytes()
 
 
@@ -760,7 +747,7 @@ def test_a_file_replaced_by_a_link_is_read_through_it_every_time(make_site, tmp_
     edit(root, "notes/a1.md", "Linked text.", "Linked, edited.")  # the link's own stat is unchanged
     build(root, out)
     assert b"Linked, edited." in (out / "en/a1/index.html").read_bytes()
-    assert tree(out) == cold(root, tmp_path)
+    assert built_tree(out) == cold(root, tmp_path)
 
 
 @pytest.mark.parametrize("damage", ["garbage", "another shape", "another user"])
@@ -779,7 +766,7 @@ def test_a_damaged_or_foreign_part_of_the_kept_texts_is_read_again_from_the_file
     if damage == "another user":
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))
     build(root, out)
-    assert tree(out) == cold(root, tmp_path)
+    assert built_tree(out) == cold(root, tmp_path)
 
 
 def test_a_file_changed_within_a_second_of_a_build_is_not_kept_by_its_stat(make_site, tmp_path):

@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from conftest import SITE_YAML, article, hebrew, run
+from conftest import SITE_YAML, article, cold_build, hebrew, run
 
 NOW_SITE = SITE_YAML + "targets:\n  default:\n    type: local\n    path: published\n"
 
@@ -204,19 +204,6 @@ def test_a_rerun_clears_what_an_interrupted_publish_left_half_made(make_site):
     assert publish(root).exit_code == 0
     assert not any(path.exists() for path in leftovers)
     assert not (published / "deploys/20990101T000000Z-deadbeef.partial").exists()
-
-
-def cold_build(root: Path, folder: Path) -> dict[str, bytes]:
-    """What a build from nothing makes of the site (a copy without its cache or its target)."""
-    import shutil
-
-    copy = folder / "cold-site"
-    shutil.rmtree(copy, ignore_errors=True)
-    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".pipeline-cache", "published"))
-    out = folder / "cold-out"
-    shutil.rmtree(out, ignore_errors=True)
-    assert run("build", "--root", str(copy), "--out", str(out), "--jobs", "1").exit_code == 0
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != ".pipeline-build"}
 
 
 def test_publishes_after_edits_without_a_build_between_go_live_as_a_cold_build_makes_them(make_site, tmp_path):

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from pipeline import __version__, sitepaths, workers
 from pipeline.build import bodystore, cache, keys
 from pipeline.build.depmap import DepMap
-from pipeline.build.outputs import Output, described, site_outputs
+from pipeline.build.outputs import Output, described
 from pipeline.build.reads import Since
 from pipeline.content.articles import Article
 from pipeline.content.perfile import FileRecords
@@ -273,7 +273,7 @@ def template_check(result: Validation) -> list[Diagnostic]:
     bodies = _prepare(result, {}, None, 1)[0]
     site = plan(result, datetime.now(UTC), False, bodies)
     try:
-        outputs = site_outputs(site, Theme(site), result, result.config.root, None, "")
+        outputs = described(site, Theme(site), result, result.config.root, None, "").outputs
     except ContentError as exc:
         return list(exc.diagnostics)
     found: dict[tuple[str, int, str], Diagnostic] = {}

@@ -125,12 +125,8 @@ def keep_files(root: Path, made: Made, last: dict | None) -> None:
     folder = (
         {name: last[name] for name in ("out", "build_id", "outputs")} if last is not None else {"out": "", "build_id": "", "outputs": {}}
     )
-    kept = {
-        "rules": made.records.rules,
-        "prepared": _compact(root, made.prepared),
-        "memo": to_plain(made.memo),
-    }
-    _keep(root, kept | folder, _maps(made), last)
+    kept, maps = _plain_state(made)
+    _keep(root, kept | {"prepared": _compact(root, made.prepared)} | folder, maps, last)
 
 
 def _compact(root: Path, prepared: Mapping[str, Kept]) -> dict[str, Kept]:

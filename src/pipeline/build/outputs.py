@@ -76,20 +76,6 @@ class Described:
     lists: Mapping[str, Listed]  # output path -> what its list of parts was made from, and the list (Reads.listed)
 
 
-def site_outputs(
-    site: SitePlan,
-    theme: Theme,
-    result: Validation,
-    root: Path,
-    now: datetime | None,
-    common: str,
-    store: Path | None = None,
-    keys: Keys | None = None,
-) -> list[Output]:
-    """Every output of the site (see `described`)."""
-    return described(site, theme, result, root, now, common, store, keys).outputs
-
-
 def described(
     site: SitePlan,
     theme: Theme,
