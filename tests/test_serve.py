@@ -68,3 +68,95 @@ def test_serve_answers_from_memory_as_a_host_serves_the_built_folder(make_site):
     errors = server.errors
     assert "templates/article.html" in errors and "still serving the last good build" in errors
     assert "Traceback" not in errors
+
+
+def _held_rebuild(monkeypatch, site):
+    """Start `site.rebuild()` in a thread, held inside describe until the returned event is set; the thread's outcome in `box`."""
+    import threading
+
+    from pipeline.build import preview
+
+    entered, release, box = threading.Event(), threading.Event(), {}
+    real = preview.describe
+
+    def held(*args, **kwargs):
+        entered.set()
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(preview, "describe", held)
+
+    def run():
+        try:
+            box["done"] = site.rebuild()
+        except Exception as exc:  # noqa: BLE001 - the test looks at what was raised
+            box["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert entered.wait(10)
+    return release, thread, box
+
+
+def _in_process(root):
+    """The preview of `root` kept in memory and served on a free port, as `serve` does: (site, base URL, server)."""
+    import tempfile
+    import threading
+    from pathlib import Path
+
+    from pipeline.build import serve
+    from pipeline.build.preview import Preview
+
+    site = Preview(root, False)
+    site.rebuild()
+    httpd = serve.server(Path(tempfile.mkdtemp()), 0, serve.Builds(), site)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return site, f"http://127.0.0.1:{httpd.server_address[1]}", httpd
+
+
+def test_a_page_asked_for_during_a_rebuild_is_the_new_page(make_site, monkeypatch):
+    import threading
+
+    root = make_site({"content/en/a.md": article("First title"), "content/he/a.md": hebrew("כותרת ראשונה")})
+    site, base, httpd = _in_process(root)
+    try:
+        assert "First title" in fetch(f"{base}/en/a/")[1]
+        (root / "content/en/a.md").write_text(article("Second title"), encoding="utf-8")
+        release, rebuild, box = _held_rebuild(monkeypatch, site)
+        answer = {}
+        request = threading.Thread(target=lambda: answer.update(page=fetch(f"{base}/en/a/")))
+        request.start()
+        request.join(0.5)
+        assert request.is_alive(), "the page was answered before the running rebuild ended"
+        release.set()
+        rebuild.join(10)
+        request.join(10)
+        status, page = answer["page"]
+        assert status == 200 and "Second title" in page and "First title" not in page
+        assert "error" not in box
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_a_page_asked_for_during_a_failing_rebuild_is_the_last_good_page(make_site, monkeypatch):
+    import threading
+
+    root = make_site({"content/en/a.md": article("First title"), "content/he/a.md": hebrew("כותרת ראשונה")})
+    site, base, httpd = _in_process(root)
+    try:
+        (root / "content/en/a.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
+        release, rebuild, box = _held_rebuild(monkeypatch, site)
+        answer = {}
+        request = threading.Thread(target=lambda: answer.update(page=fetch(f"{base}/en/a/")))
+        request.start()
+        release.set()
+        rebuild.join(10)
+        request.join(10)
+        status, page = answer["page"]
+        assert status == 200 and "First title" in page and '<script src="/__pipeline/live.js"></script>' in page
+        shown = [f"{d.path}:{d.line}: {d.code}" for d in box["error"].diagnostics]
+        assert "content/en/a.md:3: yaml-syntax" in shown
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

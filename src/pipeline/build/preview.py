@@ -20,6 +20,8 @@ from pipeline.memo.state import Memo
 # Every this many rebuilds, every output is described again (and every entry planned): an output kept from an earlier
 # rebuild holds that rebuild's plan, so a long session of edits would otherwise hold one plan per edit.
 REFRESH = 16
+# A request made while a rebuild runs waits for it (then serves the new page at once), up to this many seconds.
+WAIT = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +54,27 @@ class Preview:
         self._last: Made | None = None  # the last good build: its digests are reused by the next
         self._memo: Memo | None = None  # what the last validate worked out
         self._partial = 0  # rebuilds since every output was last described
+        self._settled = threading.Condition()  # notified when a rebuild ends
+        self._running = False
 
     def rebuild(self, jobs: int = 1) -> Rebuilt:
         """Validate and plan the site again (raises ContentError, keeping the last good build, when it has errors)."""
+        with self._settled:
+            self._running = True
+        try:
+            return self._rebuild(jobs)
+        finally:
+            with self._settled:
+                self._running = False
+                self._settled.notify_all()
+
+    def _settle(self) -> None:
+        """Wait for a running rebuild to end (at most WAIT seconds), so a request sees the edit that started it."""
+        with self._settled:
+            self._settled.wait_for(lambda: not self._running, WAIT)
+
+    def _rebuild(self, jobs: int) -> Rebuilt:
+        """One rebuild (`rebuild` marks it running)."""
         notes: list[str] = []
         if self._known is None:  # the first build starts from the command line's cache, when it can be trusted
             state, found = incremental.read_state(self.root)
@@ -81,15 +101,17 @@ class Preview:
         return sorted(self._outputs)
 
     def has(self, path: str) -> bool:
-        """Whether the site has an output at `path`."""
+        """Whether the site has an output at `path` (once a running rebuild ends)."""
+        self._settle()
         return path in self._outputs
 
     def get(self, path: str) -> bytes | None:
         """The output at `path` (made now if what it is made from changed), None if there is none.
 
         When it cannot be made (a template override that fails on this page), `failed` is told and
-        the bytes last made there are served, if there are any.
+        the bytes last made there are served, if there are any. A running rebuild is waited for first.
         """
+        self._settle()
         with self._lock:
             output = self._outputs.get(path)
             kept = self._made.get(path)
