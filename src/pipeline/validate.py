@@ -28,7 +28,7 @@ from pipeline.memo import crossfile
 from pipeline.memo.plain import diagnostics_from, diagnostics_to
 from pipeline.memo.plain import key as memo_key
 from pipeline.memo.stamps import stamp_key
-from pipeline.memo.state import Ledger, Memo
+from pipeline.memo.state import Inputs, Ledger, Memo
 from pipeline.translation import minor, pairing, states
 from pipeline.translation.pairing import TranslationSet
 from pipeline.translation.states import PairState
@@ -95,25 +95,28 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1, memo: 
     aliases = alias_targets((r.parsed.article for r in studied if r.parsed.article is not None), config.source_locale)
     index = _index(config, files, static_files, frozenset(aliases))
     site = memo_key(rules, crossfile.site_key(index, config))
+    settings = memo_key(rules, crossfile.pair_settings(config, FrontMatterRules(config).shared))
+    ledger.inputs = Inputs(memo_key(site, settings), tuple(f.path for f in files), dict(digests))
+    delta = _delta(ledger, rules)
     parsed, bodies, prints = [], {}, {}
     for file, result in zip(readable, studied):
         parsed.append(result.parsed)
         found += result.diagnostics
         if result.body is not None:
             bodies[file.path] = result.body
-        found += crossfile.file_checks(ledger, file, digests[file.path], result, index, site, config)
+        found += _file_found(ledger, delta, file, digests[file.path], result, index, site, config)
         if result.parsed.article is not None and result.fingerprint is not None:
             prints[(file.lang, file.id)] = result.fingerprint
     articles = {(p.article.lang, p.article.id): p.article for p in parsed if p.article is not None}
     sets = pairing.group(articles.values())
     source_prints = MappingProxyType({i: fp for (lang, i), fp in prints.items() if lang == config.source_locale})
-    pair_states, pair_found = _pair_checks(ledger, files, digests, articles, prints, bodies, sets, config, rules)
+    pair_states, pair_found = _pair_checks(ledger, delta, files, digests, articles, prints, bodies, sets, config, settings)
     texts = {file.path: file.text or "" for file in files if file.lang == config.source_locale}
     pair_states = minor.forgive(pair_states, articles, texts, config)
-    found += crossfile.id_problems(ledger, files)
+    found += crossfile.id_problems(ledger, files, delta is not None)
     found += states.diagnostics(pair_states, articles, config)
     found += pair_found
-    found += crossfile.fragment_checks(ledger, files, digests, bodies, index, rules)
+    found += crossfile.fragment_checks(ledger, files, digests, bodies, index, rules, delta)
     catalog_found, catalog_records = gate.check_catalogs(root, reuse, config.max_file_bytes)
     found += catalog_found
     records.update(catalog_records)
@@ -136,8 +139,39 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1, memo: 
     )
 
 
+def _delta(ledger: Ledger, rules: str) -> frozenset[str] | None:
+    """The paths whose text changed since the last validate, when only texts changed (then the other files' units are carried); else None."""
+    last = ledger.memo.inputs
+    now = ledger.inputs
+    if last is None or now is None or ledger.memo.rules != rules:
+        return None
+    changed = last.changed(now.site, now.paths, now.digests)
+    if changed is not None:
+        ledger.carry()
+    return changed
+
+
+def _file_found(
+    ledger: Ledger,
+    delta: frozenset[str] | None,
+    file: SourceFile,
+    digest: str,
+    result: Studied,
+    index: checks.SiteIndex,
+    site: str,
+    config: SiteConfig,
+) -> list[Diagnostic]:
+    """One file's checks against the site: carried from the last validate when its text is unchanged, else recalled or made."""
+    if delta is not None and file.path not in delta:
+        held = ledger.held(f"file:{file.path}")
+        if held is not None:
+            return list(held)
+    return crossfile.file_checks(ledger, file, digest, result, index, site, config)
+
+
 def _pair_checks(
     ledger: Ledger,
+    delta: frozenset[str] | None,
     files: list[SourceFile],
     digests: Mapping[str, str],
     articles: Mapping[tuple[str, str], Article],
@@ -145,11 +179,13 @@ def _pair_checks(
     bodies: Mapping[str, Body],
     sets: tuple[TranslationSet, ...],
     config: SiteConfig,
-    rules: str,
+    settings: str,
 ) -> tuple[tuple[PairState, ...], list[Diagnostic]]:
-    """Every article id's translation states (sorted by id, then language) and what its translations' checks found."""
+    """Every article id's translation states (sorted by id, then language) and what its translations' checks found.
+
+    With `delta`, an id none of whose files changed is carried from the last validate."""
     shared = FrontMatterRules(config).shared
-    settings = memo_key(rules, crossfile.pair_settings(config, shared))
+    changed_ids = {file.id for file in files if delta is not None and file.path in delta}
     by_id: dict[str, list[SourceFile]] = {}
     for file in files:
         by_id.setdefault(file.id, []).append(file)
@@ -157,7 +193,8 @@ def _pair_checks(
     made: list[PairState] = []
     found: list[Diagnostic] = []
     for article_id in sorted(by_id):
-        id_states, id_found = crossfile.id_checks(
+        held = ledger.held(f"id:{article_id}") if delta is not None and article_id not in changed_ids else None
+        id_states, id_found = held or crossfile.id_checks(
             ledger, by_id[article_id], digests, settings, articles, prints, bodies, set_of.get(article_id), config, shared
         )
         made += id_states

@@ -96,15 +96,28 @@ def _id_from(plain: Any) -> IdResult:
     return states_from(made), diagnostics_from(found)
 
 
-def id_problems(ledger: Ledger, files: Sequence[SourceFile]) -> list[Diagnostic]:
-    """Invalid, reserved and duplicate ids (they depend on the files' paths only)."""
+def id_problems(ledger: Ledger, files: Sequence[SourceFile], same_paths: bool = False) -> list[Diagnostic]:
+    """Invalid, reserved and duplicate ids (they depend on the files' paths only: carried when they are the same)."""
+    held = ledger.held("ids") if same_paths else None
+    if held is not None:
+        return list(held)
     return ledger.recall("ids", key(*(f.path for f in files)), lambda: pairing.check_ids(list(files)), diagnostics_to, diagnostics_from)
 
 
 def fragment_checks(
-    ledger: Ledger, files: Sequence[SourceFile], digests: Mapping[str, str], bodies: Mapping[str, Body], index: checks.SiteIndex, rules: str
+    ledger: Ledger,
+    files: Sequence[SourceFile],
+    digests: Mapping[str, str],
+    bodies: Mapping[str, Body],
+    index: checks.SiteIndex,
+    rules: str,
+    delta: frozenset[str] | None = None,
 ) -> list[Diagnostic]:
-    """Every link whose #fragment names no id on its page; a file's from the memo while its text and those of the pages it looks at hold."""
+    """Every link whose #fragment names no id on its page; a file's from the memo while its text and those of the pages it looks at hold.
+
+    With `delta` (the paths changed since the last validate, nothing else having changed), a file's findings are carried
+    when neither it nor any page it looked at changed (a page is looked at by its article id, in its language and the source's)."""
+    changed_ids = {f.id for f in files if delta is not None and f.path in delta}
     listed = [(f.path, f.lang, f.id) for f in files if f.path in bodies]
     linking = [item for item in listed if any(r.kind == "link" and "#" in r.target for r in bodies[item[0]].refs)]
     of_page: dict[tuple[str, str], list[str]] = {}
@@ -126,12 +139,28 @@ def fragment_checks(
     found: list[Diagnostic] = []
     for path, lang, _ in linking:  # the others have no fragment to check
         name, own = f"fragments:{path}", f"{base}:{digests[path]}"
+        carried = _carried_fragments(ledger, name, path, delta, changed_ids)
+        if carried is not None:
+            found += carried
+            continue
         recalled = _recalled_fragments(ledger, name, own, pages_key)
         if recalled is None:
             recalled, pages = anchors.file_fragments(path, lang, bodies[path], ids, index)
             ledger.keep(name, key(own, pages_key(pages)), (recalled, pages), (pages, diagnostics_to(recalled)))
         found += recalled
     return found
+
+
+def _carried_fragments(
+    ledger: Ledger, name: str, path: str, delta: frozenset[str] | None, changed_ids: set[str]
+) -> list[Diagnostic] | None:
+    """A file's fragment findings carried from the last validate (`Ledger.carry`), when it and every page it looked at are unchanged."""
+    if delta is None or path in delta:
+        return None
+    held = ledger.held(name)
+    if held is None or any(article_id in changed_ids for _, article_id in held[1]):
+        return None
+    return list(held[0])
 
 
 def _recalled_fragments(

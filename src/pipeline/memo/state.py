@@ -16,6 +16,21 @@ T = TypeVar("T")
 Unit = tuple[str, Any]  # what a result is made from (a key), and the result
 
 
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What a validate's checks across files were made from, as a whole: a key of the rules and the site, every file's path and text digest."""
+
+    site: str
+    paths: tuple[str, ...]
+    digests: Mapping[str, str]
+
+    def changed(self, site: str, paths: tuple[str, ...], digests: Mapping[str, str]) -> frozenset[str] | None:
+        """The paths whose text changed since, when the site and the set of paths are the same; else None."""
+        if site != self.site or paths != self.paths:
+            return None
+        return frozenset(path for path in paths if digests.get(path) != self.digests.get(path))
+
+
 def _empty() -> Mapping[Any, Any]:
     return MappingProxyType({})
 
@@ -35,6 +50,8 @@ class Memo:
     seen: Seen = field(default_factory=_empty)
     studied: Mapping[tuple[str, str], Studied] = field(default_factory=_empty)
     redone: int = 0  # how many units the validate that made this memo worked out (it recalled the others)
+    inputs: Inputs | None = None  # this process's only: lets the next validate carry every unit of an unchanged file across
+    carried: bool = False  # whether the validate that made this memo carried the last one's units across (a delta validate)
 
     def of(self, root: str) -> Memo:
         """This memo when it is of the site at `root`, else an empty one."""
@@ -69,6 +86,20 @@ class Ledger:
         self.units: dict[str, Unit] = {}
         self.objects: dict[str, Unit] = {}
         self.redone = 0  # how many units were worked out (the rest were recalled)
+        self.inputs: Inputs | None = None
+        self.carried = False
+
+    def carry(self) -> None:
+        """Take every unit of the last memo as it is (a delta validate then redoes only those whose inputs changed)."""
+        self.units.update(self.memo.units)
+        self.objects.update(self.memo.objects)
+        self.carried = True
+
+    def held(self, name: str) -> Any:
+        """This process's result of unit `name` from the last memo, None when it has none."""
+        unit = self.memo.objects.get(name)
+        plain = self.memo.units.get(name)
+        return unit[1] if unit is not None and plain is not None and plain[0] == unit[0] else None
 
     def recall(self, name: str, key: str, make: Callable[[], T], to: Callable[[T], Any], back: Callable[[Any], T]) -> T:
         """The result of unit `name` made from `key`: this process's, else the plain one (`back` decodes it), else `make()` (`to` encodes it)."""
@@ -105,4 +136,6 @@ class Ledger:
             MappingProxyType(dict(seen)),
             studied,
             self.redone,
+            self.inputs,
+            self.carried,
         )
