@@ -784,3 +784,65 @@ def test_a_file_changed_within_a_second_of_a_build_is_not_kept_by_its_stat(make_
         kept |= cache.read(root, part) or {}
     assert "content/en/a1.md" not in kept
     assert "content/en/a0.md" in kept
+
+
+def test_a_body_edit_with_outputs_deleted_or_changed_by_hand_builds_as_a_cold_build(make_site, tmp_path):
+    """Outputs the edit did not touch are kept by their keys from the map the last build kept; one gone from the folder
+    (or changed there) is made all the same."""
+    root = make_site(files(40))  # enough outputs for the deleted ones to be made by several processes
+    out = tmp_path / "out"
+    build(root, out)
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+    shutil.rmtree(out / "he")  # none of it is made from en/a1's body alone
+    (out / "api/en/articles/a3.json").write_text("tampered", encoding="utf-8")
+    build(root, out, "--jobs", "2")
+    assert built_tree(out) == cold(root, tmp_path)
+
+
+BODY_EDITS_BETWEEN = [
+    CHANGES["article edit"],
+    CHANGES["template override"],
+    CHANGES["catalog change"],
+    CHANGES["site.yaml change"],
+    CHANGES["tag change (tag pages, sitemap, API)"],
+    CHANGES["static file"],
+]
+
+
+def test_body_edits_between_template_catalog_and_site_yaml_edits_build_as_a_cold_build(make_site, tmp_path):
+    root = make_site(files(4), PAGED)
+    out = tmp_path / "out"
+    build(root, out)
+    for n, change in enumerate(BODY_EDITS_BETWEEN):
+        change(root)
+        build(root, out)
+        assert built_tree(out) == cold(root, tmp_path), n
+        edit(root, "content/he/a2.md", "עוד 2", f"עוד 2 ({n})")
+        build(root, out)
+        assert built_tree(out) == cold(root, tmp_path), n
+
+
+@pytest.mark.parametrize("damage", ["garbage", "flipped", "an earlier build's", "another folder's"])
+def test_a_damaged_or_foreign_dependency_map_only_means_describing_every_output(make_site, tmp_path, damage):
+    from pipeline.build import lastmap
+
+    root = make_site(files(4), PAGED)
+    out = tmp_path / "out"
+    build(root, out)
+    kept = root / cache.CACHE_DIR / lastmap.NAME
+    earlier = kept.read_bytes()
+    edit_pair(root, "a1", "date: 2024-03-12", "date: 2025-01-02")  # the lists' order moves, and their pages
+    build(root, out)
+    if damage == "garbage":
+        kept.write_bytes(b"garbage")
+    elif damage == "flipped":
+        data = kept.read_bytes()
+        kept.write_bytes(data[:-50] + bytes(b ^ 1 for b in data[-50:]))
+    elif damage == "an earlier build's":  # its site had the order the next edit puts back, not the one the folder holds
+        kept.write_bytes(earlier)
+    else:
+        build(root, tmp_path / "elsewhere")  # the map of a build into another folder
+    edit_pair(root, "a1", "date: 2025-01-02", "date: 2024-03-12")
+    edit(root, "content/en/a2.md", "More text 2", "More text 2, edited")
+    build(root, out)
+    assert built_tree(out) == cold(root, tmp_path)

@@ -150,3 +150,16 @@ def test_the_sitemap_escapes_what_elementtree_escapes(value):
     element = ET.Element("x", {"a": clean})
     element.text = clean
     assert f'<x a="{feeds._xml_attribute(value)}">{feeds._xml_text(value)}</x>' == ET.tostring(element, encoding="unicode")
+
+
+def test_articles_share_one_object_per_tag_locale_and_front_matter_key(make_site):
+    from pipeline.validate import validate
+
+    files = {f"content/en/a{n}.md": article(f"T {n}", tags="[gratitude, kindness]") for n in range(3)}
+    files |= {f"content/he/a{n}.md": hebrew(f"כ {n}", tags="[gratitude, kindness]") for n in range(3)}
+    result = validate(make_site(files))
+    assert not result.errors and len(result.articles) == 6
+    # A forked worker reading every article's tags (the sitemap, tag pages) touches, and copies, one string per tag, not one per article.
+    assert len({id(tag) for a in result.articles for tag in a.tags if tag == "kindness"}) == 1
+    assert len({id(key) for a in result.articles for key in a.fields if key == "title"}) == 1
+    assert len({id(a.lang) for a in result.articles}) == 2

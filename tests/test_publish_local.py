@@ -257,3 +257,19 @@ def test_a_publish_replaces_a_build_cache_it_cannot_trust_so_the_next_publish_re
     assert live_files(root) == cold_build(root, tmp_path)
     kept, notes = incremental.read_state(root)
     assert kept is not None and not notes and "content/en/a1.md" in kept["files"]
+
+
+def test_a_target_lacking_files_the_last_publish_kept_by_key_gets_them_as_a_cold_build_makes_them(make_site, tmp_path):
+    """After an edit, a publish describes only the outputs made from what changed; a target that lacks the others (a new
+    one, with no build folder to read them from) is sent them all the same."""
+    root = site(make_site, NOW_SITE + "  second:\n    type: local\n    path: second\n", count=3)
+    assert publish(root).exit_code == 0
+    (root / "content/en/a1.md").write_text(article("Article 1", body="A new body.\n"), encoding="utf-8")
+    assert publish(root).exit_code == 0
+    (root / "content/he/a2.md").write_text(hebrew("מאמר 2", body="גוף חדש.\n"), encoding="utf-8")
+    result = publish(root, "--target", "second")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    current = root / "second/current"
+    assert {p.relative_to(current).as_posix(): p.read_bytes() for p in current.rglob("*") if p.is_file()} == cold_build(root, tmp_path)
+    assert publish(root).exit_code == 0
+    assert live_files(root) == cold_build(root, tmp_path)

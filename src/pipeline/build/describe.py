@@ -124,6 +124,7 @@ def describe(
     store: Path | None = None,
     last: Made | None = None,
     memo: Memo | None = None,
+    since: Since | None = None,
 ) -> Made:
     """Validate and plan the site, and describe its outputs; `known` and `prepared` are the last build's, reused where unchanged.
 
@@ -131,6 +132,7 @@ def describe(
     `last` is this process's last build of the site (`serve`): its digests are reused while what they are
     made from is unchanged (the compiled templates are kept by render/theme.py).
     `memo` is the last validate's (`Made.memo`).
+    `since` is a last build's map when there is no `last` (the command line's, from the build cache: incremental.py).
     """
     result = validate(root, known, jobs, memo)
     if result.errors:
@@ -144,7 +146,7 @@ def describe(
     site = plan(result, moment, drafts, bodies, last.since.site if last is not None and last.since is not None else None)
     folder = cache.templates_folder() if store is not None else None  # compiled templates kept along with the build cache
     theme = Theme(site, (folder, site_key) if folder is not None else None)  # the process's environments, while the same
-    done = described(site, theme, result, root, now, common, store, digests, last.since if last is not None else None)
+    done = described(site, theme, result, root, now, common, store, digests, last.since if last is not None else since)
     digests.settle(done.whole)
     scheduled = [a.publish_at for a in result.articles if a.publish_at is not None and a.publish_at > moment]
     unique = tuple({o.path: o for o in done.outputs}.values())  # a static/ file replaces a theme asset of the same name

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 from pipeline import workers
-from pipeline.build import cache, incremental
-from pipeline.build.describe import describe, made_bytes
+from pipeline.build import cache, incremental, lastmap
+from pipeline.build.describe import Kept, describe, made_bytes
 from pipeline.build.outputs import Output
+from pipeline.content.perfile import FileRecords
 from pipeline.errors import PipelineError
+from pipeline.memo.state import Memo
 
 DIGESTS = "digests"  # in the build cache: output path -> (key, SHA-1, size) of what a publish last made there
 Written = tuple[Path, Mapping[str, tuple[str, int, int]]]  # a folder a build wrote, and its manifest (incremental.folder_of)
@@ -35,17 +38,24 @@ class Files(Mapping[str, bytes]):
         made: dict[str, bytes],
         digests: Mapping[str, tuple[str, int]],
         written: Written | None,
+        whole: Callable[[], Mapping[str, Output]] | None = None,
     ) -> None:
         self._root = root
         self._outputs = outputs
         self._made = made
         self._digests = digests
         self._written = written
+        self._whole = whole  # every output described, for one kept from the last publish by its key alone (lastmap.py)
 
     def __getitem__(self, path: str) -> bytes:
         data = self._made.get(path)
         if data is None:
-            data = made_bytes(self._written, self._outputs[path])
+            try:
+                data = made_bytes(self._written, self._outputs[path])
+            except lastmap.Undescribed:
+                if self._whole is None:
+                    raise
+                data = made_bytes(self._written, self._whole()[path])
             if (hashlib.sha1(data).hexdigest(), len(data)) != self._digests[path]:
                 cache.remove(self._root, DIGESTS)
                 raise Inconsistent(
@@ -84,8 +94,11 @@ def build(root: Path, now: datetime | None, jobs: int) -> Digested:
     known, prepared, memo = incremental.reuse(state) if state is not None else (None, None, None)
     written = incremental.folder_of(state) if state is not None else None
     usable = incremental.writable_cache(root, [])  # one that cannot be trusted (another version's, say) is built anew and replaced
-    made = describe(root, now, False, known, prepared, jobs, store=root if usable else None, memo=memo)
     last = _kept(root) if usable else {}
+    # The outputs made from nothing the last publish's build did not are not described: they are that build's, by their keys.
+    since = lastmap.read(root, lastmap.identity(last), last, lastmap.PUBLISHED) if last else None
+    store = root if usable else None
+    made = describe(root, now, False, known, prepared, jobs, store=store, memo=memo, since=since)
     missing = [o for o in made.outputs if last.get(o.path, ("",))[0] != o.key]
     contents = workers.run(partial(made_bytes, written), missing, jobs)
     fresh = {o.path: data for o, data in zip(missing, contents)}
@@ -94,8 +107,24 @@ def build(root: Path, now: datetime | None, jobs: int) -> Digested:
     outputs = {o.path: o for o in made.outputs}
     if usable:
         incremental.keep_files(root, made, state)
-        cache.write(root, DIGESTS, {path: (o.key, *digests[path]) for path, o in outputs.items()})
-    return Digested(Files(root, outputs, fresh, digests, written), made.held, notes)
+        kept = {path: (o.key, *digests[path]) for path, o in outputs.items()}
+        cache.write(root, DIGESTS, kept)
+        lastmap.keep(root, lastmap.identity(kept), made.since, lastmap.PUBLISHED)
+    whole = functools.cache(partial(_whole, root, now, known, prepared, jobs, store, memo)) if since is not None else None
+    return Digested(Files(root, outputs, fresh, digests, written, whole), made.held, notes)
+
+
+def _whole(
+    root: Path,
+    now: datetime | None,
+    known: FileRecords | None,
+    prepared: Mapping[str, Kept] | None,
+    jobs: int,
+    store: Path | None,
+    memo: Memo | None,
+) -> Mapping[str, Output]:
+    """Every output of the site described (none kept by its key alone), by path."""
+    return {o.path: o for o in describe(root, now, False, known, prepared, jobs, store=store, memo=memo).outputs}
 
 
 def _kept(root: Path) -> dict[str, tuple[str, str, int]]:

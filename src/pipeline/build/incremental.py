@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.build import bodystore, cache, freshness, shards, write
+from pipeline.build import bodystore, cache, freshness, lastmap, shards, write
 from pipeline.build.describe import Kept, Made, describe
 from pipeline.content.perfile import FileRecords
 from pipeline.content.sources import seen_from_plain, seen_to_plain
@@ -42,20 +42,40 @@ def build_into(
     """Build the site at `root` into `out`, reusing the last build's results where their inputs are unchanged.
 
     `taken` is the stamp the no-op check took of the site just before (freshness.up_to_date), if it took one."""
+    try:
+        return _build_into(root, out, now, drafts, jobs, options, taken, partial=True)
+    except lastmap.Undescribed:  # an output kept by its key went missing or was changed in `out`: describe every one
+        return _build_into(root, out, now, drafts, jobs, options, taken, partial=False)
+
+
+def _build_into(
+    root: Path,
+    out: Path,
+    now: datetime | None,
+    drafts: bool,
+    jobs: int,
+    options: tuple[str, ...],
+    taken: freshness.Taken | None,
+    partial: bool,
+) -> Outcome:
+    """build_into; with `partial`, only the outputs made from what changed since the last build into `out` are described
+    (the map it kept: lastmap.py), the others are that build's by their keys."""
     watched = taken[0] if taken is not None else freshness.watched(root)
     seen = taken[1] if taken is not None else freshness.stamp(root, watched)  # first: an edit made during the build is seen by the next
     notes: list[str] = []
     usable = writable_cache(root, notes)
     state = _load(root, notes) if usable else None
     known, prepared, memo = reuse(state) if state else (None, None, None)
-    made = describe(root, now, drafts, known, prepared, jobs, store=root if usable else None, memo=memo)
+    out_key = str(out.resolve())
+    previous = state["outputs"] if state and state["out"] == out_key and write.marker(out) == state["build_id"] else None
+    since = lastmap.read(root, state["build_id"], previous) if partial and state is not None and previous is not None else None
+    made = describe(root, now, drafts, known, prepared, jobs, store=root if usable else None, memo=memo, since=since)
     outputs, held, valid_until, reads = made.outputs, made.held, made.valid_until, freshness.files_read(made.schema_path)
     kept, maps = _plain_state(made)
+    mapped = made.since
     del made  # every article's parse and checks: the outputs and the plain state are all that is used from here on
     # What discover saw (every file's text) is true of the files whatever the build does next: kept now, and let go.
     texts_kept = not usable or shards.write(root, TEXTS, maps.pop(TEXTS), state.get(TEXTS) if state is not None else None)
-    out_key = str(out.resolve())
-    previous = state["outputs"] if state and state["out"] == out_key and write.marker(out) == state["build_id"] else None
     build_id = secrets.token_hex(8)
     written = write.update_tree(outputs, out, root, previous, build_id, jobs)
     kept |= {
@@ -67,9 +87,10 @@ def build_into(
     if usable and not (_keep(root, kept, maps, state) and texts_kept):
         notes.append("no build cache: there is no writable ~/.cache/pipeline to keep its key in")
     elif usable:
+        lastmap.keep(root, build_id, mapped)
         freshness.remember(root, out, options, build_id, valid_until, reads, seen if reads == watched else b"", written.manifest)
     pages = sum(1 for o in outputs if o.path.endswith(".html"))
-    return Outcome(len(outputs), pages, written.written, written.removed, held, tuple(notes), (outputs, kept, maps, state))
+    return Outcome(len(outputs), pages, written.written, written.removed, held, tuple(notes), (outputs, kept, maps, state, mapped))
 
 
 def _plain_state(made: Made) -> tuple[dict[str, Any], dict[str, Mapping[str, Any]]]:
@@ -175,6 +196,7 @@ def _load(root: Path, notes: list[str]) -> dict | None:
 def _forget(root: Path) -> None:
     cache.remove(root, STATE)
     cache.remove(root, freshness.FRESH)
+    cache.remove(root, lastmap.NAME)
     for name in (TEXTS, FILES):
         shards.remove(root, name)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -122,13 +123,13 @@ def article_from(source: SourceFile, doc: YamlDoc, body: str, body_line: int) ->
     publish_at = data.get("publish_at")
     return Article(
         path=source.path,
-        lang=source.lang,
+        lang=sys.intern(source.lang),
         id=source.id,
         title=data["title"],
         date=date.fromisoformat(data["date"]),
         summary=data.get("summary"),
         author=data.get("author"),
-        tags=tuple(data.get("tags", ())),
+        tags=tuple(map(sys.intern, data.get("tags", ()))),  # one object per tag, not per use: see _freeze
         draft=bool(data.get("draft", False)),
         publish_at=datetime.fromisoformat(publish_at) if publish_at else None,
         image=Image(image["src"], image["alt"]) if image else None,
@@ -140,8 +141,10 @@ def article_from(source: SourceFile, doc: YamlDoc, body: str, body_line: int) ->
 
 
 def _freeze(value: Any) -> Any:
+    """`value` read-only, its keys interned: every article's front matter shares one object per key (YAML makes one per use),
+    and a build that forks workers leaves fewer objects scattered over the pages that reading an article copies."""
     if isinstance(value, dict):
-        return MappingProxyType({key: _freeze(item) for key, item in value.items()})
+        return MappingProxyType({sys.intern(key): _freeze(item) for key, item in value.items()})
     if isinstance(value, list):
         return tuple(_freeze(item) for item in value)
     return value
