@@ -317,6 +317,18 @@ class _Catalog(gettext.NullTranslations):
     def pgettext(self, context: str, message: str) -> str:
         return self.STRINGS.get(f"{context}\x04{message}", message)
 
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        """Hebrew's three forms (one, two, other), with markup; an untranslated pair as English picks it."""
+        forms = self.PLURALS.get(msgid1)
+        if forms is None:
+            return msgid1 if n == 1 else msgid2
+        return forms[0] if n == 1 else forms[1] if n == 2 else forms[2]
+
+    PLURALS: ClassVar[dict[str, tuple[str, str, str]]] = {
+        "%(num)d a": ("<b>א</b> %(num)d", "שתי %(num)d & &amp;", "%(num)d אים 100%%"),
+        "%(num)s of %(what)s": ("%(num)s של %(what)s", "%(num)s שני %(what)s", "%(num)s רבים %(what)s"),
+    }
+
 
 GETTEXT_USES = st.lists(
     st.sampled_from(
@@ -329,6 +341,15 @@ GETTEXT_USES = st.lists(
             '{{ pgettext("nav", "Home") }}',
             '{{ pgettext("nav", "Home", context="<x>") }}',
             '{{ ngettext("%(num)d a", "%(num)d as", 2) }}',
+            '{{ ngettext("%(num)d a", "%(num)d as", n) }}',
+            '{% for k in counts %}{{ ngettext("%(num)d a", "%(num)d as", k) }};{% endfor %}',
+            '{{ ngettext("%(num)d a", "%(num)d as", item.n) }}{{ ngettext("%(num)d a", "%(num)d as", counts[1]) }}',
+            '{{ ngettext("%(num)s of %(what)s", "%(num)s of %(what)ss", n, what=who) }}',
+            '{{ ngettext("%(num)d a", "%(num)d as", n, num=5) }}',
+            '{{ ngettext("%(num)d b", "%(num)d bs", n) }}',
+            '{{ ngettext("%(num)d a", "%(num)d as", counts | last) }}',
+            '{% set c = cycler(1, 2, 7) %}{% for k in counts %}{{ ngettext("%(num)d a", "%(num)d as", c.next()) }}{% endfor %}',
+            '{% autoescape false %}{{ ngettext("%(num)s of %(what)s", "%(num)s of %(what)ss", n, what=who) }}{% endautoescape %}',
             '{% set label = _("Feed") %}[{{ label }}]',
             '{{ _("Feed") | length }}',
             "{% trans %}Feed{% endtrans %}",
@@ -344,19 +365,26 @@ GETTEXT_USES = st.lists(
 ).map("".join)
 
 
-def _rendered(source: str, fold: bool) -> str:
+COUNTS = (1, 2, 7, 2, 1, 0, 999, 1000, 1001, -1, 2.0, True)  # ints kept by number, and what is not one (or not small)
+
+
+def _rendered(source: str, fold: bool, n: object = 3) -> str:
     env = theme._Environment(loader=jinja2.DictLoader({"page": source}), autoescape=True, extensions=["jinja2.ext.i18n"])
     runtime.install(env, _Catalog())
     if fold:
         assert gettextfold.foldable(env, [("page", source)])
         env.folding = runtime.AsData(_Catalog())
-    return env.get_template("page").render(who="<Dana & co>", safe=Markup("<em>Dana</em>"))
+    template = env.get_template("page")
+    return "|".join(
+        template.render(who="<Dana & co>", safe=Markup("<em>Dana</em>"), n=number, counts=COUNTS, item={"n": number})
+        for number in (n, *COUNTS, n)  # the same template rendered again and again, each number's form
+    )
 
 
 @SETTINGS
-@given(GETTEXT_USES)
-def test_interface_strings_translated_when_compiling_render_as_translated_when_rendering(source):
-    assert _rendered(source, fold=True) == _rendered(source, fold=False)
+@given(GETTEXT_USES, st.sampled_from(COUNTS))
+def test_interface_strings_translated_when_compiling_render_as_translated_when_rendering(source, n):
+    assert _rendered(source, fold=True, n=n) == _rendered(source, fold=False, n=n)
 
 
 def test_a_missing_format_key_fails_when_rendering_either_way():

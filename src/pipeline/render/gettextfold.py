@@ -62,16 +62,49 @@ def _folded(call: nodes.Call, translations: gettext.NullTranslations) -> nodes.E
     if not isinstance(call.node, nodes.Name) or call.dyn_args is not None or call.dyn_kwargs is not None:
         return None
     literals = [arg.value for arg in call.args if isinstance(arg, nodes.Const) and isinstance(arg.value, str)]
+    variables = {keyword.key: keyword.value for keyword in call.kwargs}
+    if call.node.name == "ngettext":
+        forms = [arg.value for arg in call.args[:2] if isinstance(arg, nodes.Const) and isinstance(arg.value, str)]
+        if len(call.args) == 3 and len(forms) == 2 and _pure(call.args[2]):
+            return _plural(call, forms[0], forms[1], variables)
+        return None  # its form depends on a number evaluated once
     if len(literals) != len(call.args):
         return None
-    variables = {keyword.key: keyword.value for keyword in call.kwargs}
     if call.node.name in ("_", "gettext") and len(literals) == 1:
         text = translations.gettext(literals[0])
     elif call.node.name == "pgettext" and len(literals) == 2:
         text = translations.pgettext(literals[0], literals[1])
         variables.setdefault("context", nodes.Const(literals[0]))
     else:
-        return None  # ngettext picks its form from a number known only when rendering
+        return None
     line = call.lineno
     items = [nodes.Pair(nodes.Const(key, lineno=line), value, lineno=line) for key, value in variables.items()]
     return nodes.Mod(nodes.MarkSafeIfAutoescape(nodes.Const(text, lineno=line), lineno=line), nodes.Dict(items, lineno=line), lineno=line)
+
+
+def _pure(expr: nodes.Expr) -> bool:
+    """Whether evaluating `expr` twice gives the same and changes nothing: a name, a literal, or attributes and literal
+    subscripts of one (a call, a filter or a cycler's `next()` is evaluated once, as ngettext itself does)."""
+    while isinstance(expr, (nodes.Getattr, nodes.Getitem)):
+        if isinstance(expr, nodes.Getitem) and not isinstance(expr.arg, nodes.Const):
+            return False
+        expr = expr.node
+    return isinstance(expr, (nodes.Name, nodes.Const))
+
+
+def _plural(call: nodes.Call, singular: str, plural: str, variables: dict[str, nodes.Expr]) -> nodes.Expr:
+    """`ngettext("…", "…", n, …)`: the form for `n` from the environment's `plural_form` (kept by number once translated),
+    formatted as the newstyle ngettext does, with `num` set to `n` unless given."""
+    line = call.lineno
+    number = call.args[2]
+    variables.setdefault("num", number)
+    form = nodes.Call(
+        nodes.EnvironmentAttribute("plural_form", lineno=line),
+        [nodes.Const(singular, lineno=line), nodes.Const(plural, lineno=line), number],
+        [],
+        None,
+        None,
+        lineno=line,
+    )
+    items = [nodes.Pair(nodes.Const(key, lineno=line), value, lineno=line) for key, value in variables.items()]
+    return nodes.Mod(nodes.MarkSafeIfAutoescape(form, lineno=line), nodes.Dict(items, lineno=line), lineno=line)

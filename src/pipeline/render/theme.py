@@ -203,6 +203,20 @@ class _Environment(ImmutableSandboxedEnvironment):
     arguments are translated when a template is compiled (gettextfold)."""
 
     folding: gettext.NullTranslations | None = None
+    _forms: dict[tuple[str, str, int], str] | None = None
+
+    def plural_form(self, singular: str, plural: str, number: object) -> str:
+        """What a folded `ngettext` formats: the locale's form for `number`, as data, kept by number when it is a small int."""
+        assert self.folding is not None  # only folded templates call it
+        if type(number) is not int or not 0 <= number < MAX_KEPT_NUMBER:
+            return self.folding.ngettext(singular, plural, number)  # type: ignore[arg-type]  # as the unfolded call would
+        if self._forms is None:
+            self._forms = {}
+        key = (singular, plural, number)
+        form = self._forms.get(key)
+        if form is None:
+            form = self._forms[key] = self.folding.ngettext(singular, plural, number)
+        return form
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
         tree = super()._parse(source, name, filename)
@@ -223,6 +237,7 @@ class _Environment(ImmutableSandboxedEnvironment):
         return super().getattr(obj, attribute)
 
 
+MAX_KEPT_NUMBER = 1000  # the forms kept per string: a page's counts (minutes, articles) are small
 _DICT_ATTRIBUTES = frozenset(dir(dict))  # all a dict has as attributes (it has no instance dict)
 
 
