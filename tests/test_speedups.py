@@ -309,6 +309,7 @@ class _Catalog(gettext.NullTranslations):
         "Hi %(name)s": "<i>שלום</i> %(name)s",
         "nav\x04Home": "בית %(context)s",
         "Bad %(missing)s": "רע %(missing)s",
+        "Twice %(a)s": "<i>פעמיים</i> %(a)s &amp; %(a)s 10%% %(b)s",
     }
 
     def gettext(self, message: str) -> str:
@@ -330,39 +331,40 @@ class _Catalog(gettext.NullTranslations):
     }
 
 
-GETTEXT_USES = st.lists(
-    st.sampled_from(
-        [
-            '{{ _("Feed") }}',
-            "{{ gettext('Feed') }}",
-            '{{ _("Hi %(name)s", name=who) }}',
-            '{{ _("Hi %(name)s", name=_("Feed")) }}',
-            '{{ _("Hi %(name)s", name=safe) }}',
-            '{{ pgettext("nav", "Home") }}',
-            '{{ pgettext("nav", "Home", context="<x>") }}',
-            '{{ ngettext("%(num)d a", "%(num)d as", 2) }}',
-            '{{ ngettext("%(num)d a", "%(num)d as", n) }}',
-            '{% for k in counts %}{{ ngettext("%(num)d a", "%(num)d as", k) }};{% endfor %}',
-            '{{ ngettext("%(num)d a", "%(num)d as", item.n) }}{{ ngettext("%(num)d a", "%(num)d as", counts[1]) }}',
-            '{{ ngettext("%(num)s of %(what)s", "%(num)s of %(what)ss", n, what=who) }}',
-            '{{ ngettext("%(num)d a", "%(num)d as", n, num=5) }}',
-            '{{ ngettext("%(num)d b", "%(num)d bs", n) }}',
-            '{{ ngettext("%(num)d a", "%(num)d as", counts | last) }}',
-            '{% set c = cycler(1, 2, 7) %}{% for k in counts %}{{ ngettext("%(num)d a", "%(num)d as", c.next()) }}{% endfor %}',
-            '{% autoescape false %}{{ ngettext("%(num)s of %(what)s", "%(num)s of %(what)ss", n, what=who) }}{% endautoescape %}',
-            '{% set label = _("Feed") %}[{{ label }}]',
-            '{{ _("Feed") | length }}',
-            "{% trans %}Feed{% endtrans %}",
-            "{% trans name=who %}Hi {{ name }}{% endtrans %}",
-            '{% autoescape false %}{{ _("Feed") }}{{ _("Hi %(name)s", name=who) }}{% endautoescape %}',
-            '{{ _("Untranslated 50%% <off>") }}',
-            "{{ _(who) }}",
-            " text ",
-            '{% call _("Hi %(name)s", name=_("Feed")) %}in{% endcall %}',
-        ]
-    ),
-    max_size=8,
-).map("".join)
+USES = [
+    '{{ _("Feed") }}',
+    "{{ gettext('Feed') }}",
+    '{{ _("Hi %(name)s", name=who) }}',
+    '{{ _("Hi %(name)s", name=_("Feed")) }}',
+    '{{ _("Hi %(name)s", name=safe) }}',
+    '{{ pgettext("nav", "Home") }}',
+    '{{ pgettext("nav", "Home", context="<x>") }}',
+    '{{ ngettext("%(num)d a", "%(num)d as", 2) }}',
+    '{{ ngettext("%(num)d a", "%(num)d as", n) }}',
+    '{% for k in counts %}{{ ngettext("%(num)d a", "%(num)d as", k) }};{% endfor %}',
+    '{{ ngettext("%(num)d a", "%(num)d as", item.n) }}{{ ngettext("%(num)d a", "%(num)d as", counts[1]) }}',
+    '{{ ngettext("%(num)s of %(what)s", "%(num)s of %(what)ss", n, what=who) }}',
+    '{{ ngettext("%(num)d a", "%(num)d as", n, num=5) }}',
+    '{{ ngettext("%(num)d b", "%(num)d bs", n) }}',
+    '{{ ngettext("%(num)d a", "%(num)d as", counts | last) }}',
+    '{% set c = cycler(1, 2, 7) %}{% for k in counts %}{{ ngettext("%(num)d a", "%(num)d as", c.next()) }}{% endfor %}',
+    '{% autoescape false %}{{ ngettext("%(num)s of %(what)s", "%(num)s of %(what)ss", n, what=who) }}{% endautoescape %}',
+    '{% set label = _("Feed") %}[{{ label }}]',
+    '{{ _("Feed") | length }}',
+    "{% trans %}Feed{% endtrans %}",
+    "{% trans name=who %}Hi {{ name }}{% endtrans %}",
+    '{% autoescape false %}{{ _("Feed") }}{{ _("Hi %(name)s", name=who) }}{% endautoescape %}',
+    '{{ _("Untranslated 50%% <off>") }}',
+    '{{ _("Twice %(a)s", a=who, b=safe) }}{{ _("Twice %(a)s", a=item.n, b=counts[2]) }}',
+    '{{ _("Twice %(a)s", a=who | upper, b=1) }}{{ _("Hi %(name)s", name="<x>") }}{{ _("Twice %(a)s", a=who, b="&") }}',
+    '{{ _("%(a)s, %(b)s%%", a=safe, b=who) }}{{ pgettext("nav", "Home", context=who) }}',
+    '{% autoescape flag %}{{ _("Hi %(name)s", name=safe) }}{{ _("Twice %(a)s", a=who, b=safe) }}{% endautoescape %}',
+    '{% autoescape false %}{{ _("Twice %(a)s", a=who, b=safe) }}{% endautoescape %}',
+    "{{ _(who) }}",
+    " text ",
+    '{% call _("Hi %(name)s", name=_("Feed")) %}in{% endcall %}',
+]
+GETTEXT_USES = st.lists(st.sampled_from(USES), max_size=8).map("".join)
 
 
 COUNTS = (1, 2, 7, 2, 1, 0, 999, 1000, 1001, -1, 2.0, True)  # ints kept by number, and what is not one (or not small)
@@ -376,7 +378,7 @@ def _rendered(source: str, fold: bool, n: object = 3) -> str:
         env.folding = runtime.AsData(_Catalog())
     template = env.get_template("page")
     return "|".join(
-        template.render(who="<Dana & co>", safe=Markup("<em>Dana</em>"), n=number, counts=COUNTS, item={"n": number})
+        template.render(who="<Dana & co>", safe=Markup("<em>Dana</em>"), n=number, counts=COUNTS, item={"n": number}, flag=number == 2)
         for number in (n, *COUNTS, n)  # the same template rendered again and again, each number's form
     )
 
@@ -387,10 +389,21 @@ def test_interface_strings_translated_when_compiling_render_as_translated_when_r
     assert _rendered(source, fold=True, n=n) == _rendered(source, fold=False, n=n)
 
 
+@pytest.mark.parametrize("source", USES)
+def test_each_use_of_an_interface_string_renders_folded_as_unfolded(source):
+    assert _rendered(source, fold=True) == _rendered(source, fold=False)
+
+
 def test_a_missing_format_key_fails_when_rendering_either_way():
     for fold in (True, False):
         with pytest.raises(KeyError):
             _rendered('{{ _("Bad %(missing)s") }}', fold)
+
+
+def test_an_unused_value_that_fails_fails_either_way():
+    for fold in (True, False):
+        with pytest.raises(jinja2.UndefinedError):
+            _rendered('{{ _("Hi %(name)s", name=who, extra=nowhere.here) }}', fold)
 
 
 @pytest.mark.parametrize(
