@@ -503,6 +503,27 @@ def test_validate_with_the_memo_reports_what_a_cold_validate_does_after_every_ed
     assert {"encoding-invalid", "id-invalid"} <= codes and "tag-unknown" not in codes  # the last edits brought these; site.yaml fixed that
 
 
+def test_a_kept_memo_whose_units_are_of_another_shape_is_worked_out_again(make_site):
+    """A delta validate from the cache's form (the command line's) decodes each carried unit; one it cannot decode
+    (another version's plain form) is worked out again, and the result is a cold validate's."""
+    from pipeline.memo.state import from_plain, to_plain
+    from pipeline.validate import validate
+
+    root = make_site(files(3))
+    _add_to(root, "content/en/a0.md", "\nSee [part](a2.md#nowhere) and [gone](missing.md).\n")  # findings to carry
+    first = validate(root)
+    time.sleep(1.1)
+    kept = validate(root, first.records, 1, first.memo)
+    plain = to_plain(kept.memo)
+    damaged = {name: (unit[0], "another shape") for name, unit in plain["units"].items()}
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+    cold = validate(root)
+    again = validate(root, kept.records, 1, from_plain(plain | {"units": damaged}))
+    assert again.memo.carried  # the delta path, with nothing usable to carry
+    assert _seen(again) == _seen(cold)
+    assert {"link-broken", "link-anchor"} <= {d.code for d in again.diagnostics}
+
+
 def test_each_validate_of_the_sequence_finds_what_the_edit_brings(make_site):
     """The diagnostics the edits are meant to bring appear (so the comparison above compares something)."""
     from pipeline.validate import validate
