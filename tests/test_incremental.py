@@ -484,7 +484,7 @@ def test_validate_with_the_memo_reports_what_a_cold_validate_does_after_every_ed
     first = validate(root)
     time.sleep(1.1)  # files a discover saw within a second are read again: these ones are old enough to be recalled
     kept = validate(root, first.records, 1, first.memo)
-    persisted, carried = kept, set()
+    persisted, carried, carried_plain = kept, set(), set()
     for step, change in VALIDATE_EDITS:
         change(root)
         cold = validate(root)
@@ -493,10 +493,35 @@ def test_validate_with_the_memo_reports_what_a_cold_validate_does_after_every_ed
         assert _seen(kept) == _seen(cold), step
         assert _seen(persisted) == _seen(cold), step
         carried |= {step} if kept.memo.carried else set()
+        carried_plain |= {step} if persisted.memo.carried else set()
     texts_only = {"body edit", "front matter edit", "the heading renamed", "source edited under it", "translation edited"}
     assert texts_only | {"translation's heading renamed", "an image not there yet", "nothing"} <= carried  # the delta path
+    assert (
+        texts_only | {"translation's heading renamed", "an image not there yet", "nothing"} <= carried_plain
+    )  # also from the cache's form
     codes = {d.code for d in cold.diagnostics}
     assert {"encoding-invalid", "id-invalid"} <= codes and "tag-unknown" not in codes  # the last edits brought these; site.yaml fixed that
+
+
+def test_a_kept_memo_whose_units_are_of_another_shape_is_worked_out_again(make_site):
+    """A delta validate from the cache's form (the command line's) decodes each carried unit; one it cannot decode
+    (another version's plain form) is worked out again, and the result is a cold validate's."""
+    from pipeline.memo.state import from_plain, to_plain
+    from pipeline.validate import validate
+
+    root = make_site(files(3))
+    _add_to(root, "content/en/a0.md", "\nSee [part](a2.md#nowhere) and [gone](missing.md).\n")  # findings to carry
+    first = validate(root)
+    time.sleep(1.1)
+    kept = validate(root, first.records, 1, first.memo)
+    plain = to_plain(kept.memo)
+    damaged = {name: (unit[0], "another shape") for name, unit in plain["units"].items()}
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+    cold = validate(root)
+    again = validate(root, kept.records, 1, from_plain(plain | {"units": damaged}))
+    assert again.memo.carried  # the delta path, with nothing usable to carry
+    assert _seen(again) == _seen(cold)
+    assert {"link-broken", "link-anchor"} <= {d.code for d in again.diagnostics}
 
 
 def test_each_validate_of_the_sequence_finds_what_the_edit_brings(make_site):

@@ -163,7 +163,7 @@ def _file_found(
 ) -> list[Diagnostic]:
     """One file's checks against the site: carried from the last validate when its text is unchanged, else recalled or made."""
     if delta is not None and file.path not in delta:
-        held = ledger.held(f"file:{file.path}")
+        held = ledger.held(f"file:{file.path}", diagnostics_from)
         if held is not None:
             return list(held)
     return crossfile.file_checks(ledger, file, digest, result, index, site, config)
@@ -193,7 +193,7 @@ def _pair_checks(
     made: list[PairState] = []
     found: list[Diagnostic] = []
     for article_id in sorted(by_id):
-        held = ledger.held(f"id:{article_id}") if delta is not None and article_id not in changed_ids else None
+        held = ledger.held(f"id:{article_id}", crossfile.id_from) if delta is not None and article_id not in changed_ids else None
         id_states, id_found = held or crossfile.id_checks(
             ledger, by_id[article_id], digests, settings, articles, prints, bodies, set_of.get(article_id), config, shared
         )

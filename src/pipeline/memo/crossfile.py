@@ -84,21 +84,22 @@ def id_checks(
         return made, diagnostics
 
     made_from = key(settings, *(f"{f.path}\0{digests[f.path]}" for f in files))
-    return ledger.recall(f"id:{files[0].id}", made_from, make, _id_to, _id_from)
+    return ledger.recall(f"id:{files[0].id}", made_from, make, _id_to, id_from)
 
 
 def _id_to(result: IdResult) -> tuple[Any, Any]:
     return states_to(result[0]), diagnostics_to(result[1])
 
 
-def _id_from(plain: Any) -> IdResult:
+def id_from(plain: Any) -> IdResult:
+    """An id's result from its plain form (_id_to); Unusable, TypeError or ValueError for anything else."""
     made, found = plain
     return states_from(made), diagnostics_from(found)
 
 
 def id_problems(ledger: Ledger, files: Sequence[SourceFile], same_paths: bool = False) -> list[Diagnostic]:
     """Invalid, reserved and duplicate ids (they depend on the files' paths only: carried when they are the same)."""
-    held = ledger.held("ids") if same_paths else None
+    held = ledger.held("ids", diagnostics_from) if same_paths else None
     if held is not None:
         return list(held)
     return ledger.recall("ids", key(*(f.path for f in files)), lambda: pairing.check_ids(list(files)), diagnostics_to, diagnostics_from)
@@ -157,10 +158,19 @@ def _carried_fragments(
     """A file's fragment findings carried from the last validate (`Ledger.carry`), when it and every page it looked at are unchanged."""
     if delta is None or path in delta:
         return None
-    held = ledger.held(name)
+    held = ledger.held(name, _fragments_from)
     if held is None or any(article_id in changed_ids for _, article_id in held[1]):
         return None
     return list(held[0])
+
+
+def _fragments_from(plain: Any) -> tuple[list[Diagnostic], tuple[tuple[str, str], ...]]:
+    """A file's fragment findings and the pages they looked at, from their plain form (fragment_checks keeps it)."""
+    listed, found = plain
+    pages = tuple((lang, article_id) for lang, article_id in listed)
+    if not all(isinstance(part, str) for page in pages for part in page):
+        raise ValueError(listed)
+    return diagnostics_from(found), pages
 
 
 def _recalled_fragments(

@@ -50,7 +50,7 @@ class Memo:
     seen: Seen = field(default_factory=_empty)
     studied: Mapping[tuple[str, str], Studied] = field(default_factory=_empty)
     redone: int = 0  # how many units the validate that made this memo worked out (it recalled the others)
-    inputs: Inputs | None = None  # this process's only: lets the next validate carry every unit of an unchanged file across
+    inputs: Inputs | None = None  # lets the next validate carry every unit of an unchanged file across (kept in the plain form too)
     carried: bool = False  # whether the validate that made this memo carried the last one's units across (a delta validate)
 
     def of(self, root: str) -> Memo:
@@ -59,8 +59,12 @@ class Memo:
 
 
 def to_plain(memo: Memo) -> dict[str, Any]:
-    """The part of `memo` another process can use, as builtins only (dicts, tuples, str, int, None)."""
-    return {"version": VERSION, "root": memo.root, "units": dict(memo.units)}
+    """The part of `memo` another process can use, as builtins only (dicts, tuples, str, int, None).
+
+    With its inputs and rules, so that the next process's validate takes the delta path (Ledger.carry) as serve's does."""
+    inputs = memo.inputs
+    plain_inputs = None if inputs is None else (inputs.site, inputs.paths, tuple(inputs.digests.get(p, "") for p in inputs.paths))
+    return {"version": VERSION, "root": memo.root, "units": dict(memo.units), "rules": memo.rules, "inputs": plain_inputs}
 
 
 def from_plain(data: Any) -> Memo:
@@ -75,7 +79,20 @@ def from_plain(data: Any) -> Memo:
         for name, unit in units.items()
         if isinstance(name, str) and isinstance(unit, (tuple, list)) and len(unit) == 2 and isinstance(unit[0], str)
     }
-    return Memo(data["root"], units=MappingProxyType(kept))
+    rules = data.get("rules")
+    return Memo(data["root"], rules if isinstance(rules, str) else "", MappingProxyType(kept), inputs=_inputs_from(data.get("inputs")))
+
+
+def _inputs_from(plain: Any) -> Inputs | None:
+    """The Inputs `to_plain` kept; None for anything else (the next validate then recalls every unit by its key)."""
+    if not isinstance(plain, (tuple, list)) or len(plain) != 3:
+        return None
+    site, paths, digests = plain
+    if not isinstance(site, str) or not isinstance(paths, (tuple, list)) or not isinstance(digests, (tuple, list)):
+        return None
+    if len(paths) != len(digests) or not all(isinstance(part, str) for part in (*paths, *digests)):
+        return None
+    return Inputs(site, tuple(paths), dict(zip(paths, digests)))
 
 
 class Ledger:
@@ -95,11 +112,23 @@ class Ledger:
         self.objects.update(self.memo.objects)
         self.carried = True
 
-    def held(self, name: str) -> Any:
-        """This process's result of unit `name` from the last memo, None when it has none."""
+    def held(self, name: str, back: Callable[[Any], Any] | None = None) -> Any:
+        """The last memo's result of unit `name` as it is (no key is checked: the caller knows its inputs are the same):
+        this process's object, else its plain form decoded by `back`; None when there is neither (or the plain form is unusable)."""
         unit = self.memo.objects.get(name)
         plain = self.memo.units.get(name)
-        return unit[1] if unit is not None and plain is not None and plain[0] == unit[0] else None
+        if plain is None:
+            return None
+        if unit is not None and plain[0] == unit[0]:
+            return unit[1]
+        if back is None:
+            return None
+        try:
+            value = back(plain[1])
+        except (Unusable, TypeError, ValueError):
+            return None
+        self.objects[name] = (plain[0], value)
+        return value
 
     def recall(self, name: str, key: str, make: Callable[[], T], to: Callable[[T], Any], back: Callable[[Any], T]) -> T:
         """The result of unit `name` made from `key`: this process's, else the plain one (`back` decodes it), else `make()` (`to` encodes it)."""
