@@ -37,6 +37,12 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False) if "&" in text or "<" in text or ">" in text else text
 
 
+# A title or summary is isolated for its page, its <title>, its JSON-LD, the API and the feeds, the site title for every
+# page: each text is decided on once (the result depends on the arguments only; most texts come back as they are).
+_SEEN = 16384
+
+
+@lru_cache(maxsize=_SEEN, typed=True)  # typed: a Markup never stands in for a str
 def isolate_text(text: str, direction: str) -> str:
     """Plain text for a `direction` context (a <title>, an attribute, JSON, a feed) with other-direction runs isolated."""
     runs, cuts = decide(text, direction)
@@ -48,6 +54,7 @@ def isolate_text(text: str, direction: str) -> str:
     return _marked(text, marks, cuts, str) if runs else text
 
 
+@lru_cache(maxsize=_SEEN, typed=True)  # typed: a Markup never stands in for a str
 def isolate_plain(text: str, direction: str, other_lang: str | None = None) -> str:
     """Plain text (a title, a summary, an author) as HTML for a `direction` page: escaped once, runs in <span dir lang>."""
     runs, cuts = decide(text, direction)  # quotes escaped too: a site template may put the field in an attribute
