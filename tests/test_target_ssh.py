@@ -5,22 +5,15 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import ssh_server
 from conftest import SITE_YAML, article, hebrew, run
 
-SSHD = "/usr/sbin/sshd"
-needs_ssh = pytest.mark.skipif(
-    not (Path(SSHD).exists() and shutil.which("rsync") and shutil.which("ssh")),
-    reason="needs openssh-server and rsync (`make test` installs them)",
-)
+needs_ssh = pytest.mark.skipif(not ssh_server.available(), reason="needs openssh-server and rsync (`make test` installs them)")
 
 
 @dataclass(frozen=True)
@@ -29,47 +22,12 @@ class SshServer:
     folder: Path  # where the site is published on the "server"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def sshd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SshServer]:
-    keys = tmp_path / "keys"
-    keys.mkdir()
-    for name in ("host", "client"):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)], check=True)
-    (keys / "authorized_keys").write_text((keys / "client.pub").read_text())
-    os.chmod(keys / "authorized_keys", 0o600)
-    port = _free_port()
-    config = keys / "sshd_config"
-    config.write_text(
-        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {keys / 'host'}\nAuthorizedKeysFile {keys / 'authorized_keys'}\n"
-        f"PidFile {keys / 'sshd.pid'}\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
-        "PermitRootLogin prohibit-password\n"
-    )
-    host_key = " ".join((keys / "host.pub").read_text().split()[:2])
-    (keys / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_key}\n")
-    if os.geteuid() == 0:
-        Path("/run/sshd").mkdir(exist_ok=True)  # sshd started by root insists on its privilege separation folder
-    server = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            assert server.poll() is None and time.monotonic() < deadline, "sshd did not start"
-            time.sleep(0.05)
-    monkeypatch.setenv("SSH_IDENTITY_FILE", str(keys / "client"))
-    monkeypatch.setenv("SSH_KNOWN_HOSTS", str(keys / "known_hosts"))
-    try:
+    with ssh_server.running(tmp_path / "keys") as (port, environment):
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
         yield SshServer(port, tmp_path / "server" / "blog")
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def _site(make_site, server: SshServer, extra: str = "", count: int = 2) -> Path:
@@ -123,6 +81,32 @@ def test_publish_over_ssh_sends_what_changed_and_switches_with_one_rename(make_s
     assert back.exit_code == 0, back.stderr
     assert b"Second version" not in _live(sshd)["en/a0/index.html"]
     assert not (sshd.folder / ".lock").exists()
+
+
+def _built(root: Path, out: Path) -> dict[str, bytes]:
+    run("build", "--root", str(root), "--out", str(out))
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != ".pipeline-build"}
+
+
+@needs_ssh
+def test_a_publish_sends_only_the_changes_resends_a_file_changed_on_the_server_and_drops_what_is_gone(make_site, sshd, tmp_path):
+    root = _site(make_site, sshd, count=4)
+    assert run("publish", "--root", str(root)).exit_code == 0
+    old = (sshd.folder / "current").resolve()
+    first_page = (old / "en/a0/index.html").read_bytes()
+    os.chmod(old / "en/a1/index.html", 0o644)
+    (old / "en/a1/index.html").write_bytes(b"defaced on the server")  # in place: every deploy linked to it sees it
+    for lang in ("en", "he"):
+        (root / f"content/{lang}/a3.md").unlink()
+    (root / "content/en/a0.md").write_text(article("Second version"), encoding="utf-8")
+
+    second = json.loads(run("publish", "--root", str(root), "--format", "json", "--yes").stdout)
+    changes = second["plan"]["changes"]
+    assert _live(sshd) == _built(root, tmp_path / "built")  # a0 changed, a1 whole again, a3 gone
+    assert not (sshd.folder / "current/en/a3").exists()  # its emptied folder too
+    assert second["receipt"]["uploaded"] == sum(1 for c in changes if c["kind"] != "deleted") + 1  # the changes and a1's page
+    assert (old / "en/a0/index.html").read_bytes() == first_page  # the deploy it was linked from kept its own copy
+    assert (old / "en/a3/index.html").exists()  # and what this one dropped: a rollback finds it whole
 
 
 @needs_ssh

@@ -5,13 +5,17 @@ Layout on the server, for `path: /srv/www/blog`:
     /srv/www/blog/current -> releases/<id>   what the web server serves (point its document root here)
     /srv/www/blog/releases/<id>/             one deploy; .pipeline-manifest.json (path -> sha1, size) and
                                              .pipeline-deploy.json (id, created, draft) inside it
-    /srv/www/blog/releases/.staging/         the deploy being sent; an interrupted publish resumes into it
+    /srv/www/blog/releases/.staging/         the deploy being sent
     /srv/www/blog/.lock                      who is publishing (created with the shell's noclobber: one wins)
 
-rsync sends only files whose content differs from the live deploy's (`--checksum`, and `--link-dest` hard-links
-the unchanged ones from it, so they cost no space). The switch is `ln -s` to a new name and `mv -T` over `current`:
-one rename(2), so readers get the old deploy or the new one. Only fixed ssh options are used: nothing from site.yaml
-reaches the command line except the checked host, user, port and path.
+A publish after the first copies the live deploy into the staging folder as hard links (`cp -al`, on the server), then
+rsync sends only the files whose SHA-1 differs from the live manifest's, or that were changed in place since the
+deploy was made (newer than its record), each written anew so the live copy is never touched; what the build no
+longer has is removed. Without a live manifest, rsync makes the staging folder the same as the build (`--checksum`,
+`--delete`, the live deploy's files hard-linked by `--link-dest`), resuming into what an interrupted publish left.
+The switch is `ln -s` to a new name and `mv -T` over `current`: one rename(2), so readers get the old deploy or the
+new one. Every command goes through one shared connection (ssh_link.py). Only fixed ssh options are used: nothing
+from site.yaml reaches the command line except the checked host, user, port and path.
 """
 
 from __future__ import annotations
@@ -30,8 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import workers
+from pipeline.build.write import safe_path
 from pipeline.publish import locks
 from pipeline.publish.targets.base import Deploy, FileEntry, Progress, PublishError, Receipt, TargetConfigError, manifest
+from pipeline.publish.targets.ssh_link import Link, Server, said
 
 MANIFEST = ".pipeline-manifest.json"
 META = ".pipeline-deploy.json"
@@ -39,6 +45,7 @@ DEPLOY_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?$")
 _HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*$|^\[[0-9A-Fa-f:.]+\]$")
 _USER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _PATH = re.compile(r"^(/[A-Za-z0-9._-]+)+/?$")
+_LINKED = "\x1elinked"  # in _stage's answer: what follows is the live manifest and the files changed in place
 OPTIONS = ("host", "path", "user", "port", "public_url", "keep", "identity_env", "known_hosts_env", "timeout")
 
 
@@ -55,6 +62,17 @@ class SshSettings:
     timeout: int = 30
 
 
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """What the server holds before a publish sends: the live deploy, every deploy and, when the staging folder is a copy of the
+    live deploy made of hard links, the live manifest and the files changed in place since it was made."""
+
+    live: str | None
+    deploys: list[Deploy]
+    shown: dict[str, FileEntry] | None = None
+    damaged: frozenset[str] = frozenset()
+
+
 class SshTarget:
     """A folder on a server reached with ssh and rsync (see the module docstring for the layout and the switch)."""
 
@@ -62,6 +80,9 @@ class SshTarget:
         self.name = name
         self.settings = settings
         self.releases = f"{settings.path}/releases"
+        self._link = Link(
+            Server(name, settings.host, settings.user, settings.port, settings.identity_env, settings.known_hosts_env, settings.timeout)
+        )
 
     def __repr__(self) -> str:
         return f"SshTarget({self.name!r}, {self._where})"
@@ -88,24 +109,30 @@ class SshTarget:
             ) from None
 
     def publish(self, files: Mapping[str, bytes], draft: bool, progress: Progress) -> Receipt:
+        """Send what the live deploy lacks into a copy of it made of hard links on the server, then switch (module docstring)."""
         entries = manifest(files)
-        live = self._live_id()
         deploy_id = _new_id(entries)
-        meta = {"id": deploy_id, "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "draft": draft, "files": len(entries)}
+        created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        meta = {"id": deploy_id, "created": created, "draft": draft, "files": len(entries)}
+        staged = self._stage()
+        shown = staged.shown
+        if shown is not None:  # only what differs from the live deploy, or was changed there in place, is sent
+            send = [path for path, entry in entries.items() if shown.get(path) != entry or path in staged.damaged]
+            gone = [path for path in shown if path not in entries and safe_path(path)]
+        else:
+            send, gone = list(entries), []
         with tempfile.TemporaryDirectory(prefix="pipeline-ssh-") as folder:
             local = Path(folder)
-            for path, data in files.items():
+            for path in send:
                 (local / path).parent.mkdir(parents=True, exist_ok=True)
-                (local / path).write_bytes(data)
+                (local / path).write_bytes(files[path])
             (local / MANIFEST).write_text(json.dumps({"files": {p: [e.sha1, e.size] for p, e in entries.items()}}), encoding="utf-8")
             (local / META).write_text(json.dumps(meta), encoding="utf-8")
-            self._run(f"mkdir -p {_q(self.releases)}")
-            sent = self._rsync(local, live, entries, progress)
-        move = f"cd {_q(self.releases)} && mv .staging {deploy_id}"
-        if not draft:
-            move += f" && cd .. && ln -sfn releases/{deploy_id} .current.new && mv -T .current.new current"
-        self._run(move)
-        notes = self._prune() if not draft else []
+            sent = self._rsync(local, staged, entries, progress)
+        live = deploy_id if not draft else staged.live
+        ordered = sorted([*staged.deploys, Deploy(deploy_id, created, "", "")], key=lambda d: (d.created, d.id), reverse=True)
+        old = [d.id for d in ordered[self.settings.keep :] if d.id != live]
+        notes = self._finish(deploy_id, draft, gone, old)
         url = self._readers if not draft else f"ssh://{self._where}:{self.settings.port}{self.releases}/{deploy_id}/"
         return Receipt(deploy_id, url, len(sent), sum(entries[p].size for p in sent), len(entries), draft, tuple(notes))
 
@@ -116,8 +143,12 @@ class SshTarget:
         )
         lines = self._run(script).splitlines()
         live = lines[0].removeprefix("live=").rsplit("/", 1)[-1] if lines else ""
+        return self._listed(live, lines[1:])
+
+    def _listed(self, live: str, records: list[str]) -> list[Deploy]:
+        """The deploys whose records (one JSON line each) are well formed, newest first."""
         found = []
-        for line in lines[1:]:
+        for line in records:
             try:
                 meta = json.loads(line)
                 deploy_id, created, draft, count = str(meta["id"]), str(meta["created"]), bool(meta["draft"]), int(meta["files"])
@@ -181,53 +212,65 @@ class SshTarget:
 
     # --- the server ------------------------------------------------------------------------------
 
-    def _live_id(self) -> str | None:
-        out = self._run(f"readlink {_q(self.settings.path)}/current 2>/dev/null; true").strip()
-        deploy_id = out.rsplit("/", 1)[-1]
-        return deploy_id if DEPLOY_ID.match(deploy_id) else None
-
-    def _prune(self) -> list[str]:
-        """Remove all but the newest `keep` deploys (never the live one); the deploy is done, so this never raises."""
+    def _stage(self) -> Staged:
+        """One command: the live deploy's id, every deploy's record and, when the live deploy has its manifest, a copy of it
+        made of hard links as the staging folder, with its manifest and the files changed in place since it was made."""
+        releases = _q(self.releases)
+        script = (
+            f"mkdir -p {releases} && cd {releases} || exit 1; live=$(readlink ../current 2>/dev/null); live=${{live##*/}}; "
+            f'printf \'%s\\n\' "$live"; for f in */{META}; do [ -f "$f" ] && cat "$f" && echo; done; '
+            f'case "$live" in ""|*[!0-9A-Za-z-]*) exit 0;; esac; [ -f "$live/{MANIFEST}" ] && [ -f "$live/{META}" ] || exit 0; '
+            f'rm -rf .staging && cp -al "$live" .staging && printf "\\036linked\\n" && cat "$live/{MANIFEST}" && echo && '
+            f'cd "$live" && find . -type f -newer {META} ! -name {MANIFEST} ! -name {META} -print0'
+        )
+        answer = self._run(script, errors="replace")
+        head, linked, tail = answer.partition(f"\n{_LINKED}\n")
+        lines = head.splitlines()
+        live = lines[0] if lines and DEPLOY_ID.match(lines[0]) else None
+        deploys = self._listed(live or "", lines[1:])
+        if not linked or live is None:
+            return Staged(live, deploys)
+        shown_line, _, changed = tail.partition("\n")
         try:
-            old = [d.id for d in self.deploys()[self.settings.keep :] if d.state != "live"]
-            if old:
-                self._run(f"cd {_q(self.releases)} && rm -rf -- {' '.join(old)}")
-        except PublishError as exc:
-            return [f"could not remove old deploys: {exc.message}"]
-        return [f"removed {len(old)} old deploy(s), keeping the newest {self.settings.keep}"] if old else []
+            shown = {str(path): FileEntry(str(sha1), int(size)) for path, (sha1, size) in json.loads(shown_line)["files"].items()}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return Staged(live, deploys)  # not a manifest this pipeline wrote: everything is sent and compared
+        damaged = frozenset(path.removeprefix("./") for path in changed.split("\0") if path)
+        return Staged(live, deploys, shown, damaged)
 
-    def _ssh(self) -> list[str]:
-        """The ssh command line: fixed options, the key and known hosts from the environment, the checked host."""
-        command = ["ssh", "-p", str(self.settings.port), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"]
-        command += ["-o", f"ConnectTimeout={self.settings.timeout}", "-o", "ServerAliveInterval=15"]
-        if identity := os.environ.get(self.settings.identity_env):
-            command += ["-i", identity, "-o", "IdentitiesOnly=yes"]
-        if known := os.environ.get(self.settings.known_hosts_env):
-            command += ["-o", f"UserKnownHostsFile={known}"]
-        return command
+    def _finish(self, deploy_id: str, draft: bool, gone: list[str], old: list[str]) -> list[str]:
+        """One command: remove what the build no longer has from the staging folder, make it the deploy `deploy_id`, switch
+        `current` to it unless it is a draft, then remove the `old` deploys (a failure there is a note, the deploy is done)."""
+        releases = _q(self.releases)
+        script = (
+            f"cd {releases}/.staging && xargs -0 rm -f -- && find . -mindepth 1 -depth -type d -empty -delete && cd .. && "
+            f"mv -T .staging {deploy_id} && touch {deploy_id}/{META}"  # its record is newer than every file it was made with
+        )
+        if not draft:
+            script += f" && cd .. && ln -sfn releases/{deploy_id} .current.new && mv -T .current.new current && cd releases"
+        if old:
+            script += f" && {{ rm -rf -- {' '.join(old)} && echo pruned || true; }}"
+        answer = self._run(script, "\0".join(gone))
+        if not old:
+            return []
+        if "pruned" not in answer:
+            return ["could not remove old deploys: rm -rf failed on the server"]
+        return [f"removed {len(old)} old deploy(s), keeping the newest {self.settings.keep}"]
 
-    def _run(self, script: str) -> str:
-        """Run a shell script on the server; PublishError with ssh's own words when it fails."""
-        try:
-            done = subprocess.run(
-                [*self._ssh(), "--", self._where, script],
-                capture_output=True,
-                text=True,
-                timeout=self.settings.timeout * 10,
-                preexec_fn=workers.die_with_parent,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise PublishError(f"target '{self.name}': ssh to {self._where} failed: {exc}") from None
-        if done.returncode != 0:
-            raise PublishError(f"target '{self.name}': {_said(done.stderr, done.returncode, self._where)}")
-        return done.stdout
+    def _run(self, script: str, data: str = "", errors: str = "strict") -> str:
+        return self._link.run(script, data, errors)
 
-    def _rsync(self, local: Path, live: str | None, entries: Mapping[str, FileEntry], progress: Progress) -> list[str]:
-        """Send `local` into releases/.staging/; returns the paths rsync sent (the others were already there, or linked)."""
-        command = ["rsync", "-rl", "--checksum", "--delete", "--protect-args", "--out-format=%n", "-e", shlex.join(self._ssh())]
-        if live:
-            command.append(f"--link-dest={self.releases}/{live}/")
+    def _rsync(self, local: Path, staged: Staged, entries: Mapping[str, FileEntry], progress: Progress) -> list[str]:
+        """Send `local` into releases/.staging/; returns the paths rsync sent. Into a staging folder of links to the live
+        deploy only the files in `local` go, each written anew (the live deploy's copy is never changed); otherwise the
+        folder is made the same as `local`, the files already in the live deploy hard-linked from it."""
+        command = ["rsync", "-rl", "--protect-args", "--out-format=%n", "-e", shlex.join(self._link.ssh())]
+        if staged.shown is not None:
+            command += ["--ignore-times", "--force"]
+        else:
+            command += ["--checksum", "--delete"]
+            if staged.live:
+                command.append(f"--link-dest={self.releases}/{staged.live}/")
         command += [f"{local}/", f"{self._where}:{self.releases}/.staging/"]
         sent: list[str] = []
         try:
@@ -249,7 +292,7 @@ class SshTarget:
                     progress(path, entries[path].size)
             errors = process.stderr.read()
         if process.returncode != 0:
-            raise PublishError(f"target '{self.name}': rsync to {self._where}: {_said(errors, process.returncode, self._where)}")
+            raise PublishError(f"target '{self.name}': rsync to {self._where}: {said(errors, process.returncode, self._where)}")
         return sent
 
 
@@ -263,16 +306,6 @@ def _holder(text: str) -> dict[str, object]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _said(stderr: str, code: int, where: str) -> str:
-    """ssh's or rsync's last words, with a hint for the usual ones."""
-    words = " ".join(line.strip() for line in stderr.strip().splitlines()[-2:]) or f"exit status {code}"
-    if "Host key verification failed" in stderr or "No matching host key" in stderr:
-        return f"{words}; add the server's host key to known_hosts (check it, then `ssh-keyscan` or one `ssh {where}`)"
-    if "Permission denied" in stderr and "publickey" in stderr:
-        return f"{words}; the server refused the key (set the variable identity_env names to the key file)"
-    return words
 
 
 def _new_id(entries: Mapping[str, FileEntry]) -> str:
