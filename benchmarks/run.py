@@ -1,7 +1,7 @@
 """Time builds and validation on synthetic corpora beside Hugo: `python benchmarks/run.py [--pairs 1000 5000] [--repeat 3] [--readme]`.
 
-Prints, per corpus size, the median cold build (wall and CPU), no-op rebuild, one-edit rebuild and
-validate time, the peak memory of a cold build, and pages a second, as a table and as JSON; when
+Prints, per corpus size, the median cold build (wall and CPU), no-op rebuild, one-edit rebuild,
+validate and one-edit publish time, the peak memory of a cold build, and pages a second, as a table and as JSON; when
 `hugo` is installed (`make bench`), Hugo's cold build, rebuild after one edit and peak memory on the
 same corpus (`benchmarks/corpus.py --hugo` with `benchmarks/hugo.py`'s layouts), measured in the
 same run, with the ratio per goal (ours/Hugo's) and whether the goal holds. `--readme` rewrites the
@@ -14,7 +14,8 @@ workers), as the sum of their proportional set sizes (shared pages counted once)
 10 ms; CPU is user plus system time of the tree. The disk floor is what creating the cold build's
 folders and files takes with plain system calls: the part of a cold build no program can save on
 this machine. An edit served is the time from saving one article to
-`pipeline serve` serving its new page.
+`pipeline serve` serving its new page. A publish after one edit goes to the corpus's local target, once the site
+is live; what comes before sending is `publish --dry-run`'s time after an edit (validating, building, planning).
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ def measure(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
     validate_cached = [timed(pipeline("validate", "--root", str(site)))[0] for _ in range(repeat)]  # as an editor after a build
     shutil.rmtree(site / ".pipeline-cache")
     validate = [timed(pipeline("validate", "--root", str(site)))[0] for _ in range(repeat)]  # as CI on a fresh clone
+    planned, published = publish_edits(site, repeat)
     pages = sum(1 for _ in out.rglob("*.html"))
     files = sum(1 for p in out.rglob("*") if p.is_file())
     floor = statistics.median(write_floor(out, folder / f"floor-{pairs}") for _ in range(repeat))
@@ -124,6 +126,8 @@ def measure(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
         "serve_edit_s": round(served, 3),
         "validate_s": round(statistics.median(validate), 3),
         "validate_cached_s": round(statistics.median(validate_cached), 3),
+        "publish_plan_s": round(planned, 3),
+        "publish_edit_s": round(published, 3),
         "peak_mb": round(max(c[2] for c in cold) / 1024, 1),
         "pages_per_s": round(pages / median_cold),
         "write_floor_s": round(floor, 3),
@@ -160,6 +164,20 @@ def measure_hugo(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
         "hugo_peak_mb": round(max(c[2] for c in cold) / 1024, 1),
         "hugo_files": files,
     }
+
+
+def publish_edits(site: Path, repeat: int) -> tuple[float, float]:
+    """Median seconds of `publish --dry-run` (validating, building and planning: all but sending) and of `publish` to the
+    corpus's local target (whose sending is hard-linking the deploy's files), each right after one edit, the site live."""
+    publish = pipeline("publish", "--root", str(site), "--yes")
+    timed(publish)  # the first publish sends everything
+    target = site / "content/en/a0.md"
+    planned, published = [], []
+    for n in range(repeat):
+        for times, command in ((planned, [*publish, "--dry-run"]), (published, publish)):
+            target.write_text(target.read_text("utf-8").replace("Section 1", f"Section 1 (published {n})", 1), encoding="utf-8")
+            times.append(timed(command)[0])
+    return statistics.median(planned), statistics.median(published)
 
 
 def serve_edit(site: Path, repeat: int) -> float:
