@@ -27,7 +27,8 @@ def _free_port() -> int:
 
 @contextmanager
 def running(keys: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """Start sshd with keys made in `keys` (a new folder); yields its port and the environment naming the client's key and known hosts."""
+    """Start sshd with keys made in `keys` (a new folder), logging to `keys`/sshd.log; yields its port and the environment naming
+    the client's key and known hosts."""
     keys.mkdir(parents=True)
     for name in ("host", "client"):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)], check=True)
@@ -44,7 +45,7 @@ def running(keys: Path) -> Iterator[tuple[int, dict[str, str]]]:
     (keys / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_key}\n")
     if os.geteuid() == 0:
         Path("/run/sshd").mkdir(exist_ok=True)  # sshd started by root insists on its privilege separation folder
-    server = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=subprocess.DEVNULL)
+    server = subprocess.Popen([SSHD, "-D", "-E", str(keys / "sshd.log"), "-f", str(config)], stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
     while True:
         try:

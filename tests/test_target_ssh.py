@@ -5,6 +5,10 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +24,7 @@ needs_ssh = pytest.mark.skipif(not ssh_server.available(), reason="needs openssh
 class SshServer:
     port: int
     folder: Path  # where the site is published on the "server"
+    log: Path  # sshd's: a line "Accepted publickey" for each connection it let in
 
 
 @pytest.fixture
@@ -27,7 +32,7 @@ def sshd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SshServer]
     with ssh_server.running(tmp_path / "keys") as (port, environment):
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
-        yield SshServer(port, tmp_path / "server" / "blog")
+        yield SshServer(port, tmp_path / "server" / "blog", tmp_path / "keys" / "sshd.log")
 
 
 def _site(make_site, server: SshServer, extra: str = "", count: int = 2) -> Path:
@@ -107,6 +112,36 @@ def test_a_publish_sends_only_the_changes_resends_a_file_changed_on_the_server_a
     assert second["receipt"]["uploaded"] == sum(1 for c in changes if c["kind"] != "deleted") + 1  # the changes and a1's page
     assert (old / "en/a0/index.html").read_bytes() == first_page  # the deploy it was linked from kept its own copy
     assert (old / "en/a3/index.html").exists()  # and what this one dropped: a rollback finds it whole
+
+
+@needs_ssh
+@pytest.mark.parametrize("long_tmpdir", [False, True], ids=["tmpdir", "tmpdir-too-long-for-a-socket"])
+def test_a_publish_shares_one_connection_and_leaves_no_ssh_process_or_socket_behind(make_site, sshd, tmp_path, long_tmpdir):
+    root = _site(make_site, sshd)
+    scratch = Path(tempfile.mkdtemp(prefix="t-", dir="/tmp")) if not long_tmpdir else tmp_path / ("a-folder-with-a-long-name-" * 4)
+    scratch.mkdir(exist_ok=True)
+    environment = os.environ | {"TMPDIR": str(scratch)}  # where the master's socket folder is made, if its path fits
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "pipeline", "publish", "--root", str(root)], env=environment, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        assert (sshd.folder / "current").is_symlink()
+        assert sshd.log.read_text().count("Accepted publickey") == 1  # the plan, the lock, the three steps of sending, the unlock
+        assert not [p.name for p in scratch.iterdir() if p.name.startswith("pipeline-ssh-")]
+        port = f"\0{sshd.port}\0".encode()
+        masters = [p for p in Path("/proc").iterdir() if p.name.isdigit() and b"ControlMaster" in _cmdline(p) and port in _cmdline(p)]
+        assert not masters, "the master connection outlived the command"
+    finally:
+        if not long_tmpdir:
+            shutil.rmtree(scratch)
+
+
+def _cmdline(process: Path) -> bytes:
+    try:
+        return (process / "cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 @needs_ssh

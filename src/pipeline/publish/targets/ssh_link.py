@@ -103,7 +103,10 @@ class Link:
         if self._tried:
             return
         self._tried = True
-        folder = tempfile.mkdtemp(prefix="pipeline-ssh-")  # mode 0700: nobody else can reach the socket
+        try:
+            folder = _socket_folder()
+        except OSError:
+            return
         options = ["-o", f"ControlPath={folder}/master", "-o", "ControlMaster=yes", "-o", f"ControlPersist={IDLE}"]
         with open(f"{folder}/said", "w+", encoding="utf-8", errors="replace") as said_file:
             try:  # its words go to a file: the master keeps what it was given open while it runs
@@ -122,6 +125,17 @@ class Link:
             return  # the command that follows connects on its own and reports ssh's own words
         self._folder = folder
         atexit.register(self.close)
+
+
+def _socket_folder() -> str:
+    """A new folder only this user can enter (mkdtemp's mode 0700) for the master's socket: in the temporary folder when the
+    socket's path fits a socket address there (ssh adds 17 characters while it makes it; 104 bytes at most on BSD and macOS),
+    else in /tmp."""
+    folder = tempfile.mkdtemp(prefix="pipeline-ssh-")
+    if len(os.fsencode(f"{folder}/master")) + 17 < 104:
+        return folder
+    os.rmdir(folder)
+    return tempfile.mkdtemp(prefix="pipeline-ssh-", dir="/tmp")
 
 
 def said(stderr: str, code: int, where: str) -> str:
