@@ -68,7 +68,7 @@ class Staged:
     live deploy made of hard links, the live manifest and the files changed in place since it was made."""
 
     live: str | None
-    deploys: list[Deploy]
+    deploys: tuple[Deploy, ...]
     shown: dict[str, FileEntry] | None = None
     damaged: frozenset[str] = frozenset()
 
@@ -227,7 +227,7 @@ class SshTarget:
         head, linked, tail = answer.partition(f"\n{_LINKED}\n")
         lines = head.splitlines()
         live = lines[0] if lines and DEPLOY_ID.match(lines[0]) else None
-        deploys = self._listed(live or "", lines[1:])
+        deploys = tuple(self._listed(live or "", lines[1:]))
         if not linked or live is None:
             return Staged(live, deploys)
         shown_line, _, changed = tail.partition("\n")
