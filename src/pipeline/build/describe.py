@@ -18,6 +18,7 @@ from pipeline.build.depmap import DepMap
 from pipeline.build.outputs import Output, described
 from pipeline.build.reads import Since
 from pipeline.content.articles import Article
+from pipeline.content.markdown import Body
 from pipeline.content.perfile import FileRecords
 from pipeline.content.sources import text_digest
 from pipeline.diagnostics import Diagnostic
@@ -189,6 +190,7 @@ def _prepare(
     kept: dict[str, Kept] = {}
     now: dict[str, Reused] = {}
     articles = []
+    ids: dict[str, tuple[Body | None, tuple[str, ...]]] = {}  # article path -> its section_ids, worked out once
     for article in result.articles:
         original = result.article(source, article.id) if article.lang != source else None  # its headings' ids come from it
         was = reusable.get(article.path)
@@ -203,16 +205,15 @@ def _prepare(
         if digest:
             source_digest = files.get(original.path, ("",))[0] if original is not None else ""
             made_of = (article.path, digest, source_digest)
-            keys_by_path[article.path] = digests.value("prepared", made_of, partial(_body_key, result, article, digest))
+            keys_by_path[article.path] = digests.value("prepared", made_of, partial(_body_key, result, article, digest, ids))
     missing = []
     for article in articles:
         key = keys_by_path.get(article.path, "")
         hit = cached.get(article.path)
         if store is not None and key and hit is not None and hit[0] == key:
             kept[article.path] = hit
-            prepared[article.path] = Prepared(
-                hit[1][0], hit[2], hit[3], partial(_stored, store, hit[1], body_source(result, article, html=False))
-            )
+            source_of = body_source(result, article, html=False, ids=ids.get(article.path))
+            prepared[article.path] = Prepared(hit[1][0], hit[2], hit[3], partial(_stored, store, hit[1], source_of))
         else:
             missing.append(article)
     made = workers.run(partial(_prepare_one, result, store), missing, jobs)
@@ -226,11 +227,13 @@ def _prepare(
     return prepared, kept, Bodies(digests.scope, store, MappingProxyType(now))
 
 
-def _body_key(result: Validation, article: Article, digest: str) -> str:
-    """What an article's prepared body is made from: its text, its direction, whether raw HTML is allowed, its headings' ids."""
+def _body_key(result: Validation, article: Article, digest: str, ids: dict[str, tuple[Body | None, tuple[str, ...]]]) -> str:
+    """What an article's prepared body is made from: its text, its direction, whether raw HTML is allowed, its headings' ids
+    (a translation's come from its source; kept in `ids` by path, for its body's source)."""
     config = result.config
-    ids = "\0".join(section_ids(result, article)[1])  # a translation's come from its source
-    return f"{digest}:{config.locales[article.lang].direction}:{config.allow_raw_html}:{text_digest(ids)}"
+    ids[article.path] = found = section_ids(result, article)
+    anchors = "\0".join(found[1])
+    return f"{digest}:{config.locales[article.lang].direction}:{config.allow_raw_html}:{text_digest(anchors)}"
 
 
 def _prepare_one(result: Validation, store: Path | None, article: Article) -> tuple[bodystore.Stored, int, tuple[str, ...], str | None]:

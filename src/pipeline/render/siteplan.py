@@ -267,9 +267,12 @@ class BodySource:
     anchors: tuple[str, ...]
 
 
-def body_source(result: Validation, article: Article, html: bool = True) -> BodySource:
-    """What `prepare_body` makes an article's body from; without `html`, the scanned HTML is left out (it is scanned again if needed)."""
-    own, anchors = section_ids(result, article)
+def body_source(
+    result: Validation, article: Article, html: bool = True, ids: tuple[Body | None, tuple[str, ...]] | None = None
+) -> BodySource:
+    """What `prepare_body` makes an article's body from; without `html`, the scanned HTML is left out (it is scanned again if needed).
+    `ids` is the article's `section_ids`, when they were worked out already."""
+    own, anchors = ids if ids is not None else section_ids(result, article)
     return BodySource(
         result.config, article, own.html if html and own is not None else None, own.headings if own is not None else None, anchors
     )
