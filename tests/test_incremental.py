@@ -924,3 +924,19 @@ def test_the_search_index_after_edits_of_a_few_articles_is_a_cold_builds(make_si
         assert tree == cold(root, tmp_path), step
         terms = set(json.loads(tree["en/search-index.json"])["terms"])
         assert ("quokka" in terms) == (step in ("a word no other article has", "a word after the deletion")), step
+
+
+def test_a_source_heading_renamed_gives_its_translations_heading_the_new_id_as_a_cold_build_does(make_site, tmp_path):
+    """A translation's heading ids are its source's: the kept body of a translation is made again when its source's
+    headings change, and kept when the source changes elsewhere."""
+    root = make_site(files(4))
+    out = tmp_path / "out"
+    build(root, out)
+    edit(root, "content/en/a1.md", "## Part", "## Renamed part")
+    build(root, out)
+    tree = built_tree(out)
+    assert tree == cold(root, tmp_path)
+    assert 'id="renamed-part"' in tree["he/a1/index.html"].decode()
+    edit(root, "content/en/a1.md", "More text 1.", "More text 1, edited.")
+    build(root, out)
+    assert built_tree(out) == cold(root, tmp_path)

@@ -22,7 +22,7 @@ from pipeline.render.bidi import isolate_html, isolate_plain, other_lang
 from pipeline.render.highlight import highlight_code
 from pipeline.render.images import sized
 from pipeline.render.l10n import reading_minutes
-from pipeline.translation.anchors import aligned
+from pipeline.translation.anchors import aligned, aligned_headings
 from pipeline.translation.states import DRAFT, STALE, PairState, describe
 from pipeline.validate import Validation
 
@@ -264,18 +264,22 @@ class BodySource:
     article: Article
     html: str | None
     headings: tuple[Heading, ...] | None  # None: the article has no parsed body
-    anchors: tuple[str, ...]
+    theirs: tuple[Heading, ...]  # a translation's source's headings, whose ids its own take (anchors.aligned); () for a source
+
+    @property
+    def anchors(self) -> tuple[str, ...]:
+        """The ids the headings get on the page (`section_ids`), worked out when the body is made."""
+        return aligned_headings(self.theirs, self.headings) if self.headings is not None else ()
 
 
-def body_source(
-    result: Validation, article: Article, html: bool = True, ids: tuple[Body | None, tuple[str, ...]] | None = None
-) -> BodySource:
-    """What `prepare_body` makes an article's body from; without `html`, the scanned HTML is left out (it is scanned again if needed).
-    `ids` is the article's `section_ids`, when they were worked out already."""
-    own, anchors = ids if ids is not None else section_ids(result, article)
-    return BodySource(
-        result.config, article, own.html if html and own is not None else None, own.headings if own is not None else None, anchors
-    )
+def body_source(result: Validation, article: Article, html: bool = True) -> BodySource:
+    """What `prepare_body` makes an article's body from; without `html`, the scanned HTML is left out (it is scanned again if needed)."""
+    own = result.bodies.get(article.path)
+    if own is None:
+        return BodySource(result.config, article, None, None, ())
+    source = result.article(result.config.source_locale, article.id) if article.lang != result.config.source_locale else None
+    theirs = result.bodies.get(source.path) if source is not None else None
+    return BodySource(result.config, article, own.html if html else None, own.headings, theirs.headings if theirs is not None else ())
 
 
 def prepare_body(result: Validation, article: Article) -> tuple[str, int, tuple[str, ...]]:
