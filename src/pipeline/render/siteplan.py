@@ -167,6 +167,7 @@ def plan(
     alias_leads = {lang: _alias_leads(aliases, published.get(lang, set())) for lang in chosen}
     sizes_key = text_digest(repr(sorted(result.images.items())))  # bodies give their images these sizes
     context = _context(published, real, aliases, base_path, sizes_key)
+    captions = {code: _caption(config, code) for code in config.locales}  # one for each article's language, shared by its entries
     reusable: Mapping[tuple[str, str], PlannedFrom] = {}
     kept: dict[tuple[str, str], Entry] = {}
     if last is not None and last.context == context and last.config == config:
@@ -183,7 +184,16 @@ def plan(
                 made.append(kept[(lang, article.id)])
             else:
                 made.append(
-                    _entry(result, lang, article, state, (published, real, aliases, alias_leads[lang]), base_path, bodies, sizes_key)
+                    _entry(
+                        result,
+                        lang,
+                        article,
+                        state,
+                        (published, real, aliases, alias_leads[lang]),
+                        base_path,
+                        bodies,
+                        (sizes_key, captions),
+                    )
                 )
             if own is not None:
                 planned_from[(lang, article.id)] = own
@@ -217,10 +227,12 @@ def _entry(
     chosen: tuple[dict[str, set[str]], dict[str, set[str]], Mapping[str, str], str],
     base_path: str,
     bodies: Mapping[str, Prepared],
-    sizes_key: str,
+    images: tuple[str, Mapping[str, Callable[[str], str]]],
 ) -> Entry:
     """`chosen`: the ids each locale publishes, those it publishes in its own language, the aliases (old path -> id), and what
-    links to those lead to from this locale (_alias_leads)."""
+    links to those lead to from this locale (_alias_leads); `images`: a digest of the images' sizes, and how an image's caption
+    is isolated in an article of each language (_caption)."""
+    sizes_key, captions = images
     published, real, aliases, alias_leads = chosen
     config = result.config
     fallback = article.lang if article.lang != lang else None
@@ -230,9 +242,7 @@ def _entry(
         prepared = Prepared(text_digest(html_text), minutes, links, lambda: html_text)
     leads = tuple(target in published.get(lang, ()) for target in prepared.links)  # where its article links lead
     key = text_digest(f"{prepared.digest}\0{lang}\0{base_path}\0{leads}\0{sizes_key}{alias_leads}")
-    direction = config.locales[article.lang].direction
-    caption = partial(isolate_plain, direction=direction, other_lang=other_lang(_directions(config), direction))
-    place = partial(sized, path=article.path, sizes=result.images, eager_first=article.image is None, caption=caption)
+    place = partial(sized, path=article.path, sizes=result.images, eager_first=article.image is None, caption=captions[article.lang])
     finish = partial(
         _finish, prepared.load, place, article.path, lang, config.source_locale, (published, aliases), base_path, config.allow_raw_html
     )
@@ -303,6 +313,12 @@ def prepare_from(source: BodySource) -> tuple[str, int, tuple[str, ...]]:
     direction = config.locales[article.lang].direction
     isolated = isolate_html(highlight_code(raw), direction, other_lang(_directions(config), direction))
     return isolated, reading_minutes(article.body), linked_articles(isolated, article.path)
+
+
+def _caption(config: SiteConfig, lang: str) -> Callable[[str], str]:
+    """How an image's caption is isolated in an article written in `lang`."""
+    direction = config.locales[lang].direction
+    return partial(isolate_plain, direction=direction, other_lang=other_lang(_directions(config), direction))
 
 
 def _directions(config: SiteConfig) -> dict[str, str]:
