@@ -871,3 +871,75 @@ def test_a_damaged_or_foreign_dependency_map_only_means_describing_every_output(
     edit(root, "content/en/a2.md", "More text 2", "More text 2, edited")
     build(root, out)
     assert built_tree(out) == cold(root, tmp_path)
+
+
+def numbat(root: Path) -> None:
+    for n in (0, 9):
+        edit(root, f"content/en/a{n}.md", f"More text {n}.", f"More text {n}, numbat.")
+
+
+def new_summary_and_heading(root: Path) -> None:
+    edit(root, "content/he/a2.md", "תקציר 2.", "תקציר שונה.")
+    edit(root, "content/he/a2.md", "## חלק", "## חלק חדש")
+
+
+SEARCH_EDITS = [  # each edit changes the words of few articles of ten: the last index is re-posted for those only
+    ("a word no other article has", lambda root: edit(root, "content/en/a3.md", "More text 3.", "More text 3, quokka.")),
+    ("that word gone again", lambda root: edit(root, "content/en/a3.md", "More text 3, quokka.", "More text 3.")),
+    ("a title", lambda root: edit(root, "content/en/a5.md", "Title 5", "Wombat heading")),
+    ("a summary and a heading", new_summary_and_heading),
+    ("a translation's body", lambda root: edit(root, "content/he/a7.md", "עוד 7.", "עוד 7, ועוד מילים חדשות.")),
+    ("a word of the body only", lambda root: edit(root, "content/en/a8.md", "Text 8.", "Text 9.")),
+    ("a date (two articles swap places)", lambda root: edit_pair(root, "a1", "date: 2024-03-12", "date: 2024-03-13")),
+    ("two articles in one edit", numbat),
+    ("deletion", delete_a2),
+    ("a word after the deletion", lambda root: edit(root, "content/en/a1.md", "More text 1.", "More text 1, quokka.")),
+    ("a translation that is a copy of its source", lambda root: shutil.copyfile(root / "content/en/a6.md", root / "content/he/a6.md")),
+    ("that copy deleted (its source shown in its place)", lambda root: (root / "content/he/a6.md").unlink()),
+]
+
+
+@pytest.mark.parametrize("how", ["command line", "serve"])
+def test_the_search_index_after_edits_of_a_few_articles_is_a_cold_builds(make_site, tmp_path, how):
+    """The index kept between builds is patched for the articles an edit changed: each locale's index (and every other
+    output) is a cold build's, and the words an edit brings are found while those it takes away are not."""
+    import json
+    from datetime import datetime
+
+    from pipeline.build.preview import Preview
+
+    root = make_site(files(10))
+    out = tmp_path / "out"
+    site = Preview(root, False, now=datetime.fromisoformat(NOW))
+
+    def made() -> dict[str, bytes]:
+        if how == "serve":
+            site.rebuild()
+            return {path: data for path in site.paths() if (data := site.get(path)) is not None}
+        build(root, out)
+        return built_tree(out)
+
+    made()
+    quokka = False
+    for step, change in SEARCH_EDITS:
+        change(root)
+        tree = made()
+        assert tree == cold(root, tmp_path), step
+        quokka = {"a word no other article has": True, "that word gone again": False, "a word after the deletion": True}.get(step, quokka)
+        assert ("quokka" in json.loads(tree["en/search-index.json"])["terms"]) == quokka, step
+
+
+def test_a_source_heading_renamed_gives_its_translations_heading_the_new_id_as_a_cold_build_does(make_site, tmp_path):
+    """A translation's heading ids are its source's: the kept body of a translation is made again when its source's
+    headings change, and kept when the source changes elsewhere."""
+    root = make_site(files(4))
+    out = tmp_path / "out"
+    build(root, out)
+    edit(root, "content/en/a1.md", "## Part", "## Renamed part")
+    build(root, out)
+    tree = built_tree(out)
+    assert tree == cold(root, tmp_path)
+    assert 'id="renamed-part"' in tree["he/a1/index.html"].decode()
+    edit(root, "content/en/a1.md", "More text 1.", "More text 1, edited.")
+    build(root, out)
+    assert built_tree(out) == cold(root, tmp_path)

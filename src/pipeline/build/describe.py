@@ -200,16 +200,21 @@ def _prepare(
         articles.append(article)
         originals[article.path] = original
         digest = files.get(article.path, ("",))[0]
-        if digest:
-            source_digest = files.get(original.path, ("",))[0] if original is not None else ""
-            made_of = (article.path, digest, source_digest)
-            keys_by_path[article.path] = digests.value("prepared", made_of, partial(_body_key, result, article, digest))
+        source_digest = files.get(original.path, ("",))[0] if original is not None else ""
+        if digest and (source_digest or original is None):
+            hit = cached.get(article.path)
+            own = _own_key(result, article, digest)
+            if hit is not None and hit[0].startswith(own) and hit[0].endswith(f"@{source_digest}"):
+                keys_by_path[article.path] = hit[0]  # its text and its source's are the last build's: so are its headings' ids
+            else:
+                made_of = (article.path, digest, source_digest)
+                keys_by_path[article.path] = digests.value("prepared", made_of, partial(_body_key, result, article, own, source_digest))
     missing = []
     for article in articles:
         key = keys_by_path.get(article.path, "")
         hit = cached.get(article.path)
-        if store is not None and key and hit is not None and hit[0] == key:
-            kept[article.path] = hit
+        if store is not None and key and hit is not None and _same_body(hit[0], key):
+            kept[article.path] = (key, *hit[1:])
             prepared[article.path] = Prepared(
                 hit[1][0], hit[2], hit[3], partial(_stored, store, hit[1], body_source(result, article, html=False))
             )
@@ -226,11 +231,22 @@ def _prepare(
     return prepared, kept, Bodies(digests.scope, store, MappingProxyType(now))
 
 
-def _body_key(result: Validation, article: Article, digest: str) -> str:
-    """What an article's prepared body is made from: its text, its direction, whether raw HTML is allowed, its headings' ids."""
-    config = result.config
-    ids = "\0".join(section_ids(result, article)[1])  # a translation's come from its source
-    return f"{digest}:{config.locales[article.lang].direction}:{config.allow_raw_html}:{text_digest(ids)}"
+def _own_key(result: Validation, article: Article, digest: str) -> str:
+    """The part of an article's body key made from the article alone: its text, its direction, whether raw HTML is allowed."""
+    return f"{digest}:{result.config.locales[article.lang].direction}:{result.config.allow_raw_html}:"
+
+
+def _body_key(result: Validation, article: Article, own: str, source_digest: str) -> str:
+    """What an article's prepared body is made from: its own part (`_own_key`) and its headings' ids (a translation's come
+    from its source), then `@` and its source's text digest (from which, with its own text, the ids are worked out)."""
+    anchors = "\0".join(section_ids(result, article)[1])
+    return f"{own}{text_digest(anchors)}@{source_digest}"
+
+
+def _same_body(kept: str, key: str) -> bool:
+    """Whether a kept body's key and an article's now make the same body: all but the source's text digest alike (a source
+    edited without changing its headings' ids leaves its translation's body as it was)."""
+    return kept == key or kept.rpartition("@")[0] == key.rpartition("@")[0]
 
 
 def _prepare_one(result: Validation, store: Path | None, article: Article) -> tuple[bodystore.Stored, int, tuple[str, ...], str | None]:

@@ -204,14 +204,18 @@ def _search_outputs(site: SitePlan, theme: Theme, lang: str, common: str, store:
         }
         outputs.append(page(theme, lang, "search.html", f"{lang}/search/index.html", common, context, lambda: context))
     if reads.wants(f"{lang}/search-index.json"):
-        signatures = [reads.entry(lang, e.id) for e in site.entries[lang]]
-        made = partial(_search_index, site, lang, store)
-        outputs.append(reads.take(Output(f"{lang}/search-index.json", key(common, "search-index", lang, signatures), made)))
+        entries = site.entries[lang]
+        for entry in entries:  # read: the index is described again when an entry changes, and made again if what it shows did
+            reads.entry(lang, entry.id)
+        made_of = tuple(map(reads.words_of, entries))
+        shown = (f"{words} {e.article.lang} {e.url}" for words, e in zip(made_of, entries))  # search._doc's and the words' sources
+        made = partial(_search_index, site, lang, store, made_of)
+        outputs.append(reads.take(Output(f"{lang}/search-index.json", joined(common, "search-index", lang, *shown), made)))
     return outputs
 
 
-def _search_index(site: SitePlan, lang: str, store: Path | None) -> bytes:
-    return search.encode(searchparts.index(site, lang, store))
+def _search_index(site: SitePlan, lang: str, store: Path | None, made_of: tuple[str, ...]) -> bytes:
+    return search.encode(searchparts.index(site, lang, store, made_of))
 
 
 def _article_page(site: SitePlan, lang: str, entry: Entry, counterparts: dict[str, str], articles: _Articles) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from pipeline.build.depmap import DepMap
 from pipeline.build.keys import Keys, key
 from pipeline.content.fingerprint import Fingerprint
+from pipeline.content.sources import text_digest
+from pipeline.render import search
 from pipeline.render.siteplan import Entry, SitePlan
 from pipeline.validate import Validation
 
@@ -61,9 +63,16 @@ class Reads:
     `wanted`, when set, is the paths of the only outputs to describe (then nothing is recorded: the last map's record holds)."""
 
     def __init__(
-        self, keys: Keys, entries: Mapping[str, Mapping[str, str]], prints: Mapping[str, str], site: SitePlan, lists: Mapping[str, Listed]
+        self,
+        keys: Keys,
+        entries: Mapping[str, Mapping[str, str]],
+        prints: Mapping[str, str],
+        site: SitePlan,
+        lists: Mapping[str, Listed],
+        texts: Mapping[str, tuple[str, Any]] | None = None,
     ) -> None:
         self.keys = keys
+        self._texts = texts or {}  # path -> (its text's digest, its record)
         self._last_lists = lists  # the last build's, under the same scope
         self.lists: dict[str, Listed] = {}
         self._entries = entries  # locale -> entry id -> the digest of its _signature
@@ -101,6 +110,11 @@ class Reads:
         if self.wanted is None:
             self._pending.append(f"print/{article_id}")
         return self._prints.get(article_id)
+
+    def words_of(self, entry: Entry) -> str:
+        """What an entry's search words are made from (its article's title, summary and body): its file's text digest,
+        else a digest of those three (an article whose file the validation did not read)."""
+        return self._texts.get(entry.article.path, ("",))[0] or f"w:{search.weights_key(entry)}"
 
     def of(self, lang: str, entry_id: str, kind: str, data: Callable[[], Any], *extra: Hashable) -> str:
         """The digest of `data()`, a part made from the entry's signature and `extra`."""
@@ -155,16 +169,20 @@ def reads_of(site: SitePlan, result: Validation, keys: Keys, since: Since | None
             e.id: last_parts[f"{lang}/{e.id}"] if last_entries.get((lang, e.id)) is e else entry_digest(keys, e, texts)
             for e in site.entries[lang]
         }
-    prints = {
-        article_id: last_parts[f"print/{article_id}"]
-        if last_prints.get(article_id) is found
-        else keys.value("fingerprint", found, partial(getattr, found, "digest"))
+    prints = {  # a fingerprint's digest is cheaper to make than to look up by the fingerprint (hashing every section's text)
+        article_id: last_parts[f"print/{article_id}"] if last_prints.get(article_id) is found else found.digest
         for article_id, found in result.fingerprints.items()
     }
     lists = since.lists if since is not None and since.scope == keys.scope else {}
-    return Reads(keys, entries, prints, site, lists)
+    return Reads(keys, entries, prints, site, lists, texts)
 
 
 def entry_digest(keys: Keys, entry: Entry, texts: Mapping[str, tuple[str, Any]]) -> str:
+    """The digest of an entry's signature (plain texts, numbers, truth values, None and tuples of them: its repr says it
+    whole, and is made faster than its JSON)."""
     made_of = signature(entry, texts)
-    return keys.of("entry", made_of, lambda: made_of)
+    return keys.value("entry", made_of, partial(_repr_digest, made_of))
+
+
+def _repr_digest(value: tuple[Any, ...]) -> str:
+    return text_digest(repr(value))

@@ -9,11 +9,12 @@ finds "ושלום" and "בשלום", and "בשלום" finds "שלום".
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -33,6 +34,7 @@ _LATIN = re.compile(r"[a-z]+")
 _MARKDOWN_NOISE = re.compile(r"\]\([^()\s]*\)|<[^<>\n]*>|https?://\S+")  # link targets, tags and bare URLs are not words
 _HEADING = re.compile(r"^#{1,6}[ \t]+([^\n]*)", re.MULTILINE)  # linear: the closing #s are stripped after
 Weights = tuple[tuple[str, ...], tuple[int, ...]]  # an article's words and, in the same order, their weights
+Postings = tuple[list[str], list[list[int]]]  # the index's words, sorted, and for each its documents' numbers and weights, in turn
 
 
 def normalize(text: str) -> list[str]:
@@ -107,15 +109,67 @@ def index_document(site: SitePlan, lang: str, counted: Sequence[Weights] | None 
 
     `counted` has each article's weights (`weights`), in the order of the locale's entries; without it they are counted here.
     """
+    return document(site, lang, postings_of(counted if counted is not None else [weights(e) for e in site.entries[lang]]))
+
+
+def document(site: SitePlan, lang: str, posted: Postings) -> dict[str, Any]:
+    """The locale's index from its words and postings (`postings_of`, `reposted`), its documents made from the plan."""
+    docs = [_doc(site, entry, lang) for entry in site.entries[lang]]
+    return {"version": VERSION, "lang": lang, "docs": docs, "terms": posted[0], "postings": posted[1]}
+
+
+def postings_of(counted: Sequence[Weights]) -> Postings:
+    """The words (sorted) of documents with these weights, in document order, and for each word its documents' numbers and weights."""
     postings: dict[str, list[int]] = {}
-    docs = []
-    for number, entry in enumerate(site.entries[lang]):
-        docs.append(_doc(site, entry, lang))
-        words, amounts = counted[number] if counted is not None else weights(entry)
+    for number, (words, amounts) in enumerate(counted):
         for word, weight in zip(words, amounts):
             postings.setdefault(word, []).extend((number, weight))  # numbers rise: each list is in document order
     terms = sorted(postings)
-    return {"version": VERSION, "lang": lang, "docs": docs, "terms": terms, "postings": [postings[term] for term in terms]}
+    return terms, [postings[term] for term in terms]
+
+
+def reposted(posted: Postings, changes: Iterable[tuple[int, Weights, Weights]]) -> Postings:
+    """What `postings_of` gives once the documents numbered in `changes` (number, old weights, new weights) have their new
+    weights, worked out from `posted` (left as it is) in time proportional to the changed documents' words.
+
+    Raises ValueError when a document's old word is not where `posted` should have it (it was not made from those weights)."""
+    terms, postings = list(posted[0]), list(posted[1])
+    copied: set[str] = set()  # words whose list is this call's own copy
+
+    def own(at: int) -> list[int]:
+        if terms[at] not in copied:
+            postings[at] = list(postings[at])
+            copied.add(terms[at])
+        return postings[at]
+
+    for number, old, new in changes:
+        for word in old[0]:
+            at = bisect.bisect_left(terms, word)
+            if at == len(terms) or terms[at] != word:
+                raise ValueError(f"{word!r} is not among the words")
+            listed = own(at)
+            place = _place(listed, number)
+            if place == len(listed) or listed[place] != number:
+                raise ValueError(f"document {number} is not among {word!r}'s")
+            del listed[place : place + 2]
+            if not listed:
+                del terms[at], postings[at]
+        for word, weight in zip(*new):
+            at = bisect.bisect_left(terms, word)
+            if at == len(terms) or terms[at] != word:
+                terms.insert(at, word)
+                postings.insert(at, [number, weight])
+                copied.add(word)
+            else:
+                listed = own(at)
+                place = _place(listed, number)
+                listed[place:place] = (number, weight)
+    return terms, postings
+
+
+def _place(listed: list[int], number: int) -> int:
+    """Where in a posting list (numbers and weights, numbers rising) document `number` is, or would go."""
+    return 2 * bisect.bisect_left(range(len(listed) // 2), number, key=lambda pair: listed[2 * pair])
 
 
 def weights(entry: Entry) -> Weights:

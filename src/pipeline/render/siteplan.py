@@ -22,7 +22,7 @@ from pipeline.render.bidi import isolate_html, isolate_plain, other_lang
 from pipeline.render.highlight import highlight_code
 from pipeline.render.images import sized
 from pipeline.render.l10n import reading_minutes
-from pipeline.translation.anchors import aligned
+from pipeline.translation.anchors import aligned, aligned_headings
 from pipeline.translation.states import DRAFT, STALE, PairState, describe
 from pipeline.validate import Validation
 
@@ -167,6 +167,7 @@ def plan(
     alias_leads = {lang: _alias_leads(aliases, published.get(lang, set())) for lang in chosen}
     sizes_key = text_digest(repr(sorted(result.images.items())))  # bodies give their images these sizes
     context = _context(published, real, aliases, base_path, sizes_key)
+    captions = {code: _caption(config, code) for code in config.locales}  # one for each article's language, shared by its entries
     reusable: Mapping[tuple[str, str], PlannedFrom] = {}
     kept: dict[tuple[str, str], Entry] = {}
     if last is not None and last.context == context and last.config == config:
@@ -183,7 +184,16 @@ def plan(
                 made.append(kept[(lang, article.id)])
             else:
                 made.append(
-                    _entry(result, lang, article, state, (published, real, aliases, alias_leads[lang]), base_path, bodies, sizes_key)
+                    _entry(
+                        result,
+                        lang,
+                        article,
+                        state,
+                        (published, real, aliases, alias_leads[lang]),
+                        base_path,
+                        bodies,
+                        (sizes_key, captions),
+                    )
                 )
             if own is not None:
                 planned_from[(lang, article.id)] = own
@@ -217,10 +227,12 @@ def _entry(
     chosen: tuple[dict[str, set[str]], dict[str, set[str]], Mapping[str, str], str],
     base_path: str,
     bodies: Mapping[str, Prepared],
-    sizes_key: str,
+    images: tuple[str, Mapping[str, Callable[[str], str]]],
 ) -> Entry:
     """`chosen`: the ids each locale publishes, those it publishes in its own language, the aliases (old path -> id), and what
-    links to those lead to from this locale (_alias_leads)."""
+    links to those lead to from this locale (_alias_leads); `images`: a digest of the images' sizes, and how an image's caption
+    is isolated in an article of each language (_caption)."""
+    sizes_key, captions = images
     published, real, aliases, alias_leads = chosen
     config = result.config
     fallback = article.lang if article.lang != lang else None
@@ -230,9 +242,7 @@ def _entry(
         prepared = Prepared(text_digest(html_text), minutes, links, lambda: html_text)
     leads = tuple(target in published.get(lang, ()) for target in prepared.links)  # where its article links lead
     key = text_digest(f"{prepared.digest}\0{lang}\0{base_path}\0{leads}\0{sizes_key}{alias_leads}")
-    direction = config.locales[article.lang].direction
-    caption = partial(isolate_plain, direction=direction, other_lang=other_lang(_directions(config), direction))
-    place = partial(sized, path=article.path, sizes=result.images, eager_first=article.image is None, caption=caption)
+    place = partial(sized, path=article.path, sizes=result.images, eager_first=article.image is None, caption=captions[article.lang])
     finish = partial(
         _finish, prepared.load, place, article.path, lang, config.source_locale, (published, aliases), base_path, config.allow_raw_html
     )
@@ -264,15 +274,22 @@ class BodySource:
     article: Article
     html: str | None
     headings: tuple[Heading, ...] | None  # None: the article has no parsed body
-    anchors: tuple[str, ...]
+    theirs: tuple[Heading, ...]  # a translation's source's headings, whose ids its own take (anchors.aligned); () for a source
+
+    @property
+    def anchors(self) -> tuple[str, ...]:
+        """The ids the headings get on the page (`section_ids`), worked out when the body is made."""
+        return aligned_headings(self.theirs, self.headings) if self.headings is not None else ()
 
 
 def body_source(result: Validation, article: Article, html: bool = True) -> BodySource:
     """What `prepare_body` makes an article's body from; without `html`, the scanned HTML is left out (it is scanned again if needed)."""
-    own, anchors = section_ids(result, article)
-    return BodySource(
-        result.config, article, own.html if html and own is not None else None, own.headings if own is not None else None, anchors
-    )
+    own = result.bodies.get(article.path)
+    if own is None:
+        return BodySource(result.config, article, None, None, ())
+    source = result.article(result.config.source_locale, article.id) if article.lang != result.config.source_locale else None
+    theirs = result.bodies.get(source.path) if source is not None else None
+    return BodySource(result.config, article, own.html if html else None, own.headings, theirs.headings if theirs is not None else ())
 
 
 def prepare_body(result: Validation, article: Article) -> tuple[str, int, tuple[str, ...]]:
@@ -296,6 +313,12 @@ def prepare_from(source: BodySource) -> tuple[str, int, tuple[str, ...]]:
     direction = config.locales[article.lang].direction
     isolated = isolate_html(highlight_code(raw), direction, other_lang(_directions(config), direction))
     return isolated, reading_minutes(article.body), linked_articles(isolated, article.path)
+
+
+def _caption(config: SiteConfig, lang: str) -> Callable[[str], str]:
+    """How an image's caption is isolated in an article written in `lang`."""
+    direction = config.locales[lang].direction
+    return partial(isolate_plain, direction=direction, other_lang=other_lang(_directions(config), direction))
 
 
 def _directions(config: SiteConfig) -> dict[str, str]:

@@ -7,11 +7,11 @@ every language; an id the author wrote (`## Heading {#id}`) is kept as written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import unquote
 
 from pipeline.content.checks import SiteIndex, did_you_mean, linked_page
-from pipeline.content.markdown import PAGE_IDS, Body
+from pipeline.content.markdown import PAGE_IDS, Body, Heading
 from pipeline.diagnostics import Diagnostic
 
 SHOWN_IDS = 8  # how many of a page's ids a message lists
@@ -20,10 +20,15 @@ TOP = "top"  # `#top` goes to the top of any page (HTML)
 
 def aligned(source: Body | None, own: Body) -> tuple[str, ...]:
     """The ids of `own`'s headings on its page: the source's by position, its own explicit ones, its own slugs past the source's."""
-    theirs = [h.anchor for h in source.headings] if source is not None else []
+    return aligned_headings(source.headings if source is not None else (), own.headings)
+
+
+def aligned_headings(source: Sequence[Heading], own: Sequence[Heading]) -> tuple[str, ...]:
+    """`aligned` from the two bodies' headings."""
+    theirs = [h.anchor for h in source]
     found: list[str] = []
     seen: set[str] = set(PAGE_IDS)
-    for number, heading in enumerate(own.headings):
+    for number, heading in enumerate(own):
         wanted = heading.anchor if heading.explicit or number >= len(theirs) else theirs[number]
         unique, count = wanted, 1
         while unique in seen:
