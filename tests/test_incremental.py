@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SITE_YAML, article, built_tree, cold_build, hebrew, run
+from conftest import SITE_YAML, article, built_tree, cold_build, hebrew, run, validate_json
 
 from pipeline.build import cache, incremental, shards
 
@@ -572,6 +572,26 @@ def test_the_next_command_recalls_what_a_builds_validate_worked_out(make_site, t
     again = validate(root, known, 1, memo)
     assert again.memo.redone == 2
     assert _seen(again) == _seen(validate(root))
+
+
+def test_a_stale_translation_read_back_from_the_cache_is_reported_at_its_line(make_site, tmp_path):
+    """The translation is unchanged, so validate takes its front matter's positions from the cache (decoded only when a
+    diagnostic needs one): the stale warning stands at its `translated_from` line, as without the cache."""
+    import json
+
+    root = make_site(files())
+    accepted = run("translate", "--root", str(root), "he", "a1", "--accept")
+    assert accepted.exit_code == 0, accepted.stdout + accepted.stderr
+    settled(root)
+    build(root, tmp_path / "out")
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+    cached = validate_json(root)
+    shutil.rmtree(root / cache.CACHE_DIR)
+    fresh = validate_json(root)
+    assert cached.stdout == fresh.stdout
+    stale = [d for d in json.loads(fresh.stdout)["diagnostics"] if d["code"] == "translation-stale"]
+    line = (root / "content/he/a1.md").read_text("utf-8").split("\n").index("translated_from:") + 1
+    assert [(d["path"], d["line"], d["column"]) for d in stale] == [("content/he/a1.md", line, 1)]
 
 
 def test_a_memo_in_another_form_is_not_used(make_site):
