@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SITE_YAML, article, built_tree, cold_build, hebrew, run
+from conftest import SITE_YAML, article, built_tree, cold_build, hebrew, run, validate_json
 
 from pipeline.build import cache, incremental, shards
 
@@ -473,6 +473,13 @@ def _seen(result) -> tuple:
     return result.diagnostics, result.states, tuple(sorted(result.by_key)), tuple(s.id for s in result.sets), dict(result.images)
 
 
+def digests_in_cache(result) -> dict[str, str]:
+    """The text digests a build cache would keep of a validate's files (in their records, and what its discover saw)."""
+    from pipeline.content.sources import seen_to_plain
+
+    return incremental.digests_kept({incremental.TEXTS: seen_to_plain(result.memo.seen), incremental.FILES: result.records.files})
+
+
 def test_validate_with_the_memo_reports_what_a_cold_validate_does_after_every_edit(make_site, tmp_path):
     """In memory (serve's path) and through the memo's plain form (as the build cache persists it), after each edit in turn."""
     import json
@@ -489,7 +496,8 @@ def test_validate_with_the_memo_reports_what_a_cold_validate_does_after_every_ed
         change(root)
         cold = validate(root)
         kept = validate(root, kept.records, 1, kept.memo)
-        persisted = validate(root, persisted.records, 1, from_plain(json.loads(json.dumps(to_plain(persisted.memo)))))
+        plain = json.loads(json.dumps(to_plain(persisted.memo)))
+        persisted = validate(root, persisted.records, 1, from_plain(plain, digests_in_cache(persisted)))
         assert _seen(kept) == _seen(cold), step
         assert _seen(persisted) == _seen(cold), step
         carried |= {step} if kept.memo.carried else set()
@@ -518,7 +526,7 @@ def test_a_kept_memo_whose_units_are_of_another_shape_is_worked_out_again(make_s
     damaged = {name: (unit[0], "another shape") for name, unit in plain["units"].items()}
     edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
     cold = validate(root)
-    again = validate(root, kept.records, 1, from_plain(plain | {"units": damaged}))
+    again = validate(root, kept.records, 1, from_plain(plain | {"units": damaged}, digests_in_cache(kept)))
     assert again.memo.carried  # the delta path, with nothing usable to carry
     assert _seen(again) == _seen(cold)
     assert {"link-broken", "link-anchor"} <= {d.code for d in again.diagnostics}
@@ -572,6 +580,49 @@ def test_the_next_command_recalls_what_a_builds_validate_worked_out(make_site, t
     again = validate(root, known, 1, memo)
     assert again.memo.redone == 2
     assert _seen(again) == _seen(validate(root))
+
+
+def test_a_stale_translation_read_back_from_the_cache_is_reported_at_its_line(make_site, tmp_path):
+    """The translation is unchanged, so validate takes its front matter's positions from the cache (decoded only when a
+    diagnostic needs one): the stale warning stands at its `translated_from` line, as without the cache."""
+    import json
+
+    root = make_site(files())
+    accepted = run("translate", "--root", str(root), "he", "a1", "--accept")
+    assert accepted.exit_code == 0, accepted.stdout + accepted.stderr
+    settled(root)
+    build(root, tmp_path / "out")
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+    cached = validate_json(root)
+    shutil.rmtree(root / cache.CACHE_DIR)
+    fresh = validate_json(root)
+    assert cached.stdout == fresh.stdout
+    stale = [d for d in json.loads(fresh.stdout)["diagnostics"] if d["code"] == "translation-stale"]
+    line = (root / "content/he/a1.md").read_text("utf-8").split("\n").index("translated_from:") + 1
+    assert [(d["path"], d["line"], d["column"]) for d in stale] == [("content/he/a1.md", line, 1)]
+
+
+def test_a_memo_kept_beside_an_earlier_builds_records_is_not_carried(make_site, tmp_path):
+    """The memo's text digests are taken from the files' records, each part of them sealed on its own: when the records are
+    an earlier build's (a build stopped between writing its state and its parts), a file put back as it was then must not be
+    taken as unchanged since the memo was made (its findings would be the edited text's)."""
+    root = make_site(files())
+    settled(root)
+    build(root, tmp_path / "out")
+    parts = {part: (root / cache.CACHE_DIR / part).read_bytes() for part in shards.names(incremental.FILES)}
+    original = (root / "content/en/a1.md").read_text("utf-8")
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1 <b>in bold</b>.")
+    settled(root)
+    assert "html-raw" in validate_json(root).stdout
+    build(root, tmp_path / "out")  # its memo has a1's raw HTML warning
+    for part, data in parts.items():
+        (root / cache.CACHE_DIR / part).write_bytes(data)
+    (root / "content/en/a1.md").write_text(original, encoding="utf-8")
+    cached = validate_json(root)
+    shutil.rmtree(root / cache.CACHE_DIR)
+    fresh = validate_json(root)
+    assert "html-raw" not in fresh.stdout
+    assert cached.stdout == fresh.stdout
 
 
 def test_a_memo_in_another_form_is_not_used(make_site):

@@ -116,10 +116,18 @@ def read_state(root: Path) -> tuple[dict | None, tuple[str, ...]]:
 def reuse(state: dict) -> tuple[FileRecords, Mapping[str, Kept], Memo]:
     """What a state offers the next build: per-file results, prepared bodies, and what its validate worked out (memo.state),
     with what its discover saw (a file of the same stat is not read again)."""
-    memo = from_plain(state.get("memo"))
+    memo = from_plain(state.get("memo"), digests_kept(state))
     if memo.root:
         memo = dataclasses.replace(memo, seen=seen_from_plain(state.get(TEXTS) or {}))
     return FileRecords(state["rules"], state["files"]), state["prepared"], memo
+
+
+def digests_kept(state: Mapping[str, Any]) -> dict[str, str]:
+    """Each file's text digest as a state's parts hold it: its record's (FILES), else what discover saw of it (TEXTS);
+    the memo's inputs are checked against them (memo.state.from_plain)."""
+    found = {path: entry[4] for path, entry in (state.get(TEXTS) or {}).items() if isinstance(entry, tuple) and len(entry) == 5}
+    found.update((path, kept[0]) for path, kept in (state.get(FILES) or {}).items() if isinstance(kept, tuple) and kept)
+    return {path: digest for path, digest in found.items() if isinstance(digest, str)}
 
 
 def _with_parts(root: Path, state: dict) -> dict:

@@ -136,7 +136,7 @@ def article_from(source: SourceFile, doc: YamlDoc, body: str, body_line: int) ->
         body=body,
         body_line=body_line,
         fields=_freeze(data),
-        lines=MappingProxyType(dict(doc.lines)),
+        lines=MappingProxyType(doc.lines),  # a view: a YamlDoc's positions are not changed once loaded (and may be Packed)
     )
 
 

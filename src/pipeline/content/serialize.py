@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.config.yamldoc import YamlDoc
+from pipeline.config.yamldoc import Packed, YamlDoc
 from pipeline.content.articles import Parsed, article_from
 from pipeline.content.fingerprint import Fingerprint, Section
 from pipeline.content.markdown import Body, Heading, Ref
@@ -29,8 +29,8 @@ def dump(studied: Studied) -> tuple[Any, ...] | None:
     text = parsed.source.text or ""
     return (
         parsed.front.data,
-        tuple(parsed.front.lines.items()),
-        tuple(parsed.front.values.items()),
+        Packed.pack(parsed.front.lines),  # read back only when a check or a diagnostic needs a position
+        Packed.pack(parsed.front.values),
         len(text) - len(parsed.body),
         parsed.body_line,
         tuple((r.kind, r.target, r.alt, r.line, r.column, r.text) for r in body.refs),
@@ -46,7 +46,7 @@ def load(source: SourceFile, record: tuple[Any, ...], html: str | None = None) -
     """The Studied a `dump` came from, for the same file text; `html` is the body's, when it is at hand."""
     data, lines, values, offset, body_line, refs, headings, code_blocks, ids, sections, found = record
     body_text = (source.text or "")[offset:]
-    front = YamlDoc(data, dict(lines), (), dict(values))
+    front = YamlDoc(data, Packed(lines), (), Packed(values))
     article = article_from(source, front, body_text, body_line)
     parsed = Parsed(source, article, front, body_text, body_line, ())
     body = Body(tuple(Ref(*r) for r in refs), tuple(Heading(*h) for h in headings), tuple(code_blocks), html, tuple(ids))

@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 
 from pipeline.content.perfile import Studied
 from pipeline.content.sources import Seen
-from pipeline.memo.plain import Unusable
+from pipeline.memo.plain import Unusable, key
 
-VERSION = 1  # of the plain form; another is not read
+VERSION = 2  # of the plain form; another is not read
 T = TypeVar("T")
 Unit = tuple[str, Any]  # what a result is made from (a key), and the result
 
@@ -61,14 +61,19 @@ class Memo:
 def to_plain(memo: Memo) -> dict[str, Any]:
     """The part of `memo` another process can use, as builtins only (dicts, tuples, str, int, None).
 
-    With its inputs and rules, so that the next process's validate takes the delta path (Ledger.carry) as serve's does."""
+    With its inputs and rules, so that the next process's validate takes the delta path (Ledger.carry) as serve's does.
+    The inputs' text digests are not kept twice: the build cache holds them in each file's record, so only a digest
+    of them all is (`from_plain` takes them from the records and checks them against it)."""
     inputs = memo.inputs
-    plain_inputs = None if inputs is None else (inputs.site, inputs.paths, tuple(inputs.digests.get(p, "") for p in inputs.paths))
+    plain_inputs = None if inputs is None else (inputs.site, inputs.paths, _check(inputs.paths, inputs.digests))
     return {"version": VERSION, "root": memo.root, "units": dict(memo.units), "rules": memo.rules, "inputs": plain_inputs}
 
 
-def from_plain(data: Any) -> Memo:
-    """The memo `to_plain` gave (tuples may have come back as lists); an empty one for anything else."""
+def from_plain(data: Any, digests: Mapping[str, str] | None = None) -> Memo:
+    """The memo `to_plain` gave (tuples may have come back as lists); an empty one for anything else.
+
+    `digests` are the text digests the cache kept beside it (path -> digest, from the files' records): its inputs are
+    taken only if they are the ones its validate saw, else the next validate recalls every unit by its key."""
     if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("root"), str):
         return Memo()
     units = data.get("units")
@@ -80,19 +85,26 @@ def from_plain(data: Any) -> Memo:
         if isinstance(name, str) and isinstance(unit, (tuple, list)) and len(unit) == 2 and isinstance(unit[0], str)
     }
     rules = data.get("rules")
-    return Memo(data["root"], rules if isinstance(rules, str) else "", MappingProxyType(kept), inputs=_inputs_from(data.get("inputs")))
+    inputs = _inputs_from(data.get("inputs"), digests or {})
+    return Memo(data["root"], rules if isinstance(rules, str) else "", MappingProxyType(kept), inputs=inputs)
 
 
-def _inputs_from(plain: Any) -> Inputs | None:
-    """The Inputs `to_plain` kept; None for anything else (the next validate then recalls every unit by its key)."""
+def _check(paths: tuple[str, ...], digests: Mapping[str, str]) -> str:
+    """One digest of every path's text digest, in order (a path without one counts as empty)."""
+    return key(*(f"{path}\0{digests.get(path, '')}" for path in paths))
+
+
+def _inputs_from(plain: Any, digests: Mapping[str, str]) -> Inputs | None:
+    """The Inputs `to_plain` kept, with `digests` for its paths when they are the ones it was made from; None for anything else
+    (a part of the records that is missing, damaged or an earlier build's: the next validate then recalls every unit by its key)."""
     if not isinstance(plain, (tuple, list)) or len(plain) != 3:
         return None
-    site, paths, digests = plain
-    if not isinstance(site, str) or not isinstance(paths, (tuple, list)) or not isinstance(digests, (tuple, list)):
+    site, paths, check = plain
+    if not isinstance(site, str) or not isinstance(paths, (tuple, list)) or not isinstance(check, str):
         return None
-    if len(paths) != len(digests) or not all(isinstance(part, str) for part in (*paths, *digests)):
+    if not all(isinstance(path, str) for path in paths) or _check(tuple(paths), digests) != check:
         return None
-    return Inputs(site, tuple(paths), dict(zip(paths, digests)))
+    return Inputs(site, tuple(paths), {path: digests.get(path, "") for path in paths})
 
 
 class Ledger:
