@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import gc
 import sys
+import time
 import types
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import partial
 
 import cmarkgfm
 import pytest
@@ -85,6 +87,20 @@ def test_each_worker_takes_its_own_stretch_first_then_the_end_of_the_fullest():
     assert workers._next_item(1, stretches) == 6
     assert [workers._next_item(0, stretches) for _ in range(2)] == [9, 8]  # then the other's, from its end
     assert [workers._next_item(1, stretches) for _ in range(1)] == [7]
+    assert workers._next_item(0, stretches) == workers._next_item(1, stretches) == -1  # every item is taken
+
+
+@pytest.mark.parametrize("failing", [3, 197])  # in the worker's stretch, in the command's
+def test_a_failing_item_fails_the_run_whichever_process_makes_it(failing):
+    with pytest.raises(ValueError, match=f"item {failing}"):
+        workers.run(partial(_fail_at, failing), list(range(200)), 2, (0, 100))
+
+
+def _fail_at(failing: int, n: int) -> int:
+    time.sleep(0.001)  # long enough for the worker to start and take its stretch
+    if n == failing:
+        raise ValueError(f"item {n}")
+    return n
 
 
 @pytest.mark.parametrize(("jobs", "starts"), [(2, ()), (3, (0, 10, 150)), (2, (0, 199)), (4, (0, 5))])

@@ -3,6 +3,8 @@
 Each worker takes the items of its own stretch of the sequence, in order, and only then helps another with the end of
 its stretch: a worker touches the data of neighbouring items only, and a forked worker copies every page of the
 command's memory it touches (reference counts are written even by reading), so items that share data belong together.
+The command is one of the workers (the last stretch is its own): a page that it and one forked worker both touch is
+copied once, where two forked workers would each copy it, and one process fewer holds its own memory.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def default_jobs() -> int:
 
 
 def run(task: Callable[[Any], Any], items: Sequence[Any], jobs: int, starts: Sequence[int] = ()) -> list[Any]:
-    """`[task(item) for item in items]`, spread over `jobs` processes when there are enough items.
+    """`[task(item) for item in items]`, spread over `jobs` processes when there are enough items: this one and `jobs - 1` forked.
 
     Workers are forked, so they already hold `task` and `items` (nothing of them is pickled): only
     calls go out and results come back, so keep results small and plain. The results are in
@@ -46,14 +48,23 @@ def run(task: Callable[[Any], Any], items: Sequence[Any], jobs: int, starts: Seq
         return [task(item) for item in items]
     global _work
     context = multiprocessing.get_context("fork")
-    _work = (task, items, _stretches(context, len(items), jobs, starts))
+    stretches = _stretches(context, len(items), jobs, starts)
+    _work = (task, items, stretches)
     gc.freeze()  # what the workers inherit is left out of their garbage collections: touching it would copy its pages
     release_free_memory()
     try:
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start, initargs=(os.getpid(),)) as pool:
+        with ProcessPoolExecutor(jobs - 1, mp_context=context, initializer=_start, initargs=(os.getpid(),)) as pool:
             results: list[Any] = [None] * len(items)
-            for number, result in pool.map(_call, range(len(items)), chunksize=max(1, min(len(items) // (jobs * 8), MAX_CHUNK))):
-                results[number] = result
+            calls = pool.map(_call, range(len(items)), chunksize=max(1, min(len(items) // (jobs * 8), MAX_CHUNK)))
+            try:
+                while (number := _next_item(jobs - 1, stretches)) >= 0:  # this process takes the last stretch
+                    results[number] = task(items[number])
+            except BaseException:
+                _take_all(stretches)  # the workers' calls left find nothing to do
+                raise
+            for number, result in calls:
+                if number >= 0:
+                    results[number] = result
             return results
     finally:
         gc.unfreeze()
@@ -68,7 +79,7 @@ def _stretches(context: Any, count: int, jobs: int, starts: Sequence[int]) -> An
 
 
 def _next_item(lane: int, stretches: Any) -> int:
-    """The next item of this worker's stretch; when it is done, the last item of the stretch with the most left."""
+    """The next item of this worker's stretch; when it is done, the last item of the stretch with the most left; -1 when none is left."""
     with stretches.get_lock():
         shared = stretches.get_obj()
         lanes = (len(shared) - 1) // 2
@@ -77,8 +88,18 @@ def _next_item(lane: int, stretches: Any) -> int:
             shared[own] += 1
             return int(shared[own] - 1)
         other = max(range(1, len(shared), 2), key=lambda at: shared[at + 1] - shared[at])
-        shared[other + 1] -= 1  # there is one: every call takes exactly one item, and there are as many calls as items
+        if shared[other] >= shared[other + 1]:
+            return -1  # every item is taken
+        shared[other + 1] -= 1
         return int(shared[other + 1])
+
+
+def _take_all(stretches: Any) -> None:
+    """Leave no item to take (a failure: what is left is not wanted)."""
+    with stretches.get_lock():
+        shared = stretches.get_obj()
+        for at in range(1, len(shared), 2):
+            shared[at] = shared[at + 1]
 
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -155,9 +176,10 @@ def _check_parent() -> None:
 
 
 def _call(_: int) -> tuple[int, Any]:
-    """One call: the next item of this worker's (_next_item), and its result."""
+    """One call: the next item of this worker's (_next_item), and its result; (-1, None) when the items are all taken
+    (there is a call for every item, and the command makes some of them itself)."""
     _check_parent()
     assert _work is not None
     task, items, stretches = _work
     number = _next_item(_lane, stretches)
-    return number, task(items[number])
+    return number, task(items[number]) if number >= 0 else None

@@ -107,12 +107,18 @@ def _replace(outputs: Sequence[Planned], out: Path, build_id: str, jobs: int) ->
 
 
 def _make_all(outputs: Sequence[Planned], folder: Path, suffix: str, jobs: int) -> Manifest:
-    """Make and write every output (in `jobs` processes), the longest first; on failure, remove what was written."""
+    """Make and write every output (in `jobs` processes), the longest first; on failure, remove what was written.
+
+    An empty `suffix` means `folder` was just made empty (a cold build's staging folder): each process then makes every
+    folder it writes into once, before its first file, instead of first failing to open that file."""
     from pipeline import workers  # here: the no-op check (freshness) reads this module's marker without loading multiprocessing
 
     order = _order(outputs)
+    made_here: set[str] | None = set() if not suffix else None  # a forked worker adds to its own copy
     try:
-        made = workers.run(lambda output: _make(output, folder, suffix), [outputs[n] for n in order], jobs, _starts(outputs, order, jobs))
+        made = workers.run(
+            lambda output: _make(output, folder, suffix, made_here), [outputs[n] for n in order], jobs, _starts(outputs, order, jobs)
+        )
     except BaseException:
         if suffix:
             for output in outputs:
@@ -153,10 +159,18 @@ def _starts(outputs: Sequence[Planned], order: list[int], jobs: int) -> list[int
 _WRITE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 
 
-def _make(output: Planned, folder: Path, suffix: str) -> tuple[int, int]:
-    """Write one output; its folder is made here when missing (by whichever worker needs it first)."""
+def _make(output: Planned, folder: Path, suffix: str, made_here: set[str] | None = None) -> tuple[int, int]:
+    """Write one output; its folder is made here when missing (by whichever worker needs it first).
+
+    With `made_here` (the folders this process made in a folder that started empty), a folder not in it is made before
+    the file is opened: one mkdir, where opening first would fail, look the parent up and then make it."""
     target = f"{folder}/{output.path}{suffix}"
     data = output.make()
+    if made_here is not None:
+        parent = os.path.dirname(target)
+        if parent not in made_here:
+            _make_folder(parent)
+            made_here.add(parent)
     try:
         fd = os.open(target, _WRITE, 0o666)
     except FileNotFoundError:
@@ -170,6 +184,16 @@ def _make(output: Planned, folder: Path, suffix: str) -> tuple[int, int]:
     finally:
         os.close(fd)
     return st.st_size, st.st_mtime_ns
+
+
+def _make_folder(path: str) -> None:
+    """Make a folder that may exist already (another worker made it); its parents too when they are missing."""
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(path, exist_ok=True)
 
 
 def _current(out: str, output: Planned, last: tuple[str, int, int] | None) -> bool:
