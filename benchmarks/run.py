@@ -49,14 +49,16 @@ def timed(command: list[str]) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds and peak memory (kB, the process tree's summed PSS) of one command in a fresh process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, _tree_pss(process.pid))
-        time.sleep(0.01)
-    elapsed = time.perf_counter() - start
-    _, stderr = process.communicate()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with tempfile.TemporaryFile() as said:  # not a pipe: a command that says more than a pipe holds would wait for it forever
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=said, env=ENV)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, _tree_pss(process.pid))
+            time.sleep(0.01)
+        elapsed = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        said.seek(0)
+        stderr = said.read().decode("utf-8", "replace")
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{stderr[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
