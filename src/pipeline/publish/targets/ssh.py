@@ -46,6 +46,7 @@ _HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*$|^\[[0-9A-Fa-f:.]+\]$")
 _USER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _PATH = re.compile(r"^(/[A-Za-z0-9._-]+)+/?$")
 _LINKED = "\x1elinked"  # in _stage's answer: what follows is the live manifest and the files changed in place
+_RECORDS = f'for f in */{META}; do [ -f "$f" ] && cat "$f" && echo; done; true'  # in releases/: every deploy's record, a line each
 OPTIONS = ("host", "path", "user", "port", "public_url", "keep", "identity_env", "known_hosts_env", "timeout")
 
 
@@ -89,8 +90,7 @@ class SshTarget:
 
     @property
     def _where(self) -> str:
-        user = f"{self.settings.user}@" if self.settings.user else ""
-        return f"{user}{self.settings.host}"
+        return self._link.server.where
 
     @property
     def _readers(self) -> str:
@@ -100,13 +100,10 @@ class SshTarget:
         out = self._run(f'f={_q(self.settings.path)}/current/{MANIFEST}; if [ -f "$f" ]; then cat "$f"; fi')
         if not out.strip():
             return {}
-        try:
-            files = json.loads(out)["files"]
-            return {str(path): FileEntry(str(sha1), int(size)) for path, (sha1, size) in files.items()}
-        except (ValueError, KeyError, TypeError, AttributeError):
-            raise PublishError(
-                f"target '{self.name}': {self.settings.path}/current/{MANIFEST} is not a manifest this pipeline wrote"
-            ) from None
+        shown = _manifest_from(out)
+        if shown is None:
+            raise PublishError(f"target '{self.name}': {self.settings.path}/current/{MANIFEST} is not a manifest this pipeline wrote")
+        return shown
 
     def publish(self, files: Mapping[str, bytes], draft: bool, progress: Progress) -> Receipt:
         """Send what the live deploy lacks into a copy of it made of hard links on the server, then switch (module docstring)."""
@@ -139,7 +136,7 @@ class SshTarget:
     def deploys(self) -> list[Deploy]:
         script = (
             f"cd {_q(self.settings.path)} 2>/dev/null || exit 0; printf 'live=%s\\n' \"$(readlink current 2>/dev/null)\"; "
-            f'for f in releases/*/{META}; do [ -f "$f" ] && cat "$f" && echo; done'
+            f"cd releases 2>/dev/null && {_RECORDS} || true"
         )
         lines = self._run(script).splitlines()
         live = lines[0].removeprefix("live=").rsplit("/", 1)[-1] if lines else ""
@@ -218,7 +215,7 @@ class SshTarget:
         releases = _q(self.releases)
         script = (
             f"mkdir -p {releases} && cd {releases} || exit 1; live=$(readlink ../current 2>/dev/null); live=${{live##*/}}; "
-            f'printf \'%s\\n\' "$live"; for f in */{META}; do [ -f "$f" ] && cat "$f" && echo; done; '
+            f"printf '%s\\n' \"$live\"; {_RECORDS}; "
             f'case "$live" in ""|*[!0-9A-Za-z-]*) exit 0;; esac; [ -f "$live/{MANIFEST}" ] && [ -f "$live/{META}" ] || exit 0; '
             f'rm -rf .staging && cp -al "$live" .staging && printf "\\036linked\\n" && cat "$live/{MANIFEST}" && echo && '
             f'cd "$live" && find . -type f -newer {META} ! -name {MANIFEST} ! -name {META} -print0'
@@ -231,9 +228,8 @@ class SshTarget:
         if not linked or live is None:
             return Staged(live, deploys)
         shown_line, _, changed = tail.partition("\n")
-        try:
-            shown = {str(path): FileEntry(str(sha1), int(size)) for path, (sha1, size) in json.loads(shown_line)["files"].items()}
-        except (ValueError, KeyError, TypeError, AttributeError):
+        shown = _manifest_from(shown_line)
+        if shown is None:
             return Staged(live, deploys)  # not a manifest this pipeline wrote: everything is sent and compared
         damaged = frozenset(path.removeprefix("./") for path in changed.split("\0") if path)
         return Staged(live, deploys, shown, damaged)
@@ -294,6 +290,14 @@ class SshTarget:
         if process.returncode != 0:
             raise PublishError(f"target '{self.name}': rsync to {self._where}: {said(errors, process.returncode, self._where)}")
         return sent
+
+
+def _manifest_from(text: str) -> dict[str, FileEntry] | None:
+    """A deploy's manifest from the text of its .pipeline-manifest.json; None when it is not one this pipeline wrote."""
+    try:
+        return {str(path): FileEntry(str(sha1), int(size)) for path, (sha1, size) in json.loads(text)["files"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def _q(text: str) -> str:
