@@ -145,6 +145,15 @@ def _cmdline(process: Path) -> bytes:
 
 
 @needs_ssh
+def test_deploys_before_the_first_publish_lists_none(make_site, sshd):
+    root = _site(make_site, sshd)
+    sshd.folder.mkdir(parents=True)  # the folder is there (made by hand, or by a lock), no deploy yet
+    listed = run("deploys", "--root", str(root), "--format", "json")
+    assert listed.exit_code == 0, listed.stderr
+    assert json.loads(listed.stdout)["deploys"] == []
+
+
+@needs_ssh
 def test_a_held_lock_names_its_holder_and_unlock_removes_it(make_site, sshd):
     root = _site(make_site, sshd)
     sshd.folder.mkdir(parents=True)
