@@ -10,7 +10,6 @@ copied once, where two forked workers would each copy it, and one process fewer 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import os
 import signal
@@ -145,7 +144,7 @@ def die_with_parent() -> None:
 
 def _find_prctl() -> Any:
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True).prctl
+        return ctypes.CDLL(None, use_errno=True).prctl  # the C library is loaded in every process: no search for it
     except (OSError, AttributeError):
         return None
 
@@ -155,7 +154,7 @@ _prctl = _find_prctl()
 
 def _find_malloc_trim() -> Any:
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or None).malloc_trim
+        return ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):  # not glibc
         return None
 
