@@ -1,4 +1,4 @@
-"""What every command shares: the --root option, turning errors into exit codes, and batch garbage collection."""
+"""What every command shares: the --root option, turning errors into exit codes, and how garbage is collected."""
 
 from __future__ import annotations
 
@@ -59,3 +59,20 @@ def batch() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*thresholds)
+
+
+@contextlib.contextmanager
+def once() -> Iterator[None]:
+    """One command over a whole site that ends with the process (validate, build, publish): no garbage collection at all.
+
+    What it makes lives until the exit and holds few cycles, so a collection only scans it: 34 of them took 0.25 s of a
+    one-edit rebuild and ~4 s of a cold build at 5,000 pairs, and freed ~5 MB. After it, what it made is left out of
+    collections (gc.freeze), or the first one (in a publish's upload) would scan it whole. `serve` lives on: it collects (batch)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()

@@ -12,7 +12,7 @@ from typing import NoReturn
 import click
 
 from pipeline import report
-from pipeline.cli.common import batch, fail, leave_to_exit, root_option
+from pipeline.cli.common import fail, leave_to_exit, once, root_option
 from pipeline.errors import PipelineError
 
 _target_option = click.option("--target", "target_name", metavar="NAME", help="A target from site.yaml.  [default: default]")
@@ -47,7 +47,7 @@ def publish_command(root: Path, target_name: str | None, dry_run: bool, draft: b
 
     try:
         click.echo("pipeline: checking and building the site…", err=True)  # a large site takes a while before the plan
-        with batch():
+        with once():
             prepared = publish.prepare(root, target_name, jobs=workers.default_jobs())
         leave_to_exit(prepared)
         for note in prepared.notes:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pipeline import report
-from pipeline.cli.common import batch, fail, leave_to_exit, path_base_option, root_option
+from pipeline.cli.common import batch, fail, leave_to_exit, once, path_base_option, root_option
 from pipeline.errors import ConfigError, PipelineError, UsageError
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def validate_command(root: Path, fmt: str, strict: bool, jobs: int | None, path_
     for note in notes:
         click.echo(f"pipeline: {note}", err=True)
     try:
-        with batch():
+        with once():
             result = validate(root, known, jobs or workers.default_jobs(), memo)
     except ConfigError as exc:
         click.echo(report.render(exc.diagnostics, fmt, prefix), nl=False)  # in every format, even with none (JSON readers get a document)
@@ -108,7 +108,7 @@ def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | No
     from pipeline.build import incremental
 
     try:
-        with batch():
+        with once():
             outcome = incremental.build_into(root, target, moment, drafts, jobs or workers.default_jobs(), options, taken)
     except OSError as exc:
         fail(UsageError(f"cannot write the build: {exc.strerror} ({exc.filename})"))
