@@ -142,24 +142,16 @@ def die_with_parent() -> None:
         _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def _find_prctl() -> Any:
+def _libc(name: str) -> Any:
+    """The C library's function `name`, or None where it has none (malloc_trim is glibc's, prctl Linux's)."""
     try:
-        return ctypes.CDLL(None, use_errno=True).prctl  # the C library is loaded in every process: no search for it
+        return getattr(ctypes.CDLL(None, use_errno=True), name)  # the C library is loaded in every process: no search for it
     except (OSError, AttributeError):
         return None
 
 
-_prctl = _find_prctl()
-
-
-def _find_malloc_trim() -> Any:
-    try:
-        return ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):  # not glibc
-        return None
-
-
-_malloc_trim = _find_malloc_trim()
+_prctl = _libc("prctl")
+_malloc_trim = _libc("malloc_trim")
 
 
 def release_free_memory() -> None:
