@@ -7,6 +7,7 @@ import hashlib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pipeline.content.markdown import Heading
 
@@ -25,15 +26,57 @@ class Section:
     line: int  # the file line it starts on; 0 for title and summary (they are in the front matter)
 
 
-@dataclass(frozen=True, slots=True)
 class Fingerprint:
-    """Every section's digest, and one digest for the whole article."""
+    """Every section's digest, and one digest for the whole article; read-only.
 
-    sections: tuple[Section, ...]
+    One recalled from its plain record (`recalled`) makes its Section objects the first time they are read, and gives
+    its digest without them: a build after one edit reads the sections of few of the unchanged articles.
+    """
+
+    __slots__ = ("_plain", "_sections")
+    _sections: tuple[Section, ...]
+    _plain: tuple[tuple[tuple[Any, ...], ...], str] | None  # a recalled one's sections and the body they slice, until made
+
+    def __init__(self, sections: tuple[Section, ...]) -> None:
+        object.__setattr__(self, "_sections", sections)
+        object.__setattr__(self, "_plain", None)
+
+    @classmethod
+    def recalled(cls, sections: tuple[tuple[Any, ...], ...], body: str) -> Fingerprint:
+        """The fingerprint kept as (key, label, text, digest, line) per section, where a text may be its (start, end) in `body`."""
+        made = cls(())
+        object.__setattr__(made, "_plain", (sections, body))
+        return made
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        if self._plain is not None:
+            sections, body = self._plain
+            made = tuple(
+                Section(key, label, body[text[0] : text[1]] if isinstance(text, tuple) else text, digest, line)
+                for key, label, text, digest, line in sections
+            )
+            object.__setattr__(self, "_sections", made)
+            object.__setattr__(self, "_plain", None)
+        return self._sections
 
     @property
     def digest(self) -> str:
-        return _digest("\n".join(f"{s.key}={s.digest}" for s in self.sections))
+        if self._plain is not None:
+            return _digest("\n".join(f"{section[0]}={section[3]}" for section in self._plain[0]))
+        return _digest("\n".join(f"{s.key}={s.digest}" for s in self._sections))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Fingerprint is read-only: cannot set {name}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Fingerprint) and self.sections == other.sections
+
+    def __hash__(self) -> int:
+        return hash(self.sections)
+
+    def __repr__(self) -> str:
+        return f"Fingerprint(sections={self.sections!r})"
 
     def as_record(self) -> dict[str, object]:
         """What a translation stores under `translated_from`."""

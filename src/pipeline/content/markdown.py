@@ -7,6 +7,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote
 
 from cmarkgfm.cmark import Options
@@ -51,6 +52,7 @@ _PRE = re.compile(r'<pre data-sourcepos="(\d+):\d+-(\d+):')
 _HEADING_OPEN = re.compile(r'<h([1-6]) data-sourcepos="[^"]*">')
 _SOURCEPOS = re.compile(r' data-sourcepos="[^"]*"')
 _BACKTICKS = re.compile(r"`+")
+Plain = tuple[tuple[Any, ...], ...]  # records of a class's fields, in its order
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,15 +76,85 @@ class Heading:
     explicit: bool = False  # the author gave it (`{#id}`): a translation keeps its own explicit ids
 
 
-@dataclass(frozen=True, slots=True)
 class Body:
-    """What validation and rendering need to know of a Markdown body."""
+    """What validation and rendering need to know of a Markdown body; read-only.
 
-    refs: tuple[Ref, ...]
-    headings: tuple[Heading, ...]
+    A body recalled from its plain record (`recalled`) makes its Ref and Heading objects the first time they are read:
+    a build after one edit reads those of few of the unchanged files.
+    """
+
+    __slots__ = ("_headings", "_plain", "_refs", "code_blocks", "html", "ids")
+    _refs: tuple[Ref, ...]
+    _headings: tuple[Heading, ...]
+    _plain: tuple[Plain, Plain] | None  # a recalled body's refs and headings, until they are made
     code_blocks: tuple[int, ...]  # the file line each code block starts on
     html: str | None  # the body as HTML: raw HTML escaped, headings with ids, unsafe URLs emptied (None: not kept, see serialize.py)
-    ids: tuple[str, ...] = ()  # the ids other than headings' a link may point at: footnotes and their references
+    ids: tuple[str, ...]  # the ids other than headings' a link may point at: footnotes and their references
+
+    def __init__(
+        self,
+        refs: tuple[Ref, ...],
+        headings: tuple[Heading, ...],
+        code_blocks: tuple[int, ...],
+        html: str | None,
+        ids: tuple[str, ...] = (),
+    ) -> None:
+        for name, value in (
+            ("_refs", refs),
+            ("_headings", headings),
+            ("_plain", None),
+            ("code_blocks", code_blocks),
+            ("html", html),
+            ("ids", ids),
+        ):
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def recalled(cls, refs: Plain, headings: Plain, code_blocks: tuple[int, ...], html: str | None, ids: tuple[str, ...]) -> Body:
+        """The body whose refs and headings were kept as plain tuples of their fields (in the order the classes have them)."""
+        body = cls((), (), code_blocks, html, ids)
+        object.__setattr__(body, "_plain", (refs, headings))
+        return body
+
+    @property
+    def refs(self) -> tuple[Ref, ...]:
+        """Every link, image and raw HTML, in the order of the body."""
+        self._make()
+        return self._refs
+
+    @property
+    def headings(self) -> tuple[Heading, ...]:
+        self._make()
+        return self._headings
+
+    def links_to_fragment(self) -> bool:
+        """Whether a link of the body names a #fragment (answered from the plain record when the refs are not made yet)."""
+        if self._plain is not None:
+            return any(ref[0] == "link" and "#" in ref[1] for ref in self._plain[0])
+        return any(ref.kind == "link" and "#" in ref.target for ref in self._refs)
+
+    def _make(self) -> None:
+        if self._plain is not None:
+            refs, headings = self._plain
+            object.__setattr__(self, "_refs", tuple(Ref(*ref) for ref in refs))
+            object.__setattr__(self, "_headings", tuple(Heading(*heading) for heading in headings))
+            object.__setattr__(self, "_plain", None)
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.refs, self.headings, self.code_blocks, self.html, self.ids)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Body is read-only: cannot set {name}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Body) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        refs, headings, code_blocks, html, ids = self._fields()
+        return f"Body(refs={refs!r}, headings={headings!r}, code_blocks={code_blocks!r}, html={html!r}, ids={ids!r})"
 
 
 def slug(text: str) -> str:

@@ -10,8 +10,8 @@ from typing import Any
 
 from pipeline.config.yamldoc import Packed, YamlDoc
 from pipeline.content.articles import Parsed, article_from
-from pipeline.content.fingerprint import Fingerprint, Section
-from pipeline.content.markdown import Body, Heading, Ref
+from pipeline.content.fingerprint import Fingerprint
+from pipeline.content.markdown import Body
 from pipeline.content.perfile import Studied
 from pipeline.content.sources import SourceFile
 from pipeline.diagnostics import Diagnostic, Severity
@@ -49,13 +49,8 @@ def load(source: SourceFile, record: tuple[Any, ...], html: str | None = None) -
     front = YamlDoc(data, Packed(lines), (), Packed(values))
     article = article_from(source, front, body_text, body_line)
     parsed = Parsed(source, article, front, body_text, body_line, ())
-    body = Body(tuple(Ref(*r) for r in refs), tuple(Heading(*h) for h in headings), tuple(code_blocks), html, tuple(ids))
-    prints = Fingerprint(
-        tuple(
-            Section(key, label, body_text[text[0] : text[1]] if isinstance(text, tuple) else text, digest, line)
-            for key, label, text, digest, line in sections
-        )
-    )
+    body = Body.recalled(refs, headings, tuple(code_blocks), html, tuple(ids))  # their objects are made when read
+    prints = Fingerprint.recalled(sections, body_text)
     diagnostics = tuple(
         Diagnostic(p, line, column, code, message, Severity(severity)) for p, line, column, code, message, severity in found
     )

@@ -120,7 +120,7 @@ def fragment_checks(
     when neither it nor any page it looked at changed (a page is looked at by its article id, in its language and the source's)."""
     changed_ids = {f.id for f in files if delta is not None and f.path in delta}
     listed = [(f.path, f.lang, f.id) for f in files if f.path in bodies]
-    linking = [item for item in listed if any(r.kind == "link" and "#" in r.target for r in bodies[item[0]].refs)]
+    linking = [item for item in listed if bodies[item[0]].links_to_fragment()]
     of_page: dict[tuple[str, str], list[str]] = {}
     for path, lang, article_id in listed:
         of_page.setdefault((lang, article_id), []).append(f"{path}\0{digests[path]}")
