@@ -11,6 +11,7 @@ import pytest
 from conftest import SITE_YAML, article, built_tree, cold_build, hebrew, run, validate_json
 
 from pipeline.build import cache, incremental, shards
+from pipeline.content.sources import Changed
 
 NOW = "2026-11-26T12:00:00+00:00"
 PO = """msgid ""
@@ -801,7 +802,7 @@ def test_a_file_of_unchanged_stat_is_taken_from_the_cache_and_an_edit_keeping_si
     kept = {}
     for part in shards.names(incremental.TEXTS):
         kept |= cache.read(root, part) or {}
-    assert "content/en/a1.md" in kept  # its text stands in the cache by the file's stat
+    assert "content/en/a1.md" in kept  # it stands in the cache by its stat (and its digest)
     path = root / "content/en/a1.md"
     before = path.stat()
     edit(root, "content/en/a1.md", "Text 1.", "Text X.")  # the same size
@@ -809,6 +810,27 @@ def test_a_file_of_unchanged_stat_is_taken_from_the_cache_and_an_edit_keeping_si
     build(root, out)
     assert built_tree(out) == cold(root, tmp_path)
     assert b"Text X." in (out / "en/a1/index.html").read_bytes()
+
+
+def test_the_cache_keeps_no_copy_of_the_texts_and_a_file_saved_before_its_text_is_read_is_refused_by_name(make_site, tmp_path):
+    """An unchanged file is recalled by its stat and read only when a check or a page needs its text; one saved since
+    stops the command with its name, rather than build from a text that was never checked."""
+    root = make_site(files())
+    out = tmp_path / "out"
+    settled(root)
+    build(root, out)
+    parts = [root / cache.CACHE_DIR / part for part in shards.names(incremental.TEXTS)]
+    kept = b"".join(part.read_bytes() for part in parts if part.exists())
+    assert b"content/en/a1.md" in kept and b"More text 1." not in kept and "עוד 1.".encode() not in kept
+    state, _ = incremental.read_state(root)
+    assert state is not None
+    seen = incremental.reuse(state)[2].seen
+    assert seen["content/he/a0.md"][1].text == (root / "content/he/a0.md").read_text("utf-8")
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+    with pytest.raises(Changed, match="^content/en/a1.md changed while it was being read; run the command again$"):
+        _ = seen["content/en/a1.md"][1].text
+    build(root, out)  # the next command reads it again
+    assert built_tree(out) == cold(root, tmp_path)
 
 
 def test_a_file_replaced_by_a_link_is_read_through_it_every_time(make_site, tmp_path):

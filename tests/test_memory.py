@@ -156,8 +156,8 @@ def test_a_builds_outputs_hold_no_reference_to_the_validation(make_site):
     root = make_site(files)
     made = describe.describe(root, store=root)  # as `pipeline build` does, with the build cache
     found = _reachable(made.outputs)
-    assert Article in found  # what the pages show
-    assert not found & {Validation, SourceFile, Studied, Parsed}  # let go once described: the texts, parses and checks
+    assert Article in found and SourceFile in found  # what the pages show: an article's body is a slice of its file's text
+    assert not found & {Validation, Studied, Parsed}  # let go once described: the parses and checks
 
 
 @pytest.mark.parametrize("value", ["https://example.org/a&b/<c>/", 'say "hi"\r\n\tתודה', "\x01bad\ufffe\ud800 ok", "plain"])

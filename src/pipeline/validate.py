@@ -88,7 +88,7 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1, memo: 
     found += problems
     static_files, refused = _static(ledger, config.root, config.max_file_bytes)
     found += refused + _refused(config.root, ("templates", "locales", "schemas"))
-    readable = [file for file in files if file.text is not None]
+    readable = [file for file in files if file.readable]
     reuse = known.files if known is not None and known.rules == rules else {}
     recent = ledger.memo.studied if ledger.memo.rules == rules else {}
     studied, records = _study_all(readable, digests, FrontMatterRules(config), reuse, jobs, recent)
@@ -111,8 +111,8 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1, memo: 
     sets = pairing.group(articles.values())
     source_prints = MappingProxyType({i: fp for (lang, i), fp in prints.items() if lang == config.source_locale})
     pair_states, pair_found = _pair_checks(ledger, delta, files, digests, articles, prints, bodies, sets, config, settings)
-    texts = {file.path: file.text or "" for file in files if file.lang == config.source_locale}
-    pair_states = minor.forgive(pair_states, articles, texts, config)
+    sources = {file.path: file for file in files if file.lang == config.source_locale}
+    pair_states = minor.forgive(pair_states, articles, sources, config)
     found += crossfile.id_problems(ledger, files, delta is not None)
     found += states.diagnostics(pair_states, articles, config)
     found += pair_found

@@ -18,7 +18,7 @@ from pipeline.content.sources import seen_from_plain, seen_to_plain
 from pipeline.memo.state import Memo, from_plain, to_plain
 
 STATE = "build"
-TEXTS = "texts"  # what discover saw of each file (its stat, text and digest), in parts: an unchanged file is only stat'ed
+TEXTS = "texts"  # what discover saw of each file (its stat and digest), in parts: an unchanged file is only stat'ed
 FILES = "files"  # each file's own results (FileRecords.files), in parts: an edit rewrites the part of the file it changed
 Folder = tuple[Path, write.Manifest]  # a folder a build wrote, and what it holds (path -> key, size, modification time)
 
@@ -118,14 +118,14 @@ def reuse(state: dict) -> tuple[FileRecords, Mapping[str, Kept], Memo]:
     with what its discover saw (a file of the same stat is not read again)."""
     memo = from_plain(state.get("memo"), digests_kept(state))
     if memo.root:
-        memo = dataclasses.replace(memo, seen=seen_from_plain(state.get(TEXTS) or {}))
+        memo = dataclasses.replace(memo, seen=seen_from_plain(state.get(TEXTS) or {}, Path(memo.root)))
     return FileRecords(state["rules"], state["files"]), state["prepared"], memo
 
 
 def digests_kept(state: Mapping[str, Any]) -> dict[str, str]:
     """Each file's text digest as a state's parts hold it: its record's (FILES), else what discover saw of it (TEXTS);
     the memo's inputs are checked against them (memo.state.from_plain)."""
-    found = {path: entry[4] for path, entry in (state.get(TEXTS) or {}).items() if isinstance(entry, tuple) and len(entry) == 5}
+    found = {path: entry[3] for path, entry in (state.get(TEXTS) or {}).items() if isinstance(entry, tuple) and len(entry) == 4}
     found.update((path, kept[0]) for path, kept in (state.get(FILES) or {}).items() if isinstance(kept, tuple) and kept)
     return {path: digest for path, digest in found.items() if isinstance(digest, str)}
 

@@ -14,6 +14,7 @@ from pipeline.build import incremental
 from pipeline.build.describe import Kept, Made, describe
 from pipeline.build.outputs import Output
 from pipeline.content.perfile import FileRecords
+from pipeline.content.sources import Changed
 from pipeline.errors import ContentError
 from pipeline.memo.state import Memo
 
@@ -124,6 +125,8 @@ class Preview:
         except ContentError as exc:
             if self.failed is not None:
                 self.failed(exc)
+            return kept[1] if kept is not None else None
+        except Changed:  # a file it reads was saved since the last rebuild: the one its OS event starts makes it again
             return kept[1] if kept is not None else None
         with self._lock:
             if self._outputs.get(path) is output:  # not replaced by a rebuild meanwhile

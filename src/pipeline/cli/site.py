@@ -151,6 +151,7 @@ def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: 
         _serve_forever(serve.server(folder, port), f"the live deploy of target '{chosen.name}'")
         return
     from pipeline.build.preview import Preview
+    from pipeline.content.sources import Changed
 
     builds = serve.Builds()
 
@@ -165,6 +166,8 @@ def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: 
         started = time.perf_counter()
         try:
             done = site.rebuild(jobs)
+        except Changed:  # a file was saved while this rebuild read it: its OS event starts the next one
+            return
         except PipelineError as exc:
             failed(exc)
             return

@@ -42,10 +42,16 @@ class Article:
     draft: bool
     publish_at: datetime | None
     image: Image | None
-    body: str
+    source: SourceFile  # the file: its text from `body_start` is the body
+    body_start: int
     body_line: int  # the file line the body starts on
     fields: Mapping[str, Any]  # the front matter as loaded (read-only)
     lines: Mapping[Path, tuple[int, int]]  # front-matter key path -> (line, column)
+
+    @property
+    def body(self) -> str:
+        """The Markdown after the front matter (a slice of the file's text, which is kept once)."""
+        return (self.source.text or "")[self.body_start :]
 
     def where(self, *path: str | int) -> tuple[int, int]:
         """The line and column of a front-matter key, or of the front matter's start."""
@@ -59,9 +65,14 @@ class Parsed:
     source: SourceFile
     article: Article | None
     front: YamlDoc | None  # the front matter as loaded, also when it broke the schema
-    body: str | None
+    body_start: int | None  # where the body starts in the text, when the front matter closes
     body_line: int
     diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def body(self) -> str | None:
+        """The Markdown after the front matter, if it could be found."""
+        return None if self.body_start is None else (self.source.text or "")[self.body_start :]
 
 
 class FrontMatterRules:
@@ -96,8 +107,8 @@ def parse(source: SourceFile, rules: FrontMatterRules) -> Parsed:
     if close is None:
         return _failed(source, "frontmatter-unclosed", 1, 1, "the front matter opened here is never closed by a `---` line")
     yaml_text = text[start : close.start()]
-    body_start = text.find("\n", close.start())
-    body = text[body_start + 1 :] if body_start >= 0 else ""
+    body_end = text.find("\n", close.start())
+    body_start = body_end + 1 if body_end >= 0 else len(text)
     body_line = text.count("\n", 0, close.start()) + 2
     doc = load(yaml_text, first_line=2)
     if doc.data is None and not doc.problems:  # an empty block: report the required fields
@@ -108,16 +119,16 @@ def parse(source: SourceFile, rules: FrontMatterRules) -> Parsed:
         findings = rules.checker(source.lang).check(doc, top=(1, 1))
         diagnostics += [Diagnostic.make(_KIND_CODES[f.kind], source.path, f.line, f.column, f.message) for f in findings]
         if not diagnostics:
-            article = article_from(source, doc, body, body_line)
-    return Parsed(source, article, doc if doc.data is not None else None, body, body_line, tuple(diagnostics))
+            article = article_from(source, doc, body_start, body_line)
+    return Parsed(source, article, doc if doc.data is not None else None, body_start, body_line, tuple(diagnostics))
 
 
 def _failed(source: SourceFile, code: str, line: int, column: int, message: str) -> Parsed:
     return Parsed(source, None, None, None, 1, (Diagnostic.make(code, source.path, line, column, message),))
 
 
-def article_from(source: SourceFile, doc: YamlDoc, body: str, body_line: int) -> Article:
-    """The Article of front matter that passed the schema."""
+def article_from(source: SourceFile, doc: YamlDoc, body_start: int, body_line: int) -> Article:
+    """The Article of front matter that passed the schema, whose body starts at `body_start` in the file's text."""
     data: dict[str, Any] = doc.data
     image = data.get("image")
     publish_at = data.get("publish_at")
@@ -133,7 +144,8 @@ def article_from(source: SourceFile, doc: YamlDoc, body: str, body_line: int) ->
         draft=bool(data.get("draft", False)),
         publish_at=datetime.fromisoformat(publish_at) if publish_at else None,
         image=Image(image["src"], image["alt"]) if image else None,
-        body=body,
+        source=source,
+        body_start=body_start,
         body_line=body_line,
         fields=_freeze(data),
         lines=MappingProxyType(doc.lines),  # a view: a YamlDoc's positions are not changed once loaded (and may be Packed)

@@ -7,12 +7,19 @@ import hashlib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from pipeline.content.markdown import Heading
 
 INTRO = "intro"
 MAX_ALIGNED = 250_000  # sections recorded x sections now: above it, no alignment (quadratic), only keys
+
+
+class HasBody(Protocol):
+    """What has an article's body (an Article)."""
+
+    @property
+    def body(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,15 +42,15 @@ class Fingerprint:
 
     __slots__ = ("_plain", "_sections")
     _sections: tuple[Section, ...]
-    _plain: tuple[tuple[tuple[Any, ...], ...], str] | None  # a recalled one's sections and the body they slice, until made
+    _plain: tuple[tuple[tuple[Any, ...], ...], HasBody] | None  # a recalled one's sections and what has the body they slice, until made
 
     def __init__(self, sections: tuple[Section, ...]) -> None:
         object.__setattr__(self, "_sections", sections)
         object.__setattr__(self, "_plain", None)
 
     @classmethod
-    def recalled(cls, sections: tuple[tuple[Any, ...], ...], body: str) -> Fingerprint:
-        """The fingerprint kept as (key, label, text, digest, line) per section, where a text may be its (start, end) in `body`."""
+    def recalled(cls, sections: tuple[tuple[Any, ...], ...], body: HasBody) -> Fingerprint:
+        """The fingerprint kept as (key, label, text, digest, line) per section, where a text may be its (start, end) in `body.body`."""
         made = cls(())
         object.__setattr__(made, "_plain", (sections, body))
         return made
@@ -51,7 +58,8 @@ class Fingerprint:
     @property
     def sections(self) -> tuple[Section, ...]:
         if self._plain is not None:
-            sections, body = self._plain
+            sections, article = self._plain
+            body = article.body
             made = tuple(
                 Section(key, label, body[text[0] : text[1]] if isinstance(text, tuple) else text, digest, line)
                 for key, label, text, digest, line in sections

@@ -22,22 +22,21 @@ _PLAIN = (str, int, float, bool, type(None))
 def dump(studied: Studied) -> tuple[Any, ...] | None:
     """A valid article's results as builtins only; None for a file with problems (those are always re-checked)."""
     parsed, body, prints = studied.parsed, studied.body, studied.fingerprint
-    if parsed.article is None or parsed.front is None or body is None or prints is None or parsed.body is None:
+    if parsed.article is None or parsed.front is None or body is None or prints is None or parsed.body_start is None:
         return None
     if not _is_plain(parsed.front.data):
         return None
-    text = parsed.source.text or ""
     return (
         parsed.front.data,
         Packed.pack(parsed.front.lines),  # read back only when a check or a diagnostic needs a position
         Packed.pack(parsed.front.values),
-        len(text) - len(parsed.body),
+        parsed.body_start,
         parsed.body_line,
         tuple((r.kind, r.target, r.alt, r.line, r.column, r.text) for r in body.refs),
         tuple((h.level, h.text, h.line, h.anchor, h.explicit) for h in body.headings),
         body.code_blocks,
         body.ids,
-        _sections(prints, parsed.body),
+        _sections(prints, parsed.article.body),
         tuple((d.path, d.line, d.column, d.code, d.message, d.severity.value) for d in studied.diagnostics),
     )
 
@@ -45,12 +44,11 @@ def dump(studied: Studied) -> tuple[Any, ...] | None:
 def load(source: SourceFile, record: tuple[Any, ...], html: str | None = None) -> Studied:
     """The Studied a `dump` came from, for the same file text; `html` is the body's, when it is at hand."""
     data, lines, values, offset, body_line, refs, headings, code_blocks, ids, sections, found = record
-    body_text = (source.text or "")[offset:]
     front = YamlDoc(data, Packed(lines), (), Packed(values))
-    article = article_from(source, front, body_text, body_line)
-    parsed = Parsed(source, article, front, body_text, body_line, ())
+    article = article_from(source, front, offset, body_line)
+    parsed = Parsed(source, article, front, offset, body_line, ())
     body = Body.recalled(refs, headings, tuple(code_blocks), html, tuple(ids))  # their objects are made when read
-    prints = Fingerprint.recalled(sections, body_text)
+    prints = Fingerprint.recalled(sections, article)  # a section's text is a slice of the body, read when it is
     diagnostics = tuple(
         Diagnostic(p, line, column, code, message, Severity(severity)) for p, line, column, code, message, severity in found
     )

@@ -8,12 +8,12 @@ import stat
 import time
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pipeline import sitepaths
 from pipeline.config.site import SiteConfig
 from pipeline.diagnostics import Diagnostic
+from pipeline.errors import PipelineError
 
 CONTENT_DIR = "content"
 MARKDOWN = (".md", ".markdown")  # what an article file is named
@@ -21,14 +21,75 @@ RACY_NS = 1_000_000_000  # a file modified this recently is read again next time
 Stamp = tuple[int, ...]  # a file's inode, device, size, modification and change times, mode, and the size limit it was read under
 
 
-@dataclass(frozen=True, slots=True)
 class SourceFile:
-    """One article file: where it is, whose language, its id, and its text (LF, no BOM)."""
+    """One article file: where it is, whose language, its id, and its text (LF, no BOM); read-only.
 
+    One recalled from the build cache (`unread`) reads its text the first time it is asked for, from the file as it
+    was when it was recalled (the same stat, else `Changed`): a build after one edit reads few of the unchanged files.
+    """
+
+    __slots__ = ("_text", "_unread", "id", "lang", "path")
     path: str  # relative to the site root, with '/'
     lang: str
     id: str
-    text: str | None  # None when the bytes could not be decoded
+    _text: str | None  # None when the bytes could not be decoded
+    _unread: tuple[Path, Stamp] | None  # the site root and the stat the file must still have, until its text is read
+
+    def __init__(self, path: str, lang: str, id: str, text: str | None) -> None:
+        for name, value in (("path", path), ("lang", lang), ("id", id), ("_text", text), ("_unread", None)):
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def unread(cls, path: str, lang: str, article_id: str, root: Path, stamp: Stamp) -> SourceFile:
+        """A file whose text discover read before, under `root`, when it had `stamp`."""
+        file = cls(path, lang, article_id, None)
+        object.__setattr__(file, "_unread", (root, stamp))
+        return file
+
+    @property
+    def text(self) -> str | None:
+        """The text; None when the bytes could not be decoded."""
+        if self._unread is not None:
+            object.__setattr__(self, "_text", _read_again(self.path, *self._unread))
+            object.__setattr__(self, "_unread", None)
+        return self._text
+
+    @property
+    def readable(self) -> bool:
+        """Whether the file has a text (without reading one not read yet)."""
+        return self._unread is not None or self._text is not None
+
+    def _fields(self) -> tuple[str, str, str, str | None]:
+        return (self.path, self.lang, self.id, self.text)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"SourceFile is read-only: cannot set {name}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SourceFile) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "SourceFile(path={!r}, lang={!r}, id={!r}, text={!r})".format(*self._fields())
+
+
+class Changed(PipelineError):
+    """A file the build had recalled unchanged was changed (or removed) before its text was read: the build is given up."""
+
+
+def _read_again(rel: str, root: Path, stamp: Stamp) -> str:
+    """The text of a file that has `stamp` before and after it is read; Changed otherwise."""
+    text: str | None = None
+    if _stamp(f"{root}/{rel}", stamp[6]) == stamp:
+        try:
+            text = decode(sitepaths.read_bytes(root, rel, stamp[6]), rel)[0]
+        except (OSError, sitepaths.UnsafePath, sitepaths.TooLarge):
+            text = None
+    if text is None or _stamp(f"{root}/{rel}", stamp[6]) != stamp:
+        raise Changed(f"{rel} changed while it was being read; run the command again")
+    return text
 
 
 Seen = Mapping[str, tuple[Stamp, SourceFile, Diagnostic | None, str]]  # path -> (stat, the file, why it has no text, its digest)
@@ -82,22 +143,23 @@ def discover(config: SiteConfig, seen: Seen | None = None) -> tuple[list[SourceF
     return files, problems, digests, kept
 
 
-def seen_to_plain(seen: Seen) -> dict[str, tuple[Stamp, str, str, str, str]]:
-    """What discover saw of the files it could read, as builtins: path -> (stat, language, id, text, digest)."""
+def seen_to_plain(seen: Seen) -> dict[str, tuple[Stamp, str, str, str]]:
+    """What discover saw of the files it could read, as builtins: path -> (stat, language, id, digest); the texts
+    stay in the files (seen_from_plain's read them when they are needed)."""
     return {
-        path: (stamp, file.lang, file.id, file.text, digest)
+        path: (stamp, file.lang, file.id, digest)
         for path, (stamp, file, problem, digest) in seen.items()
-        if problem is None and file.text is not None
+        if problem is None and file.readable
     }
 
 
-def seen_from_plain(plain: Mapping[str, object]) -> Seen:
-    """The `Seen` that `seen_to_plain` gave; an entry of any other shape is left out (that file is read again)."""
+def seen_from_plain(plain: Mapping[str, object], root: Path) -> Seen:
+    """The `Seen` that `seen_to_plain` gave, of the site at `root`; an entry of any other shape is left out (that file is read again)."""
     seen = {}
     for path, entry in plain.items():
-        if isinstance(entry, tuple) and len(entry) == 5 and _is_stamp(entry[0]) and all(isinstance(part, str) for part in entry[1:]):
-            stamp, lang, article_id, text, digest = entry
-            seen[path] = (stamp, SourceFile(path, lang, article_id, text), None, digest)
+        if isinstance(entry, tuple) and len(entry) == 4 and _is_stamp(entry[0]) and all(isinstance(part, str) for part in entry[1:]):
+            stamp, lang, article_id, digest = entry
+            seen[path] = (stamp, SourceFile.unread(path, lang, article_id, root, stamp), None, digest)
     return seen
 
 

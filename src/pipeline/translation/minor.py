@@ -14,25 +14,30 @@ from pipeline.translation.states import OK, STALE, PairState
 
 
 def forgive(
-    states: tuple[PairState, ...], articles: Mapping[tuple[str, str], Article], texts: Mapping[str, str], config: SiteConfig
+    states: tuple[PairState, ...], articles: Mapping[tuple[str, str], Article], sources: Mapping[str, SourceFile], config: SiteConfig
 ) -> tuple[PairState, ...]:
     """`states` with each stale translation whose source changed since only in commits marked minor as up to date.
 
-    `texts` maps a source path to its text as it is now; a change not committed yet is never minor.
+    `sources` maps a source path to its file as it is now; a change not committed yet is never minor.
     """
     if not config.minor_keywords:
         return states
     rules = FrontMatterRules(config)
-    return tuple(_forgiven(state, articles, texts, config, rules) if state.state == STALE else state for state in states)
+    return tuple(_forgiven(state, articles, sources, config, rules) if state.state == STALE else state for state in states)
 
 
 def _forgiven(
-    state: PairState, articles: Mapping[tuple[str, str], Article], texts: Mapping[str, str], config: SiteConfig, rules: FrontMatterRules
+    state: PairState,
+    articles: Mapping[tuple[str, str], Article],
+    sources: Mapping[str, SourceFile],
+    config: SiteConfig,
+    rules: FrontMatterRules,
 ) -> PairState:
     source = state.source_path or ""
     record = articles[(state.lang, state.id)].fields["translated_from"]["fingerprint"]
     root = config.root
-    if history.version_at(root, source, "HEAD") != texts.get(source):
+    now = sources.get(source)
+    if now is None or history.version_at(root, source, "HEAD") != (now.text or ""):
         return state
     minor: list[str] = []
     for commit, message in history.commits(root, source):
