@@ -116,6 +116,12 @@ class Body:
         object.__setattr__(body, "_plain", (refs, headings))
         return body
 
+    def without_html(self) -> Body:
+        """The same body without its HTML (its links and headings shared, made or not)."""
+        body = Body(self._refs, self._headings, self.code_blocks, None, self.ids)
+        object.__setattr__(body, "_plain", self._plain)
+        return body
+
     @property
     def refs(self) -> tuple[Ref, ...]:
         """Every link, image and raw HTML, in the order of the body."""

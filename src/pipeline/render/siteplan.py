@@ -273,8 +273,17 @@ class BodySource:
     config: SiteConfig
     article: Article
     html: str | None
-    headings: tuple[Heading, ...] | None  # None: the article has no parsed body
-    theirs: tuple[Heading, ...]  # a translation's source's headings, whose ids its own take (anchors.aligned); () for a source
+    body: Body | None  # its links and headings, without its HTML; None: the article has no parsed body
+    source_body: Body | None  # a translation's source's, whose headings' ids its own take (anchors.aligned); None for a source
+
+    @property
+    def headings(self) -> tuple[Heading, ...] | None:
+        """The article's headings (made from a recalled body only now: most kept bodies are never made again)."""
+        return self.body.headings if self.body is not None else None
+
+    @property
+    def theirs(self) -> tuple[Heading, ...]:
+        return self.source_body.headings if self.source_body is not None else ()
 
     @property
     def anchors(self) -> tuple[str, ...]:
@@ -286,10 +295,12 @@ def body_source(result: Validation, article: Article, html: bool = True) -> Body
     """What `prepare_body` makes an article's body from; without `html`, the scanned HTML is left out (it is scanned again if needed)."""
     own = result.bodies.get(article.path)
     if own is None:
-        return BodySource(result.config, article, None, None, ())
+        return BodySource(result.config, article, None, None, None)
     source = result.article(result.config.source_locale, article.id) if article.lang != result.config.source_locale else None
     theirs = result.bodies.get(source.path) if source is not None else None
-    return BodySource(result.config, article, own.html if html else None, own.headings, theirs.headings if theirs is not None else ())
+    return BodySource(
+        result.config, article, own.html if html else None, own.without_html(), theirs.without_html() if theirs is not None else None
+    )
 
 
 def prepare_body(result: Validation, article: Article) -> tuple[str, int, tuple[str, ...]]:
