@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -40,19 +40,24 @@ class Fingerprint:
     its digest without them: a build after one edit reads the sections of few of the unchanged articles.
     """
 
-    __slots__ = ("_plain", "_sections")
+    __slots__ = ("_digest", "_plain", "_sections")
     _sections: tuple[Section, ...]
-    _plain: tuple[tuple[tuple[Any, ...], ...], HasBody] | None  # a recalled one's sections and what has the body they slice, until made
+    _digest: str | None  # a recalled one's, as its record says
+    _plain: (
+        tuple[Callable[[], tuple[tuple[Any, ...], ...]], HasBody] | None
+    )  # what gives a recalled one's sections, and what has the body they slice
 
     def __init__(self, sections: tuple[Section, ...]) -> None:
-        object.__setattr__(self, "_sections", sections)
-        object.__setattr__(self, "_plain", None)
+        for name, value in (("_sections", sections), ("_digest", None), ("_plain", None)):
+            object.__setattr__(self, name, value)
 
     @classmethod
-    def recalled(cls, sections: tuple[tuple[Any, ...], ...], body: HasBody) -> Fingerprint:
-        """The fingerprint kept as (key, label, text, digest, line) per section, where a text may be its (start, end) in `body.body`."""
+    def recalled(cls, sections: Callable[[], tuple[tuple[Any, ...], ...]], body: HasBody, digest: str) -> Fingerprint:
+        """The fingerprint whose digest is `digest`, and whose sections `sections` gives when asked, as (key, label, text,
+        digest, line) each, where a text may be its (start, end) in `body.body`."""
         made = cls(())
         object.__setattr__(made, "_plain", (sections, body))
+        object.__setattr__(made, "_digest", digest)
         return made
 
     @property
@@ -62,7 +67,7 @@ class Fingerprint:
             body = article.body
             made = tuple(
                 Section(key, label, body[text[0] : text[1]] if isinstance(text, tuple) else text, digest, line)
-                for key, label, text, digest, line in sections
+                for key, label, text, digest, line in sections()
             )
             object.__setattr__(self, "_sections", made)
             object.__setattr__(self, "_plain", None)
@@ -70,8 +75,8 @@ class Fingerprint:
 
     @property
     def digest(self) -> str:
-        if self._plain is not None:
-            return _digest("\n".join(f"{section[0]}={section[3]}" for section in self._plain[0]))
+        if self._digest is not None:
+            return self._digest
         return _digest("\n".join(f"{s.key}={s.digest}" for s in self._sections))
 
     def __setattr__(self, name: str, value: object) -> None:

@@ -6,6 +6,7 @@ import bisect
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -53,6 +54,7 @@ _HEADING_OPEN = re.compile(r'<h([1-6]) data-sourcepos="[^"]*">')
 _SOURCEPOS = re.compile(r' data-sourcepos="[^"]*"')
 _BACKTICKS = re.compile(r"`+")
 Plain = tuple[tuple[Any, ...], ...]  # records of a class's fields, in its order
+Recalled = tuple[Plain, Plain, tuple[int, ...], tuple[str, ...]]  # a recalled body's refs, headings, code blocks and ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,17 +81,18 @@ class Heading:
 class Body:
     """What validation and rendering need to know of a Markdown body; read-only.
 
-    A body recalled from its plain record (`recalled`) makes its Ref and Heading objects the first time they are read:
-    a build after one edit reads those of few of the unchanged files.
+    A body recalled from its plain record (`recalled`) makes its Ref and Heading objects, and reads its code blocks and
+    ids, the first time one of them is read: a build after one edit reads those of few of the unchanged files.
     """
 
-    __slots__ = ("_headings", "_plain", "_refs", "code_blocks", "html", "ids")
+    __slots__ = ("_code_blocks", "_fragments", "_headings", "_ids", "_plain", "_refs", "html")
     _refs: tuple[Ref, ...]
     _headings: tuple[Heading, ...]
-    _plain: tuple[Plain, Plain] | None  # a recalled body's refs and headings, until they are made
-    code_blocks: tuple[int, ...]  # the file line each code block starts on
+    _code_blocks: tuple[int, ...]
+    _ids: tuple[str, ...]
+    _fragments: bool | None  # whether a link names a #fragment, as a recalled body's record says (None: from the refs)
+    _plain: Callable[[], Recalled] | None  # what gives a recalled body's parts, until they are made
     html: str | None  # the body as HTML: raw HTML escaped, headings with ids, unsafe URLs emptied (None: not kept, see serialize.py)
-    ids: tuple[str, ...]  # the ids other than headings' a link may point at: footnotes and their references
 
     def __init__(
         self,
@@ -102,24 +105,28 @@ class Body:
         for name, value in (
             ("_refs", refs),
             ("_headings", headings),
+            ("_code_blocks", code_blocks),
+            ("_ids", ids),
+            ("_fragments", None),
             ("_plain", None),
-            ("code_blocks", code_blocks),
             ("html", html),
-            ("ids", ids),
         ):
             object.__setattr__(self, name, value)
 
     @classmethod
-    def recalled(cls, refs: Plain, headings: Plain, code_blocks: tuple[int, ...], html: str | None, ids: tuple[str, ...]) -> Body:
-        """The body whose refs and headings were kept as plain tuples of their fields (in the order the classes have them)."""
-        body = cls((), (), code_blocks, html, ids)
-        object.__setattr__(body, "_plain", (refs, headings))
+    def recalled(cls, parts: Callable[[], Recalled], html: str | None, fragments: bool) -> Body:
+        """The body whose refs and headings (as plain tuples of their fields, in the order the classes have them), code
+        blocks and ids `parts` gives when asked; `fragments`: whether one of its links names a #fragment."""
+        body = cls((), (), (), html)
+        object.__setattr__(body, "_plain", parts)
+        object.__setattr__(body, "_fragments", fragments)
         return body
 
     def without_html(self) -> Body:
-        """The same body without its HTML (its links and headings shared, made or not)."""
-        body = Body(self._refs, self._headings, self.code_blocks, None, self.ids)
+        """The same body without its HTML (its other parts shared, made or not)."""
+        body = Body(self._refs, self._headings, self._code_blocks, None, self._ids)
         object.__setattr__(body, "_plain", self._plain)
+        object.__setattr__(body, "_fragments", self._fragments)
         return body
 
     @property
@@ -133,17 +140,31 @@ class Body:
         self._make()
         return self._headings
 
+    @property
+    def code_blocks(self) -> tuple[int, ...]:
+        """The file line each code block starts on."""
+        self._make()
+        return self._code_blocks
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """The ids other than headings' a link may point at: footnotes and their references."""
+        self._make()
+        return self._ids
+
     def links_to_fragment(self) -> bool:
-        """Whether a link of the body names a #fragment (answered from the plain record when the refs are not made yet)."""
-        if self._plain is not None:
-            return any(ref[0] == "link" and "#" in ref[1] for ref in self._plain[0])
+        """Whether a link of the body names a #fragment (a recalled body's record says, without making its refs)."""
+        if self._fragments is not None:
+            return self._fragments
         return any(ref.kind == "link" and "#" in ref.target for ref in self._refs)
 
     def _make(self) -> None:
         if self._plain is not None:
-            refs, headings = self._plain
+            refs, headings, code_blocks, ids = self._plain()
             object.__setattr__(self, "_refs", tuple(Ref(*ref) for ref in refs))
             object.__setattr__(self, "_headings", tuple(Heading(*heading) for heading in headings))
+            object.__setattr__(self, "_code_blocks", tuple(code_blocks))
+            object.__setattr__(self, "_ids", tuple(ids))
             object.__setattr__(self, "_plain", None)
 
     def _fields(self) -> tuple[object, ...]:

@@ -6,12 +6,13 @@ from it): a Body loaded from a record has `html` None, and is scanned again if i
 
 from __future__ import annotations
 
+import marshal
 from typing import Any
 
 from pipeline.config.yamldoc import Packed, YamlDoc
 from pipeline.content.articles import Parsed, article_from
 from pipeline.content.fingerprint import Fingerprint
-from pipeline.content.markdown import Body
+from pipeline.content.markdown import Body, Recalled
 from pipeline.content.perfile import Studied
 from pipeline.content.sources import SourceFile
 from pipeline.diagnostics import Diagnostic, Severity
@@ -26,33 +27,63 @@ def dump(studied: Studied) -> tuple[Any, ...] | None:
         return None
     if not _is_plain(parsed.front.data):
         return None
+    later = (  # what only a check or a page involving this file reads: kept packed, and unpacked when one does (_Later)
+        tuple((r.kind, r.target, r.alt, r.line, r.column, r.text) for r in body.refs),
+        tuple((h.level, h.text, h.line, h.anchor, h.explicit) for h in body.headings),
+        body.code_blocks,
+        body.ids,
+        _sections(prints, parsed.article.body),
+    )
     return (
         parsed.front.data,
         Packed.pack(parsed.front.lines),  # read back only when a check or a diagnostic needs a position
         Packed.pack(parsed.front.values),
         parsed.body_start,
         parsed.body_line,
-        tuple((r.kind, r.target, r.alt, r.line, r.column, r.text) for r in body.refs),
-        tuple((h.level, h.text, h.line, h.anchor, h.explicit) for h in body.headings),
-        body.code_blocks,
-        body.ids,
-        _sections(prints, parsed.article.body),
+        prints.digest,
+        body.links_to_fragment(),
+        marshal.dumps(later),
         tuple((d.path, d.line, d.column, d.code, d.message, d.severity.value) for d in studied.diagnostics),
     )
 
 
 def load(source: SourceFile, record: tuple[Any, ...], html: str | None = None) -> Studied:
     """The Studied a `dump` came from, for the same file text; `html` is the body's, when it is at hand."""
-    data, lines, values, offset, body_line, refs, headings, code_blocks, ids, sections, found = record
+    data, lines, values, offset, body_line, digest, fragments, later, found = record
     front = YamlDoc(data, Packed(lines), (), Packed(values))
     article = article_from(source, front, offset, body_line)
     parsed = Parsed(source, article, front, offset, body_line, ())
-    body = Body.recalled(refs, headings, tuple(code_blocks), html, tuple(ids))  # their objects are made when read
-    prints = Fingerprint.recalled(sections, article)  # a section's text is a slice of the body, read when it is
+    parts = _Later(later)
+    body = Body.recalled(parts.body, html, fragments)
+    prints = Fingerprint.recalled(parts.sections, article, digest)  # a section's text is a slice of the body, read when it is
     diagnostics = tuple(
         Diagnostic(p, line, column, code, message, Severity(severity)) for p, line, column, code, message, severity in found
     )
     return Studied(parsed, body, prints, diagnostics)
+
+
+class _Later:
+    """A record's packed part (its marshal bytes, inside the sealed cache), unpacked the first time it is asked for."""
+
+    __slots__ = ("_packed", "_parts")
+
+    def __init__(self, packed: bytes) -> None:
+        self._packed: bytes | None = packed
+        self._parts: tuple[Any, ...] = ()
+
+    def _unpacked(self) -> tuple[Any, ...]:
+        if self._packed is not None:
+            self._parts = marshal.loads(self._packed)
+            self._packed = None
+        return self._parts
+
+    def body(self) -> Recalled:
+        refs, headings, code_blocks, ids, _ = self._unpacked()
+        return refs, headings, code_blocks, ids
+
+    def sections(self) -> tuple[tuple[Any, ...], ...]:
+        sections: tuple[tuple[Any, ...], ...] = self._unpacked()[4]
+        return sections
 
 
 def _sections(prints: Fingerprint, body: str) -> tuple[tuple[Any, ...], ...]:
