@@ -48,16 +48,15 @@ class Fingerprint:
     )  # what gives a recalled one's sections, and what has the body they slice
 
     def __init__(self, sections: tuple[Section, ...]) -> None:
-        for name, value in (("_sections", sections), ("_digest", None), ("_plain", None)):
-            object.__setattr__(self, name, value)
+        self._sections, self._digest, self._plain = sections, None, None
 
     @classmethod
     def recalled(cls, sections: Callable[[], tuple[tuple[Any, ...], ...]], body: HasBody, digest: str) -> Fingerprint:
         """The fingerprint whose digest is `digest`, and whose sections `sections` gives when asked, as (key, label, text,
         digest, line) each, where a text may be its (start, end) in `body.body`."""
         made = cls(())
-        object.__setattr__(made, "_plain", (sections, body))
-        object.__setattr__(made, "_digest", digest)
+        made._plain = (sections, body)
+        made._digest = digest
         return made
 
     @property
@@ -69,8 +68,8 @@ class Fingerprint:
                 Section(key, label, body[text[0] : text[1]] if isinstance(text, tuple) else text, digest, line)
                 for key, label, text, digest, line in sections()
             )
-            object.__setattr__(self, "_sections", made)
-            object.__setattr__(self, "_plain", None)
+            self._sections = made
+            self._plain = None
         return self._sections
 
     @property
@@ -78,9 +77,6 @@ class Fingerprint:
         if self._digest is not None:
             return self._digest
         return _digest("\n".join(f"{s.key}={s.digest}" for s in self._sections))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Fingerprint is read-only: cannot set {name}")
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Fingerprint) and self.sections == other.sections

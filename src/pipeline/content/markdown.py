@@ -85,14 +85,14 @@ class Body:
     ids, the first time one of them is read: a build after one edit reads those of few of the unchanged files.
     """
 
-    __slots__ = ("_code_blocks", "_fragments", "_headings", "_ids", "_plain", "_refs", "html")
+    __slots__ = ("_code_blocks", "_fragments", "_headings", "_html", "_ids", "_plain", "_refs")
     _refs: tuple[Ref, ...]
     _headings: tuple[Heading, ...]
     _code_blocks: tuple[int, ...]
     _ids: tuple[str, ...]
     _fragments: bool | None  # whether a link names a #fragment, as a recalled body's record says (None: from the refs)
     _plain: Callable[[], Recalled] | None  # what gives a recalled body's parts, until they are made
-    html: str | None  # the body as HTML: raw HTML escaped, headings with ids, unsafe URLs emptied (None: not kept, see serialize.py)
+    _html: str | None
 
     def __init__(
         self,
@@ -102,31 +102,28 @@ class Body:
         html: str | None,
         ids: tuple[str, ...] = (),
     ) -> None:
-        for name, value in (
-            ("_refs", refs),
-            ("_headings", headings),
-            ("_code_blocks", code_blocks),
-            ("_ids", ids),
-            ("_fragments", None),
-            ("_plain", None),
-            ("html", html),
-        ):
-            object.__setattr__(self, name, value)
+        self._refs, self._headings, self._code_blocks, self._ids, self._html = refs, headings, code_blocks, ids, html
+        self._fragments, self._plain = None, None
+
+    @property
+    def html(self) -> str | None:
+        """The body as HTML: raw HTML escaped, headings with ids, unsafe URLs emptied (None: not kept, see serialize.py)."""
+        return self._html
 
     @classmethod
     def recalled(cls, parts: Callable[[], Recalled], html: str | None, fragments: bool) -> Body:
         """The body whose refs and headings (as plain tuples of their fields, in the order the classes have them), code
         blocks and ids `parts` gives when asked; `fragments`: whether one of its links names a #fragment."""
         body = cls((), (), (), html)
-        object.__setattr__(body, "_plain", parts)
-        object.__setattr__(body, "_fragments", fragments)
+        body._plain = parts
+        body._fragments = fragments
         return body
 
     def without_html(self) -> Body:
         """The same body without its HTML (its other parts shared, made or not)."""
         body = Body(self._refs, self._headings, self._code_blocks, None, self._ids)
-        object.__setattr__(body, "_plain", self._plain)
-        object.__setattr__(body, "_fragments", self._fragments)
+        body._plain = self._plain
+        body._fragments = self._fragments
         return body
 
     @property
@@ -161,17 +158,14 @@ class Body:
     def _make(self) -> None:
         if self._plain is not None:
             refs, headings, code_blocks, ids = self._plain()
-            object.__setattr__(self, "_refs", tuple(Ref(*ref) for ref in refs))
-            object.__setattr__(self, "_headings", tuple(Heading(*heading) for heading in headings))
-            object.__setattr__(self, "_code_blocks", tuple(code_blocks))
-            object.__setattr__(self, "_ids", tuple(ids))
-            object.__setattr__(self, "_plain", None)
+            self._refs = tuple(Ref(*ref) for ref in refs)
+            self._headings = tuple(Heading(*heading) for heading in headings)
+            self._code_blocks = tuple(code_blocks)
+            self._ids = tuple(ids)
+            self._plain = None
 
     def _fields(self) -> tuple[object, ...]:
         return (self.refs, self.headings, self.code_blocks, self.html, self.ids)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Body is read-only: cannot set {name}")
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Body) and self._fields() == other._fields()
