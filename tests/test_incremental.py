@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -651,6 +653,27 @@ def test_compiled_templates_are_kept_outside_the_site_and_an_edited_override_is_
     build(root, out)
     assert built_tree(out) == cold(root, tmp_path)
     assert any(b"<p>moved away</p>" in data for data in built_tree(out).values())
+
+
+def test_compiled_catalogs_are_kept_outside_the_site_and_an_edited_or_damaged_one_is_compiled_again(make_site, tmp_path):
+    root = make_site(files())
+    out = tmp_path / "out"
+    build(root, out)
+    compiled = Path(os.environ["XDG_CACHE_HOME"]) / "pipeline/templates"
+    assert any(compiled.rglob("catalog-*.mo")) and any(compiled.rglob("foldable-*"))  # what the templates' gettext calls allow
+    assert not [p for p in root.rglob("*") if p.suffix == ".mo" or p.name.startswith("foldable-")]
+    edit(root, "locales/he/LC_MESSAGES/messages.po", 'msgstr "כל המאמרים"', 'msgstr "כל הכתבות"')
+    build(root, out)
+    assert any("כל הכתבות".encode() in data for data in built_tree(out).values())
+    for kept in [*compiled.rglob("catalog-*.mo"), *compiled.rglob("foldable-*")]:
+        kept.write_bytes(b"damaged")
+    edit(root, "content/en/a1.md", "Text 1.", "Text 1, edited.")
+    done = subprocess.run(  # a new process: nothing compiled is held in memory
+        [sys.executable, "-m", "pipeline", "build", "--root", str(root), "--out", str(out), "--now", NOW], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert built_tree(out) == cold(root, tmp_path)
+    assert any("כל הכתבות".encode() in data for data in built_tree(out).values())
 
 
 def test_another_installs_compiled_templates_are_left_while_in_use_and_a_build_never_fails_for_want_of_them(make_site, tmp_path):

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import gettext
+import hashlib
 import io
 import itertools
+import os
 import re
+import struct
 from collections import Counter
 from pathlib import Path
 
+import babel
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from jinja2 import Environment
@@ -16,21 +20,22 @@ from markupsafe import escape
 
 from pipeline import sitepaths
 from pipeline.catalogs.checks import TAG
-from pipeline.catalogs.pofiles import cldr_locale, plural_forms, read
+from pipeline.catalogs.pofiles import MAX_PO_BYTES, cldr_locale, parse, plural_forms, read
 from pipeline.errors import ContentError
 
 _REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 THEME_ROOT = Path(__file__).resolve().parents[1] / "theme"  # its locales/ holds the theme's own catalogs
 
 
-def translations(root: Path, lang: str) -> gettext.NullTranslations:
+def translations(root: Path, lang: str, compiled: Path | None = None) -> gettext.NullTranslations:
     """The strings of `lang`: the site's catalog where it translates a string, else the theme's; CLDR picks plural forms.
 
-    Both are compiled from their .po (fuzzy and untranslated strings left out); a committed .mo is never read.
+    Both are compiled from their .po (fuzzy and untranslated strings left out); a committed .mo is never read. With
+    `compiled` (a folder of this user's, outside the site), a catalog compiled before from the same bytes is read from it.
     """
     locale = cldr_locale(lang)
     rel = catalog_path(str(locale) if locale else lang)
-    chain = [found for base in (root, THEME_ROOT) if (found := _compiled(base, rel)) is not None]
+    chain = [found for base in (root, THEME_ROOT) if (found := _compiled(base, rel, compiled)) is not None]
     if not chain:
         return gettext.NullTranslations()
     for upper, lower in itertools.pairwise(chain):
@@ -41,13 +46,49 @@ def translations(root: Path, lang: str) -> gettext.NullTranslations:
     return chain[0]
 
 
-def _compiled(base: Path, rel: str) -> gettext.GNUTranslations | None:
+def _compiled(base: Path, rel: str, folder: Path | None) -> gettext.GNUTranslations | None:
     if not sitepaths.is_file(base, rel):  # never through a link, never a device
         return None
-    po = read(base, rel)
+    try:
+        data = sitepaths.read_bytes(base, rel, MAX_PO_BYTES)
+    except (OSError, sitepaths.UnsafePath, sitepaths.TooLarge):
+        data = None
+    kept = folder / f"catalog-{_catalog_key(rel, data)}.mo" if folder is not None and data is not None else None
+    loaded = _kept_catalog(kept) if kept is not None else None
+    if loaded is not None:
+        return loaded
+    po = parse(data, rel) if data is not None else read(base, rel)  # read reports why the file could not be read
     if po.problems:
         raise ContentError(f"{rel} cannot be read", po.problems)
-    return gettext.GNUTranslations(io.BytesIO(mo_bytes(po.catalog)))
+    mo = mo_bytes(po.catalog)
+    if kept is not None:
+        keep_compiled(kept, mo)
+    return gettext.GNUTranslations(io.BytesIO(mo))
+
+
+def _catalog_key(rel: str, data: bytes) -> str:
+    """What a compiled catalog is kept by: the .po's path and bytes, and the Babel that compiled it."""
+    return hashlib.blake2b(f"{rel}\0{babel.__version__}\0".encode() + data, digest_size=16).hexdigest()
+
+
+def _kept_catalog(path: Path) -> gettext.GNUTranslations | None:
+    """A catalog compiled before, or None when there is none that gettext can read (it is compiled again)."""
+    try:
+        with path.open("rb") as handle:
+            return gettext.GNUTranslations(handle)
+    except (OSError, ValueError, LookupError, struct.error):
+        return None
+
+
+def keep_compiled(path: Path, data: bytes) -> None:
+    """Keep what was compiled (a catalog, what a template check found) for the next command: written whole, then renamed;
+    a folder that cannot take it is left as it is."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 class AsData(gettext.NullTranslations):

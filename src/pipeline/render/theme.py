@@ -92,8 +92,8 @@ def _environments(root: Path, locales: tuple[str, ...], site_loader: SiteLoader,
             bytecode_cache=_bytecode(compiled, lang),
         )
         if fold is None:  # the same templates for every locale
-            fold = gettextfold.foldable(env, [*site_loader.sources(), *_theme_sources()])
-        translations[lang] = runtime.translations(root, lang)
+            fold = _foldable(env, [*site_loader.sources(), *_theme_sources()], compiled[0] if compiled is not None else None)
+        translations[lang] = runtime.translations(root, lang, compiled[0] if compiled is not None else None)
         runtime.install(env, translations[lang])
         if fold:
             env.folding = runtime.AsData(translations[lang])
@@ -101,6 +101,25 @@ def _environments(root: Path, locales: tuple[str, ...], site_loader: SiteLoader,
         env.filters["toc"] = _toc
         envs[lang] = env
     return envs, translations
+
+
+def _foldable(env: jinja2.Environment, sources: list[tuple[str, str]], folder: Path | None) -> bool:
+    """gettextfold.foldable of the templates, as found before for the same texts when `folder` (this user's, outside the site) kept it."""
+    if folder is None:
+        return gettextfold.foldable(env, sources)
+    digest = hashlib.blake2b(f"{jinja2.__version__}\0".encode(), digest_size=16)
+    for name, text in sources:
+        digest.update(f"{name}\0{text}\0".encode("utf-8", "surrogatepass"))
+    kept = folder / f"foldable-{digest.hexdigest()}"
+    try:
+        answer = kept.read_bytes()
+        if answer in (b"yes", b"no"):
+            return answer == b"yes"
+    except OSError:
+        pass
+    fold = gettextfold.foldable(env, sources)
+    runtime.keep_compiled(kept, b"yes" if fold else b"no")
+    return fold
 
 
 def _environments_key(root: Path, locales: tuple[str, ...], site_loader: SiteLoader, compiled: tuple[Path, str] | None) -> str:
