@@ -22,45 +22,40 @@ Stamp = tuple[int, ...]  # a file's inode, device, size, modification and change
 
 
 class SourceFile:
-    """One article file: where it is, whose language, its id, and its text (LF, no BOM); read-only (its attributes are properties).
+    """One article file: where it is, whose language, its id, and its text (LF, no BOM); read-only.
 
     One recalled from the build cache (`unread`) reads its text the first time it is asked for, from the file as it
     was when it was recalled (the same stat, else `Changed`): a build after one edit reads few of the unchanged files.
     """
 
-    __slots__ = ("_id", "_lang", "_path", "_text", "_unread")
+    __slots__ = ("_text", "_unread", "id", "lang", "path")
+    path: str  # relative to the site root, with '/'
+    lang: str
+    id: str
     _text: str | None  # None when the bytes could not be decoded
     _unread: tuple[Path, Stamp] | None  # the site root and the stat the file must still have, until its text is read
 
     def __init__(self, path: str, lang: str, id: str, text: str | None) -> None:
-        self._path, self._lang, self._id, self._text, self._unread = path, lang, id, text, None
-
-    @property
-    def path(self) -> str:
-        """Relative to the site root, with '/'."""
-        return self._path
-
-    @property
-    def lang(self) -> str:
-        return self._lang
-
-    @property
-    def id(self) -> str:
-        return self._id
+        set_ = object.__setattr__  # its attributes are read often (plain slots), and set only here
+        set_(self, "path", path)
+        set_(self, "lang", lang)
+        set_(self, "id", id)
+        set_(self, "_text", text)
+        set_(self, "_unread", None)
 
     @classmethod
     def unread(cls, path: str, lang: str, article_id: str, root: Path, stamp: Stamp) -> SourceFile:
         """A file whose text discover read before, under `root`, when it had `stamp`."""
         file = cls(path, lang, article_id, None)
-        file._unread = (root, stamp)
+        object.__setattr__(file, "_unread", (root, stamp))
         return file
 
     @property
     def text(self) -> str | None:
         """The text; None when the bytes could not be decoded."""
         if self._unread is not None:
-            self._text = _read_again(self._path, *self._unread)
-            self._unread = None
+            object.__setattr__(self, "_text", _read_again(self.path, *self._unread))
+            object.__setattr__(self, "_unread", None)
         return self._text
 
     @property
@@ -70,6 +65,9 @@ class SourceFile:
 
     def _fields(self) -> tuple[str, str, str, str | None]:
         return (self.path, self.lang, self.id, self.text)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"SourceFile is read-only: cannot set {name}")
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SourceFile) and self._fields() == other._fields()
