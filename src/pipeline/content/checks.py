@@ -10,8 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from selectolax.lexbor import LexborHTMLParser
-
 from pipeline.config.site import SiteConfig
 from pipeline.config.yamldoc import YamlDoc
 from pipeline.content.aliases import alias_key
@@ -82,6 +80,8 @@ def executable_parts(markup: str) -> list[str]:
 
     Lexbor (selectolax) parses in linear time whatever it is given; Python's html.parser took quadratic time on
     unclosed tags in an HTML block, and raised AssertionError on `<![<![`."""
+    from selectolax.lexbor import LexborHTMLParser  # ~6 ms to import, and most builds after an edit meet no raw HTML
+
     parts = []
     for node in LexborHTMLParser(markup).root.traverse():  # type: ignore[union-attr]
         tag = node.tag or ""
