@@ -13,6 +13,7 @@ from pipeline.content.markdown import Heading
 
 INTRO = "intro"
 MAX_ALIGNED = 250_000  # sections recorded x sections now: above it, no alignment (quadratic), only keys
+Recalled = Callable[[], tuple[tuple[Any, ...], ...]]  # what gives a recalled fingerprint's sections as plain tuples
 
 
 class HasBody(Protocol):
@@ -43,15 +44,13 @@ class Fingerprint:
     __slots__ = ("_digest", "_plain", "_sections")
     _sections: tuple[Section, ...]
     _digest: str | None  # a recalled one's, as its record says
-    _plain: (
-        tuple[Callable[[], tuple[tuple[Any, ...], ...]], HasBody] | None
-    )  # what gives a recalled one's sections, and what has the body they slice
+    _plain: tuple[Recalled, HasBody] | None  # what gives a recalled one's sections, and what has the body they slice
 
     def __init__(self, sections: tuple[Section, ...]) -> None:
         self._sections, self._digest, self._plain = sections, None, None
 
     @classmethod
-    def recalled(cls, sections: Callable[[], tuple[tuple[Any, ...], ...]], body: HasBody, digest: str) -> Fingerprint:
+    def recalled(cls, sections: Recalled, body: HasBody, digest: str) -> Fingerprint:
         """The fingerprint whose digest is `digest`, and whose sections `sections` gives when asked, as (key, label, text,
         digest, line) each, where a text may be its (start, end) in `body.body`."""
         made = cls(())

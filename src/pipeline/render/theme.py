@@ -46,7 +46,7 @@ class Theme:
         key = _environments_key(root, tuple(plan.config.locales), site_loader, compiled)
         made = _MADE.get(key)
         if made is None:
-            made = _environments(root, tuple(plan.config.locales), site_loader, compiled)
+            made = _environments(root, tuple(plan.config.locales), site_loader, compiled, key)
             _MADE.clear()  # one site's at a time: a changed template or catalog makes the old ones garbage
             _MADE[key] = made
         self._envs, self._translations = made
@@ -76,7 +76,10 @@ Environments = tuple[dict[str, jinja2.Environment], dict[str, gettext.NullTransl
 _MADE: dict[str, Environments] = {}
 
 
-def _environments(root: Path, locales: tuple[str, ...], site_loader: SiteLoader, compiled: tuple[Path, str] | None) -> Environments:
+def _environments(
+    root: Path, locales: tuple[str, ...], site_loader: SiteLoader, compiled: tuple[Path, str] | None, key: str
+) -> Environments:
+    """The environments, `key` being what they are made from (_environments_key)."""
     loader = jinja2.ChoiceLoader([site_loader, _THEME_LOADER])
     envs: dict[str, jinja2.Environment] = {}
     translations: dict[str, gettext.NullTranslations] = {}
@@ -92,7 +95,7 @@ def _environments(root: Path, locales: tuple[str, ...], site_loader: SiteLoader,
             bytecode_cache=_bytecode(compiled, lang),
         )
         if fold is None:  # the same templates for every locale
-            fold = _foldable(env, [*site_loader.sources(), *_theme_sources()], compiled[0] if compiled is not None else None)
+            fold = _foldable(env, [*site_loader.sources(), *_theme_sources()], compiled[0] if compiled is not None else None, key)
         translations[lang] = runtime.translations(root, lang, compiled[0] if compiled is not None else None)
         runtime.install(env, translations[lang])
         if fold:
@@ -103,14 +106,12 @@ def _environments(root: Path, locales: tuple[str, ...], site_loader: SiteLoader,
     return envs, translations
 
 
-def _foldable(env: jinja2.Environment, sources: list[tuple[str, str]], folder: Path | None) -> bool:
-    """gettextfold.foldable of the templates, as found before for the same texts when `folder` (this user's, outside the site) kept it."""
+def _foldable(env: jinja2.Environment, sources: list[tuple[str, str]], folder: Path | None, key: str) -> bool:
+    """gettextfold.foldable of the templates, as found before when `folder` (this user's, outside the site) kept it for
+    the environments made from `key` (a digest of every template's text, _environments_key) by this Jinja."""
     if folder is None:
         return gettextfold.foldable(env, sources)
-    digest = hashlib.blake2b(f"{jinja2.__version__}\0".encode(), digest_size=16)
-    for name, text in sources:
-        digest.update(f"{name}\0{text}\0".encode("utf-8", "surrogatepass"))
-    kept = folder / f"foldable-{digest.hexdigest()}"
+    kept = folder / f"foldable-{jinja2.__version__}-{key}"
     try:
         answer = kept.read_bytes()
         if answer in (b"yes", b"no"):
