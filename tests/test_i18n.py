@@ -17,7 +17,7 @@ from conftest import run
 
 from pipeline.catalogs import i18n as catalogs
 from pipeline.catalogs import runtime
-from pipeline.catalogs.pofiles import SAMPLE, plural_forms
+from pipeline.catalogs.plurals import SAMPLE, plural_forms
 
 ROOT = Path(__file__).resolve().parent.parent
 POT = "locales/messages.pot"

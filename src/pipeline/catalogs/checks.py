@@ -7,19 +7,23 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-
-from babel.messages.catalog import Catalog, Message
+from typing import TYPE_CHECKING
 
 from pipeline.catalogs import formats
-from pipeline.catalogs.pofiles import PluralForms, PoFile, cldr_locale, plural_forms
+from pipeline.catalogs.plurals import PluralForms, cldr_locale, plural_forms
+from pipeline.catalogs.runtime import TAG
 from pipeline.content import textcheck
 from pipeline.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog, Message
+
+    from pipeline.catalogs.pofiles import PoFile
 
 Finding = tuple[str, str]  # (code, message)
 
 _NAMED = re.compile(r"%\((\w+)\)[#0\- +]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[hlL]?[diouxXeEfFgGcrsa]")
 _BRACE = re.compile(r"\{(\w+)(?:![rsa])?(?::[^{}]*)?\}")
-TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
 _ELEMENT = re.compile(r"<\s*(script|iframe|object|embed|form)\b", re.IGNORECASE)
 _HANDLER = re.compile(r"\s(on[a-z]+)\s*=", re.IGNORECASE)
 _SCHEME = re.compile(r"(javascript|vbscript):", re.IGNORECASE)

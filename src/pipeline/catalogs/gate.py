@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import sitepaths
-from pipeline.catalogs.checks import check_catalog
-from pipeline.catalogs.pofiles import parse
 from pipeline.diagnostics import Diagnostic
 
 Known = tuple[str, Any]  # a catalog's digest and its findings as plain tuples
@@ -42,10 +40,19 @@ def check_catalogs(root: Path, known: Mapping[str, Known], limit: int) -> tuple[
         if hit is not None and hit[0] == digest:
             diagnostics = [Diagnostic.make(*plain) for plain in hit[1]]
         else:
-            diagnostics = [d for d in check_catalog(parse(data, rel), language_of(rel)) if d.code not in LEFT_TO_STATUS]
+            diagnostics = _checked(data, rel)
         records[KEY + rel] = (digest, tuple((d.code, d.path, d.line, d.column, d.message) for d in diagnostics))
         found += diagnostics
     return found, records
+
+
+def _checked(data: bytes, rel: str) -> list[Diagnostic]:
+    """What checking a catalog's bytes finds, but what `status` reports (the checks and Babel's catalog parser are imported
+    here: a build whose catalogs are unchanged never needs them)."""
+    from pipeline.catalogs.checks import check_catalog
+    from pipeline.catalogs.pofiles import parse
+
+    return [d for d in check_catalog(parse(data, rel), language_of(rel)) if d.code not in LEFT_TO_STATUS]
 
 
 def catalogs(root: Path) -> list[str]:

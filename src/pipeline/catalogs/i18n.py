@@ -22,7 +22,8 @@ from jinja2.ext import babel_extract
 from pipeline import __version__, sitepaths
 from pipeline.catalogs.checks import check_catalog, outdated_catalog, outdated_template
 from pipeline.catalogs.gate import catalogs, language_of
-from pipeline.catalogs.pofiles import PluralForms, PoFile, cldr_locale, parse, plural_forms, read
+from pipeline.catalogs.plurals import PluralForms, cldr_locale, plural_forms
+from pipeline.catalogs.pofiles import PoFile, parse, read
 from pipeline.catalogs.runtime import THEME_ROOT, catalog_path, mo_bytes
 from pipeline.config.site import SITE_FILE
 from pipeline.diagnostics import Diagnostic, count

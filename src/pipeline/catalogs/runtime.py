@@ -11,18 +11,22 @@ import re
 import struct
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import babel
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from jinja2 import Environment
 from markupsafe import escape
 
 from pipeline import sitepaths
-from pipeline.catalogs.checks import TAG
-from pipeline.catalogs.pofiles import MAX_PO_BYTES, cldr_locale, parse, plural_forms, read
+from pipeline.catalogs.plurals import cldr_locale, plural_forms
 from pipeline.errors import ContentError
 
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
+    from jinja2 import Environment
+
+# An HTML tag in a message: a translation may carry the msgid's own tags unescaped (as_data); the catalog checks compare them.
+TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
+MAX_PO_BYTES = 16 << 20  # the largest catalog read: one of every string of a large site is well under 1 MB
 _REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 THEME_ROOT = Path(__file__).resolve().parents[1] / "theme"  # its locales/ holds the theme's own catalogs
 
@@ -57,6 +61,8 @@ def _compiled(base: Path, rel: str, folder: Path | None) -> gettext.GNUTranslati
     loaded = _kept_catalog(kept) if kept is not None else None
     if loaded is not None:
         return loaded
+    from pipeline.catalogs.pofiles import parse, read  # here: with every catalog compiled before, Babel's reader is not loaded
+
     po = parse(data, rel) if data is not None else read(base, rel)  # read reports why the file could not be read
     if po.problems:
         raise ContentError(f"{rel} cannot be read", po.problems)
@@ -152,6 +158,8 @@ def catalog_path(lang: str) -> str:
 
 def mo_bytes(catalog: Catalog) -> bytes:
     """A catalog compiled to .mo bytes in UTF-8, fuzzy strings left out."""
+    from babel.messages.mofile import write_mo
+
     buffer = io.BytesIO()
     catalog.charset = "utf-8"
     write_mo(buffer, catalog, use_fuzzy=False)

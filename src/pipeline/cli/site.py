@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime
@@ -132,6 +131,8 @@ def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: 
 
     A change that breaks the build shows on the open page, over the last good version, with the file and line.
     """
+    import tempfile
+
     from pipeline import workers
     from pipeline.build import serve
     from pipeline.config.site import load_config

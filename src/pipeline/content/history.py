@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,6 +51,8 @@ def last_commit(root: Path, rel: str) -> str | None:
 
 
 def _git(root: Path, *args: str) -> str | None:
+    import subprocess  # here: a build asks git only when a translation's source changed
+
     try:
         done = subprocess.run(
             ["git", "-C", str(root), *args], capture_output=True, check=False, timeout=30, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"}
