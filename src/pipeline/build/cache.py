@@ -26,7 +26,7 @@ from typing import Any
 from pipeline import __version__
 
 CACHE_DIR = ".pipeline-cache"
-FORMAT = 1
+FORMAT = 2  # 2: sealed with HMAC-SHA256 (it was keyed BLAKE2b, a third as fast here)
 _MAC_BYTES = 32
 _UNUSED_S = 7 * 24 * 3600  # another version's compiled templates untouched this long are removed
 _MAX_COMPILED = 2000  # compiled templates kept (a few dozen per site, locale and state of its templates and catalogs)
@@ -102,7 +102,9 @@ def templates_folder() -> Path | None:
 
 
 def _seal(key: bytes, payload: bytes | memoryview) -> bytes:
-    return hashlib.blake2b(payload, key=key, digest_size=_MAC_BYTES).digest()
+    """The payload's seal: HMAC-SHA256 under this user's key (OpenSSL's, with the CPU's SHA instructions: ~1.7 GB/s on the
+    project's machine, where keyed BLAKE2b does 0.6; a one-edit build at 5,000 pairs reads and writes ~50 MB of cache)."""
+    return hmac.digest(key, payload, "sha256")
 
 
 def unsafe(root: Path) -> str | None:
