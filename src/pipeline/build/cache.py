@@ -190,24 +190,17 @@ def remove(root: Path, name: str) -> None:
 
 def stats(root: Path, folders: Iterable[str], files: Iterable[str]) -> bytes:
     """A digest of the size, modification and change times of every file under `folders` and of `files`, and of this tool's own files."""
-    digest = hashlib.blake2b(digest_size=20)
-    for rel in sorted(files):
-        digest.update(_stat_line(root / rel, rel))
+    lines = [_stat_line(root / rel, rel) for rel in sorted(files)]
     for rel in sorted(folders):
-        for path, name in _walk(root / rel, rel):
-            digest.update(_stat_line(path, name))
-    for path, name in _walk(_PACKAGE, "<pipeline>"):
-        if not name.endswith(".pyc"):
-            digest.update(_stat_line(path, name))
-    return digest.digest()
+        lines += [_stat_line(path, name) for path, name in _walk(root / rel, rel)]
+    lines += [_stat_line(path, name) for path, name in _walk(_PACKAGE, "<pipeline>") if not name.endswith(".pyc")]
+    return hashlib.blake2b(b"".join(lines), digest_size=20).digest()
 
 
 def tree_stamp(files: Iterable[tuple[str, int, int]]) -> bytes:
     """A digest of (path, size, modification time) of files, in path order."""
-    digest = hashlib.blake2b(digest_size=20)
-    for rel, size, mtime in sorted(files):
-        digest.update(f"{rel}\0{size}\0{mtime}\n".encode())
-    return digest.digest()
+    lines = sorted(f"{rel}\0{size}\0{mtime}\n" for rel, size, mtime in files)  # in path order: no path holds a NUL
+    return hashlib.blake2b("".join(lines).encode(), digest_size=20).digest()
 
 
 def folder_files(folder: Path, skip: str) -> list[tuple[str, int, int]]:

@@ -33,19 +33,18 @@ class DepMap:
 
 
 def from_plain(data: object) -> DepMap | None:
-    """A map from its plain form, or None when it is not one (another form, damaged): then every output is described."""
+    """A map from its plain form, or None when it is not one (another form, damaged): then every output is described.
+
+    Its form is checked down to each part's digest and each part's list of paths, not every path in them: a plain map is read
+    only from the sealed build cache, of this very version (cache.py), where only `to_plain` can have written it."""
     if not isinstance(data, dict) or data.get("form") != FORM or not isinstance(data.get("structure"), str):
         return None
     parts, uses = data.get("parts"), data.get("uses")
-    if not isinstance(parts, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in parts.items()):
+    if not isinstance(parts, dict) or not all(type(k) is str and type(v) is str for k, v in parts.items()):
         return None
-    if not isinstance(uses, dict) or not all(_paths(k, v) for k, v in uses.items()):
+    if not isinstance(uses, dict) or not all(type(k) is str and type(v) is list for k, v in uses.items()):
         return None
-    return DepMap(data["structure"], MappingProxyType(dict(parts)), MappingProxyType({k: tuple(v) for k, v in uses.items()}))
-
-
-def _paths(name: object, paths: object) -> bool:
-    return isinstance(name, str) and isinstance(paths, list) and all(isinstance(p, str) for p in paths)
+    return DepMap(data["structure"], MappingProxyType(parts), MappingProxyType({k: tuple(v) for k, v in uses.items()}))
 
 
 def structure_of(site: SitePlan, scope: str, fixed: tuple[str, ...]) -> str:

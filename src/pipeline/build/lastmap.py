@@ -63,18 +63,15 @@ def identity(written: Mapping[str, tuple[Any, ...]]) -> str:
 
 
 def _lists(value: Any) -> dict[str, Listed] | None:
+    """The lists' digests as kept, when they have their form (down to each pair of lists: the map is sealed, see depmap.from_plain)."""
     if not isinstance(value, dict):
         return None
     for path, listed in value.items():
-        if not (isinstance(path, str) and isinstance(listed, tuple) and len(listed) == 2 and all(_texts(part) for part in listed)):
+        if not (type(path) is str and type(listed) is tuple and len(listed) == 2 and type(listed[0]) is type(listed[1]) is list):
             return None
         if len(listed[0]) != len(listed[1]):
             return None
     return value
-
-
-def _texts(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def _undescribed() -> bytes:
