@@ -37,8 +37,8 @@ class Section:
 class Fingerprint:
     """Every section's digest, and one digest for the whole article; read-only.
 
-    One recalled from its plain record (`recalled`) makes its Section objects the first time they are read, and gives
-    its digest without them: a build after one edit reads the sections of few of the unchanged articles.
+    One recalled from its plain record (`recalled`) makes its Section objects only when they are read, and gives its
+    digest without them: a build after one edit reads the sections of few of the unchanged articles.
     """
 
     __slots__ = ("_digest", "_plain", "_sections")
@@ -60,16 +60,16 @@ class Fingerprint:
 
     @property
     def sections(self) -> tuple[Section, ...]:
-        if self._plain is not None:
-            sections, article = self._plain
-            body = article.body
-            made = tuple(
-                Section(key, label, body[text[0] : text[1]] if isinstance(text, tuple) else text, digest, line)
-                for key, label, text, digest, line in sections()
-            )
-            self._sections = made
-            self._plain = None
-        return self._sections
+        """The sections; a recalled fingerprint makes them anew each time they are read, from its record and the body: kept,
+        their texts would be a second copy of every article's body for as long as the validation is (15 MB at 1,000 pairs)."""
+        if self._plain is None:
+            return self._sections
+        sections, article = self._plain
+        body = article.body
+        return tuple(
+            Section(key, label, body[text[0] : text[1]] if isinstance(text, tuple) else text, digest, line)
+            for key, label, text, digest, line in sections()
+        )
 
     @property
     def digest(self) -> str:
