@@ -120,7 +120,10 @@ class Body:
         return body
 
     def without_html(self) -> Body:
-        """The same body without its HTML (its other parts shared, made or not)."""
+        """The same body without its HTML (its other parts shared, made or not): itself when it keeps none (one recalled
+        from the build cache), as a build prepares most bodies from the cache's store."""
+        if self._html is None:
+            return self
         body = Body(self._refs, self._headings, self._code_blocks, None, self._ids)
         body._plain = self._plain
         body._fragments = self._fragments
