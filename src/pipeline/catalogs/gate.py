@@ -47,7 +47,7 @@ def check_catalogs(root: Path, known: Mapping[str, Known], limit: int) -> tuple[
 
 
 def _checked(data: bytes, rel: str) -> list[Diagnostic]:
-    """What checking a catalog's bytes finds, but what `status` reports (the checks and Babel's catalog parser are imported
+    """What checking a catalog's bytes finds, less what `status` reports (the checks and Babel's catalog parser are imported
     here: a build whose catalogs are unchanged never needs them)."""
     from pipeline.catalogs.checks import check_catalog
     from pipeline.catalogs.pofiles import parse
