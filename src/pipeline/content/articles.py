@@ -21,6 +21,9 @@ _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _KIND_CODES = {"required": "field-required", "unknown": "field-unknown", "invalid": "field-invalid"}
 
 
+PLAIN = frozenset((str, int, float, bool, type(None)))  # the scalars YAML loads front matter into: _freeze leaves them as they are
+
+
 @dataclass(frozen=True, slots=True)
 class Image:
     src: str
@@ -156,10 +159,7 @@ def _freeze(value: Any) -> Any:
     """`value` read-only, its keys interned: every article's front matter shares one object per key (YAML makes one per use),
     and a build that forks workers leaves fewer objects scattered over the pages that reading an article copies."""
     if isinstance(value, dict):
-        return MappingProxyType({sys.intern(key): item if type(item) in _PLAIN else _freeze(item) for key, item in value.items()})
+        return MappingProxyType({sys.intern(key): item if type(item) in PLAIN else _freeze(item) for key, item in value.items()})
     if isinstance(value, list):
-        return tuple(item if type(item) in _PLAIN else _freeze(item) for item in value)
+        return tuple(item if type(item) in PLAIN else _freeze(item) for item in value)
     return value
-
-
-_PLAIN = frozenset((str, int, float, bool, type(None)))  # what _freeze leaves as it is: a build freezes 12 values an article

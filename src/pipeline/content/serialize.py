@@ -10,14 +10,12 @@ import marshal
 from typing import Any
 
 from pipeline.config.yamldoc import Packed, YamlDoc
-from pipeline.content.articles import Parsed, article_from
+from pipeline.content.articles import PLAIN, Parsed, article_from
 from pipeline.content.fingerprint import Fingerprint
 from pipeline.content.markdown import Body, Recalled
 from pipeline.content.perfile import Studied
 from pipeline.content.sources import SourceFile
 from pipeline.diagnostics import Diagnostic, Severity
-
-_PLAIN = (str, int, float, bool, type(None))
 
 
 def dump(studied: Studied) -> tuple[Any, ...] | None:
@@ -102,4 +100,4 @@ def _is_plain(value: Any) -> bool:
         return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
     if isinstance(value, list):
         return all(_is_plain(v) for v in value)
-    return isinstance(value, _PLAIN)
+    return type(value) in PLAIN
