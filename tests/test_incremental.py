@@ -1042,3 +1042,18 @@ def test_a_source_heading_renamed_gives_its_translations_heading_the_new_id_as_a
     edit(root, "content/en/a1.md", "More text 1.", "More text 1, edited.")
     build(root, out)
     assert built_tree(out) == cold(root, tmp_path)
+
+
+def test_the_translation_checks_report_the_same_in_one_process_and_in_several(make_site):
+    site = files(70)  # 140 files: enough for their study to be spread over processes (the checks across files then read
+    # what the workers sent back, not what this process parsed)
+    for n in range(0, 70, 7):  # a section fewer than the source
+        site[f"content/he/a{n}.md"] = hebrew(f"כותרת {n}", f"תקציר {n}.", f"טקסט {n}.\n", tags="[kindness]")
+    for n in range(3, 70, 9):  # the summary left in English
+        site[f"content/he/a{n}.md"] = site[f"content/he/a{n}.md"].replace(f"תקציר {n}.", f"Summary {n}.")
+    for n in range(5, 70, 11):  # no translation at all
+        del site[f"content/he/a{n}.md"]
+    root = make_site(site)
+    one, several = validate_json(root, "--jobs", "1"), validate_json(root, "--jobs", "2")
+    assert one.stdout == several.stdout
+    assert {"translation-structure", "translation-untranslated", "translation-missing"} <= {d[3] for d in one.diagnostics}

@@ -27,7 +27,8 @@ from markupsafe import Markup
 from pipeline.build.describe import build
 from pipeline.catalogs import runtime
 from pipeline.config import schema, yamldoc
-from pipeline.content import markdown
+from pipeline.config.site import load_config
+from pipeline.content import markdown, sources
 from pipeline.render import api, bidi, gettextfold, l10n, search, theme
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -482,3 +483,21 @@ def test_the_console_script_leaving_without_teardown_exits_as_python_would(tmp_p
     assert done.returncode == code
     assert done.stdout == "line\n" * 50000
     assert done.stderr == stderr + "handler ran\n"
+
+
+FILE_TEXT = st.lists(st.sampled_from(["---", "\n", "\r\n", "\r", "title: x", " ", "שלום", "é", "\ufeff", "a"]), max_size=30).map("".join)
+
+
+@SETTINGS
+@given(texts=st.lists(FILE_TEXT, min_size=1, max_size=4), bom=st.lists(st.booleans(), min_size=4, max_size=4))
+def test_a_file_read_by_discover_is_known_by_its_texts_digest(tmp_path_factory, texts, bom):
+    root = tmp_path_factory.mktemp("site")
+    (root / "site.yaml").write_text("base_url: https://example.org/\nsource_locale: en\nlocales:\n  en: {name: English}\n", encoding="utf-8")
+    (root / "content/en/sub").mkdir(parents=True)
+    for n, text in enumerate(texts):  # the digest comes from the bytes read when they are the text's own UTF-8
+        folder = "content/en/sub" if n % 2 else "content/en"
+        (root / folder / f"a{n}.md").write_bytes(b"\xef\xbb\xbf" * bom[n] + text.encode("utf-8"))
+    files, _, digests, _ = sources.discover(load_config(root)[0])
+    assert len(files) == len(texts)
+    for file in files:
+        assert digests[file.path] == sources.text_digest(file.text or "")

@@ -30,26 +30,52 @@ def _real_root(root: Path) -> Path:
 
 def resolve_inside(root: Path, rel: str) -> Path | None:
     """The real path of `root/rel` when every component is inside the site (links included), else UnsafePath; None when it is absent."""
+    found = _resolved(root, rel)
+    return Path(found) if found is not None else None
+
+
+def _resolved(root: Path, rel: str, folders: dict[str, str | None] | None = None) -> str | None:
+    """resolve_inside, as a string. `folders`, when given, keeps the real path of each folder resolved (None: not one) for
+    the next file of the same folder (one read of many files: discover): its components are then checked once, not once a file."""
     real_root = str(_real_root(root))
-    current = real_root
     parts = [p for p in rel.split("/") if p not in ("", ".")]
+    if folders is not None and len(parts) > 1:
+        parent = "/".join(parts[:-1])
+        if parent not in folders:
+            try:
+                found = _resolved(root, parent)
+            except UnsafePath as exc:
+                raise UnsafePath(rel, exc.reason) from None
+            folders[parent] = found if found is not None and stat.S_ISDIR(_stat(Path(found))) else None
+        folder = folders[parent]
+        return _component(real_root, folder, parts[-1], rel, True) if folder is not None else None
+    current = real_root
     for index, part in enumerate(parts):
-        if part == ".." or os.sep in part:
+        step = _component(real_root, current, part, rel, index == len(parts) - 1)
+        if step is None:
+            return None
+        current = step
+    return current
+
+
+def _component(real_root: str, current: str, part: str, rel: str, last: bool) -> str | None:
+    """`current/part` as a real path inside the site (a link followed), else UnsafePath; None when it is absent, or is
+    not a folder though not `last`."""
+    if part == ".." or os.sep in part:
+        raise UnsafePath(rel, LEAVES)
+    candidate = f"{current}{os.sep}{part}"  # strings, not Path objects: this runs for every file of a site
+    try:
+        st = os.lstat(candidate)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        target = os.path.realpath(candidate)
+        if target != real_root and not target.startswith(real_root + os.sep):
             raise UnsafePath(rel, LEAVES)
-        candidate = f"{current}{os.sep}{part}"  # strings, not Path objects: this runs for every file of a site
-        try:
-            st = os.lstat(candidate)
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        if stat.S_ISLNK(st.st_mode):
-            target = os.path.realpath(candidate)
-            if target != real_root and not target.startswith(real_root + os.sep):
-                raise UnsafePath(rel, LEAVES)
-            candidate = target
-        elif index < len(parts) - 1 and not stat.S_ISDIR(st.st_mode):
-            return None
-        current = candidate
-    return Path(current)
+        return target
+    if not last and not stat.S_ISDIR(st.st_mode):
+        return None
+    return candidate
 
 
 def is_file(root: Path, rel: str) -> bool:
@@ -68,11 +94,11 @@ def _stat(path: Path) -> int:
         return 0
 
 
-def read_bytes(root: Path, rel: str, limit: int | None = None) -> bytes:
+def read_bytes(root: Path, rel: str, limit: int | None = None, folders: dict[str, str | None] | None = None) -> bytes:
     """The bytes of `root/rel` under the policy; FileNotFoundError when absent, UnsafePath when refused, OSError otherwise.
 
-    With `limit`, a file over it raises `TooLarge` after reading at most `limit + 1` bytes."""
-    path = resolve_inside(root, rel)
+    With `limit`, a file over it raises `TooLarge` after reading at most `limit + 1` bytes. `folders` is resolve_inside's."""
+    path = _resolved(root, rel, folders)
     if path is None:
         raise FileNotFoundError(errno.ENOENT, "No such file or directory", rel)
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -82,13 +108,27 @@ def read_bytes(root: Path, rel: str, limit: int | None = None) -> bytes:
             raise UnsafePath(rel, NOT_REGULAR)
         if limit is not None and st.st_size > limit:
             raise TooLarge(rel, st.st_size, limit)
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read() if limit is None else handle.read(limit + 1)
+        data = _read_all(fd, st.st_size, limit)
     finally:
         os.close(fd)
     if limit is not None and len(data) > limit:
         raise TooLarge(rel, len(data), limit)
     return data
+
+
+def _read_all(fd: int, size: int, limit: int | None) -> bytes:
+    """The bytes of `fd` (a regular file `size` bytes long when it was opened) to its end, or its first `limit + 1`."""
+    cap = limit + 1 if limit is not None else None
+    chunks: list[bytes] = []
+    got = 0
+    while cap is None or got < cap:
+        want = size + 1 - got if got <= size else 1 << 16  # all of it and one more byte (the end), then on if it grew
+        chunk = os.read(fd, want if cap is None else min(want, cap - got))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 class TooLarge(Exception):

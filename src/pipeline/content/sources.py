@@ -113,6 +113,7 @@ def discover(config: SiteConfig, seen: Seen | None = None) -> tuple[list[SourceF
     racy = time.time_ns() - RACY_NS
     kept: dict[str, tuple[Stamp, SourceFile, Diagnostic | None, str]] = {}
     base = str(config.root)
+    folders: dict[str, str | None] = {}  # each folder's real path, checked once for all its files
     for rel, refused in sitepaths.walk(config.root, CONTENT_DIR):
         if refused:
             problems.append(Diagnostic.make("path-unsafe", rel, 1, 1, refused))
@@ -134,9 +135,8 @@ def discover(config: SiteConfig, seen: Seen | None = None) -> tuple[list[SourceF
         if before is not None and stamp is not None and before[0] == stamp:
             _, file, problem, digest = before
         else:
-            text, problem = _read(config.root, rel, config.max_file_bytes)
+            text, problem, digest = _read(config.root, rel, config.max_file_bytes, folders)
             file = SourceFile(rel, parts[0], unicodedata.normalize("NFC", _stem(name)), text)
-            digest = text_digest(text) if text is not None else ""
         if stamp is not None and stat.S_ISREG(stamp[5]) and max(stamp[3], stamp[4]) < racy:
             # a file changed just now may change again within the same tick; a link's own stat does not show its target's edits
             kept[rel] = (stamp, file, problem, digest)
@@ -198,19 +198,22 @@ def counterpart(path: str, lang: str) -> str:
     return "/".join([parts[0], lang, *parts[2:]])
 
 
-def _read(root: Path, rel: str, limit: int) -> tuple[str | None, Diagnostic | None]:
-    """A file's text, or why there is none."""
+def _read(root: Path, rel: str, limit: int, folders: dict[str, str | None]) -> tuple[str | None, Diagnostic | None, str]:
+    """A file's text, or why there is none; and the text's digest ("" for none). `folders` is sitepaths.resolve_inside's."""
     try:
-        data = sitepaths.read_bytes(root, rel, limit)
+        data = sitepaths.read_bytes(root, rel, limit, folders)
     except sitepaths.TooLarge as exc:
-        return None, Diagnostic.make(
-            "file-unreadable", rel, 1, 1, f"file is {exc.size:,} bytes, over the site's limit of {limit:,} (limits.max_file_bytes)"
-        )
+        why = f"file is {exc.size:,} bytes, over the site's limit of {limit:,} (limits.max_file_bytes)"
+        return None, Diagnostic.make("file-unreadable", rel, 1, 1, why), ""
     except sitepaths.UnsafePath as exc:
-        return None, Diagnostic.make("path-unsafe", rel, 1, 1, exc.reason)
+        return None, Diagnostic.make("path-unsafe", rel, 1, 1, exc.reason), ""
     except OSError as exc:
-        return None, Diagnostic.make("file-unreadable", rel, 1, 1, f"cannot read the file: {exc.strerror}")
-    return decode(data, rel)
+        return None, Diagnostic.make("file-unreadable", rel, 1, 1, f"cannot read the file: {exc.strerror}"), ""
+    text, problem = decode(data, rel)
+    if text is None:
+        return None, problem, ""
+    own = not data.startswith(b"\xef\xbb\xbf") and b"\r\n" not in data  # the bytes are the text's UTF-8: no BOM or CR dropped
+    return text, problem, _digest(data) if own else text_digest(text)
 
 
 def decode(data: bytes, rel: str) -> tuple[str | None, Diagnostic | None]:
@@ -227,9 +230,14 @@ def decode(data: bytes, rel: str) -> tuple[str | None, Diagnostic | None]:
         return None, Diagnostic.make(
             "encoding-invalid", rel, line, column, f"invalid UTF-8 byte 0x{byte:02X} at byte offset {exc.start}; save the file as UTF-8"
         )
-    return text.replace("\r\n", "\n"), None
+    return (text.replace("\r\n", "\n") if b"\r\n" in data else text), None
 
 
 def text_digest(text: str) -> str:
     """What a text (a source file, a body, a page's data) is known by in the cache."""
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+    return _digest(text.encode("utf-8", "surrogatepass"))
+
+
+def _digest(data: bytes) -> str:
+    """text_digest of the text whose UTF-8 is `data`."""
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
