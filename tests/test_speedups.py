@@ -492,7 +492,9 @@ FILE_TEXT = st.lists(st.sampled_from(["---", "\n", "\r\n", "\r", "title: x", " "
 @given(texts=st.lists(FILE_TEXT, min_size=1, max_size=4), bom=st.lists(st.booleans(), min_size=4, max_size=4))
 def test_a_file_read_by_discover_is_known_by_its_texts_digest(tmp_path_factory, texts, bom):
     root = tmp_path_factory.mktemp("site")
-    (root / "site.yaml").write_text("base_url: https://example.org/\nsource_locale: en\nlocales:\n  en: {name: English}\n", encoding="utf-8")
+    (root / "site.yaml").write_text(
+        "base_url: https://example.org/\nsource_locale: en\nlocales:\n  en: {name: English}\n", encoding="utf-8"
+    )
     (root / "content/en/sub").mkdir(parents=True)
     for n, text in enumerate(texts):  # the digest comes from the bytes read when they are the text's own UTF-8
         folder = "content/en/sub" if n % 2 else "content/en"
