@@ -97,7 +97,9 @@ def _stat(path: Path) -> int:
 def read_bytes(root: Path, rel: str, limit: int | None = None, folders: dict[str, str | None] | None = None) -> bytes:
     """The bytes of `root/rel` under the policy; FileNotFoundError when absent, UnsafePath when refused, OSError otherwise.
 
-    With `limit`, a file over it raises `TooLarge` after reading at most `limit + 1` bytes. `folders` is resolve_inside's."""
+    With `limit`, a file over it raises `TooLarge` after reading at most `limit + 1` bytes. `folders` keeps each folder's
+    real path for the next file of the same folder (one read of many files: discover), whose components are then checked
+    once for all of them."""
     path = _resolved(root, rel, folders)
     if path is None:
         raise FileNotFoundError(errno.ENOENT, "No such file or directory", rel)

@@ -199,7 +199,7 @@ def counterpart(path: str, lang: str) -> str:
 
 
 def _read(root: Path, rel: str, limit: int, folders: dict[str, str | None]) -> tuple[str | None, Diagnostic | None, str]:
-    """A file's text, or why there is none; and the text's digest ("" for none). `folders` is sitepaths.resolve_inside's."""
+    """A file's text, or why there is none; and the text's digest ("" for none). `folders` is sitepaths.read_bytes's."""
     try:
         data = sitepaths.read_bytes(root, rel, limit, folders)
     except sitepaths.TooLarge as exc:
