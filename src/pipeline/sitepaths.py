@@ -46,7 +46,7 @@ def _resolved(root: Path, rel: str, folders: dict[str, str | None] | None = None
                 found = _resolved(root, parent)
             except UnsafePath as exc:
                 raise UnsafePath(rel, exc.reason) from None
-            folders[parent] = found if found is not None and stat.S_ISDIR(_stat(Path(found))) else None
+            folders[parent] = found if found is not None and stat.S_ISDIR(_stat(found)) else None
         folder = folders[parent]
         return _component(real_root, folder, parts[-1], rel, True) if folder is not None else None
     current = real_root
@@ -87,7 +87,7 @@ def is_file(root: Path, rel: str) -> bool:
     return path is not None and stat.S_ISREG(_stat(path))
 
 
-def _stat(path: Path) -> int:
+def _stat(path: str | Path) -> int:
     try:
         return os.stat(path).st_mode
     except OSError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import stat
@@ -212,8 +213,7 @@ def _read(root: Path, rel: str, limit: int, folders: dict[str, str | None]) -> t
     text, problem = decode(data, rel)
     if text is None:
         return None, problem, ""
-    own = not data.startswith(b"\xef\xbb\xbf") and b"\r\n" not in data  # the bytes are the text's UTF-8: no BOM or CR dropped
-    return text, problem, _digest(data) if own else text_digest(text)
+    return text, problem, _digest(data) if _is_its_text(data) else text_digest(text)
 
 
 def decode(data: bytes, rel: str) -> tuple[str | None, Diagnostic | None]:
@@ -230,7 +230,12 @@ def decode(data: bytes, rel: str) -> tuple[str | None, Diagnostic | None]:
         return None, Diagnostic.make(
             "encoding-invalid", rel, line, column, f"invalid UTF-8 byte 0x{byte:02X} at byte offset {exc.start}; save the file as UTF-8"
         )
-    return (text.replace("\r\n", "\n") if b"\r\n" in data else text), None
+    return (text if _is_its_text(data) else text.replace("\r\n", "\n")), None
+
+
+def _is_its_text(data: bytes) -> bool:
+    """Whether valid UTF-8 `data` is the UTF-8 of the text decode makes of it: no BOM to drop, no CRLF to make LF."""
+    return not data.startswith(codecs.BOM_UTF8) and b"\r\n" not in data
 
 
 def text_digest(text: str) -> str:
