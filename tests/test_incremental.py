@@ -762,6 +762,48 @@ def test_serve_after_structure_and_body_edits_in_turn_serves_a_cold_builds_outpu
     assert {path: site.get(path) for path in site.paths()} == cold(root, tmp_path)
 
 
+def watched(root: Path, out: Path, session: incremental.Session | None) -> incremental.Session | None:
+    """One build of `build --watch` (the CLI's call), from the last one kept in memory."""
+    from datetime import datetime
+
+    outcome = incremental.build_into(root, out, datetime.fromisoformat(NOW), False, 1, (NOW, ""), session=session, watching=True)
+    return outcome.session
+
+
+def test_build_watch_keeps_the_site_in_memory_and_writes_a_cold_builds_output_after_every_change(make_site, tmp_path):
+    """`build --watch` after each edit of the sequence (longer than a session's REFRESH): the folder holds what a cold
+    build makes, an output changed by hand is written again, and the cache it keeps lets a later command-line build stop
+    at once."""
+    from pipeline.errors import ContentError
+
+    root = make_site(files(4), PAGED)
+    out = tmp_path / "out"
+    session = watched(root, out, None)
+    assert len(SERVED_SEQUENCE) > incremental.REFRESH
+    for step, change in SERVED_SEQUENCE:
+        change(root)
+        session = watched(root, out, session)
+        assert session is not None and session.made.since is not None, step
+        assert built_tree(out) == cold(root, tmp_path), step
+    (out / "en/a0/index.html").write_text("changed by hand", encoding="utf-8")
+    edit(root, "content/he/a1.md", "עוד 1, שוב.", "עוד 1, פעם שלישית.")
+    session = watched(root, out, session)
+    assert built_tree(out) == cold(root, tmp_path)
+    good = (root / "content/en/a0.md").read_text("utf-8")
+    before = built_tree(out)
+    (root / "content/en/a0.md").write_text(good.replace("title:", "title: [", 1), encoding="utf-8")
+    with pytest.raises(ContentError):
+        watched(root, out, session)
+    assert built_tree(out) == before  # the last good build stays in the folder
+    (root / "content/en/a0.md").write_text(good.replace("More text 0", "More text 0, after the error"), encoding="utf-8")
+    session = watched(root, out, session)
+    assert built_tree(out) == cold(root, tmp_path)
+    assert "nothing changed since the last build" in run("build", "--root", str(root), "--out", str(out), "--now", NOW).stdout
+    edit(root, "content/en/a1.md", "More text 1, edited.", "More text 1, from the command line.")
+    build(root, out)  # from the cache the session kept
+    assert built_tree(out) == cold(root, tmp_path)
+
+
 def test_a_body_edit_describes_again_only_the_outputs_made_from_that_article(make_site, tmp_path):
     """The last build's map: after a body edit, the outputs not made from the article are the last build's own objects."""
     from datetime import datetime

@@ -34,18 +34,45 @@ class Outcome:
     held: tuple[tuple[str, str, str], ...]
     notes: tuple[str, ...]  # about the cache, for the editor
     kept: tuple[object, ...] = ()  # the outputs, what the cache kept and the state the build started from: left to the exit to free
+    session: Session | None = None  # with `watching`: what the next build into the same folder starts from
+
+
+# Every this many builds of a session, every output is described again (and every entry planned): an output kept from an
+# earlier build holds that build's plan, so a long session of edits would otherwise hold one plan per edit.
+REFRESH = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """What `build --watch` keeps in memory between its builds into one folder: the last build (describe's `last`: what it
+    validated, planned and described), the state the build cache holds since (so only the parts an edit changed are
+    written again), and how many builds ago every output was last described."""
+
+    made: Made
+    state: dict[str, Any]
+    partial: int = 0
 
 
 def build_into(
-    root: Path, out: Path, now: datetime | None, drafts: bool, jobs: int, options: tuple[str, ...], taken: freshness.Taken | None = None
+    root: Path,
+    out: Path,
+    now: datetime | None,
+    drafts: bool,
+    jobs: int,
+    options: tuple[str, ...],
+    taken: freshness.Taken | None = None,
+    session: Session | None = None,
+    watching: bool = False,
 ) -> Outcome:
     """Build the site at `root` into `out`, reusing the last build's results where their inputs are unchanged.
 
-    `taken` is the stamp the no-op check took of the site just before (freshness.up_to_date), if it took one."""
+    `taken` is the stamp the no-op check took of the site just before (freshness.up_to_date), if it took one.
+    `watching` keeps the build in memory for the next one (Outcome.session), which is given as `session`: it starts
+    from what that build validated, planned and described instead of from the build cache (which it keeps up to date)."""
     try:
-        return _build_into(root, out, now, drafts, jobs, options, taken, partial=True)
+        return _build_into(root, out, now, drafts, jobs, options, taken, partial=True, session=session, watching=watching)
     except lastmap.Undescribed:  # an output kept by its key went missing or was changed in `out`: describe every one
-        return _build_into(root, out, now, drafts, jobs, options, taken, partial=False)
+        return _build_into(root, out, now, drafts, jobs, options, taken, partial=False, session=None, watching=watching)
 
 
 def _build_into(
@@ -57,25 +84,28 @@ def _build_into(
     options: tuple[str, ...],
     taken: freshness.Taken | None,
     partial: bool,
+    session: Session | None,
+    watching: bool,
 ) -> Outcome:
     """build_into; with `partial`, only the outputs made from what changed since the last build into `out` are described
-    (the map it kept: lastmap.py), the others are that build's by their keys."""
+    (the map it kept: lastmap.py, or the `session`'s build), the others are that build's by their keys."""
     watched = taken[0] if taken is not None else freshness.watched(root)
     seen = taken[1] if taken is not None else freshness.stamp(root, watched)  # first: an edit made during the build is seen by the next
     notes: list[str] = []
     usable = writable_cache(root, notes)
-    state = _load(root, notes) if usable else None
-    known, prepared, memo = reuse(state) if state else (None, None, None)
+    state, known, prepared, memo, last = _start(root, usable, session, notes)
     out_key = str(out.resolve())
     previous = state["outputs"] if state and state["out"] == out_key and write.marker(out) == state["build_id"] else None
-    since = lastmap.read(root, state["build_id"], previous) if partial and state is not None and previous is not None else None
-    made = describe(root, now, drafts, known, prepared, jobs, store=root if usable else None, memo=memo, since=since)
+    since = lastmap.read(root, state["build_id"], previous) if partial and last is None and state and previous is not None else None
+    made = describe(root, now, drafts, known, prepared, jobs, store=root if usable else None, memo=memo, since=since, last=last)
     outputs, held, valid_until, reads = made.outputs, made.held, made.valid_until, freshness.files_read(made.schema_path)
     kept, maps = _plain_state(made)
     mapped = made.since
+    watched_made = made if watching else None
     del made  # every article's parse and checks: the outputs and the plain state are all that is used from here on
     # What discover saw (every file's text) is true of the files whatever the build does next: kept now, and let go.
-    texts_kept = not usable or shards.write(root, TEXTS, maps.pop(TEXTS), state.get(TEXTS) if state is not None else None)
+    texts = maps.pop(TEXTS)
+    texts_kept = not usable or shards.write(root, TEXTS, texts, state.get(TEXTS) if state is not None else None)
     build_id = secrets.token_hex(8)
     written = write.update_tree(outputs, out, root, previous, build_id, jobs)
     kept |= {
@@ -90,7 +120,27 @@ def _build_into(
         lastmap.keep(root, build_id, mapped)
         freshness.remember(root, out, options, build_id, valid_until, reads, seen if reads == watched else b"", written.manifest)
     pages = sum(1 for o in outputs if o.path.endswith(".html"))
-    return Outcome(len(outputs), pages, written.written, written.removed, held, tuple(notes), (outputs, kept, maps, state, mapped))
+    following = None
+    if watched_made is not None:
+        count = session.partial + 1 if session is not None and last is not None and last.since is not None else 0
+        following = Session(watched_made, kept | maps | {TEXTS: texts} if usable else {}, count)
+    return Outcome(
+        len(outputs), pages, written.written, written.removed, held, tuple(notes), (outputs, kept, maps, state, mapped), following
+    )
+
+
+def _start(
+    root: Path, usable: bool, session: Session | None, notes: list[str]
+) -> tuple[dict | None, FileRecords | None, Mapping[str, Kept] | None, Memo | None, Made | None]:
+    """What a build starts from: the state the build cache holds, the per-file results, prepared bodies and memo it offers,
+    and the last build kept in memory (a session's: then all but the state are taken from it, not read from the cache)."""
+    if session is None:
+        state = _load(root, notes) if usable else None
+        known, prepared, memo = reuse(state) if state else (None, None, None)
+        return state, known, prepared, memo, None
+    made = session.made
+    last = made if session.partial < REFRESH else dataclasses.replace(made, since=None, bodies=None)
+    return (session.state or None) if usable else None, made.records, made.prepared if usable else None, made.memo, last
 
 
 def _plain_state(made: Made) -> tuple[dict[str, Any], dict[str, Mapping[str, Any]]]:

@@ -18,9 +18,6 @@ from pipeline.content.sources import Changed
 from pipeline.errors import ContentError
 from pipeline.memo.state import Memo
 
-# Every this many rebuilds, every output is described again (and every entry planned): an output kept from an earlier
-# rebuild holds that rebuild's plan, so a long session of edits would otherwise hold one plan per edit.
-REFRESH = 16
 # A request made while a rebuild runs waits for it (then serves the new page at once), up to this many seconds.
 WAIT = 3.0
 
@@ -84,7 +81,7 @@ class Preview:
                 self._known, self._prepared, self._memo = incremental.reuse(state)
         store = self.root if incremental.writable_cache(self.root, notes) else None
         last = self._last
-        if last is not None and self._partial >= REFRESH:
+        if last is not None and self._partial >= incremental.REFRESH:  # a session's old plans let go
             last = dataclasses.replace(last, since=None, bodies=None)
         made = describe(self.root, self.now, self.drafts, self._known, self._prepared, jobs, store=store, last=last, memo=self._memo)
         self._partial = 0 if last is None or last.since is None else self._partial + 1

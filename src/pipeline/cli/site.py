@@ -86,11 +86,13 @@ def validate_command(root: Path, fmt: str, strict: bool, jobs: int | None, path_
 @click.option("--drafts", is_flag=True, help="Include articles marked draft: true.")
 @click.option("--now", "now_text", metavar="ISO-8601", help="Build as of this moment (scheduled articles, feed dates).")
 @click.option("--jobs", type=click.IntRange(min=1), metavar="N", help="Processes to render with.  [default: all cores]")
-def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | None, jobs: int | None) -> None:
+@click.option("--watch", is_flag=True, help="Then keep the site in memory and build again each time a file changes (Ctrl-C stops).")
+def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | None, jobs: int | None, watch: bool) -> None:
     """Render the site: HTML pages, JSON API, Atom feeds and sitemap. Refuses content with errors.
 
     Only what changed since the last build is made again (the cache is in ROOT/.pipeline-cache/);
-    when nothing did, the build stops at once.
+    when nothing did, the build stops at once. With --watch, a build after an edit rewrites only the
+    files it changed, and content with errors leaves the last good build in the folder.
     """
     from pipeline.build import freshness
 
@@ -99,6 +101,9 @@ def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | No
         fail(UsageError(f"refusing to build into {target}: it is a link; remove it, or name the folder with --out"))
     moment = _moment(now_text)
     options = (now_text or "", "drafts" if drafts else "")
+    if watch:
+        _build_watching(root, target, moment, drafts, jobs, options)
+        return
     fresh, taken = freshness.up_to_date(root, target, options, moment or datetime.now(UTC))
     if fresh:
         click.echo(f"nothing changed since the last build; {target} is up to date")
@@ -118,6 +123,53 @@ def build_command(root: Path, out: Path | None, drafts: bool, now_text: str | No
         click.echo(f"pipeline: {note}", err=True)
     removed = f", {outcome.removed} removed" if outcome.removed else ""
     click.echo(f"built {outcome.files} files ({outcome.pages} pages) into {target}: {outcome.written} written{removed}")
+
+
+def _build_watching(root: Path, target: Path, moment: datetime | None, drafts: bool, jobs: int | None, options: tuple[str, ...]) -> None:
+    """`build --watch`: build, then build again after each burst of changes to the site's files, from the last build in memory."""
+    from pipeline import workers
+    from pipeline.build import incremental, serve
+    from pipeline.content.sources import Changed
+
+    session: incremental.Session | None = None
+
+    def rebuild(jobs: int = 1) -> None:  # one process once the watcher's threads run (forking them is unsafe)
+        nonlocal session
+        started = time.perf_counter()
+        try:
+            outcome = incremental.build_into(root, target, moment, drafts, jobs, options, session=session, watching=True)
+        except Changed:  # a file was saved while this build read it: its OS event starts the next one
+            return
+        except OSError as exc:
+            click.echo(f"pipeline: cannot write the build: {exc.strerror} ({exc.filename}); watching for the next change", err=True)
+            return
+        except PipelineError as exc:
+            shown = report.render(exc.diagnostics, "text") if exc.diagnostics else ""
+            click.echo(f"{shown}pipeline: {report.printable(exc.message)}; {target} keeps the last good build", err=True)
+            return
+        session = outcome.session
+        for note in outcome.notes:
+            click.echo(f"pipeline: {note}", err=True)
+        removed = f", {outcome.removed} removed" if outcome.removed else ""
+        took = time.perf_counter() - started
+        click.echo(f"built {outcome.files} files ({outcome.pages} pages) into {target} in {took:.2f} s: {outcome.written} written{removed}")
+
+    with batch():  # the site in memory is millions of objects: collected as rarely as in a build
+        rebuild(jobs or workers.default_jobs())
+        stop, watching = threading.Event(), threading.Event()
+        watcher = threading.Thread(target=serve.watch, args=(root, rebuild, stop, watching), daemon=True)
+        watcher.start()
+        watching.wait(10)  # "watching" is said once an edit saved after it is seen
+        click.echo(f"watching {root.resolve()} for changes (Ctrl-C to stop)", err=True)
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            while watcher.is_alive() and not stop.is_set():
+                watcher.join(0.2)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop.set()
+            watcher.join()  # a build under way ends, its folder and cache whole, before the command does
 
 
 @click.command("serve")
