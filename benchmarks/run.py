@@ -15,7 +15,8 @@ workers), as the sum of their proportional set sizes (shared pages counted once)
 10 ms; CPU is user plus system time of the tree. The disk floor is what creating the cold build's
 folders and files takes with plain system calls: the part of a cold build no program can save on
 this machine. An edit served is the time from saving one article to
-`pipeline serve` serving its new page. A publish after one edit goes to the corpus's local target, once the site
+`pipeline serve` serving its new page, and an edit written the time until `pipeline build --watch` has written it
+to the folder. A publish after one edit goes to the corpus's local target, once the site
 is live; what comes before sending is `publish --dry-run`'s time after an edit (validating, building, planning).
 """
 
@@ -113,6 +114,7 @@ def measure(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
         if rival is not None:
             rival.edit(n)
     served = serve_edit(site, repeat)
+    watched = watch_edit(site, out, repeat)
     validate_cached = [timed(pipeline("validate", "--root", str(site)))[0] for _ in range(repeat)]  # as an editor after a build
     shutil.rmtree(site / ".pipeline-cache")
     validate = [timed(pipeline("validate", "--root", str(site)))[0] for _ in range(repeat)]  # as CI on a fresh clone
@@ -130,6 +132,7 @@ def measure(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
         "noop_s": round(statistics.median(noop), 3),
         "one_edit_s": round(statistics.median(edits), 3),
         "serve_edit_s": round(served, 3),
+        "watch_edit_s": round(watched, 3),
         "validate_s": round(statistics.median(validate), 3),
         "validate_cached_s": round(statistics.median(validate_cached), 3),
         "publish_plan_s": round(planned, 3),
@@ -228,6 +231,41 @@ def serve_edit(site: Path, repeat: int) -> float:
     finally:
         process.terminate()
         process.wait(10)
+
+
+def watch_edit(site: Path, out: Path, repeat: int) -> float:
+    """Median seconds from saving an edit to one article to `pipeline build --watch` having written its new page to `out`."""
+    command = [*pipeline("build", "--watch", "--root", str(site), "--out", str(out), "--now", NOW)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
+    try:
+        line = process.stderr.readline() if process.stderr else ""
+        while line and "watching" not in line:  # what the first build noted about the cache
+            line = process.stderr.readline() if process.stderr else ""
+        if "watching" not in line:
+            raise SystemExit("pipeline build --watch did not start watching")
+        target, page, found = site / "content/en/a0.md", out / "en/a0/index.html", []
+        for n in range(repeat + 1):  # the first edit is not counted, as with `serve`
+            marker = f"Watched edit {n} {time.time_ns()}"
+            text = target.read_text("utf-8").replace("Section 1", f"Section 1 ({marker})", 1)
+            start = time.perf_counter()
+            target.write_text(text, encoding="utf-8")
+            while marker not in _read(page):
+                if time.perf_counter() - start > 60:
+                    raise SystemExit("pipeline build --watch did not write the edit within 60 s")
+                time.sleep(0.005)
+            found.append(time.perf_counter() - start)
+            time.sleep(0.5)  # the build's cache is written after its files: the next edit is a build of its own
+        return statistics.median(found[1:])
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def _read(page: Path) -> str:
+    try:
+        return page.read_text("utf-8")
+    except OSError:  # between the old file and the new one's rename: not there for an instant
+        return ""
 
 
 def _get(url: str) -> str:
