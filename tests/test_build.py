@@ -265,6 +265,16 @@ def test_build_refuses_to_overwrite_the_site_or_a_foreign_folder(make_site, tmp_
     assert result.exit_code == 2 and (foreign / "keep.txt").exists()
 
 
+@pytest.mark.parametrize("folder", ["content/built", "static/built", "templates", "locales/out", "schemas/site"])
+def test_build_refuses_a_folder_the_site_reads(make_site, folder):
+    """A build into static/ would publish itself with the next build (and `build --watch` would build for ever)."""
+    root = small_site(make_site)
+    result = run("build", "--root", str(root), "--out", str(root / folder))
+    assert result.exit_code == 2, result.stdout
+    assert f"it is inside the site's {folder.split('/')[0]}/ folder, which a build reads" in result.stderr
+    assert not (root / folder / "index.html").exists()
+
+
 def test_site_templates_override_the_theme_and_a_broken_one_is_located(make_site, tmp_path):
     override = '{% extends "base.html" %}{% block content %}<p class="custom">{{ article.title }}</p>{% endblock %}'
     root = small_site(make_site, **{"templates/article.html": override})

@@ -8,7 +8,7 @@ from pathlib import Path
 from pipeline.build import cache, write
 
 FRESH = "fresh"
-WATCHED = ("content", "locales", "templates", "static", "schemas")  # folders of the site a build reads
+WATCHED = write.SITE_FOLDERS  # folders of the site a build reads
 DEFAULT_SCHEMA = "schemas/article.schema.json"
 
 

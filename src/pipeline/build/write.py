@@ -15,6 +15,7 @@ from pipeline.errors import UsageError
 
 MARKER = ".pipeline-build"
 NEW_SUFFIX = ".pipeline-new"
+SITE_FOLDERS = ("content", "locales", "templates", "static", "schemas")  # what a build reads of the site besides site.yaml
 
 
 def safe_path(rel: str) -> bool:
@@ -220,8 +221,11 @@ def _prune(out: Path, folder: Path) -> None:
 def _checked(out: Path, root: Path, paths: Iterable[str]) -> tuple[Path, Path]:
     out = out.resolve()
     root = root.resolve()
-    if out == root or root.is_relative_to(out) or out.is_relative_to(root / "content"):
+    if out == root or root.is_relative_to(out):
         raise UsageError(f"refusing to build into {out}: it holds the site's own files")
+    read = next((name for name in SITE_FOLDERS if out.is_relative_to(root / name)), None)
+    if read is not None:  # the next build would read this one (a static/ folder's files are published as they are)
+        raise UsageError(f"refusing to build into {out}: it is inside the site's {read}/ folder, which a build reads")
     if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
         raise UsageError(f"refusing to replace {out}: it is not empty and was not written by `pipeline build`")
     bad = sorted(rel for rel in paths if not safe_path(rel))
