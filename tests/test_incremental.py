@@ -789,6 +789,10 @@ def test_build_watch_keeps_the_site_in_memory_and_writes_a_cold_builds_output_af
     edit(root, "content/he/a1.md", "עוד 1, שוב.", "עוד 1, פעם שלישית.")
     session = watched(root, out, session)
     assert built_tree(out) == cold(root, tmp_path)
+    shutil.rmtree(out)  # the folder removed while watching: written whole from what the session holds
+    edit(root, "content/he/a1.md", "פעם שלישית.", "פעם רביעית.")
+    session = watched(root, out, session)
+    assert built_tree(out) == cold(root, tmp_path)
     good = (root / "content/en/a0.md").read_text("utf-8")
     before = built_tree(out)
     (root / "content/en/a0.md").write_text(good.replace("title:", "title: [", 1), encoding="utf-8")
