@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from pipeline.build import bodystore, cache, freshness, lastmap, shards, write
@@ -123,10 +124,20 @@ def _build_into(
     following = None
     if watched_made is not None:
         count = session.partial + 1 if session is not None and last is not None and last.since is not None else 0
-        following = Session(watched_made, kept | maps | {TEXTS: texts} if usable else {}, count)
+        following = _following(watched_made, kept | maps | {TEXTS: texts} if usable else {}, count)
     return Outcome(
         len(outputs), pages, written.written, written.removed, held, tuple(notes), (outputs, kept, maps, state, mapped), following
     )
+
+
+def _following(made: Made, state: dict[str, Any], count: int) -> Session:
+    """The session the next build starts from. When the cache's store moved bodies to a new pack (bodystore.keep_only
+    repacks it once most of it is dead), the build's prepared bodies are where the cache has them now, and its bodies and
+    map are let go: they would look for the others in the packs removed."""
+    kept = state.get("prepared")
+    if kept is not None and any(kept.get(path, ("",))[1:2] != entry[1:2] for path, entry in made.prepared.items()):
+        return Session(dataclasses.replace(made, prepared=MappingProxyType(kept), since=None, bodies=None), state, 0)
+    return Session(made, state, count)
 
 
 def _start(
