@@ -70,3 +70,16 @@ def test_build_watch_writes_each_edit_and_keeps_the_last_good_build_when_one_bre
     assert "Traceback" not in stderr
     assert stdout.count("built ") >= 3, stdout + stderr
     assert "nothing changed since the last build" in run("build", "--root", str(root), "--out", str(out), "--now", NOW).stdout
+
+
+def test_build_watch_into_a_folder_it_must_not_write_stops_at_once_as_build_does(make_site):
+    root = _site(make_site)
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "build", "--watch", "--root", str(root), "--out", str(root / "static/built")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "inside the site's static/ folder" in result.stderr and "watching" not in result.stderr

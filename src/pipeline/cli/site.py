@@ -133,12 +133,17 @@ def _build_watching(root: Path, target: Path, moment: datetime | None, drafts: b
 
     session: incremental.Session | None = None
 
-    def rebuild(jobs: int = 1) -> None:  # one process once the watcher's threads run (forking them is unsafe)
+    def rebuild(jobs: int = 1, first: bool = False) -> None:  # one process once the watcher's threads run (forking them is unsafe)
         nonlocal session
         started = time.perf_counter()
         try:
             outcome = incremental.build_into(root, target, moment, drafts, jobs, options, session=session, watching=True)
         except Changed:  # a file was saved while this build read it: its OS event starts the next one
+            return
+        except UsageError as exc:
+            if first:  # no site here, or a folder it must not write into: as `build` says it, and nothing is watched
+                fail(exc)
+            click.echo(f"pipeline: {report.printable(exc.message)}; {target} keeps the last good build", err=True)
             return
         except OSError as exc:
             click.echo(f"pipeline: cannot write the build: {exc.strerror} ({exc.filename}); watching for the next change", err=True)
@@ -155,7 +160,7 @@ def _build_watching(root: Path, target: Path, moment: datetime | None, drafts: b
         click.echo(f"built {outcome.files} files ({outcome.pages} pages) into {target} in {took:.2f} s: {outcome.written} written{removed}")
 
     with batch():  # the site in memory is millions of objects: collected as rarely as in a build
-        rebuild(jobs or workers.default_jobs())
+        rebuild(jobs or workers.default_jobs(), first=True)
         stop, watching = threading.Event(), threading.Event()
         watcher = threading.Thread(target=serve.watch, args=(root, rebuild, stop, watching), daemon=True)
         watcher.start()
