@@ -213,5 +213,22 @@ def test_the_preview_reloads_open_pages_and_shows_what_broke(browser, make_site)
         assert page.locator("#pipeline-overlay").count() == 0
         page.close()
     print(f"saved to reloaded: {reloaded:.2f} s")
+
+
+def test_the_preview_of_a_site_that_does_not_build_yet_says_so_and_shows_the_page_once_fixed(browser, make_site):
+    """No build has succeeded: the overlay does not pretend there is a last good page under it, and fixing the file
+    brings the page up by itself."""
+    root = make_site({"content/en/a.md": "---\ntitle: [\n---\n", "content/he/a.md": hebrew("כותרת ראשונה")})
+    with serving(root) as server:
+        page = browser.new_page()
+        page.goto(f"{server.base}/en/a/")
+        page.wait_for_selector("#pipeline-overlay", timeout=15000)
+        told = page.locator("#pipeline-overlay").inner_text()
+        assert told.startswith("The site has not built yet: there is no page to show until this is fixed"), told
+        assert "content/en/a.md:3:1: error yaml-syntax" in told and "last good page" not in told
+        (root / "content/en/a.md").write_text(article("First title"), encoding="utf-8")
+        page.locator("h1", has_text="First title").wait_for(timeout=15000)
+        assert page.locator("#pipeline-overlay").count() == 0
+        page.close()
     built = (root / "public").exists()
     assert not built  # the preview builds elsewhere: a site's own output is never touched, and no build has the script

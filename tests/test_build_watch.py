@@ -83,3 +83,31 @@ def test_build_watch_into_a_folder_it_must_not_write_stops_at_once_as_build_does
     )
     assert result.returncode == 2
     assert "inside the site's static/ folder" in result.stderr and "watching" not in result.stderr
+
+
+def test_build_watch_on_a_site_that_does_not_build_yet_says_nothing_is_built_then_builds_once_it_is_fixed(make_site, tmp_path):
+    root, out = _site(make_site), tmp_path / "out"
+    source = root / "content/en/a0.md"
+    good = source.read_text("utf-8")
+    source.write_text(good.replace("title: Title 0", "title: [Title 0"), encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "build", "--watch", "--root", str(root), "--out", str(out), "--now", NOW],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    said = []
+    try:
+        while not said or "watching" not in said[-1]:  # the first build's diagnostics, what it left, then the watcher
+            said.append(process.stderr.readline())
+            assert said[-1], "".join(said)
+        assert not out.exists()
+        source.write_text(good.replace("Text 0.", "Text 0, fixed."), encoding="utf-8")
+        _until(_page_has(out / "en/a0/index.html", "Text 0, fixed."), "the first good build, once the error is fixed")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=20)
+    first = "".join(said)
+    assert "content/en/a0.md:" in first and f"nothing is built into {out} until the site builds" in first, first
+    assert "keeps the last good build" not in first  # there is none to keep

@@ -39,6 +39,28 @@ def test_serve_previews_and_rebuilds_on_change(make_site):
     assert "Traceback" not in errors
 
 
+def test_serve_of_a_site_that_does_not_build_yet_says_there_is_nothing_to_serve_until_it_does(make_site):
+    broken = "---\ntitle: [\n---\n"
+    root = make_site({"content/en/a.md": broken, "content/he/a.md": hebrew("כותרת ראשונה")})
+    with serving(root) as server:
+        base = server.base
+        status, page = fetch(f"{base}/en/a/")
+        assert status == 404 and '<script src="/__pipeline/live.js">' in page  # the open page learns when it builds
+        (root / "content/en/a.md").write_text(article("First title"), encoding="utf-8")
+        deadline = time.monotonic() + 15
+        while "First title" not in fetch(f"{base}/en/a/")[1]:
+            assert time.monotonic() < deadline, "the preview did not build once the error was fixed"
+            time.sleep(0.2)
+        (root / "content/en/a.md").write_text(broken, encoding="utf-8")
+        time.sleep(1.5)
+        assert "First title" in fetch(f"{base}/en/a/")[1]
+    errors = server.errors
+    assert errors.count("content/en/a.md:3:1: error yaml-syntax") == 2, errors
+    assert errors.count("nothing to serve until the site builds: fix it and save") == 1  # before the first good build
+    assert errors.count("still serving the last good build") == 1  # after it
+    assert errors.index("nothing to serve") < errors.index("rebuilt in") < errors.index("still serving")
+
+
 def test_serve_answers_from_memory_as_a_host_serves_the_built_folder(make_site):
     root = make_site({"content/en/a.md": article("First title"), "content/he/a.md": hebrew("כותרת ראשונה")})
     with serving(root) as server:

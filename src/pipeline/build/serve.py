@@ -25,7 +25,7 @@ LIVE_JS = b"""/* Injected by `pipeline serve` (never in a build): reload when th
   "use strict";
   const source = new EventSource("/__pipeline/events");
   source.addEventListener("build", (event) => {
-    const { error } = JSON.parse(event.data);
+    const { error, built } = JSON.parse(event.data);
     if (!error) { location.reload(); return; }
     let overlay = document.getElementById("pipeline-overlay");
     if (!overlay) {
@@ -37,31 +37,41 @@ LIVE_JS = b"""/* Injected by `pipeline serve` (never in a build): reload when th
         "color:#ffd7d5;font:14px/1.5 ui-monospace,monospace;padding:2rem;white-space:pre-wrap;text-align:left";
       document.body.append(overlay);
     }
-    overlay.textContent = "The last edit broke the build; this is the last good page.\\n\\n" + error;
+    overlay.textContent = (built ? "The last edit broke the build; this is the last good page."
+      : "The site has not built yet: there is no page to show until this is fixed (then this page reloads).") + "\\n\\n" + error;
   });
 })();
 """
 
 
 class Builds:
-    """What the preview tells open pages: how many builds it made, and what was wrong with the last one ("" if nothing)."""
+    """What the preview tells open pages: how many builds it made, what was wrong with the last one ("" if nothing), and
+    whether one has ever succeeded (until then a failure has no last good page to show under it)."""
 
     def __init__(self) -> None:
         self._changed = threading.Condition()
         self.number = 0
         self.error = ""
+        self.built = False
 
     def done(self, error: str = "") -> None:
         with self._changed:
             self.number += 1
             self.error = error
+            self.built = self.built or not error
             self._changed.notify_all()
 
-    def after(self, seen: int, timeout: float) -> tuple[int, str]:
-        """The build number and error once a build after `seen` is done, or as they are when `timeout` passes."""
+    def now(self) -> tuple[int, str, bool]:
+        """The build number, its error and whether a build ever succeeded, as they are."""
+        with self._changed:
+            return self.number, self.error, self.built
+
+    def after(self, seen: int, timeout: float) -> tuple[int, str, bool]:
+        """The build number, error and whether a build ever succeeded, once a build after `seen` is done, or as they are
+        when `timeout` passes."""
         with self._changed:
             self._changed.wait_for(lambda: self.number != seen, timeout)
-            return self.number, self.error
+            return self.number, self.error, self.built
 
 
 class Site(Protocol):
@@ -129,17 +139,17 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        seen, error = builds.number, builds.error
+        seen, error, built = builds.now()
         try:
             if error:  # a page opened while the site is broken learns it at once
-                self._event(error)
+                self._event(error, built)
             while True:
-                number, error = builds.after(seen, KEEP_ALIVE)
+                number, error, built = builds.after(seen, KEEP_ALIVE)
                 if number == seen:
                     self.wfile.write(b": still here\n\n")
                 else:
                     seen = number
-                    self._event(error)
+                    self._event(error, built)
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             return
@@ -162,8 +172,8 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             self.send_header(name, value)
         super().end_headers()
 
-    def _event(self, error: str) -> None:
-        self.wfile.write(b"event: build\ndata: " + json.dumps({"error": error}).encode() + b"\n\n")
+    def _event(self, error: str, built: bool) -> None:
+        self.wfile.write(b"event: build\ndata: " + json.dumps({"error": error, "built": built}).encode() + b"\n\n")
 
     def _send(self, status: int, kind: str, body: bytes, length: int | None = None) -> None:
         self.send_response(status)

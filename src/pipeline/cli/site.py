@@ -143,14 +143,14 @@ def _build_watching(root: Path, target: Path, moment: datetime | None, drafts: b
         except UsageError as exc:
             if first:  # no site here, or a folder it must not write into: as `build` says it, and nothing is watched
                 fail(exc)
-            click.echo(f"pipeline: {report.printable(exc.message)}; {target} keeps the last good build", err=True)
+            click.echo(f"pipeline: {report.printable(exc.message)}; {_kept(target)}", err=True)
             return
         except OSError as exc:
             click.echo(f"pipeline: cannot write the build: {exc.strerror} ({exc.filename}); watching for the next change", err=True)
             return
         except PipelineError as exc:
             shown = report.render(exc.diagnostics, "text") if exc.diagnostics else ""
-            click.echo(f"{shown}pipeline: {report.printable(exc.message)}; {target} keeps the last good build", err=True)
+            click.echo(f"{shown}pipeline: {report.printable(exc.message)}; {_kept(target)}", err=True)
             return
         session = outcome.session
         for note in outcome.notes:
@@ -175,6 +175,13 @@ def _build_watching(root: Path, target: Path, moment: datetime | None, drafts: b
         finally:
             stop.set()
             watcher.join()  # a build under way ends, its folder and cache whole, before the command does
+
+
+def _kept(target: Path) -> str:
+    """What a build that failed left in its folder: the last good build, or (before any) nothing yet."""
+    from pipeline.build import write
+
+    return f"{target} keeps the last good build" if write.marker(target) else f"nothing is built into {target} until the site builds"
 
 
 @click.command("serve")
@@ -215,7 +222,8 @@ def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: 
 
     def failed(exc: PipelineError) -> None:
         shown = report.render(exc.diagnostics, "text") + f"pipeline: {exc.message}"
-        click.echo(shown + "; still serving the last good build", err=True)
+        kept = "still serving the last good build" if builds.built else "nothing to serve until the site builds: fix it and save"
+        click.echo(f"{shown}; {kept}", err=True)
         builds.done(shown)
 
     site = Preview(root, drafts, failed)
