@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import marshal
 import os
 import secrets
 from collections.abc import Mapping
@@ -104,9 +105,10 @@ def _build_into(
     mapped = made.since
     watched_made = made if watching else None
     del made  # every article's parse and checks: the outputs and the plain state are all that is used from here on
-    # What discover saw (every file's text) is true of the files whatever the build does next: kept now, and let go.
-    texts = maps.pop(TEXTS)
-    texts_kept = not usable or shards.write(root, TEXTS, texts, state.get(TEXTS) if state is not None else None)
+    # What discover saw of each file and what each file gave on its own are true of the files whatever the build does
+    # next: kept now, and let go before the outputs are made (a worker forked to make them would copy what it touches).
+    parts_kept = not usable or all(shards.write(root, name, value, state.get(name) if state else None) for name, value in maps.items())
+    parts, maps = (maps if watching else {}), {}
     build_id = secrets.token_hex(8)
     written = write.update_tree(outputs, out, root, previous, build_id, jobs)
     kept |= {
@@ -115,7 +117,7 @@ def _build_into(
         "build_id": build_id,
         "outputs": written.manifest,
     }
-    if usable and not (_keep(root, kept, maps, state) and texts_kept):
+    if usable and not (_keep(root, kept, maps, state) and parts_kept):
         notes.append("no build cache: there is no writable ~/.cache/pipeline to keep its key in")
     elif usable:
         lastmap.keep(root, build_id, mapped)
@@ -124,7 +126,7 @@ def _build_into(
     following = None
     if watched_made is not None:
         count = session.partial + 1 if session is not None and last is not None and last.since is not None else 0
-        following = _following(watched_made, kept | maps | {TEXTS: texts} if usable else {}, count)
+        following = _following(watched_made, kept | parts if usable else {}, count)
     return Outcome(
         len(outputs), pages, written.written, written.removed, held, tuple(notes), (outputs, kept, maps, state, mapped), following
     )
@@ -157,7 +159,23 @@ def _start(
 def _plain_state(made: Made) -> tuple[dict[str, Any], dict[str, Mapping[str, Any]]]:
     """What the build cache keeps of a build besides the folder it wrote, and its per-file maps (_keep): plain data only,
     no reference into the validation."""
-    return {"rules": made.records.rules, "prepared": made.prepared, "memo": to_plain(made.memo)}, _maps(made)
+    return {"rules": made.records.rules, "prepared": made.prepared, "memo": _packed(made.memo)}, _maps(made)
+
+
+def _packed(memo: Memo) -> bytes:
+    """The memo as the state keeps it: its plain form as marshal's bytes, one object where its plain form is hundreds of
+    thousands (held while the outputs are made, until the state is written: a worker forked to make them copies none)."""
+    return marshal.dumps(to_plain(memo))
+
+
+def _unpacked(packed: object) -> object:
+    """The plain memo `_packed` kept (its bytes come from a sealed state); None for anything else."""
+    if not isinstance(packed, bytes):
+        return None
+    try:
+        return marshal.loads(packed)
+    except (EOFError, ValueError, TypeError):
+        return None
 
 
 def _maps(made: Made) -> dict[str, Mapping[str, Any]]:
@@ -177,7 +195,7 @@ def read_state(root: Path) -> tuple[dict | None, tuple[str, ...]]:
 def reuse(state: dict) -> tuple[FileRecords, Mapping[str, Kept], Memo]:
     """What a state offers the next build: per-file results, prepared bodies, and what its validate worked out (memo.state),
     with what its discover saw (a file of the same stat is not read again)."""
-    memo = from_plain(state.get("memo"), digests_kept(state))
+    memo = from_plain(_unpacked(state.get("memo")), digests_kept(state))
     if memo.root:
         memo = dataclasses.replace(memo, seen=seen_from_plain(state.get(TEXTS) or {}, Path(memo.root)))
     return FileRecords(state["rules"], state["files"]), state["prepared"], memo

@@ -61,19 +61,20 @@ def load(source: SourceFile, record: tuple[Any, ...], html: str | None = None) -
 
 
 class _Later:
-    """A record's packed part (its marshal bytes, inside the sealed cache), unpacked the first time it is asked for."""
+    """A record's packed part (its marshal bytes, inside the sealed cache), unpacked each time it is asked for.
 
-    __slots__ = ("_packed", "_parts")
+    Kept packed: unpacked, an article's links, headings and sections take ~5 times the bytes, and every article's are
+    asked for by the checks of a cold build, then held by the build while it makes its outputs (and copied into each
+    worker that touches them); unpacking 600 bytes again takes a few microseconds."""
+
+    __slots__ = ("_packed",)
 
     def __init__(self, packed: bytes) -> None:
-        self._packed: bytes | None = packed
-        self._parts: tuple[Any, ...] = ()
+        self._packed = packed
 
     def _unpacked(self) -> tuple[Any, ...]:
-        if self._packed is not None:
-            self._parts = marshal.loads(self._packed)
-            self._packed = None
-        return self._parts
+        parts: tuple[Any, ...] = marshal.loads(self._packed)
+        return parts
 
     def body(self) -> Recalled:
         refs, headings, code_blocks, ids, _ = self._unpacked()
