@@ -85,13 +85,14 @@ class Body:
     ids, the first time one of them is read: a build after one edit reads those of few of the unchanged files.
     """
 
-    __slots__ = ("_code_blocks", "_fragments", "_headings", "_html", "_ids", "_plain", "_refs")
+    __slots__ = ("_code_blocks", "_fragments", "_headings", "_html", "_ids", "_plain", "_recall", "_refs")
     _refs: tuple[Ref, ...]
     _headings: tuple[Heading, ...]
     _code_blocks: tuple[int, ...]
     _ids: tuple[str, ...]
     _fragments: bool | None  # whether a link names a #fragment, as a recalled body's record says (None: from the refs)
     _plain: Callable[[], Recalled] | None  # what gives a recalled body's parts, until they are made
+    _recall: Callable[[], Recalled] | None  # what gives a recalled body's parts, for good (unmade)
     _html: str | None
 
     def __init__(
@@ -103,7 +104,7 @@ class Body:
         ids: tuple[str, ...] = (),
     ) -> None:
         self._refs, self._headings, self._code_blocks, self._ids, self._html = refs, headings, code_blocks, ids, html
-        self._fragments, self._plain = None, None
+        self._fragments, self._plain, self._recall = None, None, None
 
     @property
     def html(self) -> str | None:
@@ -115,7 +116,7 @@ class Body:
         """The body whose refs and headings (as plain tuples of their fields, in the order the classes have them), code
         blocks and ids `parts` gives when asked; `fragments`: whether one of its links names a #fragment."""
         body = cls((), (), (), html)
-        body._plain = parts
+        body._plain = body._recall = parts
         body._fragments = fragments
         return body
 
@@ -125,9 +126,15 @@ class Body:
         if self._html is None:
             return self
         body = Body(self._refs, self._headings, self._code_blocks, None, self._ids)
-        body._plain = self._plain
+        body._plain, body._recall = self._plain, self._recall
         body._fragments = self._fragments
         return body
+
+    def unmade(self) -> Body:
+        """`without_html`, holding nothing made of it: a recalled body is recalled anew (its parts unpacked again if one is
+        read). What a build keeps to make a page's body again (should the cache's copy be lost) then holds a record's packed
+        bytes, not the Ref and Heading objects the checks made of every body."""
+        return self.without_html() if self._recall is None else Body.recalled(self._recall, None, self.links_to_fragment())
 
     @property
     def refs(self) -> tuple[Ref, ...]:

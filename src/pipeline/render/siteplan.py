@@ -292,15 +292,16 @@ class BodySource:
 
 
 def body_source(result: Validation, article: Article, html: bool = True) -> BodySource:
-    """What `prepare_body` makes an article's body from; without `html`, the scanned HTML is left out (it is scanned again if needed)."""
+    """What `prepare_body` makes an article's body from; without `html` (what a build keeps in case it must make the body
+    again), the scanned HTML is left out and the bodies are unmade (both are made again if needed)."""
     own = result.bodies.get(article.path)
     if own is None:
         return BodySource(result.config, article, None, None, None)
     source = result.article(result.config.source_locale, article.id) if article.lang != result.config.source_locale else None
     theirs = result.bodies.get(source.path) if source is not None else None
-    return BodySource(
-        result.config, article, own.html if html else None, own.without_html(), theirs.without_html() if theirs is not None else None
-    )
+    if not html:  # kept for later, and seldom used: holding none of what was made of the bodies
+        return BodySource(result.config, article, None, own.unmade(), theirs.unmade() if theirs is not None else None)
+    return BodySource(result.config, article, own.html, own.without_html(), theirs.without_html() if theirs is not None else None)
 
 
 def prepare_body(result: Validation, article: Article) -> tuple[str, int, tuple[str, ...]]:
