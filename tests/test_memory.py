@@ -20,6 +20,7 @@ from pipeline import workers
 from pipeline.build import describe, write
 from pipeline.content import cmark
 from pipeline.content.articles import Article, Parsed
+from pipeline.content.markdown import Heading, Ref
 from pipeline.content.perfile import Studied
 from pipeline.content.sources import SourceFile
 from pipeline.render import feeds
@@ -158,6 +159,9 @@ def test_a_builds_outputs_hold_no_reference_to_the_validation(make_site):
     found = _reachable(made.outputs)
     assert Article in found and SourceFile in found  # what the pages show: an article's body is a slice of its file's text
     assert not found & {Validation, Studied, Parsed}  # let go once described: the parses and checks
+    # What a page keeps to make its body again (should the cache lose it) is the body unmade: not the links and headings
+    # every body's checks made, which each worker would copy.
+    assert not found & {Ref, Heading}
 
 
 @pytest.mark.parametrize("value", ["https://example.org/a&b/<c>/", 'say "hi"\r\n\tתודה', "\x01bad\ufffe\ud800 ok", "plain"])
