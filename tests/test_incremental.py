@@ -192,6 +192,17 @@ def test_prepared_bodies_the_cache_lost_are_made_again_as_a_cold_build_makes_the
     assert built_tree(out) == cold(root, tmp_path)
 
 
+def test_search_words_the_cache_lost_are_counted_again_from_the_texts_as_a_cold_build_counts_them(make_site, tmp_path):
+    root = make_site(files(3))
+    out = tmp_path / "public"
+    build(root, out)
+    for name in ("search-en", "search-he"):
+        (root / ".pipeline-cache" / name).unlink()
+    shutil.rmtree(out)  # every output made again: the bodies from the cache's store, the words from the articles' files
+    build(root, out)
+    assert built_tree(out) == cold(root, tmp_path)
+
+
 def test_a_cache_sealed_by_another_user_is_discarded(make_site, tmp_path, monkeypatch):
     root = make_site(files())
     out = tmp_path / "out"

@@ -9,15 +9,16 @@ import time
 import types
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 
 import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
-from conftest import article, hebrew
+from conftest import article, built_tree, cold_build, hebrew
 
 from pipeline import workers
-from pipeline.build import describe, write
+from pipeline.build import describe, incremental, write
 from pipeline.content import cmark
 from pipeline.content.articles import Article, Parsed
 from pipeline.content.markdown import Heading, Ref
@@ -140,6 +141,11 @@ def test_a_locales_outputs_are_made_together_its_search_index_first_and_workers_
 
 def _reachable(start: object) -> set[type]:
     """The types of every object reachable from `start`."""
+    return {type(item) for item in _objects(start)}
+
+
+def _objects(start: object) -> list[object]:
+    """Every object reachable from `start`."""
     seen: dict[int, object] = {}
     stack = [start]
     while stack:
@@ -148,7 +154,7 @@ def _reachable(start: object) -> set[type]:
             continue
         seen[id(item)] = item
         stack += gc.get_referents(item)
-    return {type(item) for item in seen.values()}
+    return list(seen.values())
 
 
 def test_a_builds_outputs_hold_no_reference_to_the_validation(make_site):
@@ -162,6 +168,22 @@ def test_a_builds_outputs_hold_no_reference_to_the_validation(make_site):
     # What a page keeps to make its body again (should the cache lose it) is the body unmade: not the links and headings
     # every body's checks made, which each worker would copy.
     assert not found & {Ref, Heading}
+
+
+def test_a_build_lets_every_source_text_go_before_it_makes_its_outputs(make_site, tmp_path):
+    """What the outputs are made of needs no article's text (the search words are counted as the bodies are prepared): a
+    build lets the texts go before it makes them, as a forked worker would copy what it touched of them, and the files it
+    writes are a cold build's."""
+    files = {f"content/en/a{n}.md": article(f"T {n}", body=f"Plain words {n}.\n\n## Part\n\nMore text {n}.\n") for n in range(3)}
+    files |= {f"content/he/a{n}.md": hebrew(f"כ {n}", body=f"מילים {n}.\n\n## חלק\n\nעוד טקסט {n}.\n") for n in range(3)}
+    root, out = make_site(files), tmp_path / "out"
+    time.sleep(1.1)  # older than discover's racy second (a file saved within it is read again by the next build anyway)
+    moment = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    outcome = incremental.build_into(root, out, moment, False, 1, ())
+    held = [item for item in _objects(outcome.kept) if isinstance(item, str)]
+    assert not any("More text 1." in text for text in held)  # no article's Markdown is held
+    assert any(text == "T 1" for text in held)  # while what the pages show is
+    assert built_tree(out) == cold_build(root, tmp_path, "--now", moment.isoformat())
 
 
 @pytest.mark.parametrize("value", ["https://example.org/a&b/<c>/", 'say "hi"\r\n\tתודה', "\x01bad\ufffe\ud800 ok", "plain"])

@@ -23,7 +23,8 @@ from pipeline.content.sources import text_digest
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
 from pipeline.memo.state import Memo
-from pipeline.render.siteplan import BodySource, Prepared, body_source, plan, prepare_body, prepare_from, section_ids
+from pipeline.render import search
+from pipeline.render.siteplan import BodySource, PackedWords, Prepared, body_source, plan, prepare_body, prepare_from, section_ids
 from pipeline.render.theme import Theme
 from pipeline.validate import Validation, validate
 
@@ -221,9 +222,9 @@ def _prepare(
         else:
             missing.append(article)
     made = workers.run(partial(_prepare_one, result, store), missing, jobs)
-    for article, (where, minutes, links, text) in zip(missing, made):
+    for article, (where, minutes, links, text, words) in zip(missing, made):
         load = partial(_stored, store, where, body_source(result, article, html=False)) if store is not None else partial(str, text)
-        prepared[article.path] = Prepared(where[0], minutes, links, load)
+        prepared[article.path] = Prepared(where[0], minutes, links, load, words)
         if store is not None and keys_by_path.get(article.path):
             kept[article.path] = (keys_by_path[article.path], where, minutes, links)
     for article in articles:
@@ -249,12 +250,15 @@ def _same_body(kept: str, key: str) -> bool:
     return kept == key or kept.rpartition("@")[0] == key.rpartition("@")[0]
 
 
-def _prepare_one(result: Validation, store: Path | None, article: Article) -> tuple[bodystore.Stored, int, tuple[str, ...], str | None]:
-    """Prepare one body; with a store, keep it there and send back only where it is."""
+def _prepare_one(
+    result: Validation, store: Path | None, article: Article
+) -> tuple[bodystore.Stored, int, tuple[str, ...], str | None, PackedWords]:
+    """Prepare one body, and count its article's search words; with a store, keep the body there and send back only where it is."""
     text, minutes, links = prepare_body(result, article)
+    words = search.packed(article)
     if store is None:
-        return (text_digest(text), "", 0, 0), minutes, links, text
-    return bodystore.save(store, text), minutes, links, None
+        return (text_digest(text), "", 0, 0), minutes, links, text, words
+    return bodystore.save(store, text), minutes, links, None, words
 
 
 def _stored(store: Path, where: bodystore.Stored, source: BodySource) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from pipeline.build import bodystore, cache, freshness, lastmap, shards, write
 from pipeline.build.describe import Kept, Made, describe
 from pipeline.content.perfile import FileRecords
-from pipeline.content.sources import seen_from_plain, seen_to_plain
+from pipeline.content.sources import forget_texts, seen_from_plain, seen_to_plain
 from pipeline.memo.state import Memo, from_plain, to_plain
 
 STATE = "build"
@@ -104,6 +104,8 @@ def _build_into(
     kept, maps = _plain_state(made)
     mapped = made.since
     watched_made = made if watching else None
+    if not watching:  # what the outputs are made of holds no source text (the search words were counted with the bodies)
+        forget_texts(made.memo.seen, Path(made.memo.root or root))
     del made  # every article's parse and checks: the outputs and the plain state are all that is used from here on
     # What discover saw of each file and what each file gave on its own are true of the files whatever the build does
     # next: kept now, and let go before the outputs are made (a worker forked to make them would copy what it touches).

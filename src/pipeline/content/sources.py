@@ -59,6 +59,14 @@ class SourceFile:
             object.__setattr__(self, "_unread", None)
         return self._text
 
+    def forget(self, root: Path, stamp: Stamp) -> None:
+        """Let the text go, to be read again from the file under `root` if it is asked for (the file must still have
+        `stamp`, the stat it had when it was read, else `Changed`). A build lets every text go before it makes its
+        outputs, which need none of them (a forked worker would otherwise copy what it touches of them)."""
+        if self._unread is None and self._text is not None:
+            object.__setattr__(self, "_text", None)
+            object.__setattr__(self, "_unread", (root, stamp))
+
     @property
     def readable(self) -> bool:
         """Whether the file has a text (without reading one not read yet)."""
@@ -146,6 +154,13 @@ def discover(config: SiteConfig, seen: Seen | None = None) -> tuple[list[SourceF
         digests[rel] = digest
         files.append(file)
     return files, problems, digests, kept
+
+
+def forget_texts(seen: Seen, root: Path) -> None:
+    """Let the text of every file discover saw, and kept, go (SourceFile.forget): read again if it is asked for."""
+    for stamp, file, problem, _ in seen.values():
+        if problem is None:
+            file.forget(root, stamp)
 
 
 def seen_to_plain(seen: Seen) -> dict[str, tuple[Stamp, str, str, str]]:

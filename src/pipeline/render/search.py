@@ -12,15 +12,18 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+import sys
 import unicodedata
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
 
+from pipeline.content.articles import Article
 from pipeline.content.sources import text_digest
-from pipeline.render.siteplan import Entry, SitePlan
+from pipeline.render.siteplan import Entry, PackedWords, SitePlan
 
 VERSION = 1
 FINALS = tuple(zip("ךםןףץ", "כמנפצ"))
@@ -173,11 +176,31 @@ def _place(listed: list[int], number: int) -> int:
 
 
 def weights(entry: Entry) -> Weights:
-    """The words of an article, each with its weight in the index (its count in each part times the part's weight)."""
+    """The words of an entry's article, each with its weight in the index (its count in each part times the part's
+    weight): as counted when its body was prepared (`packed`), else counted now from its text."""
+    return unpacked(entry.words) if entry.words is not None else article_weights(entry.article)
+
+
+def article_weights(article: Article) -> Weights:
+    """`weights` of an article, counted from its text."""
     found: dict[str, int] = {}
-    for part, weight in _parts(entry):
+    for part, weight in _parts(article):
         _add(found, part, weight)
     return tuple(found), tuple(found.values())
+
+
+def packed(article: Article) -> PackedWords:
+    """An article's weights (`article_weights`) in two objects: its words joined by spaces (no word holds one) and their
+    weights as an array's bytes. A build counts them while it prepares the bodies (in its workers), so that its source
+    texts can be let go before the outputs are made; packed, they take a fraction of the text's bytes."""
+    words, amounts = article_weights(article)
+    return " ".join(words), array("I", amounts).tobytes()
+
+
+def unpacked(words: PackedWords) -> Weights:
+    """The weights `packed` packed, each word one object for the whole process (as the index holds them)."""
+    text, amounts = words
+    return (tuple(map(sys.intern, text.split(" "))) if text else ()), tuple(array("I", amounts))
 
 
 def weights_key(entry: Entry) -> str:
@@ -202,9 +225,8 @@ def _doc(site: SitePlan, entry: Entry, lang: str) -> dict[str, str]:
     return doc
 
 
-def _parts(entry: Entry) -> list[tuple[str, int]]:
+def _parts(article: Article) -> list[tuple[str, int]]:
     """The texts of an article with the weight a word found in each carries."""
-    article = entry.article
     body = _MARKDOWN_NOISE.sub(" ", article.body)
     parts = [(article.title, WEIGHTS["title"]), (article.summary or "", WEIGHTS["summary"])]
     parts += [(heading.rstrip(" \t#"), WEIGHTS["heading"]) for heading in _HEADING.findall(body)]

@@ -57,6 +57,7 @@ class PageBody:
         return self.text
 
 
+PackedWords = tuple[str, bytes]  # an article's search words and their weights, packed (search.packed)
 PlannedFrom = tuple[Article, PairState | None, tuple[str, int, tuple[str, ...]]]  # an entry's article, state, body (digest, minutes, links)
 
 
@@ -68,6 +69,7 @@ class Prepared:
     minutes: int  # reading time
     links: tuple[str, ...]  # ids of the articles its links lead to, in order
     load: Callable[[], str]
+    words: PackedWords | None = None  # its article's search words, when they were counted with it
 
 
 _ATTR = re.compile(r'(href|src)="([^"]*)"')
@@ -88,6 +90,7 @@ class Entry:
     url: str  # site path, e.g. /he/volunteering/
     alternates: tuple[tuple[str, str], ...]  # (hreflang, site path) of every real version, and x-default
     reading_minutes: int
+    words: PackedWords | None = None  # its article's search words (search.packed), when they were counted with its body
 
     @property
     def html(self) -> str:
@@ -262,6 +265,7 @@ def _entry(
         url=f"/{lang}/{article.id}/",
         alternates=tuple(alternates),
         reading_minutes=prepared.minutes,
+        words=prepared.words,
     )
 
 
