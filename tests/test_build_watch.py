@@ -38,14 +38,19 @@ def _page_has(page: Path, text: str) -> Callable[[], bool]:
     return lambda: page.is_file() and text in page.read_text("utf-8")
 
 
-def test_build_watch_writes_each_edit_and_keeps_the_last_good_build_when_one_breaks(make_site, tmp_path):
-    root, out = _site(make_site), tmp_path / "out"
-    process = subprocess.Popen(
+def _watch(root: Path, out: Path) -> subprocess.Popen[str]:
+    """The real `pipeline build --watch` of `root` into `out`, its output read by the test."""
+    return subprocess.Popen(
         [sys.executable, "-m", "pipeline", "build", "--watch", "--root", str(root), "--out", str(out), "--now", NOW],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_build_watch_writes_each_edit_and_keeps_the_last_good_build_when_one_breaks(make_site, tmp_path):
+    root, out = _site(make_site), tmp_path / "out"
+    process = _watch(root, out)
     assert process.stderr is not None
     try:
         assert "watching" in process.stderr.readline()  # after the first build, once an edit saved now is seen
@@ -90,12 +95,7 @@ def test_build_watch_on_a_site_that_does_not_build_yet_says_nothing_is_built_the
     source = root / "content/en/a0.md"
     good = source.read_text("utf-8")
     source.write_text(good.replace("title: Title 0", "title: [Title 0"), encoding="utf-8")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "build", "--watch", "--root", str(root), "--out", str(out), "--now", NOW],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = _watch(root, out)
     assert process.stderr is not None
     said = []
     try:
