@@ -15,6 +15,7 @@ from pipeline.build import cache, incremental, lastmap
 from pipeline.build.describe import Kept, describe, made_bytes
 from pipeline.build.outputs import Output
 from pipeline.content.perfile import FileRecords
+from pipeline.content.sources import forget_texts
 from pipeline.errors import PipelineError
 from pipeline.memo.state import Memo
 
@@ -100,6 +101,7 @@ def build(root: Path, now: datetime | None, jobs: int) -> Digested:
     store = root if usable else None
     made = describe(root, now, False, known, prepared, jobs, store=store, memo=memo, since=since)
     missing = [o for o in made.outputs if last.get(o.path, ("",))[0] != o.key]
+    forget_texts(made.memo.seen, Path(made.memo.root or root))  # as a build does: the outputs need none of them
     contents = workers.run(partial(made_bytes, written), missing, jobs)
     fresh = {o.path: data for o, data in zip(missing, contents)}
     digests = {path: (hashlib.sha1(data).hexdigest(), len(data)) for path, data in fresh.items()}
