@@ -285,3 +285,13 @@ def test_site_templates_override_the_theme_and_a_broken_one_is_located(make_site
     result = run("build", "--root", str(broken), "--out", str(out))
     assert result.exit_code == 1
     assert re.search(r"templates/article.html:1:1: error template-error", result.stdout)
+
+
+def test_content_with_errors_builds_nothing_and_says_how_many(make_site, tmp_path):
+    root = make_site({"content/en/a.md": "---\ntitle: [\n---\n", "content/he/a.md": hebrew("כותרת")})
+    result = run("build", "--root", str(root), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1 and not (tmp_path / "out").exists()
+    assert "content/en/a.md:3:1: error yaml-syntax" in result.stdout + result.stderr
+    assert "the content has 1 error; nothing was built" in result.stderr
+    (root / "content/en/b.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
+    assert "the content has 2 errors; nothing was built" in run("build", "--root", str(root), "--out", str(tmp_path / "out")).stderr

@@ -137,7 +137,8 @@ def describe(
     """
     result = validate(root, known, jobs, memo)
     if result.errors:
-        raise ContentError(f"the content has {len(result.errors)} error(s); nothing was built", result.errors)
+        count = len(result.errors)
+        raise ContentError(f"the content has {count} error{'' if count == 1 else 's'}; nothing was built", result.errors)
     moment = now or datetime.now(UTC)
     site_key = _site_key(root)
     common = _common_key(site_key, now, drafts)
