@@ -109,8 +109,9 @@ def _build_into(
     del made  # every article's parse and checks: the outputs and the plain state are all that is used from here on
     # What discover saw of each file and what each file gave on its own are true of the files whatever the build does
     # next: kept now, and let go before the outputs are made (a worker forked to make them would copy what it touches).
-    parts_kept = not usable or all(shards.write(root, name, value, state.get(name) if state else None) for name, value in maps.items())
-    parts, maps = (maps if watching else {}), {}
+    parts_kept = not usable or _keep_parts(root, maps, state)
+    parts = maps if watching else {}  # what build --watch's next build starts from
+    del maps
     build_id = secrets.token_hex(8)
     written = write.update_tree(outputs, out, root, previous, build_id, jobs)
     kept |= {
@@ -119,7 +120,7 @@ def _build_into(
         "build_id": build_id,
         "outputs": written.manifest,
     }
-    if usable and not (_keep(root, kept, maps, state) and parts_kept):
+    if usable and not (cache.write(root, STATE, kept) and parts_kept):
         notes.append("no build cache: there is no writable ~/.cache/pipeline to keep its key in")
     elif usable:
         lastmap.keep(root, build_id, mapped)
@@ -130,7 +131,7 @@ def _build_into(
         count = session.partial + 1 if session is not None and last is not None and last.since is not None else 0
         following = _following(watched_made, kept | parts if usable else {}, count)
     return Outcome(
-        len(outputs), pages, written.written, written.removed, held, tuple(notes), (outputs, kept, maps, state, mapped), following
+        len(outputs), pages, written.written, written.removed, held, tuple(notes), (outputs, kept, parts, state, mapped), following
     )
 
 
@@ -219,9 +220,12 @@ def _with_parts(root: Path, state: dict) -> dict:
 def _keep(root: Path, state: dict, maps: Mapping[str, Mapping[str, Any]], last: dict | None) -> bool:
     """Keep `state` whole and a build's per-file `maps` (_maps) in parts, writing only the parts that changed since the `last`
     state's; False when there is no key to seal them with. A part that is missing or not trusted next time only costs its files a reading."""
-    return cache.write(root, STATE, state) and all(
-        shards.write(root, name, value, last.get(name) if last is not None else None) for name, value in maps.items()
-    )
+    return cache.write(root, STATE, state) and _keep_parts(root, maps, last)
+
+
+def _keep_parts(root: Path, maps: Mapping[str, Mapping[str, Any]], last: dict | None) -> bool:
+    """Keep a build's per-file `maps` in parts, writing only the parts that changed since the `last` state's."""
+    return all(shards.write(root, name, value, last.get(name) if last else None) for name, value in maps.items())
 
 
 def folder_of(state: dict) -> Folder | None:
