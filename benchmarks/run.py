@@ -14,7 +14,9 @@ cache and no earlier output; memory is the peak of the whole process tree (the c
 workers), as the sum of their proportional set sizes (shared pages counted once), sampled every
 10 ms; CPU is user plus system time of the tree. The disk floor is what creating the cold build's
 folders and files takes with plain system calls: the part of a cold build no program can save on
-this machine. An edit served is the time from saving one article to
+this machine. The start-up floor is what a fresh process takes to start Python and load the libraries a build is
+made with (Jinja2, PyYAML, click, Babel with both locales' data, cmarkgfm, jsonschema-rs, nh3, orjson) before it reads a
+file: the part of a one-edit build from the command line no change to this tool's own code can save. An edit served is the time from saving one article to
 `pipeline serve` serving its new page, and an edit written the time until `pipeline build --watch` has written it
 to the folder. A publish after one edit goes to the corpus's local target, once the site
 is live; what comes before sending is `publish --dry-run`'s time after an edit (validating, building, planning).
@@ -122,6 +124,7 @@ def measure(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
     pages = sum(1 for _ in out.rglob("*.html"))
     files = sum(1 for p in out.rglob("*") if p.is_file())
     floor = statistics.median(write_floor(out, folder / f"floor-{pairs}") for _ in range(repeat))
+    startup = statistics.median(timed([sys.executable, "-c", STARTUP])[0] for _ in range(max(repeat, 5)))
     median_cold = statistics.median(c[0] for c in cold)
     row: dict[str, float] = {
         "pairs": pairs,
@@ -140,6 +143,7 @@ def measure(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
         "peak_mb": round(max(c[2] for c in cold) / 1024, 1),
         "pages_per_s": round(pages / median_cold),
         "write_floor_s": round(floor, 3),
+        "startup_floor_s": round(startup, 3),
         "cores": os.cpu_count() or 1,
     }
     shutil.rmtree(out)
@@ -274,6 +278,18 @@ def _get(url: str) -> str:
             return response.read().decode("utf-8")
     except OSError:
         return ""
+
+
+# What every command's process does before it reads a file: start Python and load the libraries a build is made with,
+# with both locales' data (a page's dates and plural rules); the floor under any one-edit build from the command line.
+STARTUP = """
+import datetime
+import babel.dates, click, cmarkgfm, jinja2, jsonschema_rs, nh3, orjson, yaml
+from yaml import CSafeLoader
+for name in ("en", "he"):
+    locale = babel.Locale.parse(name)
+    locale.english_name, locale.character_order, babel.dates.format_date(datetime.date(2026, 1, 1), locale=locale)
+"""
 
 
 def write_floor(built: Path, scratch: Path) -> float:

@@ -13,11 +13,21 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import hugo  # the benchmark's Hugo layouts
+from conftest import SITE_YAML, article, hebrew
 from corpus import write_hugo
 from report import BEGIN, END, GOALS, HEAD, README, rewrite_readme
+from run import STARTUP
 
 ROW = {"pairs": 1000, "pages": 2216, "files": 4221, "cold_s": 3.0, "cold_cpu_s": 4.0, "write_floor_s": 0.2, "noop_s": 0.1}
-ROW |= {"one_edit_s": 0.5, "validate_s": 1.2, "validate_cached_s": 0.6, "peak_mb": 200.0, "pages_per_s": 738, "cores": 2}
+ROW |= {
+    "one_edit_s": 0.5,
+    "startup_floor_s": 0.17,
+    "validate_s": 1.2,
+    "validate_cached_s": 0.6,
+    "peak_mb": 200.0,
+    "pages_per_s": 738,
+    "cores": 2,
+}
 HUGO = {"hugo_cold_s": 2.0, "hugo_cold_cpu_s": 3.5, "hugo_one_edit_s": 2.1, "hugo_peak_mb": 1000.0, "hugo_files": 4634}
 
 
@@ -57,10 +67,38 @@ def test_readme_rewrites_only_between_the_markers_with_hugo_ratios_and_verdicts(
     lines = {line.split(" | ")[0]: line for line in _between(text).splitlines() if line.startswith("| ")}
     assert "| 3.00 s (4.00 s CPU; disk floor 0.20 s) | 2.00 s (3.50 s CPU) | 1.50 (CPU 1.14) | ≤ Hugo | **no** |" in text
     assert "| peak memory | 200 MB | 1000 MB | 0.20 | ≤ ¼ Hugo | yes |" in text
+    assert "| rebuild after one edit | 0.50 s (start-up floor 0.17 s) | 2.10 s (a whole build) | 0.24 | ≤ 0.2 s | **no** |" in text
     assert "| 5,000 pairs" not in lines and "**5,000 pairs**" in text and "≤ ½ Hugo |  |" in text  # no Hugo figure: no verdict
     once = text
     rewrite_readme(readme, [ROW | HUGO, ROW | {"pairs": 5000}])
     assert readme.read_text(encoding="utf-8") == once
+
+
+_MODULES = "import atexit, sys\natexit.register(lambda: print(' '.join(sorted(sys.modules))))\n"
+
+
+def _modules(code: str, cwd: Path) -> set[str]:
+    """The modules a fresh process has loaded when `code` ends (the command's exit handlers run: pipeline's main ends so too)."""
+    done = subprocess.run([sys.executable, "-c", _MODULES + code], cwd=cwd, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return set(done.stdout.splitlines()[-1].split())
+
+
+def test_the_start_up_floor_loads_only_what_a_one_edit_build_loads_itself(tmp_path: Path) -> None:
+    """The floor under a one-edit build (the benchmark's start-up floor) counts no library such a build does without."""
+    root = tmp_path / "site"
+    for rel, text in {"site.yaml": SITE_YAML, "content/en/a.md": article(), "content/he/a.md": hebrew()}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    build = f"sys.argv = ['pipeline', 'build', '--root', {str(root)!r}, '--out', {str(tmp_path / 'out')!r}]\n"
+    build += "from pipeline.cli.main import main\nmain()\n"
+    _modules(build, tmp_path)
+    (root / "content/en/a.md").write_text(article(body="Other text.\n"), encoding="utf-8")
+    built = _modules(build, tmp_path)
+    floor = _modules(STARTUP, tmp_path)
+    libraries = {name.split(".")[0] for name in floor} - set(sys.stdlib_module_names) - {"_cffi_backend"}
+    assert {"babel", "click", "cmarkgfm", "jinja2", "jsonschema_rs", "nh3", "orjson", "yaml"} <= libraries
+    assert floor - built == set()
 
 
 def test_readme_without_markers_is_refused_untouched(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import sys
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from conftest import SITE_YAML, article, hebrew
 from test_browser import browser, sample_url, serve_build  # noqa: F401 - Debian's Chromium, and built sites served on 127.0.0.1
 
+from pipeline.render import marks
 from pipeline.render.search import normalize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -89,6 +91,21 @@ def test_the_browser_normalizes_as_the_build_does(browser, site_url):  # noqa: F
     for word in WORDS:
         assert page.evaluate("(w) => window.pipelineSearch.normalize(w)", word) == normalize(word), word
     page.close()
+
+
+def test_every_combining_mark_is_dropped_from_indexed_words_as_search_js_drops_p_m():
+    """Every mark this Python's Unicode data knows (category M, as JavaScript's \\p{M}) is dropped, whether the mark class
+    is the one kept in the code (for its Unicode version) or worked out."""
+    found = [chr(code) for code in range(0x300, 0x10000) if unicodedata.category(chr(code)).startswith("M")]
+    assert len(found) > 1300
+    kept = [mark for mark in found if normalize(f"x{mark}y") != ["xy"]]
+    assert kept == []
+    assert normalize("שָׁלוֹם é") == ["שלומ", "e"]
+
+
+@pytest.mark.skipif(unicodedata.unidata_version != marks.UNICODE, reason="the kept class is for another Unicode version")
+def test_the_kept_mark_class_is_this_pythons_unicode_data():
+    assert marks.CLASS == marks.ranges()
 
 
 def test_at_1000_pairs_the_index_is_small_and_every_query_finds_what_it_should(browser, tmp_path):  # noqa: F811

@@ -23,6 +23,7 @@ import orjson
 
 from pipeline.content.articles import Article
 from pipeline.content.sources import text_digest
+from pipeline.render import marks
 from pipeline.render.siteplan import Entry, PackedWords, SitePlan
 
 VERSION = 1
@@ -80,13 +81,7 @@ def _folded(text: str) -> str:
 @functools.cache
 def _marks() -> re.Pattern[str]:
     """Combining marks (niqqud, cantillation, accents), as one character class of ranges (str.translate is slow on Hebrew)."""
-    codes = [code for code in range(0x300, 0x10000) if unicodedata.category(chr(code)).startswith("M")]
-    ranges, start = [], codes[0]
-    for previous, code in zip(codes, codes[1:] + [-1]):
-        if code != previous + 1:
-            ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(previous))}" if previous > start else re.escape(chr(start)))
-            start = code
-    return re.compile(f"[{''.join(ranges)}]")
+    return marks.pattern()
 
 
 @functools.lru_cache(maxsize=1 << 16)
