@@ -57,6 +57,14 @@ def _small_site_seconds(name: str, key: str, bound: float) -> Goal:
     )
 
 
+def _served(row: Row) -> str:
+    """The median edit served by `serve`, and the slowest of the writer's session measured after it (when it was)."""
+    if "serve_edit_s" not in row:
+        return "—"
+    slowest = f" (slowest of a session: {row['serve_slowest_s']:.2f} s)" if "serve_slowest_s" in row else ""
+    return f"{row['serve_edit_s']:.2f} s{slowest}"
+
+
 GOALS = (
     Goal(
         "cold build",
@@ -83,7 +91,14 @@ GOALS = (
         lambda r: "≤ 0.2 s" if r["pairs"] <= 1000 else "",
         lambda r: r["one_edit_s"] <= 0.2 if r["pairs"] <= 1000 else None,
     ),
-    _small_site_seconds("an edit served by `serve`", "serve_edit_s", 0.1),
+    Goal(
+        "an edit served by `serve`",
+        _served,
+        lambda r: "—",
+        lambda r: None,
+        lambda r: "≤ 0.1 s" if r["pairs"] <= 1000 else "",
+        lambda r: r["serve_edit_s"] <= 0.1 if r["pairs"] <= 1000 and "serve_edit_s" in r else None,
+    ),
     _small_site_seconds("an edit written by `build --watch`", "watch_edit_s", 0.2),
     Goal(
         "validate, no cache / after a build",

@@ -16,8 +16,10 @@ workers), as the sum of their proportional set sizes (shared pages counted once)
 folders and files takes with plain system calls: the part of a cold build no program can save on
 this machine. The start-up floor is what a fresh process takes to start Python and load the libraries a build is
 made with (Jinja2, PyYAML, click, Babel with both locales' data, cmarkgfm, jsonschema-rs, nh3, orjson) before it reads a
-file: the part of a one-edit build from the command line no change to this tool's own code can save. An edit served is the time from saving one article to
-`pipeline serve` serving its new page, and an edit written the time until `pipeline build --watch` has written it
+file: the part of a one-edit build from the command line no change to this tool's own code can save. An edit served is
+the time from saving one article to `pipeline serve` serving its new page (the median, and the slowest edit of a
+writer's session: 33 articles edited, each two seconds after the last was served), and an edit written the time until
+`pipeline build --watch` has written it
 to the folder. A publish after one edit goes to the corpus's local target, once the site
 is live; what comes before sending is `publish --dry-run`'s time after an edit (validating, building, planning).
 """
@@ -42,6 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hugo
 from corpus import write, write_hugo
 from report import README, rewrite_readme, table
+
+from pipeline.build.incremental import REFRESH
 
 NOW = "2026-11-26T12:00:00+00:00"
 # As an installed tool runs: from compiled bytecode (pip compiles on install; a shell with PYTHONDONTWRITEBYTECODE
@@ -115,7 +119,7 @@ def measure(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
         edits.append(timed(build)[0])
         if rival is not None:
             rival.edit(n)
-    served = serve_edit(site, repeat)
+    served, slowest = serve_edit(site, repeat)
     watched = watch_edit(site, out, repeat)
     validate_cached = [timed(pipeline("validate", "--root", str(site)))[0] for _ in range(repeat)]  # as an editor after a build
     shutil.rmtree(site / ".pipeline-cache")
@@ -135,6 +139,7 @@ def measure(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
         "noop_s": round(statistics.median(noop), 3),
         "one_edit_s": round(statistics.median(edits), 3),
         "serve_edit_s": round(served, 3),
+        "serve_slowest_s": round(slowest, 3),
         "watch_edit_s": round(watched, 3),
         "validate_s": round(statistics.median(validate), 3),
         "validate_cached_s": round(statistics.median(validate_cached), 3),
@@ -206,8 +211,10 @@ def publish_edits(site: Path, repeat: int) -> tuple[float, float]:
     return statistics.median(planned), statistics.median(published)
 
 
-def serve_edit(site: Path, repeat: int) -> float:
-    """Median seconds from saving an edit to one article to `pipeline serve` serving the new page (polled every 5 ms)."""
+def serve_edit(site: Path, repeat: int) -> tuple[float, float]:
+    """Median seconds from saving an edit to one article to `pipeline serve` serving the new page (polled every 5 ms), and
+    the slowest edit of a writer's session after it: SESSION edits of different articles, each saved PAUSE seconds after
+    the last was served (the pauses are when the preview lets a session's old plans go: build/preview.py)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "serve", "--root", str(site), "--port", "0"],
         stdout=subprocess.PIPE,
@@ -220,21 +227,33 @@ def serve_edit(site: Path, repeat: int) -> float:
         if "serving" not in line:
             raise SystemExit(f"pipeline serve did not start: {line}")
         base = line.split(" on ")[1].split()[0].rstrip("/")
-        target, found = site / "content/en/a0.md", []
-        for n in range(repeat + 1):  # the first edit after start-up is not counted: the server's threads are warming up
-            marker = f"Served edit {n} {time.time_ns()}"  # not on the page before
-            text = target.read_text("utf-8").replace("Section 1", f"Section 1 ({marker})", 1)
-            start = time.perf_counter()
-            target.write_text(text, encoding="utf-8")
-            while marker not in _get(f"{base}/en/a0/"):
-                if time.perf_counter() - start > 60:
-                    raise SystemExit("pipeline serve did not serve the edit within 60 s")
-                time.sleep(0.005)
-            found.append(time.perf_counter() - start)
-        return statistics.median(found[1:])
+        found = [_served(site, base, 0, f"Served edit {n}") for n in range(repeat + 1)]
+        session = []
+        for n in range(1, SESSION + 1):
+            time.sleep(PAUSE)
+            session.append(_served(site, base, n, f"Session edit {n}"))
+        return statistics.median(found[1:]), max(session)  # the first edit after start-up is not counted: threads warming up
     finally:
         process.terminate()
         process.wait(10)
+
+
+SESSION = 2 * REFRESH + 1
+PAUSE = 2.0  # seconds a writer looks at the page before saving again
+
+
+def _served(site: Path, base: str, article: int, said: str) -> float:
+    """Seconds from saving an edit to article `a<article>` to the preview serving its new page."""
+    target = site / f"content/en/a{article}.md"
+    marker = f"{said} {time.time_ns()}"  # not on the page before
+    text = target.read_text("utf-8").replace("Section 1", f"Section 1 ({marker})", 1)
+    start = time.perf_counter()
+    target.write_text(text, encoding="utf-8")
+    while marker not in _get(f"{base}/en/a{article}/"):
+        if time.perf_counter() - start > 60:
+            raise SystemExit("pipeline serve did not serve the edit within 60 s")
+        time.sleep(0.005)
+    return time.perf_counter() - start
 
 
 def watch_edit(site: Path, out: Path, repeat: int) -> float:

@@ -60,7 +60,8 @@ def test_the_readme_performance_table_is_the_generated_one_for_each_corpus_size(
 def test_readme_rewrites_only_between_the_markers_with_hugo_ratios_and_verdicts(tmp_path: Path) -> None:
     readme = tmp_path / "README.md"
     readme.write_text(f"# Site\n\nbefore\n\n{BEGIN}\nold figures\n{END}\n\nafter\n", encoding="utf-8")
-    rewrite_readme(readme, [ROW | HUGO, ROW | {"pairs": 5000}])
+    served = {"serve_edit_s": 0.07, "serve_slowest_s": 0.12}
+    rewrite_readme(readme, [ROW | HUGO | served, ROW | {"pairs": 5000}])
     text = readme.read_text(encoding="utf-8")
     assert text.startswith("# Site\n\nbefore\n\n") and text.endswith(f"{END}\n\nafter\n")
     assert "old figures" not in text
@@ -68,9 +69,11 @@ def test_readme_rewrites_only_between_the_markers_with_hugo_ratios_and_verdicts(
     assert "| 3.00 s (4.00 s CPU; disk floor 0.20 s) | 2.00 s (3.50 s CPU) | 1.50 (CPU 1.14) | ≤ Hugo | **no** |" in text
     assert "| peak memory | 200 MB | 1000 MB | 0.20 | ≤ ¼ Hugo | yes |" in text
     assert "| rebuild after one edit | 0.50 s (start-up floor 0.17 s) | 2.10 s (a whole build) | 0.24 | ≤ 0.2 s | **no** |" in text
+    assert "| an edit served by `serve` | 0.07 s (slowest of a session: 0.12 s) | — |  | ≤ 0.1 s | yes |" in text
+    assert "| an edit served by `serve` | — | — |  |  |  |" in text  # not measured at 5,000 pairs
     assert "| 5,000 pairs" not in lines and "**5,000 pairs**" in text and "≤ ½ Hugo |  |" in text  # no Hugo figure: no verdict
     once = text
-    rewrite_readme(readme, [ROW | HUGO, ROW | {"pairs": 5000}])
+    rewrite_readme(readme, [ROW | HUGO | served, ROW | {"pairs": 5000}])
     assert readme.read_text(encoding="utf-8") == once
 
 

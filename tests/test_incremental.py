@@ -773,6 +773,51 @@ def test_serve_after_structure_and_body_edits_in_turn_serves_a_cold_builds_outpu
     assert {path: site.get(path) for path in site.paths()} == cold(root, tmp_path)
 
 
+def test_serve_lets_a_sessions_old_plans_go_in_a_pause_and_an_edit_waits_for_it_only_after_many_with_none(make_site, tmp_path):
+    """An edit describes again only the outputs made from what it changed, for FORCED rebuilds in a row. After REFRESH of
+    them a pause (Preview.refresh) describes every output again, serving the same bytes with nothing to reload; with no
+    pause, the edit after FORCED does it. A site that fails to build is left as it is in a pause."""
+    from datetime import datetime
+
+    from pipeline.build.preview import Preview
+    from pipeline.errors import ContentError
+
+    root = make_site(files(4), PAGED)
+    site = Preview(root, False, now=datetime.fromisoformat(NOW))
+    site.rebuild()
+    assert site.refresh() is None  # nothing to let go yet
+
+    def body_edit(n: int) -> None:
+        text = (root / "content/en/a1.md").read_text("utf-8").split("More text 1", 1)[0]
+        (root / "content/en/a1.md").write_text(f"{text}More text 1, edit {n}.\n", encoding="utf-8")
+
+    for n in range(incremental.REFRESH):
+        assert site.refresh() is None, n
+        body_edit(n)
+        done = site.rebuild()
+        assert 0 < done.described < done.files // 3, n
+    served = {path: site.get(path) for path in site.paths()}
+    paused = site.refresh()
+    assert paused is not None and paused.described == paused.files and paused.changed == 0
+    assert {path: site.get(path) for path in site.paths()} == served == cold(root, tmp_path)
+    assert site.refresh() is None  # a pause is used once
+    for n in range(incremental.FORCED):
+        body_edit(100 + n)
+        done = site.rebuild()
+        assert done.described < done.files // 3, n
+    body_edit(1000)
+    done = site.rebuild()
+    assert done.described == done.files
+    assert {path: site.get(path) for path in site.paths()} == cold(root, tmp_path)
+    for n in range(incremental.REFRESH):
+        body_edit(2000 + n)
+        site.rebuild()
+    (root / "content/en/a0.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
+    with pytest.raises(ContentError):
+        site.rebuild()
+    assert site.refresh() is None  # the last good build stays served as it is
+
+
 def watched(root: Path, out: Path, session: incremental.Session | None) -> incremental.Session | None:
     """One build of `build --watch` (the CLI's call), from the last one kept in memory."""
     from datetime import datetime
@@ -822,6 +867,32 @@ def test_build_watch_keeps_the_site_in_memory_and_writes_a_cold_builds_output_af
     assert "nothing changed since the last build" in run("build", "--root", str(root), "--out", str(out), "--now", NOW).stdout
     edit(root, "content/en/a1.md", "More text 1, edited.", "More text 1, from the command line.")
     build(root, out)  # from the cache the session kept
+    assert built_tree(out) == cold(root, tmp_path)
+
+
+def test_build_watch_uses_a_pause_to_describe_every_output_again_and_writes_nothing_for_it(make_site, tmp_path):
+    """After REFRESH builds of a session, a pause's build (refresh) describes every output again, writes nothing and
+    starts the count over; the edits after it build as a cold build does."""
+    from datetime import datetime
+
+    root = make_site(files(4), PAGED)
+    out = tmp_path / "out"
+    session = watched(root, out, None)
+    for n in range(incremental.REFRESH):
+        assert session is not None and not session.due(), n
+        edit(root, "content/en/a0.md", "More text 0", f"More text 0 ({n})")
+        session = watched(root, out, session)
+    assert session is not None and session.due()
+    before = built_tree(out)
+    outcome = incremental.build_into(
+        root, out, datetime.fromisoformat(NOW), False, 1, (NOW, ""), session=session, watching=True, refresh=True
+    )
+    assert (outcome.written, outcome.removed) == (0, 0) and built_tree(out) == before
+    assert outcome.session is not None and not outcome.session.due()
+    assert not {id(o) for o in outcome.session.made.outputs} & {id(o) for o in session.made.outputs}
+    edit(root, "content/he/a1.md", "עוד 1.", "עוד 1, אחרי ההפסקה.")
+    assert built_tree(out) != cold(root, tmp_path)
+    watched(root, out, outcome.session)
     assert built_tree(out) == cold(root, tmp_path)
 
 

@@ -182,3 +182,82 @@ def test_a_page_asked_for_during_a_failing_rebuild_is_the_last_good_page(make_si
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_the_watcher_uses_each_pause_after_a_rebuild_once(make_site):
+    """serve.watch on the OS's file events: `idle` comes IDLE seconds after the rebuild an edit started, once, and not
+    before any edit."""
+    import threading
+
+    from pipeline.build import serve
+
+    root = make_site({"content/en/a.md": article("First title"), "content/he/a.md": hebrew("כותרת ראשונה")})
+    calls: list[tuple[str, float]] = []
+    stop, ready = threading.Event(), threading.Event()
+    watcher = threading.Thread(
+        target=serve.watch,
+        args=(root, lambda: calls.append(("rebuild", time.monotonic())), stop, ready, lambda: calls.append(("idle", time.monotonic()))),
+        daemon=True,
+    )
+    watcher.start()
+    try:
+        assert ready.wait(10)
+        time.sleep(serve.IDLE + 0.5)
+        assert calls == []
+        for title in ("Second title", "Third title"):
+            seen = len(calls)
+            (root / "content/en/a.md").write_text(article(title), encoding="utf-8")
+            deadline = time.monotonic() + 10
+            while not calls[seen:] or calls[-1][0] != "idle":
+                assert time.monotonic() < deadline, calls
+                time.sleep(0.05)
+            time.sleep(serve.IDLE + 0.5)
+            kinds = [kind for kind, _ in calls[seen:]]
+            assert kinds[-1] == "idle" and kinds.count("idle") == 1 and set(kinds[:-1]) == {"rebuild"}, kinds
+            assert calls[-1][1] - calls[-2][1] >= serve.IDLE
+    finally:
+        stop.set()
+        watcher.join(10)
+
+
+def test_serve_serves_every_edit_of_a_long_session_and_a_pause_reloads_no_page(make_site):
+    """More edits than a session's REFRESH, then a pause (when the preview describes every output again): open pages get
+    no reload in it, and the edit after it is served and reloads them as every edit does."""
+    import threading
+
+    from pipeline.build import incremental, serve
+
+    root = make_site({"content/en/a.md": article("Title 0"), "content/he/a.md": hebrew("כותרת ראשונה")})
+    with serving(root) as server:
+        base = server.base
+        reloads: list[float] = []
+
+        def listen() -> None:
+            try:
+                with urllib.request.urlopen(f"{base}{serve.EVENTS}", timeout=60) as stream:
+                    for line in stream:
+                        if line.startswith(b"event: build"):
+                            reloads.append(time.monotonic())
+            except OSError:
+                return
+
+        threading.Thread(target=listen, daemon=True).start()
+        time.sleep(0.5)
+        for n in range(1, incremental.REFRESH + 3):
+            (root / "content/en/a.md").write_text(article(f"Title {n}"), encoding="utf-8")
+            deadline = time.monotonic() + 15
+            while f"Title {n}<" not in fetch(f"{base}/en/a/")[1]:
+                assert time.monotonic() < deadline, f"edit {n} was not served"
+                time.sleep(0.05)
+        time.sleep(0.5)  # the edit's own reloads are in
+        pause = time.monotonic()
+        time.sleep(serve.IDLE + 1.5)
+        assert not [at for at in reloads if at >= pause], "a pause reloaded the open page"
+        assert fetch(f"{base}/en/a/")[1].count(f"Title {incremental.REFRESH + 2}<") >= 1
+        (root / "content/en/a.md").write_text(article("After the pause"), encoding="utf-8")
+        deadline = time.monotonic() + 15
+        while "After the pause" not in fetch(f"{base}/en/a/")[1] or not [at for at in reloads if at >= pause]:
+            assert time.monotonic() < deadline, "the edit after the pause was not served"
+            time.sleep(0.05)
+    errors = server.errors
+    assert "Traceback" not in errors and errors.count("rebuilt in") >= incremental.REFRESH + 3

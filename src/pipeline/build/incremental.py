@@ -39,9 +39,11 @@ class Outcome:
     session: Session | None = None  # with `watching`: what the next build into the same folder starts from
 
 
-# Every this many builds of a session, every output is described again (and every entry planned): an output kept from an
-# earlier build holds that build's plan, so a long session of edits would otherwise hold one plan per edit.
+# After this many builds of a session, every output is described again (and every entry planned) once the writer pauses
+# (refresh): an output kept from an earlier build holds that build's plan, so a long session of edits would otherwise hold
+# one plan per edit. Past FORCED builds with no pause, the next edit's build does it (then that one edit waits for it).
 REFRESH = 16
+FORCED = 4 * REFRESH
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,10 @@ class Session:
     state: dict[str, Any]
     partial: int = 0
 
+    def due(self) -> bool:
+        """Whether enough builds passed since every output was described that a pause should be used to do it (refresh)."""
+        return self.partial >= REFRESH
+
 
 def build_into(
     root: Path,
@@ -65,12 +71,16 @@ def build_into(
     taken: freshness.Taken | None = None,
     session: Session | None = None,
     watching: bool = False,
+    refresh: bool = False,
 ) -> Outcome:
     """Build the site at `root` into `out`, reusing the last build's results where their inputs are unchanged.
 
     `taken` is the stamp the no-op check took of the site just before (freshness.up_to_date), if it took one.
     `watching` keeps the build in memory for the next one (Outcome.session), which is given as `session`: it starts
-    from what that build validated, planned and described instead of from the build cache (which it keeps up to date)."""
+    from what that build validated, planned and described instead of from the build cache (which it keeps up to date);
+    with `refresh`, every output is described again even so (Session.due: `build --watch` does it when the writer pauses)."""
+    if refresh and session is not None:
+        session = dataclasses.replace(session, partial=FORCED)
     try:
         return _build_into(root, out, now, drafts, jobs, options, taken, partial=True, session=session, watching=watching)
     except lastmap.Undescribed:  # an output kept by its key went missing or was changed in `out`: describe every one
@@ -155,7 +165,7 @@ def _start(
         known, prepared, memo = reuse(state) if state else (None, None, None)
         return state, known, prepared, memo, None
     made = session.made
-    last = made if session.partial < REFRESH else dataclasses.replace(made, since=None, bodies=None)
+    last = made if session.partial < FORCED else dataclasses.replace(made, since=None, bodies=None)
     return (session.state or None) if usable else None, made.records, made.prepared if usable else None, made.memo, last
 
 

@@ -29,6 +29,7 @@ class Rebuilt:
     files: int
     changed: int
     notes: tuple[str, ...]
+    described: int = 0  # outputs described again (the others are the last build's own, kept by their keys)
 
 
 class Preview:
@@ -52,6 +53,7 @@ class Preview:
         self._last: Made | None = None  # the last good build: its digests are reused by the next
         self._memo: Memo | None = None  # what the last validate worked out
         self._partial = 0  # rebuilds since every output was last described
+        self._failing = False  # whether the last rebuild found errors (then the last good build is served as it is)
         self._settled = threading.Condition()  # notified when a rebuild ends
         self._running = False
 
@@ -66,13 +68,33 @@ class Preview:
                 self._running = False
                 self._settled.notify_all()
 
+    def refresh(self, jobs: int = 1) -> Rebuilt | None:
+        """Describe every output again if REFRESH rebuilds passed since that was last done (None when it was not due).
+
+        For a pause in the writer's edits (serve.watch's `idle`): each output kept by its key holds the plan of the
+        rebuild that made it, so this lets a long session's old plans go without making the next edit wait for it. Pages
+        asked for meanwhile are served from the last rebuild, which is as true of the files (no edit started this one)."""
+        if self._failing or self._last is None or self._partial < incremental.REFRESH:
+            return None
+        return self._rebuild(jobs, every=True)
+
     def _settle(self) -> None:
         """Wait for a running rebuild to end (at most WAIT seconds), so a request sees the edit that started it."""
         with self._settled:
             self._settled.wait_for(lambda: not self._running, WAIT)
 
-    def _rebuild(self, jobs: int) -> Rebuilt:
-        """One rebuild (`rebuild` marks it running)."""
+    def _rebuild(self, jobs: int, every: bool = False) -> Rebuilt:
+        """One rebuild (`rebuild` marks it running); with `every`, every output is described again."""
+        try:
+            done = self._described(jobs, every)
+        except BaseException:
+            self._failing = True
+            raise
+        self._failing = False
+        return done
+
+    def _described(self, jobs: int, every: bool) -> Rebuilt:
+        """_rebuild, which notes whether it failed."""
         notes: list[str] = []
         if self._known is None:  # the first build starts from the command line's cache, when it can be trusted
             state, found = incremental.read_state(self.root)
@@ -81,18 +103,19 @@ class Preview:
                 self._known, self._prepared, self._memo = incremental.reuse(state)
         store = self.root if incremental.writable_cache(self.root, notes) else None
         last = self._last
-        if last is not None and self._partial >= incremental.REFRESH:  # a session's old plans let go
+        if last is not None and (every or self._partial >= incremental.FORCED):  # a session's old plans let go
             last = dataclasses.replace(last, since=None, bodies=None)
         made = describe(self.root, self.now, self.drafts, self._known, self._prepared, jobs, store=store, last=last, memo=self._memo)
         self._partial = 0 if last is None or last.since is None else self._partial + 1
         outputs = MappingProxyType({o.path: o for o in made.outputs})
         with self._lock:
             changed = sum(1 for path, o in outputs.items() if path not in self._outputs or self._outputs[path].key != o.key)
+            described = sum(1 for path, o in outputs.items() if self._outputs.get(path) is not o)
             self._outputs = outputs
             self._made = {path: kept for path, kept in self._made.items() if path in outputs}
         self._known, self._prepared, self._memo = made.records, made.prepared if store is not None else None, made.memo
         self._last = made
-        return Rebuilt(len(outputs), changed, tuple(notes))
+        return Rebuilt(len(outputs), changed, tuple(notes), described)
 
     def paths(self) -> list[str]:
         """Every output's path, sorted."""

@@ -7,6 +7,7 @@ import http.server
 import json
 import posixpath
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable
 from io import BytesIO
@@ -20,6 +21,7 @@ WATCHED = ("site.yaml", "content", "templates", "static", "locales", "schemas")
 EVENTS = "/__pipeline/events"  # server-sent events: one per build, with what is wrong when it failed
 SCRIPT = "/__pipeline/live.js"
 KEEP_ALIVE = 15.0  # seconds between comments on an idle event stream, so a closed page is noticed
+IDLE = 1.0  # seconds with no change to the site's files after a rebuild that make a pause (watch's `idle` is called)
 LIVE_JS = b"""/* Injected by `pipeline serve` (never in a build): reload when the site is rebuilt, show what is wrong when it fails. */
 (() => {
   "use strict";
@@ -257,18 +259,32 @@ def server(out: Path, port: int, builds: Builds | None = None, site: Site | None
     return http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(out)))
 
 
-def watch(root: Path, rebuild: Callable[[], None], stop: threading.Event, ready: threading.Event | None = None) -> None:
+def watch(
+    root: Path,
+    rebuild: Callable[[], None],
+    stop: threading.Event,
+    ready: threading.Event | None = None,
+    idle: Callable[[], None] | None = None,
+) -> None:
     """Call `rebuild` after each burst of changes to the site's files (the OS's file events), until `stop` is set.
 
     The folders that exist are watched with their sub-folders; the site's top folder on its own, so a folder made
     later (templates/, say) is watched from then on, and nothing else under the site (.git, .venv, public/) is.
     One rebuild runs at a time. `ready` is set once the OS watches every folder: a change saved after it is seen.
+    `idle` is called once in each pause: IDLE seconds after a rebuild with no change since (never during a rebuild).
     """
     lock = threading.Lock()
+    pause = _Pause()
 
     def once() -> None:
         with lock:
             rebuild()
+            pause.restart()
+
+    def paused() -> None:
+        if idle is not None and pause.due():
+            with lock:
+                idle()
 
     while not stop.is_set():
         folders = [root / name for name in WATCHED if (root / name).is_dir()]
@@ -281,6 +297,8 @@ def watch(root: Path, rebuild: Callable[[], None], stop: threading.Event, ready:
                 _ready_after(top_ready, ready)
                 if changes:
                     once()
+                else:
+                    paused()
         else:
             _ready_after(top_ready, ready)
         while not either.is_set():
@@ -310,6 +328,26 @@ def _watch_top(
         if any((root / name).is_dir() != (name in known) for name in WATCHED if name != "site.yaml"):
             again.set()
             return
+
+
+class _Pause:
+    """When the last rebuild ended, and whether the pause since has been used (a rebuild starts the next pause)."""
+
+    def __init__(self) -> None:
+        self._since: float | None = None  # None: used, or no rebuild yet
+        self._lock = threading.Lock()
+
+    def restart(self) -> None:
+        with self._lock:
+            self._since = time.monotonic()
+
+    def due(self) -> bool:
+        """Whether IDLE seconds passed since the last rebuild with this pause unused (then it is used now)."""
+        with self._lock:
+            if self._since is None or time.monotonic() - self._since < IDLE:
+                return False
+            self._since = None
+            return True
 
 
 class _Either:

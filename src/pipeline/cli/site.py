@@ -133,11 +133,13 @@ def _build_watching(root: Path, target: Path, moment: datetime | None, drafts: b
 
     session: incremental.Session | None = None
 
-    def rebuild(jobs: int = 1, first: bool = False) -> None:  # one process once the watcher's threads run (forking them is unsafe)
-        nonlocal session
+    def rebuild(jobs: int = 1, first: bool = False, idle: bool = False) -> None:  # one process once the watcher's threads run
+        nonlocal session  # (forking them is unsafe); `idle`: a pause in the edits, used to let the session's old plans go
+        if idle and (session is None or not session.due()):
+            return
         started = time.perf_counter()
         try:
-            outcome = incremental.build_into(root, target, moment, drafts, jobs, options, session=session, watching=True)
+            outcome = incremental.build_into(root, target, moment, drafts, jobs, options, session=session, watching=True, refresh=idle)
         except Changed:  # a file was saved while this build read it: its OS event starts the next one
             return
         except UsageError as exc:
@@ -153,6 +155,8 @@ def _build_watching(root: Path, target: Path, moment: datetime | None, drafts: b
             click.echo(f"{shown}pipeline: {report.printable(exc.message)}; {_kept(target)}", err=True)
             return
         session = outcome.session
+        if idle and not (outcome.written or outcome.removed):  # the folder was already what the files make
+            return
         for note in outcome.notes:
             click.echo(f"pipeline: {note}", err=True)
         removed = f", {outcome.removed} removed" if outcome.removed else ""
@@ -162,7 +166,7 @@ def _build_watching(root: Path, target: Path, moment: datetime | None, drafts: b
     with batch():  # the site in memory is millions of objects: collected as rarely as in a build
         rebuild(jobs or workers.default_jobs(), first=True)
         stop, watching = threading.Event(), threading.Event()
-        watcher = threading.Thread(target=serve.watch, args=(root, rebuild, stop, watching), daemon=True)
+        watcher = threading.Thread(target=serve.watch, args=(root, rebuild, stop, watching, lambda: rebuild(idle=True)), daemon=True)
         watcher.start()
         watching.wait(10)  # "watching" is said once an edit saved after it is seen
         click.echo(f"watching {root.resolve()} for changes (Ctrl-C to stop)", err=True)
@@ -228,14 +232,16 @@ def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: 
 
     site = Preview(root, drafts, failed)
 
-    def rebuild(jobs: int = 1) -> None:  # one process once the server's threads run (forking them is unsafe)
-        started = time.perf_counter()
+    def rebuild(jobs: int = 1, idle: bool = False) -> None:  # one process once the server's threads run (forking them is unsafe)
+        started = time.perf_counter()  # `idle`: a pause in the edits, used to let the session's old plans go (Preview.refresh)
         try:
-            done = site.rebuild(jobs)
+            done = site.refresh() if idle else site.rebuild(jobs)
         except Changed:  # a file was saved while this rebuild read it: its OS event starts the next one
             return
         except PipelineError as exc:
             failed(exc)
+            return
+        if done is None or (idle and not done.changed):  # open pages already show what the files make
             return
         for note in done.notes:
             click.echo(f"pipeline: {note}", err=True)
@@ -245,7 +251,7 @@ def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: 
     with batch():  # the site in memory is millions of objects: collected as rarely as in a build (a third of a rebuild else)
         rebuild(workers.default_jobs())
         stop, watching = threading.Event(), threading.Event()
-        threading.Thread(target=serve.watch, args=(root, rebuild, stop, watching), daemon=True).start()
+        threading.Thread(target=serve.watch, args=(root, rebuild, stop, watching, lambda: rebuild(idle=True)), daemon=True).start()
         watching.wait(10)  # "serving" is said once an edit saved after it is seen
         with tempfile.TemporaryDirectory(prefix="pipeline-serve-") as folder:  # an empty folder: nothing is read from it
             try:
