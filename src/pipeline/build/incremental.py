@@ -46,6 +46,11 @@ REFRESH = 16
 FORCED = 4 * REFRESH
 
 
+def refresh_due(partial: int) -> bool:
+    """Whether `partial` builds since every output was last described call for a pause to be used to do it again."""
+    return partial >= REFRESH
+
+
 @dataclass(frozen=True, slots=True)
 class Session:
     """What `build --watch` keeps in memory between its builds into one folder: the last build (describe's `last`: what it
@@ -58,7 +63,7 @@ class Session:
 
     def due(self) -> bool:
         """Whether enough builds passed since every output was described that a pause should be used to do it (refresh)."""
-        return self.partial >= REFRESH
+        return refresh_due(self.partial)
 
 
 def build_into(

@@ -74,7 +74,7 @@ class Preview:
         For a pause in the writer's edits (serve.watch's `idle`): each output kept by its key holds the plan of the
         rebuild that made it, so this lets a long session's old plans go without making the next edit wait for it. Pages
         asked for meanwhile are served from the last rebuild, which is as true of the files (no edit started this one)."""
-        if self._failing or self._last is None or self._partial < incremental.REFRESH:
+        if self._failing or self._last is None or not incremental.refresh_due(self._partial):
             return None
         return self._rebuild(jobs, every=True)
 
@@ -85,16 +85,7 @@ class Preview:
 
     def _rebuild(self, jobs: int, every: bool = False) -> Rebuilt:
         """One rebuild (`rebuild` marks it running); with `every`, every output is described again."""
-        try:
-            done = self._described(jobs, every)
-        except BaseException:
-            self._failing = True
-            raise
-        self._failing = False
-        return done
-
-    def _described(self, jobs: int, every: bool) -> Rebuilt:
-        """_rebuild, which notes whether it failed."""
+        self._failing = True  # until it ends well
         notes: list[str] = []
         if self._known is None:  # the first build starts from the command line's cache, when it can be trusted
             state, found = incremental.read_state(self.root)
@@ -109,12 +100,16 @@ class Preview:
         self._partial = 0 if last is None or last.since is None else self._partial + 1
         outputs = MappingProxyType({o.path: o for o in made.outputs})
         with self._lock:
-            changed = sum(1 for path, o in outputs.items() if path not in self._outputs or self._outputs[path].key != o.key)
-            described = sum(1 for path, o in outputs.items() if self._outputs.get(path) is not o)
+            changed = described = 0
+            for path, o in outputs.items():
+                was = self._outputs.get(path)
+                changed += was is None or was.key != o.key
+                described += was is not o
             self._outputs = outputs
             self._made = {path: kept for path, kept in self._made.items() if path in outputs}
         self._known, self._prepared, self._memo = made.records, made.prepared if store is not None else None, made.memo
         self._last = made
+        self._failing = False
         return Rebuilt(len(outputs), changed, tuple(notes), described)
 
     def paths(self) -> list[str]:

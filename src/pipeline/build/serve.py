@@ -274,16 +274,21 @@ def watch(
     `idle` is called once in each pause: IDLE seconds after a rebuild with no change since (never during a rebuild).
     """
     lock = threading.Lock()
-    pause = _Pause()
+    since: float | None = None  # when the last rebuild ended, until its pause is used (set and used under `lock`)
 
     def once() -> None:
+        nonlocal since
         with lock:
             rebuild()
-            pause.restart()
+            since = time.monotonic()
 
     def paused() -> None:
-        if idle is not None and pause.due():
-            with lock:
+        nonlocal since
+        if idle is None or since is None or time.monotonic() - since < IDLE:  # a look without the lock: a rebuild only delays it
+            return
+        with lock:
+            if since is not None and time.monotonic() - since >= IDLE:
+                since = None
                 idle()
 
     while not stop.is_set():
@@ -328,26 +333,6 @@ def _watch_top(
         if any((root / name).is_dir() != (name in known) for name in WATCHED if name != "site.yaml"):
             again.set()
             return
-
-
-class _Pause:
-    """When the last rebuild ended, and whether the pause since has been used (a rebuild starts the next pause)."""
-
-    def __init__(self) -> None:
-        self._since: float | None = None  # None: used, or no rebuild yet
-        self._lock = threading.Lock()
-
-    def restart(self) -> None:
-        with self._lock:
-            self._since = time.monotonic()
-
-    def due(self) -> bool:
-        """Whether IDLE seconds passed since the last rebuild with this pause unused (then it is used now)."""
-        with self._lock:
-            if self._since is None or time.monotonic() - self._since < IDLE:
-                return False
-            self._since = None
-            return True
 
 
 class _Either:
