@@ -68,12 +68,6 @@ def add_layouts(site: Path) -> None:
 
 
 def command(site: Path, out: Path) -> list[str]:
-    """A cold `hugo` build of `site` into `out` (no cache kept between runs: `clean` removes it)."""
+    """A cold `hugo` build of `site` into `out`, with a cache folder of its own beside it (`out` named `…-cache`)."""
     hugo = shutil.which("hugo") or "hugo"
-    return [hugo, "--quiet", "--source", str(site), "--destination", str(out), "--cacheDir", str(out.parent / "hugo-cache")]
-
-
-def clean(site: Path, out: Path) -> None:
-    """Remove what an earlier `hugo` run left: its output, its resources and its cache."""
-    for folder in (out, site / "resources", out.parent / "hugo-cache"):
-        shutil.rmtree(folder, ignore_errors=True)
+    return [hugo, "--quiet", "--source", str(site), "--destination", str(out), "--cacheDir", str(out.with_name(f"{out.name}-cache"))]

@@ -12,7 +12,8 @@ Each measurement runs the real command in a fresh process, start-up included, fr
 an installed tool does. A cold build has no
 cache and no earlier output; memory is the peak of the whole process tree (the command and its
 workers), as the sum of their proportional set sizes (shared pages counted once), sampled every
-10 ms; CPU is user plus system time of the tree. The disk floor is what creating the cold build's
+10 ms; CPU is user plus system time of the tree. Nothing the run writes is deleted before it ends (`fresh`: a deletion
+would slow the file creations of the next minutes on this machine's disk). The disk floor is what creating the cold build's
 folders and files takes with plain system calls: the part of a cold build no program can save on
 this machine. The start-up floor is what a fresh process takes to start Python and load the libraries a build is
 made with (Jinja2, PyYAML, click, Babel with both locales' data, cmarkgfm, jsonschema-rs, nh3, orjson) before it reads a
@@ -102,14 +103,16 @@ def _tree(pid: int) -> list[int]:
 
 
 def measure(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
-    site, out = folder / f"site-{pairs}", folder / f"out-{pairs}"
+    """One corpus size's figures. Nothing the run wrote is deleted before the run ends (`fresh`): every cold build, ours and
+    Hugo's, and every measure of the disk floor writes into a folder of its own."""
+    site = folder / f"site-{pairs}"
     write(pairs, site)
     rival = Hugo(pairs, folder) if shutil.which("hugo") else None
-    build = pipeline("build", "--root", str(site), "--out", str(out), "--now", NOW)
     cold, edits = [], []
     for _ in range(repeat):  # each of ours beside one of Hugo's: the machine's speed drifts by the hour, and the ratio is what counts
-        shutil.rmtree(site / ".pipeline-cache", ignore_errors=True)
-        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(site / ".pipeline-cache", ignore_errors=True)  # a few dozen files
+        out = fresh(folder, f"out-{pairs}")
+        build = pipeline("build", "--root", str(site), "--out", str(out), "--now", NOW)
         cold.append(timed(build))
         if rival is not None:
             rival.cold()
@@ -127,7 +130,7 @@ def measure(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
     planned, published = publish_edits(site, repeat)
     pages = sum(1 for _ in out.rglob("*.html"))
     files = sum(1 for p in out.rglob("*") if p.is_file())
-    floor = statistics.median(write_floor(out, folder / f"floor-{pairs}") for _ in range(repeat))
+    floor = statistics.median(write_floor(out, fresh(folder, f"floor-{pairs}")) for _ in range(repeat))
     startup = statistics.median(timed([sys.executable, "-c", STARTUP])[0] for _ in range(max(repeat, 5)))
     median_cold = statistics.median(c[0] for c in cold)
     row: dict[str, float] = {
@@ -151,7 +154,6 @@ def measure(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
         "startup_floor_s": round(startup, 3),
         "cores": os.cpu_count() or 1,
     }
-    shutil.rmtree(out)
     if rival is not None:
         row |= rival.figures()
     return row
@@ -165,35 +167,35 @@ def _edit(site: Path, n: int) -> None:
 
 class Hugo:
     """Hugo on the same corpus (`corpus.write_hugo` with `hugo.py`'s layouts): its cold build, its rebuild after one edit (a
-    whole build: Hugo's command line has no incremental build) and its peak memory, each measured right after ours."""
+    whole build: Hugo's command line has no incremental build) and its peak memory, each measured right after ours.
+
+    Each cold build writes into a folder of its own, with a cache folder of its own (`fresh`), as ours do: see `measure`."""
 
     def __init__(self, pairs: int, folder: Path) -> None:
-        self.site, self.out = folder / f"hugo-site-{pairs}", folder / f"hugo-out-{pairs}"
+        self.site, self.folder, self.pairs = folder / f"hugo-site-{pairs}", folder, pairs
         write_hugo(pairs, self.site)
         hugo.add_layouts(self.site)
-        self.build = hugo.command(self.site, self.out)
+        self.out = fresh(folder, f"hugo-out-{pairs}")  # the last cold build's (`cold`), which the edits rebuild
         self.colds: list[tuple[float, float, int]] = []
         self.edits: list[float] = []
 
     def cold(self) -> None:
-        hugo.clean(self.site, self.out)
-        self.colds.append(timed(self.build))
+        self.out = fresh(self.folder, f"hugo-out-{self.pairs}")
+        shutil.rmtree(self.site / "resources", ignore_errors=True)  # what Hugo made of the site's assets: here a few empty folders
+        self.colds.append(timed(hugo.command(self.site, self.out)))
 
     def edit(self, n: int) -> None:
         _edit(self.site, n)
-        self.edits.append(timed(self.build)[0])
+        self.edits.append(timed(hugo.command(self.site, self.out))[0])
 
     def figures(self) -> dict[str, float]:
-        """The medians of what was measured, and how many files Hugo wrote; its site is removed."""
-        files = sum(1 for p in self.out.rglob("*") if p.is_file())
-        hugo.clean(self.site, self.out)
-        shutil.rmtree(self.site)
+        """The medians of what was measured, and how many files Hugo wrote."""
         return {
             "hugo_cold_s": round(statistics.median(c[0] for c in self.colds), 3),
             "hugo_cold_cpu_s": round(statistics.median(c[1] for c in self.colds), 3),
             "hugo_one_edit_s": round(statistics.median(self.edits), 3),
             "hugo_peak_mb": round(max(c[2] for c in self.colds) / 1024, 1),
-            "hugo_files": files,
+            "hugo_files": sum(1 for p in self.out.rglob("*") if p.is_file()),
         }
 
 
@@ -312,17 +314,28 @@ for name in ("en", "he"):
 
 
 def write_floor(built: Path, scratch: Path) -> float:
-    """Seconds this machine's disk takes to create the same folders and files with plain system calls, one process."""
+    """Seconds this machine's disk takes to create the same folders and files with plain system calls, one process, into
+    `scratch` (a folder that does not exist yet, left for the run's end: see `fresh`)."""
     files = [(p.relative_to(built).as_posix(), p.read_bytes()) for p in built.rglob("*") if p.is_file()]
-    shutil.rmtree(scratch, ignore_errors=True)
     start = time.perf_counter()
     for rel, data in files:
         target = scratch / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    elapsed = time.perf_counter() - start
-    shutil.rmtree(scratch)
-    return elapsed
+    return time.perf_counter() - start
+
+
+def fresh(folder: Path, name: str) -> Path:
+    """A new folder's path in `folder` (`name-1`, `name-2`, …), for one build to write into; nothing is deleted to make room.
+
+    On ext4 without a journal (the project's machine's disk), every file created within a minute of many files being
+    deleted (six minutes while their inode table is still unwritten) costs the kernel a scan past each of them
+    (`recently_deleted` in fs/ext4/ialloc.c): a cold build right after deleting an earlier build's 4,600 files spent up to
+    5 s more in the kernel, and how much depended on the seconds since. The whole run's folder is removed when it ends."""
+    number = 1
+    while (folder / f"{name}-{number}").exists():
+        number += 1
+    return folder / f"{name}-{number}"
 
 
 def main() -> None:
