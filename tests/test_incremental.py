@@ -123,6 +123,34 @@ def test_a_sequence_of_changes_and_a_no_op_keep_the_output_equal_to_a_cold_build
     assert built_tree(out) == cold(root, tmp_path)
 
 
+def test_the_no_op_sees_an_output_changed_removed_or_linked_by_hand_but_not_a_file_added_beside_them(make_site, tmp_path):
+    """The no-op check looks at the files the last build wrote (their size and modification time): one changed, removed or
+    replaced by a link is made again; a file put in the folder by hand, which no build reads or removes, leaves it a no-op."""
+    root = make_site(files())
+    out = tmp_path / "out"
+    build(root, out)
+    expected = built_tree(out)
+
+    def no_op() -> bool:
+        return "nothing changed since the last build" in run("build", "--root", str(root), "--out", str(out), "--now", NOW).stdout
+
+    (out / "notes.txt").write_text("kept by the editor\n", encoding="utf-8")
+    assert no_op()
+    page = out / "en/a0/index.html"
+    good = page.read_bytes()
+    page.write_bytes(good.replace(b"Title 0", b"Title X"))  # the same size, a later modification time
+    assert not no_op()
+    assert page.read_bytes() == good
+    assert no_op()
+    (out / "he/a1/index.html").unlink()
+    (out / "en/a1/index.html").unlink()
+    (out / "en/a1/index.html").symlink_to(root / "site.yaml")
+    assert not no_op()
+    assert built_tree(out) == expected | {"notes.txt": b"kept by the editor\n"}
+    assert built_tree(out) == cold(root, tmp_path) | {"notes.txt": b"kept by the editor\n"}
+    assert no_op()
+
+
 def test_templates_and_catalogs_edited_and_put_back_in_one_process_build_as_a_cold_build(make_site, tmp_path):
     """The theme's environments are kept by the process while the templates and catalogs read are the same text."""
     root = make_site(files())

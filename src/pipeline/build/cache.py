@@ -197,26 +197,6 @@ def stats(root: Path, folders: Iterable[str], files: Iterable[str]) -> bytes:
     return hashlib.blake2b(b"".join(lines), digest_size=20).digest()
 
 
-def tree_stamp(files: Iterable[tuple[str, int, int]]) -> bytes:
-    """A digest of (path, size, modification time) of files, in path order."""
-    lines = sorted(f"{rel}\0{size}\0{mtime}\n" for rel, size, mtime in files)  # in path order: no path holds a NUL
-    return hashlib.blake2b("".join(lines).encode(), digest_size=20).digest()
-
-
-def folder_files(folder: Path, skip: str) -> list[tuple[str, int, int]]:
-    """(path, size, modification time) of every file under `folder` but `skip` (a name at its top)."""
-    found = []
-    for path, name in _walk(folder, ""):
-        rel = name[1:]
-        if rel != skip:
-            try:
-                st = os.stat(path)
-            except OSError:
-                continue
-            found.append((rel, st.st_size, st.st_mtime_ns))
-    return found
-
-
 def _stat_line(path: str | Path, name: str) -> bytes:
     try:
         st = os.stat(path)

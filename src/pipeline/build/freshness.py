@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from array import array
 from datetime import datetime
 from pathlib import Path
 
@@ -53,7 +55,42 @@ def up_to_date(root: Path, out: Path, options: tuple[str, ...], now: datetime) -
     taken = (files, stamp(root, files)) if isinstance(files, tuple) and all(isinstance(f, str) for f in files) else None
     if taken is None or last.get("stamp") != taken[1]:
         return False, taken
-    return last.get("out_stamp") == cache.tree_stamp(cache.folder_files(out, write.MARKER)), taken
+    return _unchanged(out, last.get("outputs")), taken
+
+
+Outputs = tuple[str, bytes, bytes]  # the files a build wrote: their paths joined by NULs (no path holds one), sizes, mtimes
+
+
+def _outputs(written: write.Manifest) -> Outputs:
+    """What `remember` keeps of the files a build wrote into its folder: three objects, however many the files."""
+    paths = sorted(written)
+    return "\0".join(paths), array("q", [written[p][1] for p in paths]).tobytes(), array("q", [written[p][2] for p in paths]).tobytes()
+
+
+def _unchanged(out: Path, kept: object) -> bool:
+    """Whether every file the last build wrote into `out` (`_outputs`) is there as it wrote it: the same size and
+    modification time, and not a link. Only those files are looked at: a file put in the folder by hand is neither
+    read nor removed by a build, so it does not make one due."""
+    if not (isinstance(kept, tuple) and len(kept) == 3 and isinstance(kept[0], str) and all(isinstance(k, bytes) for k in kept[1:])):
+        return False
+    paths = kept[0].split("\0") if kept[0] else []
+    sizes, mtimes = array("q"), array("q")
+    try:
+        sizes.frombytes(kept[1])
+        mtimes.frombytes(kept[2])
+    except ValueError:
+        return False
+    if not len(sizes) == len(mtimes) == len(paths):
+        return False
+    base = str(out)
+    for path, size, mtime in zip(paths, sizes, mtimes):
+        try:
+            st = os.lstat(f"{base}/{path}")  # a string, not a Path: this runs for every output of a site
+        except OSError:
+            return False
+        if st.st_size != size or st.st_mtime_ns != mtime:
+            return False
+    return True
 
 
 def remember(
@@ -74,8 +111,6 @@ def remember(
         "valid_until": valid_until.timestamp() if valid_until else None,
         "files": files,
         "stamp": seen,
-        "out_stamp": cache.tree_stamp(
-            (path, size, mtime) for path, (_, size, mtime) in written.items()
-        ),  # a file changed there by hand is made again
+        "outputs": _outputs(written),  # a file changed or removed there by hand is made again
     }
     cache.write(root, FRESH, record)
