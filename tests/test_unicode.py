@@ -16,6 +16,16 @@ def test_invalid_utf8_gives_line_column_and_byte_offset(make_site):
     assert f"byte offset {offset}" in result.messages["encoding-invalid"]
 
 
+def test_an_invalid_byte_after_a_bom_is_located_in_the_file_as_saved(make_site):
+    """The BOM is dropped before decoding: the byte offset, line and column still count from the file's first byte."""
+    data = b"\xef\xbb\xbf" + article(body="Line one.\nBad \xff byte.\n").encode("utf-8").replace(b"\xc3\xbf", b"\xff")
+    root = make_site({"content/en/a.md": data, "content/he/a.md": HE})
+    result = validate_json(root)
+    assert result.diagnostics == [("content/en/a.md", 8, 5, "encoding-invalid")]
+    offset = data.index(b"\xff")
+    assert f"byte offset {offset}" in result.messages["encoding-invalid"]
+
+
 def test_utf16_is_named(make_site):
     root = make_site({"content/en/a.md": article().encode("utf-16"), "content/he/a.md": HE})
     result = validate_json(root)

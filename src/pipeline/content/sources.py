@@ -235,22 +235,25 @@ def decode(data: bytes, rel: str) -> tuple[str | None, Diagnostic | None]:
     """UTF-8 bytes to text with a BOM dropped and CRLF as LF; a located diagnostic otherwise."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None, Diagnostic.make("encoding-invalid", rel, 1, 1, "file is UTF-16; save it as UTF-8")
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        text = data.decode("utf-8-sig")
+        text = (data[bom:] if bom else data).decode("utf-8")  # as "utf-8-sig" decodes, on bytes.decode's fast path
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        line_start = data.rfind(b"\n", 0, exc.start) + 1
-        column = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
-        byte = data[exc.start]
+        start = exc.start + bom
+        line = data.count(b"\n", 0, start) + 1
+        line_start = data.rfind(b"\n", 0, start) + 1
+        column = len(data[line_start:start].decode("utf-8", "replace")) + 1
+        byte = data[start]
         return None, Diagnostic.make(
-            "encoding-invalid", rel, line, column, f"invalid UTF-8 byte 0x{byte:02X} at byte offset {exc.start}; save the file as UTF-8"
+            "encoding-invalid", rel, line, column, f"invalid UTF-8 byte 0x{byte:02X} at byte offset {start}; save the file as UTF-8"
         )
     return (text if _is_its_text(data) else text.replace("\r\n", "\n")), None
 
 
 def _is_its_text(data: bytes) -> bool:
-    """Whether valid UTF-8 `data` is the UTF-8 of the text decode makes of it: no BOM to drop, no CRLF to make LF."""
-    return not data.startswith(codecs.BOM_UTF8) and b"\r\n" not in data
+    """Whether valid UTF-8 `data` is the UTF-8 of the text decode makes of it: no BOM to drop, no CRLF to make LF (a
+    file with no CR at all, most files, is told by a one-byte search, several times as fast as one for CRLF)."""
+    return not data.startswith(codecs.BOM_UTF8) and (b"\r" not in data or b"\r\n" not in data)
 
 
 def text_digest(text: str) -> str:
