@@ -71,6 +71,15 @@ class Fingerprint:
             for key, label, text, digest, line in sections()
         )
 
+    def materialized(self) -> Fingerprint:
+        """This fingerprint with its sections made once and kept, for a caller that reads them several times (an id's
+        translation checks read each of its fingerprints' sections up to five times); the same digest."""
+        if self._plain is None:
+            return self
+        made = Fingerprint(self.sections)
+        made._digest = self._digest
+        return made
+
     @property
     def digest(self) -> str:
         if self._digest is not None:

@@ -73,14 +73,13 @@ def id_checks(
     """One article id's translation states, shared fields and structure against its source, from the memo while its files hold."""
 
     def make() -> IdResult:
-        made = states.id_states(list(files), articles, prints, config)
+        own = {(f.lang, f.id): prints[(f.lang, f.id)].materialized() for f in files if (f.lang, f.id) in prints}
+        made = states.id_states(list(files), articles, own, config)
         sets = (found_set,) if found_set is not None else ()
         diagnostics = pairing.check_shared(sets, shared, config.source_locale)
         for source, article in pairing.pairs(sets, config.source_locale):
             diagnostics += structure.check(source, bodies[source.path], article, bodies[article.path])
-            diagnostics += structure.untranslated(
-                source, prints[(config.source_locale, source.id)], article, prints[(article.lang, article.id)]
-            )
+            diagnostics += structure.untranslated(source, own[(config.source_locale, source.id)], article, own[(article.lang, article.id)])
         return made, diagnostics
 
     made_from = key(settings, *(f"{f.path}\0{digests[f.path]}" for f in files))

@@ -52,6 +52,8 @@ def same_as_source(source_print: Fingerprint, own_print: Fingerprint) -> tuple[S
 
 def marked_untranslated(source: Article, translation: Article, text: str) -> tuple[tuple[str, ...], ...]:
     """Front-matter fields still marked `# translate` by the draft and still holding the source's value."""
+    if TRANSLATE_MARK.strip() not in text:  # no field is marked: most translations, once translated
+        return ()
     lines = text.split("\n")
     found = []
     for path, (line, _) in translation.lines.items():
