@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -28,7 +27,7 @@ def save(root: Path, text: str) -> Stored:
     if _pack is None or _pack[0] != os.getpid():
         folder = root / CACHE_DIR / FOLDER
         folder.mkdir(parents=True, exist_ok=True)
-        name = f"{secrets.token_hex(8)}.pack"
+        name = f"{os.urandom(8).hex()}.pack"
         _pack = (os.getpid(), name, os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644))
     _, name, fd = _pack
     data = text.encode("utf-8", "surrogatepass")

@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import marshal
 import os
-import secrets
 import shutil
 import stat
 import sys
@@ -73,7 +72,7 @@ def _key() -> bytes | None:
         tmp = path.with_name(f".cache-key-{os.getpid()}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_bytes(32))
+            handle.write(os.urandom(32))  # what secrets.token_bytes(32) is
         os.replace(tmp, path)  # if two builds race, both keys are whole and the last one wins
         key = path.read_bytes()
     except OSError:

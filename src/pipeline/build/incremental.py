@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import marshal
 import os
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -127,7 +126,7 @@ def _build_into(
     parts_kept = not usable or _keep_parts(root, maps, state)
     parts = maps if watching else {}  # what build --watch's next build starts from
     del maps
-    build_id = secrets.token_hex(8)
+    build_id = os.urandom(8).hex()  # as secrets.token_hex(8) makes it, without importing `secrets` (and `random`)
     written = write.update_tree(outputs, out, root, previous, build_id, jobs)
     kept |= {
         "prepared": _compact(root, kept["prepared"]) if usable else {},

@@ -6,7 +6,6 @@ import functools
 import gettext
 import hashlib
 import json
-import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -273,6 +272,8 @@ def _toc(body: object) -> list[dict[str, Any]]:
 
 def _failed_at(exc: BaseException, template: str) -> tuple[str, int]:
     """The site template and line a rendering error happened at (Jinja puts template lines in the traceback), else `template`, 1."""
+    import traceback  # here: only a failed rendering needs it
+
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(f"{TEMPLATES_DIR}/")]
     return (frames[-1].filename, frames[-1].lineno or 1) if frames else (template, 1)
 
