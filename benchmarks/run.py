@@ -102,12 +102,15 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def measure(pairs: int, repeat: int, folder: Path) -> dict[str, float]:
+def measure(pairs: int, repeat: int, folder: Path, settled: float = 0.0) -> dict[str, float]:
     """One corpus size's figures. Nothing the run wrote is deleted before the run ends (`fresh`): every cold build, ours and
-    Hugo's, and every measure of the disk floor writes into a folder of its own."""
+    Hugo's, and every measure of the disk floor writes into a folder of its own. The first cold build waits until the
+    monotonic clock's `settled` (see `main`)."""
     site = folder / f"site-{pairs}"
     write(pairs, site)
     rival = Hugo(pairs, folder) if shutil.which("hugo") else None
+    os.sync()
+    time.sleep(max(0.0, settled - time.monotonic()))
     cold, edits = [], []
     for _ in range(repeat):  # each of ours beside one of Hugo's: the machine's speed drifts by the hour, and the ratio is what counts
         shutil.rmtree(site / ".pipeline-cache", ignore_errors=True)  # a few dozen files
@@ -358,8 +361,12 @@ def main() -> None:
     import pipeline
 
     compileall.compile_dir(Path(pipeline.__file__).parent, quiet=1)  # every measured command starts as an installed one does
+    # What was deleted just before the run (a test run's folders, an earlier run's) would slow its first cold builds' file
+    # creations (`fresh`): once written out (os.sync), a deleted inode is skipped for a minute, so the first waits that long.
+    os.sync()
+    settled = time.monotonic() + 61
     with tempfile.TemporaryDirectory(prefix="pipeline-bench-") as folder:
-        rows = [measure(pairs, args.repeat, Path(folder)) for pairs in args.pairs]
+        rows = [measure(pairs, args.repeat, Path(folder), settled) for pairs in args.pairs]
     print(table(rows))
     print(json.dumps(rows, indent=2))
     if args.readme:
