@@ -49,6 +49,7 @@ from report import README, rewrite_readme, table
 from pipeline.build.incremental import REFRESH
 
 NOW = "2026-11-26T12:00:00+00:00"
+COLD = 5  # cold builds of each tool at the least, alternated
 # As an installed tool runs: from compiled bytecode (pip compiles on install; a shell with PYTHONDONTWRITEBYTECODE
 # set would otherwise make every measured command compile the whole package from source again).
 ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
@@ -112,7 +113,9 @@ def measure(pairs: int, repeat: int, folder: Path, settled: float = 0.0) -> dict
     os.sync()
     time.sleep(max(0.0, settled - time.monotonic()))
     cold, edits = [], []
-    for _ in range(repeat):  # each of ours beside one of Hugo's: the machine's speed drifts by the hour, and the ratio is what counts
+    # Each of ours beside one of Hugo's (the machine's speed drifts, and the ratio is what counts), at least COLD times:
+    # Hugo's own cold build moves by a fifth from one build to the next, and a median of 3 of them moved the ratio as much.
+    for _ in range(max(repeat, COLD)):
         shutil.rmtree(site / ".pipeline-cache", ignore_errors=True)  # a few dozen files
         out = fresh(folder, f"out-{pairs}")
         build = pipeline("build", "--root", str(site), "--out", str(out), "--now", NOW)
