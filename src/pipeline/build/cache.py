@@ -22,14 +22,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pipeline import __version__
+from pipeline import PACKAGE, __version__
 
 CACHE_DIR = ".pipeline-cache"
 FORMAT = 2  # 2: sealed with HMAC-SHA256 (it was keyed BLAKE2b, a third as fast here)
 _MAC_BYTES = 32
 _UNUSED_S = 7 * 24 * 3600  # another version's compiled templates untouched this long are removed
 _MAX_COMPILED = 2000  # compiled templates kept (a few dozen per site, locale and state of its templates and catalogs)
-_PACKAGE = Path(__file__).resolve().parents[1]
 
 
 class Discarded(Exception):
@@ -47,7 +46,7 @@ def _header() -> bytes:
 def package_digest() -> bytes:
     """A digest of this tool's own files (its code, theme and schemas), read once a process: the code it runs does not change under it."""
     digest = hashlib.blake2b(digest_size=20)
-    for path, name in _walk(_PACKAGE, ""):
+    for path, name in _walk(PACKAGE, ""):
         if not name.endswith(".pyc"):
             digest.update(name.encode() + b"\0" + Path(path).read_bytes() + b"\0")
     return digest.digest()
@@ -192,7 +191,7 @@ def stats(root: Path, folders: Iterable[str], files: Iterable[str]) -> bytes:
     lines = [_stat_line(root / rel, rel) for rel in sorted(files)]
     for rel in sorted(folders):
         lines += [_stat_line(path, name) for path, name in _walk(root / rel, rel)]
-    lines += [_stat_line(path, name) for path, name in _walk(_PACKAGE, "<pipeline>") if not name.endswith(".pyc")]
+    lines += [_stat_line(path, name) for path, name in _walk(PACKAGE, "<pipeline>") if not name.endswith(".pyc")]
     return hashlib.blake2b(b"".join(lines), digest_size=20).digest()
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from pipeline.content.sources import text_digest
+from pipeline.content.sources import text_digest, utf8_digest
 from pipeline.render.siteplan import PageBody
 
 # As the standard library's json would write them, dataclasses and datetimes included (they go to `_plain`, as there);
@@ -20,7 +20,7 @@ def key(*parts: Any) -> str:
     """A digest of plain data (contexts, lists of entries), from its compact JSON (orjson's C encoder: ~6,700 keys a build
     at 1,000 pairs, where json.dumps took a quarter of describing the outputs)."""
     try:
-        return text_digest(orjson.dumps(parts, default=_plain, option=_OPTIONS).decode("utf-8"))
+        return utf8_digest(orjson.dumps(parts, default=_plain, option=_OPTIONS))
     except orjson.JSONEncodeError:
         return text_digest(json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=_plain))
 

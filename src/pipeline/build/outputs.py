@@ -10,7 +10,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pipeline import sitepaths
+from pipeline import PACKAGE, sitepaths
 from pipeline.build import depmap, searchparts
 from pipeline.build.depmap import DepMap
 from pipeline.build.keys import Keys, joined, key
@@ -23,7 +23,6 @@ from pipeline.render.theme import Theme, article_context, page_context, pages_of
 from pipeline.validate import Validation
 
 STATIC_DIR = "static"
-_PACKAGE = Path(__file__).resolve().parent.parent  # its data and theme files, read as files (as cache.py does)
 # Response headers for hosts that read a _headers file (Netlify, Cloudflare Pages; others serve it as a file): no script
 # runs unless it is a file of the site itself, so an SVG or HTML file that slipped past the checks runs nothing inline.
 HEADERS = b"""/*
@@ -129,7 +128,7 @@ def _made(site: SitePlan, theme: Theme, root: Path, now: datetime | None, common
     if reads.wants("sitemap.xml"):
         outputs.append(reads.take(Output("sitemap.xml", key(common, "sitemap", sitemap_data(site, reads)), partial(feeds.sitemap, site))))
     if reads.wanted is None:  # made from the common key alone
-        schema = _PACKAGE / "data/api.schema.json"
+        schema = PACKAGE / "data/api.schema.json"
         outputs.append(Output("api/schema.json", common, schema.read_bytes))
         outputs.append(Output("_headers", common, lambda: HEADERS))
         outputs += theme_assets(common)
@@ -382,7 +381,7 @@ def choice_context(site: SitePlan) -> dict[str, Any]:
 
 
 def theme_assets(common: str) -> list[Output]:
-    assets = _PACKAGE / "theme/static"
+    assets = PACKAGE / "theme/static"
     made = [Output(f"assets/{item.name}", common, item.read_bytes) for item in assets.iterdir() if item.is_file()]
     return [*made, Output("assets/highlight.css", common, highlight.stylesheet)]
 

@@ -19,7 +19,7 @@ from babel.messages.pofile import write_po
 from jinja2 import TemplateSyntaxError
 from jinja2.ext import babel_extract
 
-from pipeline import __version__, sitepaths
+from pipeline import PACKAGE, __version__, sitepaths
 from pipeline.catalogs.checks import check_catalog, outdated_catalog, outdated_template
 from pipeline.catalogs.gate import catalogs, language_of
 from pipeline.catalogs.plurals import PluralForms, cldr_locale, plural_forms
@@ -29,7 +29,6 @@ from pipeline.config.site import SITE_FILE
 from pipeline.diagnostics import Diagnostic, count
 from pipeline.errors import ContentError, UsageError
 
-PACKAGE = Path(__file__).resolve().parents[1]
 THEME = PACKAGE / "theme" / "templates"
 TEMPLATE = "locales/messages.pot"
 KEYWORDS: dict[str, Any] = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)}

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import babel
 from markupsafe import escape
 
-from pipeline import sitepaths
+from pipeline import PACKAGE, sitepaths
 from pipeline.catalogs.plurals import cldr_locale, plural_forms
 from pipeline.errors import ContentError
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
 MAX_PO_BYTES = 16 << 20  # the largest catalog read: one of every string of a large site is well under 1 MB
 _REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-THEME_ROOT = Path(__file__).resolve().parents[1] / "theme"  # its locales/ holds the theme's own catalogs
+THEME_ROOT = PACKAGE / "theme"  # its locales/ holds the theme's own catalogs
 
 
 def translations(root: Path, lang: str, compiled: Path | None = None) -> gettext.NullTranslations:

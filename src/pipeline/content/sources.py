@@ -228,7 +228,7 @@ def _read(root: Path, rel: str, limit: int, folders: dict[str, str | None]) -> t
     text, problem = decode(data, rel)
     if text is None:
         return None, problem, ""
-    return text, problem, _digest(data) if _is_its_text(data) else text_digest(text)
+    return text, problem, utf8_digest(data) if _is_its_text(data) else text_digest(text)
 
 
 def decode(data: bytes, rel: str) -> tuple[str | None, Diagnostic | None]:
@@ -258,9 +258,9 @@ def _is_its_text(data: bytes) -> bool:
 
 def text_digest(text: str) -> str:
     """What a text (a source file, a body, a page's data) is known by in the cache."""
-    return _digest(text.encode("utf-8", "surrogatepass"))
+    return utf8_digest(text.encode("utf-8", "surrogatepass"))
 
 
-def _digest(data: bytes) -> str:
+def utf8_digest(data: bytes) -> str:
     """text_digest of the text whose UTF-8 is `data`."""
     return hashlib.blake2b(data, digest_size=20).hexdigest()
