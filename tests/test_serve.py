@@ -39,6 +39,35 @@ def test_serve_previews_and_rebuilds_on_change(make_site):
     assert "Traceback" not in errors
 
 
+def test_serve_goes_on_previewing_while_an_editor_holds_its_lock_and_backup_beside_the_article(make_site):
+    """Emacs makes `.#a.md`, a link to nothing, when the file is first changed, and `a.md~` when it is saved; a vim save
+    writes `a.md~` for a moment. The preview sees the save and nothing else."""
+    root = make_site({"content/en/a.md": article("First title"), "content/he/a.md": hebrew("כותרת ראשונה")})
+    with serving(root) as server:
+        base = server.base
+        assert "First title" in fetch(f"{base}/en/a/")[1]
+        (root / "content/he/.#a.md").symlink_to("translator@laptop.4242:1733350000")
+        (root / "content/he/a.md~").write_text(hebrew("כותרת ראשונה"), encoding="utf-8")
+        (root / "content/he/a.md").write_text(hebrew("כותרת שנייה"), encoding="utf-8")
+        deadline = time.monotonic() + 15
+        while "כותרת שנייה" not in fetch(f"{base}/he/a/")[1]:
+            assert time.monotonic() < deadline, "the preview did not rebuild"
+            time.sleep(0.2)
+    assert " error " not in server.errors and "warning" not in server.errors, server.errors
+
+
+def test_serve_publishes_a_static_file_whose_name_only_looks_like_an_editors(make_site):
+    """A Flash movie (`.swf`) is no swap file (`.a.md.swp`): the preview serves it once it is saved."""
+    root = make_site({"content/en/a.md": article(), "content/he/a.md": hebrew(), "static/files/readme.txt": "hi\n"})
+    with serving(root) as server:
+        assert fetch(f"{server.base}/files/intro.swf")[0] == 404
+        (root / "static/files/intro.swf").write_bytes(b"FWS\x0a")
+        deadline = time.monotonic() + 15
+        while fetch(f"{server.base}/files/intro.swf")[0] != 200:
+            assert time.monotonic() < deadline, "the preview did not publish the new file"
+            time.sleep(0.2)
+
+
 def test_serve_of_a_site_that_does_not_build_yet_says_there_is_nothing_to_serve_until_it_does(make_site):
     broken = "---\ntitle: [\n---\n"
     root = make_site({"content/en/a.md": broken, "content/he/a.md": hebrew("כותרת ראשונה")})

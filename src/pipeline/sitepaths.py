@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import functools
 import os
+import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,17 @@ from pathlib import Path
 LEAVES = "a link that leads outside the site; copy the file in instead"
 NOT_REGULAR = "not a regular file (a device, a pipe or a socket); only plain files are read"
 FOLDER_LINK = "a link to a folder; links to folders are not followed"
+BROKEN_LINK = "a link to nothing (its target does not exist); remove it, or point it at a file inside the site"
+
+# What editors and file managers leave beside the files being edited, never part of the site: Emacs's lock (.#name, a link
+# to nothing while the file has unsaved changes) and auto-save (#name#), backups (name~), Vim's swap files (.name.swp),
+# JetBrains' safe-write copies, flycheck's copies (flycheck_name) and macOS's .DS_Store. The preview's watcher ignores them too.
+_LEFTOVER = re.compile(r"\.#|#.*#\Z|.*~\Z|\..*\.sw[a-px]\Z|.*___jb_(?:tmp|old)___\Z|flycheck_|\.DS_Store\Z", re.DOTALL)
+
+
+def leftover(name: str) -> bool:
+    """Whether a file or folder `name` is an editor's leftover (_LEFTOVER): no command reads, reports or publishes one."""
+    return _LEFTOVER.match(name) is not None
 
 
 class UnsafePath(Exception):
@@ -143,7 +155,8 @@ class TooLarge(Exception):
 
 
 def walk(root: Path, folder: str) -> Iterator[tuple[str, str | None]]:
-    """Every entry under `root/folder`, sorted, as (path relative to the root, None) for a readable file or (path, why it is refused)."""
+    """Every entry under `root/folder` but editors' leftovers (`leftover`), sorted, as (path relative to the root, None) for
+    a readable file or (path, why it is refused)."""
     try:
         start = resolve_inside(root, folder)
     except UnsafePath as exc:
@@ -160,12 +173,16 @@ def _walk(real_root: Path, directory: Path, prefix: str) -> Iterator[tuple[str, 
     except OSError:
         return
     for entry in entries:
+        if leftover(entry.name):
+            continue
         rel = f"{prefix}/{entry.name}"
         if entry.is_symlink():
             target = Path(os.path.realpath(entry.path))
             mode = _stat(target)
             if not target.is_relative_to(real_root):
                 yield rel, LEAVES
+            elif not mode:
+                yield rel, BROKEN_LINK
             elif stat.S_ISDIR(mode):
                 yield rel, FOLDER_LINK
             elif stat.S_ISREG(mode):

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import PACKAGE, __version__
+from pipeline.sitepaths import leftover
 
 CACHE_DIR = ".pipeline-cache"
 FORMAT = 2  # 2: sealed with HMAC-SHA256 (it was keyed BLAKE2b, a third as fast here)
@@ -211,6 +212,8 @@ def _walk(folder: Path, prefix: str) -> list[tuple[str, str]]:
     except OSError:
         return found
     for entry in sorted(entries, key=lambda e: e.name):
+        if leftover(entry.name):  # as no build reads one: an editor's backup or lock comes and goes without making a build due
+            continue
         name = f"{prefix}/{entry.name}"
         if entry.is_dir(follow_symlinks=True):
             if entry.name != "__pycache__":

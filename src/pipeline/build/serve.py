@@ -16,6 +16,8 @@ from typing import Any, BinaryIO, Protocol
 
 import watchfiles
 
+from pipeline import sitepaths
+
 SVG_POLICY = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
 WATCHED = ("site.yaml", "content", "templates", "static", "locales", "schemas")
 EVENTS = "/__pipeline/events"  # server-sent events: one per build, with what is wrong when it failed
@@ -298,7 +300,7 @@ def watch(
         top = threading.Thread(target=_watch_top, args=(root, once, either, again, {p.name for p in folders}, top_ready), daemon=True)
         top.start()
         if folders:
-            for changes in watchfiles.watch(*folders, stop_event=either, **_QUICK):
+            for changes in watchfiles.watch(*folders, stop_event=either, watch_filter=_seen_by_builds, **_QUICK):
                 _ready_after(top_ready, ready)
                 if changes:
                     once()
@@ -314,6 +316,12 @@ def watch(
 
 # Group a burst of events for 50 ms at most, yield 20 ms after the last; wake every 100 ms with no events (to say it is ready).
 _QUICK: dict[str, Any] = {"debounce": 50, "step": 5, "yield_on_timeout": True, "rust_timeout": 100}
+
+
+def _seen_by_builds(change: watchfiles.Change, path: str) -> bool:
+    """Whether a change is to a file a build reads: any but an editor's leftover (sitepaths.leftover, the rule the build's
+    walk of the folders follows; watchfiles' own default would also miss an edit of static/game.swf)."""
+    return not sitepaths.leftover(posixpath.basename(path))
 
 
 def _ready_after(top: threading.Event, ready: threading.Event | None) -> None:
