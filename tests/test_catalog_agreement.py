@@ -40,12 +40,16 @@ CASES: dict[str, tuple[str | bytes, bool, bool]] = {
     "charset disagrees": ((HEADER + 'msgid "A"\nmsgstr "א"\n').replace("UTF-8", "ASCII").encode(), True, True),
     "unbalanced Plural-Forms": (HEADER.replace("(n==1 ? 0", "((n==1 ? 0").encode() + b'msgid "A"\nmsgstr "\xd7\x90"\n', True, True),
     "plural form missing": ('msgid "%(n)d file"\nmsgid_plural "%(n)d files"\nmsgstr[0] "קובץ"\nmsgstr[1] "שני קבצים"\n', True, True),
-    # what only we refuse: a width that prints gigabytes, a huge nplurals
+    "unknown escape (a Windows path)": ('msgid "Folder"\nmsgstr "התיקייה C:\\Users"\n', True, True),
+    "unicode escape (as JSON writes it)": ('msgid "A"\nmsgstr "\\u05d0"\n', True, True),
+    # what only we refuse: a width that prints gigabytes, a huge nplurals, an octal escape (Babel would show it as written)
+    "octal escape": ('msgid "A"\nmsgstr "\\101"\n', False, True),
     "huge width": ('#, python-format\nmsgid "%(n)d"\nmsgstr "%(n)999999999d"\n', False, True),
     "huge nplurals": (HEADER.replace("nplurals=3", "nplurals=99999").encode() + b'msgid "A"\nmsgstr "\xd7\x90"\n', False, True),
     # valid entries both accept
     "positional kept": ('#, python-format\nmsgid "%s of %d"\nmsgstr "%s מתוך %d"\n', False, False),
     "positional reordered named": ('#, python-format\nmsgid "%(a)s and %(b)s"\nmsgstr "%(b)s ו־%(a)s"\n', False, False),
+    "C escapes": ('msgid "Tab\\tthen \\"quoted\\" \\\\"\nmsgstr "טאב\\tואז \\"במרכאות\\" \\\\"\n', False, False),
     "javascript-format": ('#, javascript-format\nmsgid "%s selected"\nmsgstr "%s נבחרו"\n', False, False),
     "no-python-format": ('#, no-python-format\nmsgid "100% sure"\nmsgstr "בטוח ב־100%"\n', False, False),
     "one-form plural spells the number": (

@@ -27,6 +27,8 @@ _MAY_FOLLOW = {  # which keyword may come before each one
     "msgid_plural": {"msgid"},
     "msgstr": {"msgid", "msgid_plural", "msgstr"},
 }
+_ESCAPE = re.compile(r"\\([0-7]{1,3}|x[0-9A-Fa-f]*|.)")  # a backslash and what it escapes: gettext's octal and hex escapes whole
+_READ_ESCAPES = frozenset('abfnrtv\\"')  # the escapes both gettext and Babel read (Babel leaves the others as they are)
 _CHARSET = re.compile(rb'^"Content-Type:[^"\n]*?charset=([^"\\\s;]*)', re.MULTILINE)
 _PLURAL_HEADER = re.compile(r"\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*([^;]*?)\s*;?\s*")
 MAX_PLURALS = 6  # the most any language has (Arabic); a larger nplurals is refused before anything is sized by it
@@ -88,7 +90,7 @@ def parse(data: bytes, rel: str) -> PoFile:
     if text is None:
         return PoFile(rel, Catalog(), {}, (*found, *problem), None, decoded=False)
     lines = text.splitlines()
-    forms, flags, problems = _scan(lines)
+    forms, flags, problems, escapes = _scan(lines)
     plural_line, plural_end, value = _header_field(lines, "Plural-Forms")
     if plural_line is not None and (refused := plural_problem(value)) is not None:
         found.append(Diagnostic.make("catalog-plural-header", rel, plural_line, 1, refused))
@@ -107,7 +109,9 @@ def parse(data: bytes, rel: str) -> PoFile:
     for line, message in parser.found:
         if line not in reported and "more translations than num_plurals" not in message:  # counted by the plural checks
             problems.append((line, message))
-    found += [Diagnostic.make("catalog-syntax", rel, line, 1, message) for line, message in sorted(problems)]
+    problems += [(line, message) for line, _, message in escapes]
+    columns = {(line, message): column for line, column, message in escapes}
+    found += [Diagnostic.make("catalog-syntax", rel, line, columns.get((line, message), 1), message) for line, message in sorted(problems)]
     return PoFile(rel, catalog, forms, tuple(found), plural_line, flags)
 
 
@@ -208,10 +212,14 @@ class _Entry:
     flags: frozenset[str] = frozenset()
 
 
-def _scan(lines: list[str]) -> tuple[dict[int, tuple[int, ...]], dict[int, frozenset[str]], list[tuple[int, str]]]:
-    """Check each line's shape, note the msgstr[] indices and flags of every entry, and find duplicate entries."""
+def _scan(
+    lines: list[str],
+) -> tuple[dict[int, tuple[int, ...]], dict[int, frozenset[str]], list[tuple[int, str]], list[tuple[int, int, str]]]:
+    """Check each line's shape and escapes (those with their columns), note the msgstr[] indices and flags of every entry,
+    and find duplicate entries."""
     entries: list[_Entry] = []
     problems: list[tuple[int, str]] = []
+    escapes: list[tuple[int, int, str]] = []
     context: str | None = None
     keyword = ""
     flags: set[str] = set()
@@ -225,6 +233,8 @@ def _scan(lines: list[str]) -> tuple[dict[int, tuple[int, ...]], dict[int, froze
         if match is None and _CONTINUATION.fullmatch(line) is None:
             problems.append((number, f"not a PO line (a keyword and a quoted string, or a quoted string): {line[:60]}"))
             continue
+        if "\\" in raw:
+            escapes += [(number, column, message) for column, message in _unread_escapes(raw)]
         if match is not None:
             previous, keyword, line = keyword, match.group(1), match.group(3)
             if previous.partition("[")[0] not in _MAY_FOLLOW[keyword.partition("[")[0]]:
@@ -241,7 +251,29 @@ def _scan(lines: list[str]) -> tuple[dict[int, tuple[int, ...]], dict[int, froze
         elif keyword == "msgid" and entries:
             entries[-1].msgid += unescape(line)
     forms = {entry.line: tuple(entry.forms) for entry in entries}
-    return forms, {entry.line: entry.flags for entry in entries}, problems + _duplicates(entries)
+    return forms, {entry.line: entry.flags for entry in entries}, problems + _duplicates(entries), escapes
+
+
+def _unread_escapes(raw: str) -> Iterator[tuple[int, str]]:
+    """(column, why) of each escape in a PO line's strings that would not reach the page as the character it means: one
+    gettext does not know (msgfmt refuses the file), and an octal or hex one (gettext reads it, Babel shows it as written)."""
+    for match in _ESCAPE.finditer(raw):
+        escaped = match.group(1)
+        if escaped in _READ_ESCAPES:
+            continue
+        if escaped[0] in "01234567" or (escaped[0] == "x" and len(escaped) > 1):
+            yield (
+                match.start() + 1,
+                f"'\\{escaped}' is an octal or hex escape, which the site would show as written: write the character itself",
+            )
+        else:
+            yield (
+                match.start() + 1,
+                (
+                    f"'\\{escaped[:1]}' is not an escape gettext knows (\\n, \\t, \\\", \\\\ and the like): write the character "
+                    "itself, or \\\\ for a backslash"
+                ),
+            )
 
 
 def _duplicates(entries: list[_Entry]) -> list[tuple[int, str]]:
