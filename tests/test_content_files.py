@@ -47,8 +47,19 @@ def test_a_link_to_the_site_root_is_not_broken(make_site: Callable[..., Path]) -
 
 
 # What an editor leaves beside the file it edits, as each one names it: Emacs's lock (a link to nothing while the file has
-# unsaved changes) and auto-save, a backup, Vim's swap file, a JetBrains safe-write copy, flycheck's copy, macOS's folder file.
-LEFTOVERS = ".#a.md", "#a.md#", "a.md~", ".a.md.swp", "a.md___jb_tmp___", "flycheck_a.md", ".DS_Store"
+# unsaved changes) and auto-save, a backup, Vim's and Kate's swap files, gedit's file being saved, a JetBrains safe-write
+# copy, flycheck's copy, macOS's folder file.
+LEFTOVERS: tuple[str, ...] = (
+    ".#a.md",
+    "#a.md#",
+    "a.md~",
+    ".a.md.swp",
+    ".a.md.kate-swp",
+    ".goutputstream-QX3V2Z",
+    "a.md___jb_tmp___",
+    "flycheck_a.md",
+    ".DS_Store",
+)
 
 
 def test_what_editors_leave_beside_articles_catalogs_and_static_files_is_never_read_reported_or_published(

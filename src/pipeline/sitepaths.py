@@ -16,9 +16,12 @@ FOLDER_LINK = "a link to a folder; links to folders are not followed"
 BROKEN_LINK = "a link to nothing (its target does not exist); remove it, or point it at a file inside the site"
 
 # What editors and file managers leave beside the files being edited, never part of the site: Emacs's lock (.#name, a link
-# to nothing while the file has unsaved changes) and auto-save (#name#), backups (name~), Vim's swap files (.name.swp),
-# JetBrains' safe-write copies, flycheck's copies (flycheck_name) and macOS's .DS_Store. The preview's watcher ignores them too.
-_LEFTOVER = re.compile(r"\.#|#.*#\Z|.*~\Z|\..*\.sw[a-px]\Z|.*___jb_(?:tmp|old)___\Z|flycheck_|\.DS_Store\Z", re.DOTALL)
+# to nothing while the file has unsaved changes) and auto-save (#name#), backups (name~), Vim's and Kate's swap files
+# (.name.swp, .name.kate-swp), gedit's file being saved (.goutputstream-…), JetBrains' safe-write copies, flycheck's copies
+# (flycheck_name) and macOS's .DS_Store. The preview's watcher ignores them too.
+_LEFTOVER = re.compile(
+    r"\.#|#.*#\Z|.*~\Z|\..*\.(?:sw[a-px]|kate-swp)\Z|\.goutputstream-|.*___jb_(?:tmp|old)___\Z|flycheck_|\.DS_Store\Z", re.DOTALL
+)
 
 
 def leftover(name: str) -> bool:
