@@ -53,6 +53,29 @@ def test_import_reports_what_it_did_not_convert_with_file_and_line(tmp_path: Pat
     assert "kept under hugo: linkTitle (1), menu (1), slug (2), weight (2)" in done.stderr
 
 
+def test_what_hugo_leaves_out_of_a_site_the_import_leaves_out_too(tmp_path: Path) -> None:
+    """Hugo ignores a content file named `.x`, `#x` or `x~` (SourceSpec.IgnoreFile): a page it never published, an
+    editor's backup, auto-save or lock are not imported; neither is an editor's leftover under static/."""
+    half_typed = "---\ntitle: [\n---\n"
+    leftovers: dict[str, str | bytes] = {
+        "content/en/posts/.notes.md": "---\ntitle: Notes to self\n---\n\nNot for the site.\n",
+        "content/en/docs/#faq.md#": half_typed,
+        "content/en/docs/faq.md~": half_typed,
+        "content/he/docs/.#faq.md": half_typed,
+        "content/en/.drafts/idea.md": "---\ntitle: An idea\n---\n\nLater.\n",
+        "static/.DS_Store": b"\x00\x00\x00\x01Bud1",
+        "static/images/logo.svg~": "<svg/>",
+    }
+    src = _write(tmp_path / "hugo", hugo_site() | leftovers)
+    done = run("import", "hugo", str(src), "--out", str(tmp_path / "site"), "--format", "json")
+    assert done.exit_code == 0, done.stdout + done.stderr
+    assert "imported 8 pages (4 en articles, 4 with a translation)" in done.stderr
+    said = {d["path"] for d in json.loads(done.stdout)["diagnostics"]}
+    assert not said & set(leftovers), said & set(leftovers)
+    written = {p.name for p in (tmp_path / "site").rglob("*")}
+    assert not written & {".notes.md", "notes.md", "idea.md", ".DS_Store", "logo.svg~", "#faq.md#", "faq.md~"}
+
+
 def test_every_page_is_paired_and_front_matter_is_mapped(tmp_path: Path) -> None:
     site, _ = _imported(tmp_path)
     en = sorted(p.relative_to(site / "content/en").as_posix() for p in (site / "content/en").rglob("*.md"))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline import sitepaths
 from pipeline.diagnostics import Diagnostic
 from pipeline.importers.hugoconfig import HugoConfig, parse_data
 
@@ -74,6 +75,8 @@ def read_content(src: Path, config: HugoConfig, languages: tuple[str, ...]) -> C
         if not base.is_dir():
             continue
         for path in sorted(base.rglob("*")):
+            if any(map(_ignored, path.relative_to(base).parts)):
+                continue
             rel_src = path.relative_to(src).as_posix()
             if code is None and any(rel_src == d or rel_src.startswith(d + "/") for d in own_dirs):
                 continue
@@ -184,3 +187,9 @@ def _key_lines(text: str, first_line: int) -> dict[str, int]:
         if match and match[1] not in found:
             found[match[1]] = number
     return found
+
+
+def _ignored(name: str) -> bool:
+    """Whether Hugo leaves a file or folder under content/ out of the site (its SourceSpec.IgnoreFile: a name starting with
+    `.` or `#`, or ending with `~`), or it is an editor's leftover (sitepaths.leftover): then the import leaves it out too."""
+    return name.startswith((".", "#")) or name.endswith("~") or sitepaths.leftover(name)

@@ -10,6 +10,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from pipeline import sitepaths
 from pipeline.diagnostics import Diagnostic
 from pipeline.importers import frontmatter, shortcodes, urls
 from pipeline.importers.hugoconfig import HugoConfig
@@ -139,11 +140,15 @@ def _lookup(table: dict[str, str], name: str) -> str:
 
 
 def _static_files(src: Path) -> list[str]:
-    """The Hugo site's static/ files (served as they are, as they will be here)."""
+    """The Hugo site's static/ files (served as they are, as they will be here), but editors' leftovers (sitepaths.leftover)."""
     folder = src / "static"
     if not folder.is_dir():
         return []
-    return [p.relative_to(src).as_posix() for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()]
+    return [
+        p.relative_to(src).as_posix()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink() and not any(map(sitepaths.leftover, p.relative_to(folder).parts))
+    ]
 
 
 def _bundle_files(resources: dict[Resource, str], members: dict[str, Page], lang: str, source: str) -> dict[str, str]:
