@@ -98,3 +98,12 @@ def test_djangos_hebrew_catalogs_read_without_a_false_format_error():
         assert not [d for d in found if d["code"] in ENTRY_CODES or d["code"] == "catalog-encoding"], (path, found)
         counted = any(d["code"] == "catalog-plural-forms" for d in found)
         assert counted is msgfmt_refuses(path), path  # msgfmt: "nplurals = 4 ... but some messages have only 3 plural forms"
+
+
+def test_an_escape_gettext_does_not_know_is_located_at_its_backslash(tmp_path):
+    path = tmp_path / "he" / "LC_MESSAGES" / "messages.po"
+    path.parent.mkdir(parents=True)
+    path.write_text(HEADER + 'msgid "Folder"\nmsgstr "התיקייה C:\\Users"\n', encoding="utf-8")
+    found = errors(str(path))
+    assert [(d["line"], d["column"], d["code"]) for d in found] == [(10, 19, "catalog-syntax")]  # msgstr "התיקייה C: is 18 characters
+    assert "'\\U' is not an escape gettext knows" in found[0]["message"]

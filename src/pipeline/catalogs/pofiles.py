@@ -109,9 +109,8 @@ def parse(data: bytes, rel: str) -> PoFile:
     for line, message in parser.found:
         if line not in reported and "more translations than num_plurals" not in message:  # counted by the plural checks
             problems.append((line, message))
-    problems += [(line, message) for line, _, message in escapes]
-    columns = {(line, message): column for line, column, message in escapes}
-    found += [Diagnostic.make("catalog-syntax", rel, line, columns.get((line, message), 1), message) for line, message in sorted(problems)]
+    located = sorted([(line, 1, message) for line, message in problems] + escapes, key=lambda row: (row[0], row[2]))
+    found += [Diagnostic.make("catalog-syntax", rel, line, column, message) for line, column, message in located]
     return PoFile(rel, catalog, forms, tuple(found), plural_line, flags)
 
 
@@ -262,18 +261,10 @@ def _unread_escapes(raw: str) -> Iterator[tuple[int, str]]:
         if escaped in _READ_ESCAPES:
             continue
         if escaped[0] in "01234567" or (escaped[0] == "x" and len(escaped) > 1):
-            yield (
-                match.start() + 1,
-                f"'\\{escaped}' is an octal or hex escape, which the site would show as written: write the character itself",
-            )
+            why = f"'\\{escaped}' is an octal or hex escape, which the site would show as written: write the character itself"
         else:
-            yield (
-                match.start() + 1,
-                (
-                    f"'\\{escaped[:1]}' is not an escape gettext knows (\\n, \\t, \\\", \\\\ and the like): write the character "
-                    "itself, or \\\\ for a backslash"
-                ),
-            )
+            why = f"'\\{escaped[:1]}' is not an escape gettext knows (\\n, \\t, \\\", \\\\ and the like): write the character itself, or \\\\ for a backslash"
+        yield match.start() + 1, why
 
 
 def _duplicates(entries: list[_Entry]) -> list[tuple[int, str]]:
