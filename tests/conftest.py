@@ -107,10 +107,10 @@ class Serving:
 
 
 @contextmanager
-def serving(root: Path) -> Iterator[Serving]:
-    """Start the real `pipeline serve` for `root` on a free port; stop it on leaving, keeping its stderr."""
+def serving(root: Path, *args: str) -> Iterator[Serving]:
+    """Start the real `pipeline serve` for `root` on a free port, with `args`; stop it on leaving, keeping its stderr."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "serve", "--root", str(root), "--port", "0"],
+        [sys.executable, "-m", "pipeline", "serve", "--root", str(root), "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -172,6 +173,11 @@ def test_serve_live_serves_the_current_deploy(make_site):
         url = line.split(" on ")[1].split()[0]
         with urllib.request.urlopen(url + "en/a0/", timeout=5) as response:
             assert "Article 0" in response.read().decode("utf-8")
+        connection = http.client.HTTPConnection("127.0.0.1", int(url.rstrip("/").rsplit(":", 1)[1]), timeout=5)
+        connection.request("GET", "/en/a0/", headers={"Host": "attacker.example"})  # a DNS-rebinding page's name (test_serve.py)
+        refused = connection.getresponse()
+        assert refused.status == 403 and "Article 0" not in refused.read().decode("utf-8")
+        connection.close()
     finally:
         process.terminate()
         process.communicate(timeout=10)

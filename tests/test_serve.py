@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from conftest import article, hebrew, serving
@@ -15,6 +17,52 @@ def fetch(url: str) -> tuple[int, str]:
             return response.status, response.read().decode("utf-8")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode("utf-8")
+
+
+def fetch_as(base: str, host: str, path: str = "/en/a/") -> tuple[int, str]:
+    """What the preview answers a request for `path` that names `host` in its Host header, as a browser sends it for a page
+    at that name (a DNS-rebinding page's own name, once it resolves to 127.0.0.1)."""
+    address = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=5)
+    try:
+        connection.request("GET", path, headers={"Host": host})
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8")
+    finally:
+        connection.close()
+
+
+def test_serve_answers_no_page_that_reaches_it_through_a_name_of_its_own(make_site):
+    """DNS rebinding: a page at attacker.example makes its name resolve to 127.0.0.1, then reads the preview as
+    same-origin (drafts included). The preview answers only to IP addresses and localhost names, and says why it refused."""
+    root = make_site({"content/en/a.md": article("Embargoed title", draft="true"), "content/he/a.md": hebrew("כותרת", draft="true")})
+    with serving(root, "--drafts") as server:
+        port = urllib.parse.urlsplit(server.base).port
+        for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}", f"preview.localhost:{port}", "LOCALHOST."):
+            status, page = fetch_as(server.base, host)
+            assert status == 200 and "Embargoed title" in page, host
+        for host in (f"attacker.example:{port}", "Attacker.Example.", f"127.0.0.1.attacker.example:{port}", "a b"):
+            status, page = fetch_as(server.base, host)
+            assert status == 403 and "Embargoed" not in page, host
+        assert fetch_as(server.base, "attacker.example", "/__pipeline/events")[0] == 403  # nor is it told when the site changes
+        assert fetch_as(server.base, "attacker.example", "/api/en/articles/a.json")[0] == 403
+        status, page = fetch_as(server.base, f"attacker.example:{port}")
+        assert "answers only to localhost and IP addresses" in page and "--allow-host attacker.example" in page
+    said = [line for line in server.errors.splitlines() if "refused a request" in line]
+    assert said[0] == (
+        "pipeline: refused a request for host attacker.example (the preview answers to localhost and IP addresses); "
+        "if that is you, start serve with --allow-host attacker.example"
+    )
+    assert len([line for line in said if "attacker.example" in line and "127.0.0.1." not in line]) == 1  # once, however often asked
+
+
+def test_serve_answers_a_host_name_it_is_told_to(make_site):
+    """A forwarded port (a remote editor's, a container's) or a name in /etc/hosts reaches the preview under its own name."""
+    root = make_site({"content/en/a.md": article("First title"), "content/he/a.md": hebrew("כותרת")})
+    with serving(root, "--allow-host", "Preview.Test") as server:
+        assert fetch_as(server.base, "preview.test:8443")[0] == 200
+        assert fetch_as(server.base, "PREVIEW.TEST.")[0] == 200
+        assert fetch_as(server.base, "other.test")[0] == 403
 
 
 def test_serve_previews_and_rebuilds_on_change(make_site):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import http.server
+import ipaddress
 import json
 import posixpath
+import re
 import threading
 import time
 import urllib.parse
@@ -23,6 +25,7 @@ WATCHED = ("site.yaml", "content", "templates", "static", "locales", "schemas")
 EVENTS = "/__pipeline/events"  # server-sent events: one per build, with what is wrong when it failed
 SCRIPT = "/__pipeline/live.js"
 KEEP_ALIVE = 15.0  # seconds between comments on an idle event stream, so a closed page is noticed
+_HOST_NAME = re.compile(r"[a-z0-9._:-]{1,253}")  # a DNS name (IDNs come as xn--), an IPv4 or IPv6 address (urlsplit lowers it)
 IDLE = 1.0  # seconds with no change to the site's files after a rebuild that make a pause (watch's `idle` is called)
 LIVE_JS = b"""/* Injected by `pipeline serve` (never in a build): reload when the site is rebuilt, show what is wrong when it fails. */
 (() => {
@@ -86,11 +89,47 @@ class Site(Protocol):
     def has(self, path: str) -> bool: ...
 
 
+def host_allowed(header: str | None, allowed: frozenset[str]) -> bool:
+    """Whether a request's Host header names this machine as only a browser on it can: an IP address, `localhost` or a
+    name under it (RFC 6761: browsers resolve those to loopback themselves), or a name in `allowed` (lower case).
+
+    Any other name is how a DNS-rebinding page reaches a preview on 127.0.0.1: its own name, made to resolve to
+    127.0.0.1 after the page loaded, lets its scripts read every answer (drafts too) as same-origin. No Host at all is
+    no browser's request."""
+    if header is None:
+        return True
+    name = host_name(header)
+    if name is None:
+        return False
+    if name == "localhost" or name.endswith(".localhost") or name in allowed:
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def host_name(header: str) -> str | None:
+    """The host a Host header names, in lower case and without its port or a final dot; None when it names none (or
+    holds what no host name or address does)."""
+    try:
+        name = urllib.parse.urlsplit(f"//{header.strip()}").hostname
+    except ValueError:
+        return None
+    name = name.rstrip(".") if name else None
+    return name if name and _HOST_NAME.fullmatch(name) else None
+
+
 class _Handler(http.server.SimpleHTTPRequestHandler):
     builds: Builds | None = None  # set for a live preview: pages get the reload script
     site: Site | None = None  # set for a preview kept in memory: served from it, not from the folder
+    hosts: frozenset[str] = frozenset()  # host names answered besides IP addresses and localhost (`--allow-host`)
+    refused: Callable[[str], None] | None = None  # told each host name refused
 
     def do_GET(self) -> None:
+        if not self._host_checked():
+            return
         path = self.path.split("?", 1)[0]
         if self.builds is not None and path == EVENTS:
             self._events(self.builds)
@@ -104,10 +143,34 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             super().do_GET()
 
     def do_HEAD(self) -> None:
+        if not self._host_checked():
+            return
         if self.site is not None:
             self._from_memory(self.site, self.path.split("?", 1)[0], head=True)
         else:
             super().do_HEAD()
+
+    def _host_checked(self) -> bool:
+        """Whether the request may be answered (`host_allowed`); if not, it is refused with a 403 that says why."""
+        host = self.headers.get("Host")
+        if host_allowed(host, self.hosts):
+            return True
+        name = host_name(host or "")
+        if self.refused is not None:
+            self.refused(name or "")
+        said = f"the host {name[:100]}" if name else "a Host header that names no host"
+        body = (
+            f"pipeline serve answers only to localhost and IP addresses, not to {said}: a page that made its own name lead "
+            "here could read the preview."
+            + (
+                f" If you reach the preview through that name on purpose (a forwarded port, a name in /etc/hosts), start it with --allow-host {name[:100]}."
+                if name
+                else ""
+            )
+            + "\n"
+        ).encode("utf-8", "replace")
+        self._send(403, "text/plain; charset=utf-8", body)
+        return False
 
     def _from_memory(self, site: Site, url: str, head: bool = False) -> None:
         """The output a URL names, as a host serves a folder: `index.html` for a folder, which is redirected to end in `/`."""
@@ -253,12 +316,37 @@ def _plain_file_inside(base: Path, found: Path) -> bool:
     return _inside(base, found) and found.is_file()
 
 
-def server(out: Path, port: int, builds: Builds | None = None, site: Site | None = None) -> http.server.ThreadingHTTPServer:
+def server(
+    out: Path,
+    port: int,
+    builds: Builds | None = None,
+    site: Site | None = None,
+    hosts: tuple[str, ...] = (),
+    refused: Callable[[str], None] | None = None,
+) -> http.server.ThreadingHTTPServer:
     """An HTTP server for `out` on 127.0.0.1 (port 0: any free port); with `builds`, pages reload themselves.
 
-    With `site`, what is served comes from it (a preview kept in memory) and `out` is not read."""
-    handler = type("Handler", (_Handler,), {"builds": builds, "site": site})
+    With `site`, what is served comes from it (a preview kept in memory) and `out` is not read. It answers requests
+    that name IP addresses, localhost or one of `hosts` (host_allowed); `refused` is told each other host name once."""
+    told = staticmethod(_once(refused)) if refused is not None else None  # a function kept on the class, not a method
+    attributes = {"builds": builds, "site": site, "hosts": frozenset(h.lower().rstrip(".") for h in hosts), "refused": told}
+    handler = type("Handler", (_Handler,), attributes)
     return http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(out)))
+
+
+def _once(told: Callable[[str], None]) -> Callable[[str], None]:
+    """`told`, called once per name (the first hundred names: a page retrying cannot fill the terminal)."""
+    seen: set[str] = set()
+    lock = threading.Lock()
+
+    def once(name: str) -> None:
+        with lock:
+            if name in seen or len(seen) >= 100:
+                return
+            seen.add(name)
+        told(name)
+
+    return once
 
 
 def watch(

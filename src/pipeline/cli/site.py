@@ -194,7 +194,14 @@ def _kept(target: Path) -> str:
 @click.option("--drafts", is_flag=True, help="Include articles marked draft: true.")
 @click.option("--live", is_flag=True, help="Serve what a local target has live (its `current` deploy) instead of a fresh build.")
 @click.option("--target", "target_name", metavar="NAME", help="With --live: the local target.  [default: default]")
-def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: str | None) -> None:
+@click.option(
+    "--allow-host",
+    "hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests for this host name (a forwarded port's, one in /etc/hosts); localhost and IP addresses always are.",
+)
+def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: str | None, hosts: tuple[str, ...]) -> None:
     """Preview the site on http://127.0.0.1:PORT/: rebuilt when a file changes, open pages reload (Ctrl-C stops).
 
     A change that breaks the build shows on the open page, over the last good version, with the file and line.
@@ -217,7 +224,7 @@ def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: 
             folder = chosen.live_folder()  # type: ignore[attr-defined]
         except PipelineError as exc:
             fail(exc)
-        _serve_forever(serve.server(folder, port), f"the live deploy of target '{chosen.name}'")
+        _serve_forever(serve.server(folder, port, hosts=hosts, refused=_refused), f"the live deploy of target '{chosen.name}'")
         return
     from pipeline.build.preview import Preview
     from pipeline.content.sources import Changed
@@ -255,9 +262,16 @@ def serve_command(root: Path, port: int, drafts: bool, live: bool, target_name: 
         watching.wait(10)  # "serving" is said once an edit saved after it is seen
         with tempfile.TemporaryDirectory(prefix="pipeline-serve-") as folder:  # an empty folder: nothing is read from it
             try:
-                _serve_forever(serve.server(Path(folder), port, builds, site), str(root.resolve()))
+                _serve_forever(serve.server(Path(folder), port, builds, site, hosts, _refused), str(root.resolve()))
             finally:
                 stop.set()
+
+
+def _refused(name: str) -> None:
+    """What the terminal says the first time a request for a host name the preview does not answer to is refused."""
+    named = f"host {name}" if name else "a Host header that names no host"
+    hint = f"; if that is you, start serve with --allow-host {name}" if name else ""
+    click.echo(f"pipeline: refused a request for {named} (the preview answers to localhost and IP addresses){hint}", err=True)
 
 
 def _serve_forever(httpd: http.server.ThreadingHTTPServer, what: str) -> None:
