@@ -160,17 +160,62 @@ def test_structure_differences_are_warnings_at_the_translation_lines(make_site):
     (root / "content/he/a.md").write_text(text, encoding="utf-8")
     result = validate_json(root)
     structure = [d for d in result.diagnostics if d[3] == "translation-structure"]
+    lines = text.split("\n")
+    start, in_practice = lines.index("פסקת פתיחה.") + 1, lines.index("## בפועל") + 1
     assert structure == [
-        ("content/he/a.md", 19, 1, "translation-structure"),
-        ("content/he/a.md", 19, 1, "translation-structure"),
-        ("content/he/a.md", 23, 61, "translation-structure"),
+        ("content/he/a.md", start, 1, "translation-structure"),  # a count: at the start of the body
+        ("content/he/a.md", 23, 61, "translation-structure"),  # an extra link: at itself
+        ("content/he/a.md", in_practice, 1, "translation-structure"),  # a missing image: at its section's heading
     ]
-    messages = sorted(d["message"] for d in json.loads(result.stdout)["diagnostics"] if d["code"] == "translation-structure")
+    messages = [d["message"] for d in json.loads(result.stdout)["diagnostics"] if d["code"] == "translation-structure"]
     assert messages == [
         "0 code blocks here, 1 in content/en/a.md",
-        "content/en/a.md has an image to '/images/heart.svg' (line 19) that this translation lacks",
         "link to 'https://example.org/' is not in content/en/a.md; a translation keeps the source's links",
+        "content/en/a.md has an image to '/images/heart.svg' (line 19) that this translation lacks",
     ]
+
+
+def test_a_missing_link_is_reported_at_its_section_and_the_intro_at_the_start(make_site):
+    root = make_site(FILES, POLICY)
+    run("translate", "--root", str(root), "he", "a")
+    text = translated(root / "content/he/a.md").replace("ראו [הכרת תודה](b.md).", "ראו הכרת תודה.")
+    (root / "content/he/a.md").write_text(text, encoding="utf-8")
+    lines = text.split("\n")
+    assert _structure(root) == [("content/he/a.md", lines.index("## למה זה עובד") + 1, 1, "translation-structure")]
+    moved = text.replace("ראו הכרת תודה.", "").replace("## למה זה עובד", "## למה זה עובד\n\nאחת ועוד, ראו [הכרת תודה](b.md).")
+    moved = moved.replace("## בפועל", "## בפועל\n\nבלי אחת.")  # the heading counts still agree: sections pair by place
+    (root / "content/he/a.md").write_text(moved, encoding="utf-8")
+    assert _structure(root) == []
+    fewer = text.replace("## בפועל\n", "")  # one heading less: the sections no longer pair, so the start of the body
+    (root / "content/he/a.md").write_text(fewer, encoding="utf-8")
+    start = fewer.split("\n").index("פסקת פתיחה.") + 1
+    assert _structure(root) == [("content/he/a.md", start, 1, "translation-structure")] * 2  # the link, and the count
+    messages = sorted(d["message"] for d in json.loads(validate_json(root).stdout)["diagnostics"] if d["code"] == "translation-structure")
+    assert messages == [
+        "1 heading here, 2 in content/en/a.md",
+        "content/en/a.md has a link to 'b.md' (line 15) that this translation lacks",
+    ]
+
+
+def test_a_heading_at_another_level_than_the_source_s_is_reported_at_itself(make_site):
+    root = make_site(FILES, POLICY)
+    run("translate", "--root", str(root), "he", "a")
+    text = translated(root / "content/he/a.md").replace("## בפועל", "#### בפועל")
+    (root / "content/he/a.md").write_text(text, encoding="utf-8")
+    result = validate_json(root)
+    assert result.exit_code == 0  # a warning
+    assert _structure(root) == [("content/he/a.md", text.split("\n").index("#### בפועל") + 1, 1, "translation-structure")]
+    assert result.messages["translation-structure"] == (
+        "heading 'בפועל' is level 4 (####) here, level 2 (##) in content/en/a.md ('In practice', line 17); "
+        "a translation keeps the source's heading levels"
+    )
+    setext = text.replace("#### בפועל", "בפועל\n------")  # the same level as the source's, written another way
+    (root / "content/he/a.md").write_text(setext, encoding="utf-8")
+    assert _structure(root) == []
+
+
+def _structure(root) -> list[tuple[str, int, int, str]]:
+    return [d for d in validate_json(root).diagnostics if d[3] == "translation-structure"]
 
 
 def test_translate_and_accept_articles_in_sub_folders(make_site):

@@ -80,7 +80,11 @@ RULES: dict[str, Rule] = {
             "A translation with no recorded source fingerprint, so nobody can tell whether it is current (severity per language).",
         ),
         Rule("translation-untranslated", _W, "A field or section of a translation is still identical to its source text."),
-        Rule("translation-structure", _W, "A translation's links, images, code blocks or heading count differ from its source's."),
+        Rule(
+            "translation-structure",
+            _W,
+            "A translation's links, images, code blocks, heading count or heading levels differ from its source's.",
+        ),
         Rule("translation-mismatch", _E, "A shared field (date, tags, image src) differs between a translation and its source."),
         # Markdown hygiene
         Rule("link-broken", _E, "An internal link points to an article or file that does not exist."),

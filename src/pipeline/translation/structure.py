@@ -16,10 +16,11 @@ _LETTERS = re.compile(r"[^\W\d_]{2,}")
 
 
 def check(source: Article, source_body: Body, translation: Article, body: Body) -> list[Diagnostic]:
-    """Links, images, code blocks and heading count that differ from the source, at the translation's lines."""
+    """Links, images, code blocks, heading count and heading levels that differ from the source, at the translation's lines."""
     found = []
     path = translation.path
     start = translation.body_line + len(translation.body) - len(translation.body.lstrip("\n"))  # first text line
+    aligned = len(body.headings) == len(source_body.headings)  # then the n-th heading of each starts the same section
     for kind in ("link", "image"):
         want = Counter(r.target for r in source_body.refs if r.kind == kind)
         have = Counter(r.target for r in body.refs if r.kind == kind)
@@ -33,14 +34,39 @@ def check(source: Article, source_body: Body, translation: Article, body: Body) 
             times = "" if missing == 1 else f" ({missing} times)"
             article = "an" if kind == "image" else "a"
             message = f"{source.path} has {article} {kind} to '{target}' (line {line}){times} that this translation lacks"
-            found.append(Diagnostic.make("translation-structure", path, start, 1, message))
+            at = _section_start(source_body, body, line, start) if aligned else start
+            found.append(Diagnostic.make("translation-structure", path, at, 1, message))
     for what, mine, theirs in (
-        ("code blocks", body.code_blocks, source_body.code_blocks),
-        ("headings", body.headings, source_body.headings),
+        ("code block", body.code_blocks, source_body.code_blocks),
+        ("heading", body.headings, source_body.headings),
     ):
         if len(mine) != len(theirs):
-            message = f"{len(mine)} {what} here, {len(theirs)} in {source.path}"
+            message = f"{len(mine)} {what}{'' if len(mine) == 1 else 's'} here, {len(theirs)} in {source.path}"
             found.append(Diagnostic.make("translation-structure", path, start, 1, message))
+    if aligned:
+        found += _levels(source, source_body, path, body)
+    return found
+
+
+def _section_start(source_body: Body, body: Body, line: int, start: int) -> int:
+    """The translation's line where the section holding the source's `line` starts: the heading at the same position,
+    or the body's first text line for what comes before the first heading (the headings are as many in both)."""
+    number = sum(1 for heading in source_body.headings if heading.line <= line)
+    return body.headings[number - 1].line if number else start
+
+
+def _levels(source: Article, source_body: Body, path: str, body: Body) -> list[Diagnostic]:
+    """Headings whose level differs from the source's heading at the same position (a section moved up or down the
+    outline: the table of contents and the page's structure differ from the source's), at the translation's heading."""
+    found = []
+    for mine, theirs in zip(body.headings, source_body.headings, strict=True):
+        if mine.level != theirs.level:
+            message = (
+                f"heading '{mine.text}' is level {mine.level} ({'#' * mine.level}) here, level {theirs.level} "
+                f"({'#' * theirs.level}) in {source.path} ('{theirs.text}', line {theirs.line}); "
+                "a translation keeps the source's heading levels"
+            )
+            found.append(Diagnostic.make("translation-structure", path, mine.line, 1, message))
     return found
 
 
