@@ -97,7 +97,31 @@ def test_a_hebrew_slug_is_not_an_id_of_the_translation(make_site):
     )
     result = validate_json(root)
     assert ("content/he/v.md", 9, 12, "link-anchor") in result.diagnostics
-    assert "avoiding-burnout" in result.messages["link-anchor"]
+    assert result.messages["link-anchor"] == (  # what the translator wrote came from the heading they see: they are told its id
+        "link target '#להימנע-משחיקה': no section 'להימנע-משחיקה' on this page; its heading 'להימנע משחיקה' has the id "
+        "'avoiding-burnout', its source heading's (a translation's headings keep their source's ids): link to "
+        "'#avoiding-burnout' (its sections: avoiding-burnout)"
+    )
+
+
+def test_a_link_from_another_page_by_a_hebrew_heading_s_words_is_told_the_id(make_site):
+    encoded = "%D7%9C%D7%94%D7%99%D7%9E%D7%A0%D7%A2-%D7%9E%D7%A9%D7%97%D7%99%D7%A7%D7%94"  # להימנע-משחיקה, as a URL has it
+    root = make_site(
+        {
+            "content/en/v.md": article(body="## Avoiding burnout\n\nText.\n"),
+            "content/he/v.md": hebrew(body="## להימנע משחיקה\n\nטקסט.\n"),
+            "content/en/w.md": article(body="See [there](v.md#avoiding-burnout).\n"),
+            "content/he/w.md": hebrew(body=f"ראו [שם](v.md#{encoded}) ו[עוד](v.md#no-such).\n"),
+        }
+    )
+    found = [d for d in json.loads(validate_json(root).stdout)["diagnostics"] if d["code"] == "link-anchor"]
+    assert [(d["path"], d["line"]) for d in found] == [("content/he/w.md", 7), ("content/he/w.md", 7)]
+    assert found[0]["message"] == (
+        f"link target 'v.md#{encoded}': no section 'להימנע-משחיקה' on /he/v/; its heading 'להימנע משחיקה' has the id "
+        "'avoiding-burnout', its source heading's (a translation's headings keep their source's ids): link to "
+        "'v.md#avoiding-burnout' (its sections: avoiding-burnout)"
+    )
+    assert "its heading" not in found[1]["message"]  # a fragment no heading's words make gets the usual hint
 
 
 def test_code_blocks_are_highlighted_with_classes_and_a_light_and_dark_stylesheet(make_site, tmp_path):

@@ -62,6 +62,15 @@ class PageIds:
                 self._made[key] = aligned(source, own) + own.ids
         return self._made[key]
 
+    def taken_from_source(self, key: tuple[str, str]) -> dict[str, tuple[str, str]]:
+        """On a translation's page `key`: the id each of its headings' own words would make -> (the heading, the id it
+        has on the page, its source's), where the two differ: a link a translator wrote from the words they see."""
+        own = self._bodies.get(key)
+        if own is None or key[0] == self._source:
+            return {}
+        ids = self.of(key) or ()
+        return {h.anchor: (h.text, page_id) for h, page_id in zip(own.headings, ids) if not h.explicit and h.anchor != page_id}
+
 
 def check_fragments(files: Iterable[tuple[str, str, str]], bodies: Mapping[str, Body], index: SiteIndex) -> list[Diagnostic]:
     """Every link whose `#fragment` names no id on the page it leads to; `files` are (path, locale, id) of the articles."""
@@ -93,9 +102,20 @@ def file_fragments(
         if existing is None or fragment in existing:
             continue
         where = "this page" if ref.target.startswith("#") else f"/{page[0]}/{page[1]}/" if page else ""
-        hint = did_you_mean(fragment, existing)
+        hint = _source_id(ref.target, ids.taken_from_source(page).get(fragment) if page else None) or did_you_mean(fragment, existing)
         shown = ", ".join(existing[:SHOWN_IDS]) + (", …" if len(existing) > SHOWN_IDS else "")
         listing = f"its sections: {shown}" if existing else "it has no sections"
         message = f"link target '{ref.target}': no section '{fragment}' on {where}; " + (f"{hint} " if hint else "") + f"({listing})"
         found.append(Diagnostic.make("link-anchor", path, ref.line, ref.column, message))
     return found, tuple(pages)
+
+
+def _source_id(target: str, meant: tuple[str, str] | None) -> str:
+    """What to write instead of a link to a translation's heading by the id of its own words (`meant`: the heading, its id)."""
+    if meant is None:
+        return ""
+    heading, page_id = meant
+    return (
+        f"its heading '{heading}' has the id '{page_id}', its source heading's (a translation's headings keep their "
+        f"source's ids): link to '{target.partition('#')[0]}#{page_id}'"
+    )
