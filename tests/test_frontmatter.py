@@ -6,6 +6,8 @@ import json
 
 from conftest import article, hebrew, validate_json
 
+from pipeline.validate import validate
+
 HE = hebrew()
 
 
@@ -120,3 +122,27 @@ def test_unknown_tag_at_its_list_item(make_site):
     result = validate_json(root)
     assert result.diagnostics == [("content/en/a.md", 5, 18, "tag-unknown"), ("content/he/a.md", 5, 18, "tag-unknown")]
     assert result.messages["tag-unknown"].endswith("did you mean 'kindness'?")
+
+
+def test_a_tag_written_as_its_display_name_is_told_its_id_once(make_site):
+    root = make_site({"content/en/a.md": article(tags="[Gratitude]"), "content/he/a.md": hebrew(tags="[טוב לב]")})
+    result = validate_json(root)
+    assert result.exit_code == 1
+    # The schema's pattern for a tag id is broken too, at the same place: one mistake, one error, the one that says what to write.
+    assert result.diagnostics == [("content/en/a.md", 5, 8, "tag-unknown"), ("content/he/a.md", 5, 8, "tag-unknown")]
+    messages = [d["message"] for d in json.loads(result.stdout)["diagnostics"]]
+    assert messages == [
+        (
+            "tag 'Gratitude' is not declared under `tags:` in site.yaml; 'Gratitude' is the English name of the tag "
+            "'gratitude': write gratitude (pages show a tag by its name in their language)"
+        ),
+        (
+            "tag 'טוב לב' is not declared under `tags:` in site.yaml; 'טוב לב' is the Hebrew name of the tag 'kindness': "
+            "write kindness (pages show a tag by its name in their language)"
+        ),
+    ]
+    first = validate(root)
+    site = root / "site.yaml"  # a name changed in site.yaml: a validate recalling what it can (serve's) says so too
+    site.write_text(site.read_text("utf-8").replace("he: טוב לב", "he: חסד"), encoding="utf-8")
+    again = [d.message for d in validate(root, first.records, 1, first.memo).diagnostics]
+    assert again == [messages[0], "tag 'טוב לב' is not declared under `tags:` in site.yaml; declared: gratitude, kindness"]

@@ -120,7 +120,7 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1, memo: 
     catalog_found, catalog_records = gate.check_catalogs(root, reuse, config.max_file_bytes)
     found += catalog_found
     records.update(catalog_records)
-    ordered = sorted(set(found), key=lambda d: (d.path, d.line, d.column, d.code, d.message))
+    ordered = sorted(_one_per_mistake(found), key=lambda d: (d.path, d.line, d.column, d.code, d.message))
     kept = {
         (f.path, digests[f.path]): r for f, r in zip(readable, studied) if f.path in records
     }  # the next validate in this process reuses them
@@ -137,6 +137,13 @@ def validate(root: Path, known: FileRecords | None = None, jobs: int = 1, memo: 
         _image_sizes(ledger, config.root, index.static),
         ledger.done(rules, seen, MappingProxyType(kept)),
     )
+
+
+def _one_per_mistake(found: list[Diagnostic]) -> set[Diagnostic]:
+    """The diagnostics, once each, without a schema's finding where a tag check says more of the same value (a tag that is
+    no tag id, `התנדבות`, breaks the schema's pattern too: the tag check names the tag it is the name of)."""
+    tags = {(d.path, d.line, d.column) for d in found if d.code == "tag-unknown"}
+    return {d for d in found if d.code != "field-invalid" or (d.path, d.line, d.column) not in tags}
 
 
 def _delta(ledger: Ledger, rules: str) -> frozenset[str] | None:

@@ -113,13 +113,26 @@ def check_front_matter(path: str, lang: str, front: YamlDoc, index: SiteIndex, c
     for position, tag in enumerate(tags if isinstance(tags, list) else []):
         if isinstance(tag, str) and tag not in config.tags:
             line, col = front.where_value(("tags", position))
-            hint = _did_you_mean(tag, config.tags) or f"declared: {', '.join(sorted(config.tags)) or 'none yet'}"
+            hint = _tag_named(tag, config) or _did_you_mean(tag, config.tags) or f"declared: {', '.join(sorted(config.tags)) or 'none yet'}"
             found.append(Diagnostic.make("tag-unknown", path, line, col, f"tag '{tag}' is not declared under `tags:` in site.yaml; {hint}"))
     image = data.get("image")
     if isinstance(image, dict) and isinstance(image.get("src"), str):
         line, col = front.where_value(("image", "src"))
         found += _check_target(path, lang, Ref("image", image["src"], "", line, col), index, check_alt=False)
     return found
+
+
+def _tag_named(tag: str, config: SiteConfig) -> str:
+    """What to write for a tag given by its display name (`התנדבות`, `Mental health`): its id, or ''."""
+    wanted = tag.strip().casefold()
+    for tag_id, names in config.tags.items():
+        for code, name in names.items():
+            if name.strip().casefold() == wanted:
+                language = config.locales[code].english_name if code in config.locales else code
+                return (
+                    f"'{tag}' is the {language} name of the tag '{tag_id}': write {tag_id} (pages show a tag by its name in their language)"
+                )
+    return ""
 
 
 def _check_html(path: str, ref: Ref, allowed: bool) -> list[Diagnostic]:

@@ -32,6 +32,7 @@ def site_key(index: checks.SiteIndex, config: SiteConfig) -> str:
         index.source_locale,
         str(config.allow_raw_html),
         "\n".join(config.tags),  # in their order: a hint picks the first of equally close tags
+        "\n".join(f"{code}={name}" for names in config.tags.values() for code, name in names.items()),  # a hint names a tag by its name
     )
 
 
