@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from conftest import SITE_YAML, article, hebrew, validate_json
 
 HE = hebrew()
@@ -31,6 +33,23 @@ def test_utf16_is_named(make_site):
     result = validate_json(root)
     assert result.diagnostics == [("content/en/a.md", 1, 1, "encoding-invalid")]
     assert "UTF-16" in result.messages["encoding-invalid"]
+
+
+def test_hebrew_saved_by_an_old_windows_editor_is_named_and_latin_1_is_not_taken_for_it(make_site):
+    hebrew_1255 = hebrew(body="שלום עולם, זה טקסט.\n").encode("cp1255")  # the bytes Notepad once saved Hebrew as
+    latin_1 = article(title="Café crème").encode("latin-1")  # é and è are Hebrew letters in Windows-1255, inside Latin words
+    root = make_site({"content/en/a.md": latin_1, "content/he/a.md": hebrew_1255})
+    result = validate_json(root)
+    assert [d[:2] for d in result.diagnostics if d[3] == "encoding-invalid"] == [("content/en/a.md", 2), ("content/he/a.md", 2)]
+    messages = [m for m in _messages(result) if "UTF-8 byte" in m]
+    assert messages[0].endswith("; save the file as UTF-8")
+    assert messages[1].endswith(
+        "; it reads as Hebrew saved in Windows-1255, an older Windows encoding: reopen it in that encoding, then save it as UTF-8"
+    )
+
+
+def _messages(result) -> list[str]:
+    return [d["message"] for d in json.loads(result.stdout)["diagnostics"]]
 
 
 def test_bom_and_crlf_are_accepted(make_site):

@@ -244,10 +244,24 @@ def decode(data: bytes, rel: str) -> tuple[str | None, Diagnostic | None]:
         line_start = data.rfind(b"\n", 0, start) + 1
         column = len(data[line_start:start].decode("utf-8", "replace")) + 1
         byte = data[start]
-        return None, Diagnostic.make(
-            "encoding-invalid", rel, line, column, f"invalid UTF-8 byte 0x{byte:02X} at byte offset {start}; save the file as UTF-8"
-        )
+        message = f"invalid UTF-8 byte 0x{byte:02X} at byte offset {start}; " + (_legacy_hebrew(data[bom:]) or "save the file as UTF-8")
+        return None, Diagnostic.make("encoding-invalid", rel, line, column, message)
     return (text if _is_its_text(data) else text.replace("\r\n", "\n")), None
+
+
+def _legacy_hebrew(data: bytes) -> str:
+    """What to do with a file that is not UTF-8 but reads as Hebrew in Windows-1255 (what older Windows editors save
+    Hebrew in; ISO-8859-8's letters are at the same bytes): '' when it does not. Hebrew words, and no Hebrew letter
+    against a Latin one (a Latin-1 `café` reads as `cafי` there), tell it from text in another 8-bit encoding."""
+    import re  # here: only a file that is not UTF-8 needs it
+
+    try:
+        text = data.decode("cp1255")
+    except UnicodeDecodeError:  # bytes Windows-1255 leaves undefined, such as the second byte of UTF-8's א
+        return ""
+    if re.search("[\u05d0-\u05ea]{2}", text) is None or re.search("[a-zA-Z][\u05d0-\u05ea]|[\u05d0-\u05ea][a-zA-Z]", text):
+        return ""
+    return "it reads as Hebrew saved in Windows-1255, an older Windows encoding: reopen it in that encoding, then save it as UTF-8"
 
 
 def _is_its_text(data: bytes) -> bool:
