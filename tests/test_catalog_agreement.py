@@ -107,3 +107,16 @@ def test_an_escape_gettext_does_not_know_is_located_at_its_backslash(tmp_path):
     found = errors(str(path))
     assert [(d["line"], d["column"], d["code"]) for d in found] == [(10, 19, "catalog-syntax")]  # msgstr "התיקייה C: is 18 characters
     assert "'\\U' is not an escape gettext knows" in found[0]["message"]
+
+
+def test_a_catalog_saved_in_windows_1255_is_located_where_msgfmt_says_and_named(tmp_path):
+    path = tmp_path / "he" / "LC_MESSAGES" / "messages.po"
+    path.parent.mkdir(parents=True)
+    path.write_bytes((HEADER + 'msgid "Folder"\nmsgstr "התיקייה"\n').encode("cp1255"))  # the header still says UTF-8
+    gnu = subprocess.run(["msgfmt", "-c", "-o", "/dev/null", str(path)], check=False, capture_output=True, text=True).stderr
+    assert f"{path}:10:9: invalid multibyte sequence" in gnu.splitlines()[0]  # msgstr "ה: the first letter, column 9
+    found = errors(str(path))
+    assert [(d["line"], d["column"], d["code"]) for d in found] == [(10, 9, "encoding-invalid")]
+    assert found[0]["message"].endswith(
+        "it reads as Hebrew saved in Windows-1255, an older Windows encoding: reopen it in that encoding, then save it as UTF-8"
+    )

@@ -16,6 +16,7 @@ from babel.messages.pofile import PoFileParser, unescape
 from pipeline import sitepaths
 from pipeline.catalogs.plurals import SAMPLE
 from pipeline.catalogs.runtime import MAX_PO_BYTES
+from pipeline.content.sources import not_utf8
 from pipeline.diagnostics import Diagnostic
 
 _STRING = r'"(?:[^"\\]|\\.)*"'
@@ -151,7 +152,7 @@ def _decode(data: bytes, rel: str) -> tuple[str | None, tuple[Diagnostic, ...]]:
         at = data[: exc.start].count(b"\n") + 1
         what = f"byte 0x{data[exc.start]:02x} at byte offset {exc.start}"
         if codec.name == "utf-8":
-            return None, (Diagnostic.make("encoding-invalid", rel, at, 1, f"not UTF-8: {what}"),)
+            return None, (Diagnostic.make("encoding-invalid", rel, *not_utf8(data, exc.start)),)
         text = f"the header says charset={name}, but {what} is not {name}; set the charset the file is saved in (UTF-8)"
         return None, (Diagnostic.make("catalog-encoding", rel, at, 1, text),)
 

@@ -239,14 +239,17 @@ def decode(data: bytes, rel: str) -> tuple[str | None, Diagnostic | None]:
     try:
         text = (data[bom:] if bom else data).decode("utf-8")  # as "utf-8-sig" decodes, on bytes.decode's fast path
     except UnicodeDecodeError as exc:
-        start = exc.start + bom
-        line = data.count(b"\n", 0, start) + 1
-        line_start = data.rfind(b"\n", 0, start) + 1
-        column = len(data[line_start:start].decode("utf-8", "replace")) + 1
-        byte = data[start]
-        message = f"invalid UTF-8 byte 0x{byte:02X} at byte offset {start}; " + (_legacy_hebrew(data[bom:]) or "save the file as UTF-8")
-        return None, Diagnostic.make("encoding-invalid", rel, line, column, message)
+        return None, Diagnostic.make("encoding-invalid", rel, *not_utf8(data, exc.start + bom, bom))
     return (text if _is_its_text(data) else text.replace("\r\n", "\n")), None
+
+
+def not_utf8(data: bytes, start: int, bom: int = 0) -> tuple[int, int, str]:
+    """The line and column of the byte at `start`, the first that is not UTF-8 (after a BOM of `bom` bytes), and what to do."""
+    line = data.count(b"\n", 0, start) + 1
+    line_start = data.rfind(b"\n", 0, start) + 1
+    column = len(data[line_start:start].decode("utf-8", "replace")) + 1
+    advice = _legacy_hebrew(data[bom:]) or "save the file as UTF-8"
+    return line, column, f"invalid UTF-8 byte 0x{data[start]:02X} at byte offset {start}; {advice}"
 
 
 def _legacy_hebrew(data: bytes) -> str:
