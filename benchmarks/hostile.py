@@ -31,8 +31,9 @@ limits:
 """
 HEAD = "---\ntitle: T\ndate: 2024-03-12\nsummary: S\n---\n\n"
 
-# name -> (body for size n, whether raw HTML is allowed); each was quadratic (or worse) before.
-PATTERNS: dict[str, tuple[Callable[[int], str], bool]] = {
+# name -> (body for size n, whether raw HTML is allowed, the Hebrew translation's body or None); each was quadratic
+# (or worse) before.
+PATTERNS: dict[str, tuple[Callable[[int], str], bool] | tuple[Callable[[int], str], bool, Callable[[int], str]]] = {
     "attribute padded with spaces": (lambda n: "<a href=" + " " * (20 * n) + "x>y</a>\n", True),
     "many links": (lambda n: "".join(f"[l{i}](b.md) " for i in range(n)) + "\n", False),
     "many images": (lambda n: "".join(f"![a{i}](/x.png) " for i in range(n)) + "\n", False),
@@ -41,18 +42,26 @@ PATTERNS: dict[str, tuple[Callable[[int], str], bool]] = {
     "HTML block of unclosed tags": (lambda n: "<div>\n" + "<a " * (5 * n) + "\n", True),
     "unclosed comments": (lambda n: "<div>\n" + "<!--" * (5 * n) + "\n", True),
     "many unsafe attributes": (lambda n: "".join(f'<p onclick{i % 26 * "x"}="a">x</p>\n\n' for i in range(n)), True),
+    "translation lacking many links": (  # each missing link is located at its section's heading
+        lambda n: "".join(f"## H{i}\n\n[l](b.md#x{i})\n\n" for i in range(n)),
+        False,
+        lambda n: "".join(f"## כ{i}\n\nטקסט\n\n" for i in range(n)),
+    ),
 }
 
 
 def cpu_seconds(name: str, n: int) -> float:
     """CPU time of one `validate --jobs 1` (in this process) on a site whose one article has pattern `name` at size n."""
-    body, raw = PATTERNS[name]
+    body, raw, *translation = PATTERNS[name]
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         (root / "site.yaml").write_text(SITE.replace("RAW", "true" if raw else "false"), encoding="utf-8")
         (root / "content/en").mkdir(parents=True)
         (root / "content/en/a.md").write_text(HEAD + body(n), encoding="utf-8")
         (root / "content/en/b.md").write_text(HEAD + "b\n", encoding="utf-8")
+        if translation:
+            (root / "content/he").mkdir()
+            (root / "content/he/a.md").write_text(HEAD + translation[0](n), encoding="utf-8")
         started = time.process_time()
         result = CliRunner().invoke(cli, ["validate", "--root", str(root), "--jobs", "1", "--format", "json"], catch_exceptions=False)
         spent = time.process_time() - started

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Mapping
 
@@ -21,8 +22,13 @@ def check(source: Article, source_body: Body, translation: Article, body: Body) 
     path = translation.path
     start = translation.body_line + len(translation.body) - len(translation.body.lstrip("\n"))  # first text line
     aligned = len(body.headings) == len(source_body.headings)  # then the n-th heading of each starts the same section
+    sections = [heading.line for heading in source_body.headings]  # in rising order
     for kind in ("link", "image"):
         want = Counter(r.target for r in source_body.refs if r.kind == kind)
+        first: dict[str, int] = {}  # target -> the source's line of its first ref
+        for ref in source_body.refs:
+            if ref.kind == kind:
+                first.setdefault(ref.target, ref.line)
         have = Counter(r.target for r in body.refs if r.kind == kind)
         for ref in body.refs:
             if ref.kind == kind and have[ref.target] > want[ref.target]:
@@ -30,11 +36,11 @@ def check(source: Article, source_body: Body, translation: Article, body: Body) 
                 message = f"{kind} to '{ref.target}' is not in {source.path}; a translation keeps the source's {kind}s"
                 found.append(Diagnostic.make("translation-structure", path, ref.line, ref.column, message))
         for target, missing in (want - Counter(r.target for r in body.refs if r.kind == kind)).items():
-            line = next(r.line for r in source_body.refs if r.kind == kind and r.target == target)
+            line = first[target]
             times = "" if missing == 1 else f" ({missing} times)"
             article = "an" if kind == "image" else "a"
             message = f"{source.path} has {article} {kind} to '{target}' (line {line}){times} that this translation lacks"
-            at = _section_start(source_body, body, line, start) if aligned else start
+            at = _section_start(sections, body, line, start) if aligned else start
             found.append(Diagnostic.make("translation-structure", path, at, 1, message))
     for what, mine, theirs in (
         ("code block", body.code_blocks, source_body.code_blocks),
@@ -48,10 +54,11 @@ def check(source: Article, source_body: Body, translation: Article, body: Body) 
     return found
 
 
-def _section_start(source_body: Body, body: Body, line: int, start: int) -> int:
-    """The translation's line where the section holding the source's `line` starts: the heading at the same position,
-    or the body's first text line for what comes before the first heading (the headings are as many in both)."""
-    number = sum(1 for heading in source_body.headings if heading.line <= line)
+def _section_start(sections: list[int], body: Body, line: int, start: int) -> int:
+    """The translation's line where the section holding the source's `line` starts (`sections`: the lines of the source's
+    headings): the heading at the same position, or the body's first text line for what comes before the first heading
+    (the headings are as many in both)."""
+    number = bisect_right(sections, line)
     return body.headings[number - 1].line if number else start
 
 
