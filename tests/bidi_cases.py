@@ -92,6 +92,18 @@ HEBREW = [
     ("name in parentheses", "החוקר (Robert Emmons) פרסם מחקר.", '<p>החוקר (<bdi lang="en">Robert Emmons</bdi>) פרסם מחקר.</p>'),
     ("C++ and C#", "כתבנו ב-C++ ולא ב-C#.", '<p>כתבנו ב-<bdi lang="en">C++</bdi> ולא ב-<bdi lang="en">C#</bdi>.</p>'),
     ("size with a unit", "הקובץ שוקל 20 MB בלבד.", '<p>הקובץ שוקל <bdi lang="en">20 MB</bdi> בלבד.</p>'),
+    (".NET after a prefix", "התקנו את ה-.NET 8 אתמול.", '<p>התקנו את ה-<bdi lang="en">.NET 8</bdi> אתמול.</p>'),
+    ("a dotfile", "הוסיפו שורה ל-.gitignore ושמרו.", '<p>הוסיפו שורה ל-<bdi lang="en">.gitignore</bdi> ושמרו.</p>'),
+    (
+        "Windows path",
+        "הקובץ נמצא ב-C:\\Users\\dana\\NuGet.Config – ערכו אותו.",
+        '<p>הקובץ נמצא ב-<bdi lang="en">C:\\Users\\dana\\NuGet.Config</bdi> – ערכו אותו.</p>',
+    ),
+    (
+        "URL before a parenthesis",
+        "הורידו מ-https://dot.net (בערך 200 MB) והריצו.",
+        '<p>הורידו מ-<bdi lang="en">https://dot.net</bdi> (בערך <bdi lang="en">200 MB</bdi>) והריצו.</p>',
+    ),
     ("time and date need nothing", "ניפגש ב-12:30 ב-2024-03-12.", "<p>ניפגש ב-12:30 ב-2024-03-12.</p>"),
     ("abbreviations", 'צה"ל נפגש עם Dr. Smith אתמול.', '<p>צה"ל נפגש עם <bdi lang="en">Dr. Smith</bdi> אתמול.</p>'),
     (

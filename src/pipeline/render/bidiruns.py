@@ -12,11 +12,12 @@ _LATIN_LETTER = re.compile(f"[{LATIN}]")
 _DIGIT_OR_MARK = re.compile(r"[\d/@#+$€£¥]")  # where a token can be without a Latin letter
 _HEBREW_LETTER = re.compile(f"[{HEBREW}]")
 _TAIL = ".,;:!?'’\"”»"
+_DOTTED = re.compile(r"(?<![\w.])\.[A-Za-z]")  # where a name starting with a dot can be (not a sentence's full stop)
 
 # What must stay whole and left-to-right in right-to-left text, each anchored where it can start (linear time), with
 # a quick test of whether the text can hold one at all (most paragraphs hold none, and the patterns are the cost).
 _TOKENS = tuple(
-    (re.compile(test) if test.startswith("(") else test, re.compile(pattern))
+    (test if isinstance(test, re.Pattern) else re.compile(test) if test.startswith("(") else test, re.compile(pattern))
     for test, pattern in (
         ("://", r"(?<![\w/])(?:https?|ftp)://[^\s<>\"]+"),  # URLs, with query and fragment
         ("www.", r"(?<![\w./])www\.[A-Za-z0-9-]+\.[^\s<>\"]+"),
@@ -33,6 +34,9 @@ _TOKENS = tuple(
             r"(?<![\w.])(?:v\d+(?:\.\d+)*|\d+(?:\.\d+){2,})(?:[-+][0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?|(?<![\w.])\d+\.\d+[-+][0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*",
         ),  # versions
         (r"([$€£¥]\d)", r"(?<![\w.])[$€£¥]\d+(?:[.,]\d+)*(?:\s?[-\u2013]\s?[$€£¥]?\d+(?:[.,]\d+)*)?"),  # prices: $9.99, €10–€20
+        (":\\", r"(?<![\w\\])[A-Za-z]:\\[^\s<>\"|?*]*"),  # Windows paths: C:\Users\dana\NuGet.Config
+        ("\\\\", r"(?<![\w\\])\\\\[A-Za-z0-9._$-]+(?:\\[^\s<>\"|?*]*)?"),  # network paths: \\server\share
+        (_DOTTED, r"(?<![\w.])\.[A-Za-z][A-Za-z0-9_+#-]*(?:\.[A-Za-z0-9_-]+)*"),  # names that start with a dot: .NET, .gitignore
     )
 )
 # Abbreviations and initials whose full stop does not end a sentence: "Dr. Smith", "J. R. R. Tolkien".
@@ -42,7 +46,9 @@ _NUMBER_SIGNAL = re.compile(r"\d(?:(?<=[+\-\u2212\u00b1$€£¥v]\d)|\s?[°A-Za-
 _CONNECT = rf"(?:[ \u00a0]|[-_/:'’&@+*=~<>|\u2013]|\.(?=[{{L}}0-9{{O}}])|(?:{_NOT_AN_END}|(?<=\b[A-Z]))\. |{{O}})"
 # A run of Latin script inside right-to-left text: "Node.js 20", "C++", "print()", "Tom & Jerry"; it ends at a
 # sentence end (". ") and at a list separator (", "), so "Node.js. React" and "Node.js, React" are two runs.
-_LATIN_RUN = re.compile(rf"[{LATIN}](?:[{LATIN}0-9]|\([^()\n{HEBREW}]*\)|[+#]+|%|{_CONNECT.format(L=LATIN, O=OBJECT)}+(?=[{LATIN}0-9(]))*")
+_LATIN_RUN = re.compile(
+    rf"[{LATIN}](?:[{LATIN}0-9]|\([^()\n{HEBREW}]*\)|[+#]+|%|{_CONNECT.format(L=LATIN, O=OBJECT)}+(?=[{LATIN}0-9]|\([^()\n{HEBREW}]*\)))*"
+)
 # A run of Hebrew inside left-to-right text: "בלוג פוסטים", "ד״ר לוי", "צה\"ל".
 _HEBREW_RUN = re.compile(rf"[{HEBREW}](?:[{HEBREW}0-9״׳\"'\u05be]|{_CONNECT.format(L=HEBREW, O=OBJECT)}+(?=[{HEBREW}0-9]))*")
 # A quoted phrase; whether it is of the other direction is decided on its text.
@@ -135,11 +141,12 @@ def _quoted(text: str, direction: str, fixed: list[tuple[int, int]]) -> list[Run
 def _tokens(text: str) -> list[tuple[int, int]]:
     """The tokens of `text`, leftmost first and the longest where two start together, never overlapping."""
     numbers = _NUMBER_SIGNAL.search(text) is not None
-    if not numbers and "/" not in text and "@" not in text and "#" not in text and "+" not in text and "www." not in text:
+    dotted = "." in text and _DOTTED.search(text) is not None
+    if not (numbers or dotted or "/" in text or "@" in text or "#" in text or "+" in text or "www." in text or "\\" in text):
         return []  # the usual paragraph: nothing a token starts with
     found = []
     for test, pattern in _TOKENS:
-        if test in text if isinstance(test, str) else numbers and test.search(text):
+        if test in text if isinstance(test, str) else dotted if test is _DOTTED else numbers and test.search(text):
             for match in pattern.finditer(text):
                 start, end = match.span()
                 while end > start + 1 and text[end - 1] in _TAIL:  # a sentence's full stop is not part of a URL or a path
