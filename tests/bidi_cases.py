@@ -99,6 +99,17 @@ HEBREW = [
         "הקובץ נמצא ב-C:\\Users\\dana\\NuGet.Config – ערכו אותו.",
         '<p>הקובץ נמצא ב-<bdi lang="en">C:\\Users\\dana\\NuGet.Config</bdi> – ערכו אותו.</p>',
     ),
+    ("shell variable", "הגדירו את $HOME לפני ההרצה.", '<p>הגדירו את <bdi lang="en">$HOME</bdi> לפני ההרצה.</p>'),
+    (
+        "a setting with a variable",
+        "הוסיפו PATH=/usr/local/bin:$PATH לקובץ.",
+        '<p>הוסיפו <bdi lang="en">PATH=/usr/local/bin:$PATH</bdi> לקובץ.</p>',
+    ),
+    (
+        "Windows path with a space",
+        "התקינו ב-C:\\Program Files\\App ולחצו.",
+        '<p>התקינו ב-<bdi lang="en">C:\\Program Files\\App</bdi> ולחצו.</p>',
+    ),
     (
         "URL before a parenthesis",
         "הורידו מ-https://dot.net (בערך 200 MB) והריצו.",

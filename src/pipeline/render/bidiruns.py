@@ -12,6 +12,7 @@ _LATIN_LETTER = re.compile(f"[{LATIN}]")
 _DIGIT_OR_MARK = re.compile(r"[\d/@#+$€£¥]")  # where a token can be without a Latin letter
 _HEBREW_LETTER = re.compile(f"[{HEBREW}]")
 _TAIL = ".,;:!?'’\"”»"
+_SEGMENT = r'[^\s\\<>"|?*]'  # a character of a Windows path's folder or file name
 _DOTTED = re.compile(r"(?<![\w.])\.[A-Za-z]")  # where a name starting with a dot can be (not a sentence's full stop)
 
 # What must stay whole and left-to-right in right-to-left text, each anchored where it can start (linear time), with
@@ -34,8 +35,11 @@ _TOKENS = tuple(
             r"(?<![\w.])(?:v\d+(?:\.\d+)*|\d+(?:\.\d+){2,})(?:[-+][0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?|(?<![\w.])\d+\.\d+[-+][0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*",
         ),  # versions
         (r"([$€£¥]\d)", r"(?<![\w.])[$€£¥]\d+(?:[.,]\d+)*(?:\s?[-\u2013]\s?[$€£¥]?\d+(?:[.,]\d+)*)?"),  # prices: $9.99, €10–€20
-        (":\\", r"(?<![\w\\])[A-Za-z]:\\[^\s<>\"|?*]*"),  # Windows paths: C:\Users\dana\NuGet.Config
-        ("\\\\", r"(?<![\w\\])\\\\[A-Za-z0-9._$-]+(?:\\[^\s<>\"|?*]*)?"),  # network paths: \\server\share
+        # Windows paths: C:\Users\dana\NuGet.Config, and C:\Program Files\App (a folder's name may hold a space when a
+        # backslash follows it); network paths: \\server\share
+        (":\\", rf"(?<![\w\\])[A-Za-z]:\\(?:{_SEGMENT}+(?: {_SEGMENT}+)*\\)*{_SEGMENT}*"),
+        ("\\\\", rf"(?<![\w\\])\\\\[A-Za-z0-9._$-]+(?:\\(?:{_SEGMENT}+(?: {_SEGMENT}+)*\\)*{_SEGMENT}*)?"),
+        ("$", r"(?<![\w$])\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})"),  # shell variables: $HOME, ${PATH}
         (_DOTTED, r"(?<![\w.])\.[A-Za-z][A-Za-z0-9_+#-]*(?:\.[A-Za-z0-9_-]+)*"),  # names that start with a dot: .NET, .gitignore
     )
 )
@@ -142,7 +146,7 @@ def _tokens(text: str) -> list[tuple[int, int]]:
     """The tokens of `text`, leftmost first and the longest where two start together, never overlapping."""
     numbers = _NUMBER_SIGNAL.search(text) is not None
     dotted = "." in text and _DOTTED.search(text) is not None
-    if not (numbers or dotted or "/" in text or "@" in text or "#" in text or "+" in text or "www." in text or "\\" in text):
+    if not (numbers or dotted or "/" in text or "@" in text or "#" in text or "+" in text or "www." in text or "\\" in text or "$" in text):
         return []  # the usual paragraph: nothing a token starts with
     found = []
     for test, pattern in _TOKENS:
