@@ -13,7 +13,8 @@ _DIGIT_OR_MARK = re.compile(r"[\d/@#+$€£¥]")  # where a token can be without
 _HEBREW_LETTER = re.compile(f"[{HEBREW}]")
 _TAIL = ".,;:!?'’\"”»"
 _SEGMENT = r'[^\s\\<>"|?*]'  # a character of a Windows path's folder or file name
-_DOTTED = re.compile(r"(?<![\w.])\.[A-Za-z]")  # where a name starting with a dot can be (not a sentence's full stop)
+# Where a name starting with a dot can be (not a sentence's full stop): the dot first, for the search to skip to it.
+_DOTTED = re.compile(r"\.(?<![\w.]\.)[A-Za-z]")
 
 # What must stay whole and left-to-right in right-to-left text, each anchored where it can start (linear time), with
 # a quick test of whether the text can hold one at all (most paragraphs hold none, and the patterns are the cost).
@@ -145,7 +146,7 @@ def _quoted(text: str, direction: str, fixed: list[tuple[int, int]]) -> list[Run
 def _tokens(text: str) -> list[tuple[int, int]]:
     """The tokens of `text`, leftmost first and the longest where two start together, never overlapping."""
     numbers = _NUMBER_SIGNAL.search(text) is not None
-    dotted = "." in text and _DOTTED.search(text) is not None
+    dotted = _DOTTED.search(text) is not None
     if not (numbers or dotted or "/" in text or "@" in text or "#" in text or "+" in text or "www." in text or "\\" in text or "$" in text):
         return []  # the usual paragraph: nothing a token starts with
     found = []
