@@ -99,6 +99,12 @@ HEBREW = [
         "הקובץ נמצא ב-C:\\Users\\dana\\NuGet.Config – ערכו אותו.",
         '<p>הקובץ נמצא ב-<bdi lang="en">C:\\Users\\dana\\NuGet.Config</bdi> – ערכו אותו.</p>',
     ),
+    (
+        "a trademark",
+        "התקנו את Windows® ו-Office™ אתמול.",
+        '<p>התקנו את <bdi lang="en">Windows®</bdi> ו-<bdi lang="en">Office™</bdi> אתמול.</p>',
+    ),
+    ("a Mac shortcut", "לחצו ⌘+C כדי להעתיק.", '<p>לחצו <bdi lang="en">⌘+C</bdi> כדי להעתיק.</p>'),
     ("shell variable", "הגדירו את $HOME לפני ההרצה.", '<p>הגדירו את <bdi lang="en">$HOME</bdi> לפני ההרצה.</p>'),
     (
         "a setting with a variable",

@@ -41,6 +41,7 @@ _TOKENS = tuple(
         (":\\", rf"(?<![\w\\])[A-Za-z]:\\(?:{_SEGMENT}+(?: {_SEGMENT}+)*\\)*{_SEGMENT}*"),
         ("\\\\", rf"(?<![\w\\])\\\\[A-Za-z0-9._$-]+(?:\\(?:{_SEGMENT}+(?: {_SEGMENT}+)*\\)*{_SEGMENT}*)?"),
         ("$", r"(?<![\w$])\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})"),  # shell variables: $HOME, ${PATH}
+        ("⌘", r"(?<![\w⌘⌥⇧⌃+])[⌘⌥⇧⌃](?:\+?[⌘⌥⇧⌃])*(?:\+?[A-Za-z0-9]+)?"),  # a Mac's keys: ⌘+C, ⇧⌘P
         (_DOTTED, r"(?<![\w.])\.[A-Za-z][A-Za-z0-9_+#-]*(?:\.[A-Za-z0-9_-]+)*"),  # names that start with a dot: .NET, .gitignore
     )
 )
@@ -52,7 +53,7 @@ _CONNECT = rf"(?:[ \u00a0]|[-_/:'’&@+*=~<>|\u2013]|\.(?=[{{L}}0-9{{O}}])|(?:{_
 # A run of Latin script inside right-to-left text: "Node.js 20", "C++", "print()", "Tom & Jerry"; it ends at a
 # sentence end (". ") and at a list separator (", "), so "Node.js. React" and "Node.js, React" are two runs.
 _LATIN_RUN = re.compile(
-    rf"[{LATIN}](?:[{LATIN}0-9]|\([^()\n{HEBREW}]*\)|[+#]+|%|{_CONNECT.format(L=LATIN, O=OBJECT)}+(?=[{LATIN}0-9]|\([^()\n{HEBREW}]*\)))*"
+    rf"[{LATIN}](?:[{LATIN}0-9]|\([^()\n{HEBREW}]*\)|[+#]+|[%®™]|{_CONNECT.format(L=LATIN, O=OBJECT)}+(?=[{LATIN}0-9]|\([^()\n{HEBREW}]*\)))*"
 )
 # A run of Hebrew inside left-to-right text: "בלוג פוסטים", "ד״ר לוי", "צה\"ל".
 _HEBREW_RUN = re.compile(rf"[{HEBREW}](?:[{HEBREW}0-9״׳\"'\u05be]|{_CONNECT.format(L=HEBREW, O=OBJECT)}+(?=[{HEBREW}0-9]))*")
@@ -147,7 +148,18 @@ def _tokens(text: str) -> list[tuple[int, int]]:
     """The tokens of `text`, leftmost first and the longest where two start together, never overlapping."""
     numbers = _NUMBER_SIGNAL.search(text) is not None
     dotted = _DOTTED.search(text) is not None
-    if not (numbers or dotted or "/" in text or "@" in text or "#" in text or "+" in text or "www." in text or "\\" in text or "$" in text):
+    if not (
+        numbers
+        or dotted
+        or "/" in text
+        or "@" in text
+        or "#" in text
+        or "+" in text
+        or "www." in text
+        or "\\" in text
+        or "$" in text
+        or "⌘" in text
+    ):
         return []  # the usual paragraph: nothing a token starts with
     found = []
     for test, pattern in _TOKENS:
