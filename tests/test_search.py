@@ -153,3 +153,38 @@ def test_pages_are_served_under_the_csp_the_build_ships(site_url):
         policy = response.headers["Content-Security-Policy"]
         assert "script-src 'self'" in policy and "object-src 'none'" in policy
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+MIXED_TITLE = "התקנת C# ו-.NET 8 על Windows 11"
+MIXED_SUMMARY = "הורידו מ-https://dot.net (בערך 200 MB) והריצו."
+TYPESET = {  # what an RTL typesetter writes for each, by hand (as tests/bidi_cases.py)
+    "a": 'התקנת <bdi lang="en">C#</bdi> ו-<bdi lang="en">.NET 8</bdi> על <bdi lang="en">Windows 11</bdi>',
+    "p": 'הורידו מ-<bdi lang="en">https://dot.net</bdi> (בערך <bdi lang="en">200 MB</bdi>) והריצו.',
+}
+
+
+def test_a_result_s_mixed_title_and_summary_read_as_the_typesetter_sets_them(browser, tmp_path):  # noqa: F811
+    from test_bidi_reading import MEASURE
+
+    root = tmp_path / "site"
+    files = {
+        "site.yaml": SITE_YAML,
+        "content/en/dotnet.md": article("Installing C# and .NET 8 on Windows 11", "Download it.", body="Text.\n"),
+        "content/he/dotnet.md": hebrew(MIXED_TITLE, MIXED_SUMMARY, body="טקסט.\n"),
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    for url in serve_build(root, root / "public"):
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        found = results(page, f"{url}/he/search/", "התקנת")
+        assert [text.translate(dict.fromkeys(range(0x2066, 0x206A))) for text in found] == [MIXED_TITLE]
+        for selector, reference in TYPESET.items():
+            element = f".search-results li:first-child {selector}"
+            built = [c for c in page.eval_on_selector(element, MEASURE) if c[0] not in "\u2066\u2067\u2068\u2069"]
+            page.eval_on_selector(element, "(el, html) => { el.innerHTML = html; }", reference)
+            expected = page.eval_on_selector(element, MEASURE)
+            assert "".join(c for c, _, _ in built) == "".join(c for c, _, _ in expected)
+            moved = [(c, x, ex) for (c, x, _), (_, ex, _) in zip(built, expected, strict=True) if abs(x - ex) > 0.6]
+            assert moved == [], f"{selector}: {moved[:3]}"
+        page.close()

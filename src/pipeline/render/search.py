@@ -24,6 +24,7 @@ import orjson
 from pipeline.content.articles import Article
 from pipeline.content.sources import text_digest
 from pipeline.render import marks
+from pipeline.render.bidi import isolate_text
 from pipeline.render.siteplan import Entry, PackedWords, SitePlan
 
 VERSION = 1
@@ -210,11 +211,14 @@ def encode(document: dict[str, Any]) -> bytes:
 
 
 def _doc(site: SitePlan, entry: Entry, lang: str) -> dict[str, str]:
+    """A result as search.js shows it: its title and summary as text, runs of the other direction in Unicode isolates (the
+    text goes into an element whose direction is its own, `dir="auto"`, so `.NET 8` or `C#` read as on the article's page)."""
     article = entry.article
     summary = (article.summary or "").strip()
     if len(summary) > SUMMARY_CHARS:
         summary = summary[: SUMMARY_CHARS - 1].rstrip() + "…"
-    doc = {"u": site.link(entry.url), "t": article.title, "s": summary}
+    direction = site.config.locales[article.lang].direction
+    doc = {"u": site.link(entry.url), "t": isolate_text(article.title, direction), "s": isolate_text(summary, direction)}
     if article.lang != lang:
         doc["l"] = article.lang  # a fallback: shown in its own language
     return doc
