@@ -113,6 +113,32 @@ def test_every_character_is_painted_where_the_typesetter_puts_it(browser, mixed_
     page.close()
 
 
+def test_a_tag_s_mixed_name_reads_right_in_its_heading_and_links(browser, make_site):
+    """A tag's Hebrew name with English in it, where pages show it: the tag page's heading and the article's tag list."""
+    tagged = SITE_YAML.replace("tags:\n", "tags:\n  dotnet:\n    en: .NET\n    he: .NET ו-C#\n", 1)
+    root = make_site(
+        {
+            "content/en/t.md": _front("Tagged", "A tagged article.", "A chart").replace("author:", "tags: [dotnet]\nauthor:") + "Text.\n",
+            "content/he/t.md": _front("מתויג", "מאמר מתויג.", "תרשים").replace("author:", "tags: [dotnet]\nauthor:") + "טקסט.\n",
+        },
+        tagged,
+    )
+    (root / "static/images").mkdir(parents=True)
+    (root / "static/images/chart.svg").write_text(SVG, encoding="utf-8")
+    name = '<bdi lang="en">.NET</bdi> ו-<bdi lang="en">C#</bdi>'
+    for url in serve_build(root, root / "public"):
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        for path, selector, reference in (
+            ("/he/tags/dotnet/", "h1", f"מאמרים עם התגית {name}"),
+            ("/he/t/", ".article-tags a", name),
+        ):
+            page.goto(f"{url}{path}")
+            built = [c for c in page.eval_on_selector(selector, MEASURE) if c[0] not in "\u2066\u2067\u2068\u2069"]
+            page.eval_on_selector(selector, "(el, html) => { el.innerHTML = html; }", reference)
+            assert _differences(path, built, page.eval_on_selector(selector, MEASURE)) == []
+        page.close()
+
+
 def test_table_cells_read_right(browser, make_site):
     """A site that allows raw HTML: a table whose cells are English, Hebrew, numbers and mixed."""
     root = make_site(

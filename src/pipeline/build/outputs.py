@@ -19,7 +19,7 @@ from pipeline.diagnostics import Diagnostic
 from pipeline.errors import ContentError
 from pipeline.render import api, feeds, highlight, redirects, search
 from pipeline.render.siteplan import Entry, SitePlan
-from pipeline.render.theme import Theme, article_context, page_context, pages_of, site_context
+from pipeline.render.theme import Theme, article_context, page_context, pages_of, site_context, tag_name
 from pipeline.validate import Validation
 
 STATIC_DIR = "static"
@@ -281,7 +281,7 @@ def _tag_pages(
         return outputs
     source, tags = site.config.source_locale, reads.tags
     for tag, tagged in tags[lang].items():
-        name = site.config.tags.get(tag, {}).get(lang, tag)
+        name = tag_name(site.config, tag, lang)
         alternates = tuple((code, _tag_path(code, tag, 1)) for code in site.config.locales if tag in tags[code])
         if tag in tags[source]:
             alternates += (("x-default", _tag_path(source, tag, 1)),)
@@ -299,7 +299,7 @@ def _tag_pages(
             outputs.append(reads.take(page(theme, lang, "tag.html", path, common, known, context)))
         if not reads.wants(f"{lang}/tags/{tag}/feed.xml"):
             continue
-        feed_title = f"{site.config.title.get(lang) or site.config.base_url}: {name}"
+        feed_title = f"{site.config.title.get(lang) or site.config.base_url}: {site.config.tags.get(tag, {}).get(lang, tag)}"
         data = _feed_data(site, lang, reads, tag, tagged)
         make = partial(feeds.atom, site, lang, feed_title, now, tag)
         outputs.append(reads.take(Output(f"{lang}/tags/{tag}/feed.xml", key(common, "feed", feed_title, data), make)))

@@ -386,8 +386,7 @@ def article_context(plan: SitePlan, entry: Entry) -> dict[str, Any]:
         if article.author
         else None,
         "tags": [
-            {"id": tag, "name": config.tags.get(tag, {}).get(entry.lang, tag), "url": plan.link(f"/{entry.lang}/tags/{tag}/")}
-            for tag in article.tags
+            {"id": tag, "name": tag_name(config, tag, entry.lang), "url": plan.link(f"/{entry.lang}/tags/{tag}/")} for tag in article.tags
         ],
         "image": {
             "src": plan.link(article.image.src) if article.image.src.startswith("/") else article.image.src,
@@ -406,6 +405,12 @@ def article_context(plan: SitePlan, entry: Entry) -> dict[str, Any]:
 
 def _directions(config: SiteConfig) -> dict[str, str]:
     return {code: loc.direction for code, loc in config.locales.items()}
+
+
+def tag_name(config: SiteConfig, tag: str, lang: str) -> str:
+    """A tag's name in `lang` as pages show it: runs of the other direction in Unicode isolates (`.NET ו-C#`), so that it
+    reads right in text and in an attribute alike (a template may put it in either)."""
+    return isolate_text(config.tags.get(tag, {}).get(lang, tag), config.locales[lang].direction)
 
 
 def pages_of(items: tuple[Entry, ...], per_page: int) -> Iterator[tuple[int, int, tuple[Entry, ...]]]:
