@@ -216,7 +216,8 @@ def test_bad_po_syntax_is_reported_with_its_line_not_a_traceback(make_site):
 def test_a_catalog_that_is_not_utf8(make_site):
     data = (HEADER.replace("Hebrew", "Spanish") + 'msgid "Yes"\nmsgstr "S\xed"\n').encode("latin-1")
     result = check(catalog_site(make_site, '{{ _("Yes") }}\n', data))
-    assert result.exit_code == 1 and result.diagnostics == [(HE_PO, 9, 1, "encoding-invalid")]
+    assert result.exit_code == 1 and result.diagnostics == [(HE_PO, 9, 10, "encoding-invalid")]  # at the byte, as msgfmt says
+    assert result.messages["encoding-invalid"].endswith("; save the file as UTF-8")  # Latin-1 is not taken for Hebrew
 
 
 def test_entries_that_differ_only_by_context(make_site):
