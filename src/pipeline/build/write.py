@@ -115,10 +115,14 @@ def _make_all(outputs: Sequence[Planned], folder: Path, suffix: str, jobs: int) 
     from pipeline import workers  # here: the no-op check (freshness) reads this module's marker without loading multiprocessing
 
     order = _order(outputs)
+    forking = jobs > 1 and len(order) >= workers.MIN_ITEMS
+    ahead = [n for n in order if outputs[n].path.endswith(LONGEST)] if forking else []
+    rest = [n for n in order if not outputs[n].path.endswith(LONGEST)] if ahead else order
     made_here: set[str] | None = set() if not suffix else None  # a forked worker adds to its own copy
     try:
+        stats = {n: _make(outputs[n], folder, suffix, made_here) for n in ahead}  # before the workers are forked
         made = workers.run(
-            lambda output: _make(output, folder, suffix, made_here), [outputs[n] for n in order], jobs, _starts(outputs, order, jobs)
+            lambda output: _make(output, folder, suffix, made_here), [outputs[n] for n in rest], jobs, _starts(outputs, rest, jobs)
         )
     except BaseException:
         if suffix:
@@ -126,12 +130,13 @@ def _make_all(outputs: Sequence[Planned], folder: Path, suffix: str, jobs: int) 
                 with contextlib.suppress(FileNotFoundError):
                     (folder / (output.path + suffix)).unlink()
         raise
-    stats = dict(zip(order, made))
+    stats.update(zip(rest, made))
     return {o.path: (o.key, *stats[n]) for n, o in enumerate(outputs)}
 
 
-# Outputs that take far longer than a page (a locale's whole search index): made first, so that no worker is left
-# making one alone while the others have finished.
+# Outputs that take far longer than a page and read every entry of a locale (its whole search index): made by the
+# command before it forks the workers for the others (a worker that made one copied ~10 MB of the command's memory: the
+# pages of every entry it read, and those its postings were made in), else first, so no process is left making one alone.
 LONGEST = ("search-index.json",)
 
 
